@@ -1,0 +1,1 @@
+"""Measuring correctness: detection against hand labels (more metrics arrive with `echollama eval`)."""

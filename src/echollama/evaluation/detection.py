@@ -1,0 +1,63 @@
+"""Detection quality against hand-drawn boxes: greedy IoU matching, precision and recall.
+
+A detection is a true positive when it has the right label and IoU >= 0.5 with a not-yet-matched labelled box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from echollama.types import Box, Detection
+
+IOU_MATCH = 0.5
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class MatchCounts:
+    true_positives: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+
+    def __add__(self, other: "MatchCounts") -> "MatchCounts":
+        return MatchCounts(self.true_positives + other.true_positives, self.false_positives + other.false_positives,
+                           self.false_negatives + other.false_negatives)
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        truth = self.true_positives + self.false_negatives
+        return self.true_positives / truth if truth else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def match(detections: Sequence[Detection], truth: Sequence[tuple[str, Box]]) -> MatchCounts:
+    """Greedy matching, highest-scoring detection first."""
+    unmatched = list(truth)
+    counts = MatchCounts()
+    for detection in sorted(detections, key=lambda d: -d.score):
+        candidates = [(iou(detection.box, box), i) for i, (label, box) in enumerate(unmatched) if label == detection.label]
+        best = max(candidates, default=(0.0, -1))
+        if best[0] >= IOU_MATCH:
+            unmatched.pop(best[1])
+            counts.true_positives += 1
+        else:
+            counts.false_positives += 1
+    counts.false_negatives = len(unmatched)
+    return counts

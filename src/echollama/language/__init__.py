@@ -1,0 +1,1 @@
+"""Language: the paper's prompt and the LLM backends that answer it."""

@@ -1,0 +1,81 @@
+"""Embedded captioner: an ImageNet label for the whole picture (EfficientNet-Lite3) plus what the detector found.
+
+No captioning model ships offline, so this says only what the two models saw, with the classifier's confidence,
+instead of inventing a scene (the `paper` profile uses Moondream2 here).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from echollama.config import DETECTOR_PACKAGE, GIST_LABELS, GIST_MODEL
+from echollama.errors import missing_extra
+from echollama.quiet import native_stderr_silenced
+from echollama.scene.image import LoadedImage
+from echollama.scene.wheel_files import package_file
+from echollama.scene.words import count_phrase
+from echollama.types import Detection
+
+_UNSURE_BELOW = 0.15  # under this top-1 probability the classifier's guess is not worth saying
+
+
+class GistCaptioner:
+    name = "efficientnet-lite3-gist"
+
+    def __init__(self, threads: int = 2) -> None:
+        self._threads = threads
+        self._interpreter = None
+        self._labels: list[str] = []
+        self._lock = threading.Lock()  # a TFLite interpreter runs one inference at a time
+
+    def load(self) -> None:
+        if self._interpreter is not None:
+            return
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            raise missing_extra("ai-edge-litert", "embedded") from None
+        model = package_file(DETECTOR_PACKAGE, GIST_MODEL)
+        labels = package_file(DETECTOR_PACKAGE, GIST_LABELS).read_text(encoding="utf-8").splitlines()
+        with native_stderr_silenced():
+            interpreter = Interpreter(model_path=str(model), num_threads=self._threads)
+            interpreter.allocate_tensors()
+        self._labels = [line.split(",")[0].strip() for line in labels]
+        self._interpreter = interpreter
+
+    def classify(self, image: LoadedImage) -> tuple[str, float]:
+        """Top ImageNet label of the whole image and its probability."""
+        self.load()
+        interpreter = self._interpreter
+        size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
+        pixels = np.asarray(Image.fromarray(image.rgb).resize(size[::-1], Image.BILINEAR), dtype=np.uint8)[None]
+        with self._lock:
+            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
+            interpreter.invoke()
+            output = interpreter.get_output_details()[0]
+            raw = interpreter.get_tensor(output["index"])[0].astype(np.float32)
+        scale, zero = output["quantization"]
+        probabilities = (raw - zero) * scale if scale else raw
+        best = int(np.argmax(probabilities))
+        return self._labels[best], float(probabilities[best])
+
+    def caption(self, image: LoadedImage, detections: Sequence[Detection]) -> str:
+        label, probability = self.classify(image)
+        return compose_caption(label, probability, [d.label for d in detections])
+
+
+def compose_caption(gist_label: str, gist_probability: float, detected_labels: Sequence[str]) -> str:
+    """One sentence that keeps each model's claim attributed to it."""
+    if gist_probability >= _UNSURE_BELOW:
+        gist = f"An image classifier's best guess for the whole picture is {gist_label!r} ({gist_probability:.0%} confident)"
+    else:
+        gist = "An image classifier is unsure what the whole picture shows"
+    if detected_labels:
+        found = f"the object detector found {count_phrase(detected_labels)}"
+    else:
+        found = "the object detector found no objects it knows"
+    return f"{gist}; {found}."

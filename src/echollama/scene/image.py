@@ -1,0 +1,92 @@
+"""Opening a user's image safely: one clear InputError for anything that is not a usable picture.
+
+Returns RGB pixels turned upright by the EXIF orientation, plus the EXIF 35 mm-equivalent focal length if any.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from echollama.config import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from echollama.errors import InputError
+
+_EXIF_IFD = 0x8769
+_FOCAL_LENGTH_35MM = 0xA405
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    rgb: np.ndarray  # H x W x 3, uint8
+    source: str
+    focal_35mm: float | None = None
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def load_image(path: str | Path) -> LoadedImage:
+    """Read an image file, refusing missing, empty, huge, corrupt and non-image files with a clear message."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not an image file")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes)")
+        if size > MAX_IMAGE_BYTES:
+            raise InputError(f"{path}: the file is {size / 2**20:.0f} MiB; images up to {MAX_IMAGE_BYTES // 2**20} MiB are accepted")
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    return decode_image(data, str(path))
+
+
+def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
+    """Decode image bytes (from a file or an upload) with the same checks as `load_image`."""
+    if not data:
+        raise InputError(f"{source}: the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size  # read from the header, before any pixel is decoded
+            if width * height > MAX_IMAGE_PIXELS:
+                raise InputError(
+                    f"{source}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
+                    f"at most {MAX_IMAGE_PIXELS / 1e6:.0f} MP is accepted"
+                )
+            image.load()
+            focal = _focal_35mm(image)
+            image = ImageOps.exif_transpose(image).convert("RGB")
+    except InputError:
+        raise
+    except UnidentifiedImageError:
+        raise InputError(f"{source}: not an image file (or a format Pillow cannot read)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{source}: the image has too many pixels to decode safely "
+                         f"(at most {MAX_IMAGE_PIXELS / 1e6:.0f} MP is accepted)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputError(f"{source}: the image is truncated or corrupt ({error})") from None
+    return LoadedImage(rgb=np.asarray(image, dtype=np.uint8), source=source, focal_35mm=focal)
+
+
+def _focal_35mm(image: Image.Image) -> float | None:
+    try:
+        value = image.getexif().get_ifd(_EXIF_IFD).get(_FOCAL_LENGTH_35MM)
+        focal = float(value) if value else None
+    except Exception:  # broken EXIF must not stop a description; we fall back to the default field of view
+        return None
+    return focal if focal and 8.0 <= focal <= 800.0 else None

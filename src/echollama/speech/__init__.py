@@ -1,0 +1,1 @@
+"""Speech: text-to-speech backends, sentence streaming, and writing audio files."""

@@ -1,0 +1,114 @@
+"""The values that flow between stages: Detection -> Scene -> Description.
+
+All are plain dataclasses, validated on construction and serialisable to JSON (that is what `--json` prints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (EXIF-rotated) image
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected object, and what later stages learnt about it."""
+
+    label: str
+    score: float
+    box: Box
+    z: float | None = None  # the matrix's z: metres (embedded) or MiDaS inverse depth (paper)
+    distance_m: float | None = None  # metric distance from the camera, when a backend can estimate it
+    cell: str | None = None  # grid cell name, e.g. "Left Bottom"
+    clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            raise ValueError("a detection needs a label")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} is not a probability")
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise ValueError(f"box {self.box} has no area")
+
+    @property
+    def center(self) -> tuple[float, float]:
+        x1, y1, x2, y2 = self.box
+        return (x1 + x2) / 2.0, (y1 + y2) / 2.0
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class Camera:
+    """The pinhole camera assumed for an image: what turns pixels into angles and metres."""
+
+    width: int
+    height: int
+    focal_px: float
+    focal_source: str  # "exif" or "default field of view"
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.focal_px <= 0:
+            raise ValueError("camera sizes must be positive")
+
+
+@dataclass
+class Scene:
+    """Everything perception found in one image; the prompt is built from this alone."""
+
+    width: int
+    height: int
+    detections: list[Detection]
+    caption: str
+    depth_unit: str  # "metres" (bigger = farther) or "inverse relative depth" (MiDaS, bigger = nearer)
+    camera: Camera | None = None
+    source: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("image size must be positive")
+
+    @property
+    def matrix(self) -> str:
+        from echollama.scene.grid import format_matrix  # grid imports types; keep the cycle out of import time
+
+        return format_matrix(self.detections, self.width, self.height)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["matrix"] = self.matrix
+        return data
+
+
+@dataclass
+class Description:
+    """The result of `describe`: the scene, the prompt it made, the answer, and where the speech went."""
+
+    scene: Scene
+    system_prompt: str
+    user_prompt: str
+    text: str
+    audio_path: str | None
+    llm: str
+    timings: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scene": self.scene.to_dict(),
+            "prompt": {"system": self.system_prompt, "user": self.user_prompt},
+            "answer": self.text,
+            "audio_path": self.audio_path,
+            "llm": self.llm,
+            "timings": self.timings,
+            "usage": self.usage,
+        }

@@ -1,0 +1,130 @@
+"""`echollama describe` end to end, as a user runs it: a real process, real models (SmolLM2 for speed), real files."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile
+
+from echollama.samples import SAMPLE_IMAGE
+
+from test_image_input import png_header_only
+
+
+def run_cli(*args, env=None, timeout=300):
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "echollama.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=environment)
+
+
+def assert_speech(path):
+    samples, rate = soundfile.read(path)
+    assert rate == 22050
+    assert len(samples) / rate > 1.0
+    assert np.sqrt(np.mean(samples**2)) > 0.01  # not silence
+
+
+def test_describe_prints_text_and_writes_speech(tmp_path):
+    out = tmp_path / "coffee.wav"
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) >= 5
+    assert "wrote" in result.stderr and "Traceback" not in result.stderr
+    assert_speech(out)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_describe_json_has_the_whole_scene(tmp_path):
+    out = tmp_path / "coffee.wav"
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    cup = next(d for d in report["scene"]["detections"] if d["label"] == "cup")
+    assert cup["cell"] == "Mid Top" and cup["clock"] == 12 and 0.05 < cup["distance_m"] < 2.0
+    assert set(cup) >= {"label", "score", "box", "cell", "distance_m", "clock"}
+    assert "cup: 0.9" in report["scene"]["matrix"]
+    assert report["prompt"]["user"].startswith("Image Description: ")
+    assert report["prompt"]["user"].endswith("Describe this place in detail.")
+    assert report["answer"]
+    assert report["timings"]["first_audio_s"] <= report["timings"]["total_s"]
+    assert report["audio_path"] == str(out)
+
+
+def bad_images(folder):
+    truncated = folder / "truncated.jpg"
+    truncated.write_bytes(SAMPLE_IMAGE.read_bytes()[:5000])
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.jpg").write_text("hello, I am not a photo\n")
+    (folder / "bomb.png").write_bytes(png_header_only(90_000, 90_000))
+    return {
+        "missing": (folder / "nope.jpg", "no such file"),
+        "directory": (folder, "is a directory"),
+        "not an image": (folder / "text.jpg", "not an image"),
+        "truncated": (truncated, "truncated or corrupt"),
+        "zero bytes": (folder / "empty.png", "empty"),
+        "decompression bomb": (folder / "bomb.png", "pixels"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "not an image", "truncated", "zero bytes", "decompression bomb"])
+def test_bad_image_gets_one_clear_line(tmp_path, case):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    image, message = bad_images(inputs)[case]
+    out = tmp_path / "out.wav"
+    result = run_cli("describe", str(image), "-o", str(out), "-q", "--llm", "tiny")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.parametrize(
+    "output, message",
+    [("missing-folder/out.wav", "does not exist"), (".", "is a directory"), ("out.mp3", "ending in .wav")],
+)
+def test_unwritable_output_is_refused_before_any_work(tmp_path, output, message):
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(tmp_path / output), "-q", "--llm", "tiny")
+    assert result.returncode == 3
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_corrupted_model_file_is_refused(tmp_path):
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").write_bytes(b"GGUF" + b"\0" * 4096)
+    out = tmp_path / "out.wav"
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "-q", "--llm", "0.5b", env={"ECHOLLAMA_HOME": str(home)})
+    assert result.returncode == 4
+    assert "corrupt" in result.stderr and "rm " in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_ctrl_c_leaves_no_partial_wav(tmp_path):
+    out = tmp_path / "out.wav"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "echollama.cli", "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny",
+         "--max-tokens", "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.wav.*.partial")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("llm", ["0.5b", "1.5b"])
+def test_bigger_models_name_the_cup(tmp_path, llm):
+    out = tmp_path / "coffee.wav"
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", llm, "--json", "-q", timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "cup" in json.loads(result.stdout)["answer"].lower()
+    assert_speech(out)
