@@ -145,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     _add_pipeline_options(bench)
     bench.set_defaults(handler=cmd_bench)
+
+    from echollama import cli_eval
+
+    cli_eval.add_command(commands, _add_pipeline_options, _pipeline_config)
     return parser
 
 

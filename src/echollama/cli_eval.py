@@ -1,0 +1,49 @@
+"""`echollama eval`: the command-line face of echollama.evaluation.run (one report per run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from echollama.config import LLM_MODELS
+
+
+def add_command(commands, add_pipeline_options, pipeline_config) -> None:
+    parser = commands.add_parser(
+        "eval", help="measure correctness: detection, depth, grounding and hallucination per LLM, latency",
+        description="Runs the pipeline on the hand-labelled images (or your --images folder) and writes "
+                    "OUT/report.json and OUT/index.html with pictures. Offline, a few minutes.",
+        epilog="example: echollama eval --compare 0.5b,1.5b --out report/")
+    parser.add_argument("--images", type=Path, help="a folder of your own photos (label-free metrics only)")
+    parser.add_argument("--out", type=Path, default=Path("report"), help="report folder (default %(default)s)")
+    parser.add_argument("--compare", help=f"comma-separated LLMs to evaluate side by side, from {', '.join(LLM_MODELS)}")
+    parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
+    add_pipeline_options(parser)
+    parser.set_defaults(handler=lambda args: cmd_eval(args, pipeline_config(args)))
+
+
+def cmd_eval(args: argparse.Namespace, config) -> int:
+    from echollama.errors import EchollamaError
+    from echollama.evaluation.html_report import HEADLINE_COLUMNS, headline_rows
+    from echollama.evaluation.run import run_eval
+
+    llms = [name.strip() for name in args.compare.split(",")] if args.compare else ["custom" if args.llm_path else args.llm]
+    unknown = [name for name in llms if name not in LLM_MODELS and name != "custom"]
+    if unknown:
+        raise EchollamaError(f"--compare: unknown LLM {', '.join(unknown)}; choose from {', '.join(LLM_MODELS)}")
+    if args.images is not None and not args.images.is_dir():
+        raise EchollamaError(f"{args.images}: not a folder of images")
+    try:
+        result = run_eval(config, llms, args.images, args.out)
+    except ValueError as error:
+        raise EchollamaError(str(error)) from None
+    rows = headline_rows(result)
+    if args.json:
+        print(json.dumps([dict(zip(HEADLINE_COLUMNS, row)) for row in rows], indent=2))
+    else:
+        widths = [max(len(str(x)) for x in column) for column in zip(HEADLINE_COLUMNS, *rows)]
+        for row in [HEADLINE_COLUMNS, *rows]:
+            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+        print(f"\nreport: {args.out / 'index.html'}")
+    return 0

@@ -1,0 +1,231 @@
+"""Spatial-grounding checker: finds the claims a description makes about the scene and checks each one.
+
+Claims it understands (per sentence, each attached to the nearest object mention):
+  side (left / right / centre), height (top / bottom), clock direction ("at 2 o'clock"), distance ("1.5 metres"),
+  count ("two chairs"), nearest / farthest, "in front of" / "behind" another object, and absence ("no dog").
+Objects are COCO labels or common synonyms; a mentioned object the scene does not contain is a hallucination.
+Shared by `echollama eval` and the Spatial-DPO preference builder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from echollama.config import GRID_COLS, GRID_ROWS
+from echollama.scene.size_priors import SIZE_PRIORS_M
+from echollama.scene.words import plural
+from echollama.types import Detection, Scene
+
+SYNONYMS = {
+    "table": "dining table", "desk": "dining table", "sofa": "couch", "television": "tv", "tv": "tv",
+    "monitor": "tv", "screen": "tv", "motorbike": "motorcycle", "bike": "bicycle", "man": "person",
+    "woman": "person", "people": "person", "child": "person", "boy": "person", "girl": "person",
+    "kitten": "cat", "puppy": "dog", "mug": "cup", "plant": "potted plant", "phone": "cell phone",
+    "smartphone": "cell phone", "fridge": "refrigerator", "armchair": "chair", "bag": "handbag",
+    "men": "person", "women": "person", "children": "person",
+}
+# Labels that are far more often another word in a description ("an orange suit") are not treated as objects.
+_AMBIGUOUS = {"orange"}
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": None, "many": None}
+DISTANCE_TOLERANCE = 0.5  # a spoken distance within ±50 % of the estimate agrees (the estimate itself is rough)
+
+
+def _vocabulary() -> dict[str, str]:
+    labels = [label for label in SIZE_PRIORS_M if label not in _AMBIGUOUS]
+    words = {label: label for label in labels}
+    words.update({plural(label): label for label in labels})
+    words.update(SYNONYMS)
+    words.update({plural(word): label for word, label in SYNONYMS.items() if word not in ("people", "tv", "men", "women", "children")})
+    return words
+
+
+_VOCAB = _vocabulary()
+# (?<!') keeps "o'clock" from mentioning a clock.
+_MENTION = re.compile(r"(?<!')\b(" + "|".join(sorted(map(re.escape, _VOCAB), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_PATTERNS = {
+    "side": re.compile(r"\b(left|right|cent(?:er|re)|middle)\b", re.I),
+    "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.I),
+    "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.I),
+    "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.I),
+    "extreme": re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.I),
+    "relation": re.compile(r"\b(in front of|behind)\b", re.I),
+}
+_CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.I)
+_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.I)
+
+
+@dataclass
+class Claim:
+    kind: str
+    label: str
+    value: object
+    sentence: str
+    agrees: bool | None  # None: the scene cannot settle it (e.g. no distances in a relative-depth scene)
+
+
+@dataclass
+class GroundingReport:
+    claims: list[Claim] = field(default_factory=list)
+    mentioned: list[str] = field(default_factory=list)  # scene-checkable object labels the text mentions
+    hallucinated: list[str] = field(default_factory=list)  # mentioned as present but not in the scene
+
+    @property
+    def checked(self) -> list[Claim]:
+        return [c for c in self.claims if c.agrees is not None]
+
+    @property
+    def agreement(self) -> float | None:
+        """Share of checkable spatial claims that agree with the scene (None when there are none)."""
+        checked = [c for c in self.checked if c.kind != "absence"]
+        return sum(c.agrees for c in checked) / len(checked) if checked else None
+
+    @property
+    def hallucination_rate(self) -> float | None:
+        return len(self.hallucinated) / len(self.mentioned) if self.mentioned else None
+
+    def score(self) -> float:
+        """One number for ranking answers: agreeing claims minus disagreeing ones minus invented objects."""
+        agree = sum(1 for c in self.checked if c.agrees)
+        disagree = sum(1 for c in self.checked if not c.agrees)
+        return float(agree - disagree - 2 * len(self.hallucinated))
+
+    def to_dict(self) -> dict:
+        return {"agreement": self.agreement, "hallucination_rate": self.hallucination_rate, "score": self.score(),
+                "mentioned": self.mentioned, "hallucinated": self.hallucinated,
+                "claims": [c.__dict__ for c in self.claims]}
+
+
+def _side(detection: Detection, scene: Scene) -> str:
+    col = min(GRID_COLS - 1, int(detection.center[0] * GRID_COLS // scene.width))
+    return ("left", "centre", "right")[col] if GRID_COLS == 3 else str(col)
+
+
+def _row(detection: Detection, scene: Scene) -> str:
+    return "top" if detection.center[1] * GRID_ROWS // scene.height == 0 else "bottom"
+
+
+def _check(kind: str, value, members: list[Detection], scene: Scene, others: dict[str, list[Detection]]) -> bool | None:
+    if kind == "side":
+        wanted = {"center": "centre", "middle": "centre"}.get(value, value)
+        return any(_side(d, scene) == wanted for d in members)
+    if kind == "height":
+        wanted = "top" if value in ("top", "upper") else "bottom"
+        return any(_row(d, scene) == wanted for d in members)
+    if kind == "clock":
+        return any(d.clock is not None and min((d.clock - value) % 12, (value - d.clock) % 12) <= 1 for d in members) \
+            if any(d.clock is not None for d in members) else None
+    distances = [d.distance_m for d in members if d.distance_m is not None]
+    if kind == "distance":
+        return any(abs(value - d) <= DISTANCE_TOLERANCE * d for d in distances) if distances else None
+    if kind == "count":
+        return None if value is None else value == len(members)
+    everyone = [d.distance_m for group in others.values() for d in group if d.distance_m is not None]
+    if kind == "extreme":
+        if not distances or len(everyone) < 2:
+            return None
+        return min(distances) == min(everyone) if value in ("closest", "nearest") else max(distances) == max(everyone)
+    if kind == "relation":
+        relation, other = value
+        theirs = [d.distance_m for d in others.get(other, []) if d.distance_m is not None]
+        if not distances or not theirs:
+            return None
+        return min(distances) < min(theirs) if relation == "in front of" else min(distances) > min(theirs)
+    return None
+
+
+def check_text(text: str, scene: Scene) -> GroundingReport:
+    """Every claim in `text` about `scene`, each marked as agreeing, disagreeing or unverifiable."""
+    by_label: dict[str, list[Detection]] = {}
+    for detection in scene.detections:
+        by_label.setdefault(detection.label, []).append(detection)
+    report = GroundingReport()
+    for sentence in filter(None, (s.strip() for s in _SENTENCE.split(text))):
+        mentions = [(m.start(), m.end(), _VOCAB[m.group(1).lower()], m.group(1)) for m in _MENTION.finditer(sentence)]
+        if not mentions:
+            continue
+        negated = bool(_ABSENCE.search(sentence))
+        for start, end, label, word in mentions:
+            if negated:
+                report.claims.append(Claim("absence", label, None, sentence, agrees=label not in by_label))
+                continue
+            report.mentioned.append(label)
+            if label not in by_label and label not in report.hallucinated:
+                report.hallucinated.append(label)
+            count = _count_before(sentence, start)
+            if count is not _NO_COUNT:
+                report.claims.append(Claim("count", label, count, sentence,
+                                           _check("count", count, by_label.get(label, []), scene, by_label)))
+        clauses = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
+        for kind, pattern in _PATTERNS.items():
+            for match in pattern.finditer(sentence):
+                start, end, label, _ = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
+                if negated or label not in by_label:
+                    continue
+                value = _claim_value(kind, match, sentence, mentions, label)
+                if value is None:
+                    continue
+                report.claims.append(Claim(kind, label, value, sentence,
+                                           _check(kind, value, by_label[label], scene, by_label)))
+    report.mentioned = list(dict.fromkeys(report.mentioned))
+    return report
+
+
+_NO_COUNT = object()
+
+
+def _count_before(sentence: str, start: int):
+    """The number word right before a mention ("two chairs"), or _NO_COUNT when there is none."""
+    words = sentence[:start].split()
+    if not words:
+        return _NO_COUNT
+    word = words[-1].lower().strip(",")
+    if word.isdigit():
+        return int(word)
+    if word in ("a", "an"):
+        return _NO_COUNT  # "a chair" names one of possibly several: not a count claim
+    return _NUMBERS.get(word, _NO_COUNT)
+
+
+def _same_clause(mentions, match, clauses):
+    """Mentions in the clause holding `match`; all of the sentence's when that clause names no object."""
+    low = max(b for b in clauses if b <= match.start())
+    high = min(b for b in clauses if b > match.start())
+    inside = [m for m in mentions if low <= m[0] < high]
+    return inside or mentions
+
+
+def _gap(mention, match) -> int:
+    start, end = mention[0], mention[1]
+    return max(0, match.start() - end, start - match.end())
+
+
+def _claim_value(kind, match, sentence, mentions, label):
+    text = match.group(1).lower()
+    if kind == "clock":
+        return int(text)
+    if kind == "distance":
+        unit = match.group(2).lower()
+        return float(text) / 100.0 if unit.startswith("c") else float(text)
+    if kind == "relation":
+        after = [m for m in mentions if m[0] >= match.end() and m[2] != label]
+        return (text, after[0][2]) if after else None
+    return text
+
+
+def summarise(reports: list[GroundingReport]) -> dict:
+    """Totals over many texts: agreement of all checkable spatial claims, hallucinated share of mentions."""
+    claims = [c for r in reports for c in r.checked if c.kind != "absence"]
+    mentioned = sum(len(r.mentioned) for r in reports)
+    hallucinated = sum(len(r.hallucinated) for r in reports)
+    return {
+        "spatial_claims": len(claims),
+        "agreement": sum(c.agrees for c in claims) / len(claims) if claims else None,
+        "by_kind": {kind: {"claims": n, "agree": sum(c.agrees for c in claims if c.kind == kind)}
+                    for kind, n in Counter(c.kind for c in claims).items()},
+        "mentions": mentioned,
+        "hallucination_rate": hallucinated / mentioned if mentioned else None,
+    }

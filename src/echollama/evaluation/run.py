@@ -1,0 +1,100 @@
+"""`echollama eval`: one command, one report — detection, depth, grounding per LLM, latency (and speech, questions).
+
+Everything is computed on the bundled hand-labelled images (or a folder of the user's own photos, which get the
+label-free metrics only) and written to OUT/report.json and OUT/index.html with pictures.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from echollama.config import PipelineConfig
+from echollama.evaluation.depth_eval import evaluate_depth
+from echollama.evaluation.detection import MatchCounts, iou, match
+from echollama.evaluation.grounding import check_text, summarise
+from echollama.evaluation.plots import draw_scene, grounding_bars, latency_waterfall
+from echollama.samples import labelled_images
+from echollama.scene.image import LoadedImage, load_image
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def _progress(message: str) -> None:
+    print(f"echollama: eval: {message}", file=sys.stderr, flush=True)
+
+
+def evaluation_images(folder: Path | None) -> list[tuple[str, LoadedImage, list | None]]:
+    """(name, image, hand labels or None) for the bundled set or every image in `folder`."""
+    if folder is None:
+        return [(item.name, item.load(), [(o.label, o.box) for o in item.objects]) for item in labelled_images()]
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+    return [(p.stem, load_image(p), None) for p in files]
+
+
+def evaluate_detection(analyzer, images) -> dict:
+    per_image, total, ious = {}, MatchCounts(), []
+    for name, image, truth in images:
+        if truth is None:
+            continue
+        scene = analyzer.analyze(image)
+        counts = match(scene.detections, truth)
+        total = total + counts
+        best = [max((iou(d.box, box) for d in scene.detections if d.label == label), default=0.0) for label, box in truth]
+        ious += [b for b in best if b >= 0.5]
+        per_image[name] = {"precision": counts.precision, "recall": counts.recall, "tp": counts.true_positives,
+                           "fp": counts.false_positives, "fn": counts.false_negatives,
+                           "found": [f"{d.label} {d.score:.2f}" for d in scene.detections]}
+    return {"per_image": per_image, "precision": total.precision, "recall": total.recall, "f1": total.f1,
+            "mean_iou_of_matches": statistics.mean(ious) if ious else None, "threshold": analyzer.threshold}
+
+
+def evaluate_llm(config: PipelineConfig, images, out: Path) -> dict:
+    from echollama.pipeline import Pipeline
+
+    pipeline = Pipeline(config)
+    _progress(f"loading {pipeline.llm.name}")
+    pipeline.wait_loaded()
+    reports, per_image, latency = [], {}, []
+    for name, image, _ in images:
+        _progress(f"{pipeline.llm.name}: describing {name}")
+        wav = out / "audio" / f"{config.llm}-{name}.wav"
+        description = pipeline.describe(image, wav)
+        report = check_text(description.text, description.scene)
+        reports.append(report)
+        per_image[name] = {"answer": description.text, "audio": str(wav.relative_to(out)), **report.to_dict(),
+                           "timings": description.timings}
+        latency.append(description.timings)
+        if not (out / "images" / f"{name}.png").exists():
+            draw_scene(image.rgb, description.scene, out / "images" / f"{name}.png")
+    waterfall = out / "images" / f"latency-{config.llm}.png"
+    median_timings = {k: statistics.median(t[k] for t in latency) for k in latency[0]}
+    latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
+    return {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
+            "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out))}
+
+
+def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path) -> dict:
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    (out / "audio").mkdir(exist_ok=True)
+    images = evaluation_images(folder)
+    if not images:
+        raise ValueError(f"no images found in {folder}")
+    from echollama.pipeline import Pipeline
+
+    analyzer = Pipeline(base).analyzer
+    _progress("detection and depth")
+    result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
+              "depth": evaluate_depth(analyzer) if folder is None else None, "llms": {}}
+    for llm in llms:
+        config = replace(base, llm=llm) if llm != "custom" else base
+        result["llms"][llm] = evaluate_llm(config, images, out)
+    grounding_bars({k: v["grounding"] for k, v in result["llms"].items()}, out / "images" / "grounding.png")
+    (out / "report.json").write_text(json.dumps(result, indent=2, default=str))
+    from echollama.evaluation.html_report import write_html
+
+    write_html(result, out / "index.html")
+    return result
