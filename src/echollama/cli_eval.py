@@ -17,7 +17,10 @@ def add_command(commands, add_pipeline_options, pipeline_config) -> None:
         epilog="example: echollama eval --compare 0.5b,1.5b --out report/")
     parser.add_argument("--images", type=Path, help="a folder of your own photos (label-free metrics only)")
     parser.add_argument("--out", type=Path, default=Path("report"), help="report folder (default %(default)s)")
-    parser.add_argument("--compare", help=f"comma-separated LLMs to evaluate side by side, from {', '.join(LLM_MODELS)}")
+    parser.add_argument("--compare", help=f"comma-separated LLMs to evaluate side by side: {', '.join(LLM_MODELS)} "
+                                          "or paths to GGUF files (e.g. a DPO-trained export)")
+    parser.add_argument("--no-speech", action="store_true",
+                        help="skip the speech round trip and the spoken question set (faster)")
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
     parser.set_defaults(handler=lambda args: cmd_eval(args, pipeline_config(args)))
@@ -29,13 +32,13 @@ def cmd_eval(args: argparse.Namespace, config) -> int:
     from echollama.evaluation.run import run_eval
 
     llms = [name.strip() for name in args.compare.split(",")] if args.compare else ["custom" if args.llm_path else args.llm]
-    unknown = [name for name in llms if name not in LLM_MODELS and name != "custom"]
+    unknown = [name for name in llms if name not in LLM_MODELS and name != "custom" and not Path(name).is_file()]
     if unknown:
-        raise EchollamaError(f"--compare: unknown LLM {', '.join(unknown)}; choose from {', '.join(LLM_MODELS)}")
+        raise EchollamaError(f"--compare: unknown LLM {', '.join(unknown)}; choose from {', '.join(LLM_MODELS)} or give a GGUF path")
     if args.images is not None and not args.images.is_dir():
         raise EchollamaError(f"{args.images}: not a folder of images")
     try:
-        result = run_eval(config, llms, args.images, args.out)
+        result = run_eval(config, llms, args.images, args.out, speech=not args.no_speech)
     except ValueError as error:
         raise EchollamaError(str(error)) from None
     rows = headline_rows(result)

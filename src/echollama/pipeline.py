@@ -27,7 +27,7 @@ from echollama.speech.piper_tts import PiperSynthesizer
 from echollama.speech.protocols import SpeechSynthesizer
 from echollama.speech.streaming import speak_stream, speak_text
 from echollama.speech.wav_out import WavWriter, check_output_path
-from echollama.types import Description
+from echollama.types import Description, Scene
 
 Status = Callable[[str], None]
 
@@ -52,8 +52,40 @@ def _embedded(config: PipelineConfig) -> Components:
     return Components(analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(), legend=True)
 
 
-# Profile name -> builder. The `paper` profile (DETR, DPT, Moondream2, EchoLLaMA-1B, Orpheus) registers here too.
-PROFILE_BUILDERS: dict[str, Callable[[PipelineConfig], Components]] = {"embedded": _embedded}
+def _paper(config: PipelineConfig) -> Components:
+    """The seed's models (DETR, DPT, Moondream2, EchoLLaMA-1B or an HTTP endpoint, Orpheus + SNAC), from local files."""
+    from echollama.config import PaperSettings
+    from echollama.model_registry import missing_model_error, missing_models
+
+    paper = PaperSettings.from_env()
+    needed = [paper.detector, paper.depth, paper.captioner, paper.tts, paper.snac]
+    if not paper.llm_url:
+        needed.append(paper.llm)
+    missing = missing_models(needed)
+    if missing:  # say so before any work, in one line naming every missing model
+        if len(missing) == 1:
+            repo, _, revision = missing[0].partition("@")
+            raise missing_model_error(repo, revision)
+        raise ModelError(f"{len(missing)} paper models are not downloaded ({', '.join(missing)}); "
+                         f"run: echollama models pull --profile paper")
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+    from echollama.language.transformers_llm import TransformersLLM
+    from echollama.scene.detr_detector import DetrDetector
+    from echollama.scene.dpt_depth import DptDepthEstimator
+    from echollama.scene.moondream_captioner import MoondreamCaptioner
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+
+    depth = DptDepthEstimator(paper.depth, in_metres=paper.depth_in_metres)
+    analyzer = SceneAnalyzer(DetrDetector(paper.detector), depth, MoondreamCaptioner(paper.captioner), config.threshold)
+    llm: LanguageModel = (OpenAIHttpLLM(paper.llm_url, paper.llm_api_model or paper.llm) if paper.llm_url
+                          else TransformersLLM(paper.llm))
+    tts = OrpheusSynthesizer(paper.tts, paper.snac, voice=paper.voice)
+    # The paper's prompt is sent untouched (§6.1): no legend line, unless z was turned into metres.
+    return Components(analyzer=analyzer, llm=llm, tts=tts, legend=depth.unit == "metres")
+
+
+# Profile name -> builder.
+PROFILE_BUILDERS: dict[str, Callable[[PipelineConfig], Components]] = {"embedded": _embedded, "paper": _paper}
 
 
 def _in_background(function: Callable[[], object], name: str) -> Future:
@@ -154,3 +186,36 @@ class Pipeline:
             scene=scene, system_prompt=messages[0]["content"], user_prompt=messages[1]["content"],
             text=spoken.text.strip(), audio_path=str(Path(output)), llm=self.llm.name, timings=timings, usage=usage,
         )
+
+    # --- Conversation (issue 3): the same models, read once per image, plus a speech recogniser -----------------------
+
+    def look(self, image: str | Path | LoadedImage) -> Scene:
+        """Perception only: the Scene a conversation is about (starts loading the LLM and voice meanwhile)."""
+        if not isinstance(image, LoadedImage):
+            image = load_image(image)
+        self.start_loading()
+        self.status("looking at the image")
+        return self.analyzer.analyze(image)
+
+    def chat_model(self):
+        """The LLM as a conversation uses it: chat template, continuation, KV-cache reuse counts."""
+        from echollama.language.llama_cpp_chat import LlamaCppChat
+
+        if not hasattr(self, "_chat_model"):
+            self._chat_model = LlamaCppChat(self.llm)
+        return self._chat_model
+
+    def recognizer(self, name: str = "whisper"):
+        """The speech recogniser `name` (whisper or sphinx), loading in the background from the first call."""
+        from echollama.speech.sphinx_asr import SphinxRecognizer
+        from echollama.speech.whisper_asr import WhisperRecognizer
+
+        builders = {"whisper": lambda: WhisperRecognizer(self.config.threads), "sphinx": SphinxRecognizer}
+        if name not in builders:
+            raise ValueError(f"unknown speech recogniser {name!r}; choose one of {', '.join(builders)}")
+        key = f"asr-{name}"
+        if key not in self._loads:
+            recognizer = builders[name]()
+            self._recognizers = {**getattr(self, "_recognizers", {}), name: recognizer}
+            self._loads[key] = _in_background(recognizer.load, f"load-{key}")
+        return self._recognizers[name]

@@ -15,17 +15,9 @@ from dataclasses import dataclass, field
 
 from echollama.config import GRID_COLS, GRID_ROWS
 from echollama.scene.size_priors import SIZE_PRIORS_M
-from echollama.scene.words import plural
+from echollama.scene.words import SPOKEN_NAMES, plural
 from echollama.types import Detection, Scene
 
-SYNONYMS = {
-    "table": "dining table", "desk": "dining table", "sofa": "couch", "television": "tv", "tv": "tv",
-    "monitor": "tv", "screen": "tv", "motorbike": "motorcycle", "bike": "bicycle", "man": "person",
-    "woman": "person", "people": "person", "child": "person", "boy": "person", "girl": "person",
-    "kitten": "cat", "puppy": "dog", "mug": "cup", "plant": "potted plant", "phone": "cell phone",
-    "smartphone": "cell phone", "fridge": "refrigerator", "armchair": "chair", "bag": "handbag",
-    "men": "person", "women": "person", "children": "person",
-}
 # Labels that are far more often another word in a description ("an orange suit") are not treated as objects.
 _AMBIGUOUS = {"orange"}
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -37,8 +29,9 @@ def _vocabulary() -> dict[str, str]:
     labels = [label for label in SIZE_PRIORS_M if label not in _AMBIGUOUS]
     words = {label: label for label in labels}
     words.update({plural(label): label for label in labels})
-    words.update(SYNONYMS)
-    words.update({plural(word): label for word, label in SYNONYMS.items() if word not in ("people", "tv", "men", "women", "children")})
+    words.update(SPOKEN_NAMES)
+    irregular = ("people", "men", "women", "children", "someone", "anyone", "anybody", "somebody")
+    words.update({plural(word): label for word, label in SPOKEN_NAMES.items() if word not in irregular})
     return words
 
 

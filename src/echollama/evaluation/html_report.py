@@ -26,12 +26,13 @@ def headline_rows(result: dict) -> list[list]:
         rows.append([key, llm["llm"], _pct(grounding["agreement"]), grounding["spatial_claims"],
                      _pct(grounding["hallucination_rate"]),
                      "n/a" if depth.get("mean_abs_error_pct") is None else f"{depth['mean_abs_error_pct']:.0f}%",
-                     _pct(speech.get("round_trip_wer")), f"{latency.get('first_audio_s', 0):.2f} s"])
+                     _pct(speech.get("round_trip_wer")), _pct((llm.get("questions") or {}).get("accuracy")),
+                     f"{latency.get('first_audio_s', 0):.2f} s"])
     return rows
 
 
 HEADLINE_COLUMNS = ["LLM", "model", "spatial claims agreeing", "claims", "invented objects", "depth error",
-                    "speech round-trip WER", "time to first audio"]
+                    "speech round-trip WER", "spoken questions right", "time to first audio"]
 
 
 def write_html(result: dict, path: Path) -> Path:
@@ -52,6 +53,11 @@ def write_html(result: dict, path: Path) -> Path:
                [[n, _pct(v["precision"]), _pct(v["recall"]), v["tp"], v["fp"], v["fn"], ", ".join(v["found"])]
                 for n, v in detection["per_image"].items()]),
     ]
+    phrases = result.get("asr_phrases")
+    if phrases:
+        parts += ["<h2>Speech recognition on fixed phrases (Piper voice)</h2>",
+                  _table(["recogniser", "WER", "real-time factor"],
+                         [[name, _pct(r["wer"]), f"{r['rtf']:.2f}"] for name, r in phrases.items()])]
     depth = result.get("depth")
     if depth:
         parts += ["<h2>Depth (Middlebury motorcycle, stereo ground truth)</h2>",
@@ -59,6 +65,11 @@ def write_html(result: dict, path: Path) -> Path:
                          [[o["label"], o["estimated_m"], o["true_m"], o["error_m"], o["error_pct"]] for o in depth["objects"]])]
     for key, llm in result["llms"].items():
         parts.append(f"<h2>{escape(llm['llm'])}</h2>")
+        questions = llm.get("questions")
+        if questions:
+            parts.append(_table(["image", "question", "heard", "answer", "right"],
+                                [[r["image"], r["question"], r["heard"], r["answer"], "yes" if r["correct"] else "no"]
+                                 for r in questions["rows"]]))
         parts.append(f"<img src='{escape(llm['waterfall'])}' alt='Latency waterfall for {escape(llm['llm'])}: "
                      f"first audio after {llm['latency_median'].get('first_audio_s', 0):.2f} seconds.'>")
         for name, item in llm["per_image"].items():

@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from echollama.config import PipelineConfig
+from echollama.config import LLM_MODELS, PipelineConfig
 from echollama.evaluation.depth_eval import evaluate_depth
 from echollama.evaluation.detection import MatchCounts, iou, match
 from echollama.evaluation.grounding import check_text, summarise
@@ -52,32 +52,41 @@ def evaluate_detection(analyzer, images) -> dict:
             "mean_iou_of_matches": statistics.mean(ious) if ious else None, "threshold": analyzer.threshold}
 
 
-def evaluate_llm(config: PipelineConfig, images, out: Path) -> dict:
+def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bool, labelled: bool) -> dict:
+    from echollama.evaluation.spoken_eval import description_round_trip, spoken_questions
     from echollama.pipeline import Pipeline
 
     pipeline = Pipeline(config)
     _progress(f"loading {pipeline.llm.name}")
     pipeline.wait_loaded()
-    reports, per_image, latency = [], {}, []
+    reports, per_image, latency, spoken = [], {}, [], []
     for name, image, _ in images:
         _progress(f"{pipeline.llm.name}: describing {name}")
-        wav = out / "audio" / f"{config.llm}-{name}.wav"
+        wav = out / "audio" / f"{key}-{name}.wav"
         description = pipeline.describe(image, wav)
         report = check_text(description.text, description.scene)
         reports.append(report)
         per_image[name] = {"answer": description.text, "audio": str(wav.relative_to(out)), **report.to_dict(),
                            "timings": description.timings}
         latency.append(description.timings)
+        spoken.append((description.text, wav))
         if not (out / "images" / f"{name}.png").exists():
             draw_scene(image.rgb, description.scene, out / "images" / f"{name}.png")
-    waterfall = out / "images" / f"latency-{config.llm}.png"
+    waterfall = out / "images" / f"latency-{key}.png"
     median_timings = {k: statistics.median(t[k] for t in latency) for k in latency[0]}
     latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
-    return {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
-            "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out))}
+    result = {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
+              "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out))}
+    if speech:
+        _progress(f"{pipeline.llm.name}: hearing the descriptions back")
+        result["speech"] = description_round_trip(pipeline, spoken)
+        if labelled:
+            _progress(f"{pipeline.llm.name}: spoken question set")
+            result["questions"] = spoken_questions(pipeline, out, key)
+    return result
 
 
-def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path) -> dict:
+def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path, speech: bool = True) -> dict:
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "audio").mkdir(exist_ok=True)
     images = evaluation_images(folder)
@@ -89,9 +98,19 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
     _progress("detection and depth")
     result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
               "depth": evaluate_depth(analyzer) if folder is None else None, "llms": {}}
+    if speech:
+        from echollama.evaluation.spoken_eval import fixed_phrases
+
+        _progress("speech recognition on the fixed phrases")
+        result["asr_phrases"] = fixed_phrases(Pipeline(base))
     for llm in llms:
-        config = replace(base, llm=llm) if llm != "custom" else base
-        result["llms"][llm] = evaluate_llm(config, images, out)
+        if llm == "custom":
+            key, config = Path(base.llm_path).stem, base
+        elif llm in LLM_MODELS:
+            key, config = llm, replace(base, llm=llm, llm_path=None)
+        else:  # a GGUF file, e.g. a DPO-trained export
+            key, config = Path(llm).stem, replace(base, llm_path=Path(llm))
+        result["llms"][key] = evaluate_llm(config, key, images, out, speech, labelled=folder is None)
     grounding_bars({k: v["grounding"] for k, v in result["llms"].items()}, out / "images" / "grounding.png")
     (out / "report.json").write_text(json.dumps(result, indent=2, default=str))
     from echollama.evaluation.html_report import write_html

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from echollama.config import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from echollama.errors import InputError
+from echollama.input_files import read_input_file
 
 _EXIF_IFD = 0x8769
 _FOCAL_LENGTH_35MM = 0xA405
@@ -37,20 +38,7 @@ class LoadedImage:
 
 def load_image(path: str | Path) -> LoadedImage:
     """Read an image file, refusing missing, empty, huge, corrupt and non-image files with a clear message."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not an image file")
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            raise InputError(f"{path}: the file is empty (0 bytes)")
-        if size > MAX_IMAGE_BYTES:
-            raise InputError(f"{path}: the file is {size / 2**20:.0f} MiB; images up to {MAX_IMAGE_BYTES // 2**20} MiB are accepted")
-        data = path.read_bytes()
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+    data = read_input_file(path, "an image file", MAX_IMAGE_BYTES)
     return decode_image(data, str(path))
 
 

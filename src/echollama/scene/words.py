@@ -5,6 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+# Words people say or write for the detector's COCO labels; shared by question grounding and the answer checker.
+SPOKEN_NAMES = {
+    "kitty": "cat", "kitten": "cat", "puppy": "dog", "people": "person", "man": "person", "men": "person",
+    "woman": "person", "women": "person", "someone": "person", "anyone": "person", "anybody": "person",
+    "somebody": "person", "child": "person", "children": "person", "kid": "person", "boy": "person",
+    "girl": "person", "sofa": "couch", "table": "dining table", "desk": "dining table", "television": "tv",
+    "monitor": "tv", "screen": "tv", "phone": "cell phone", "smartphone": "cell phone", "fridge": "refrigerator",
+    "plant": "potted plant", "mug": "cup", "motorbike": "motorcycle", "bike": "bicycle", "ball": "sports ball",
+    "computer": "laptop", "armchair": "chair", "bag": "handbag",
+}
+
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _IRREGULAR_PLURALS = {"person": "people", "mouse": "mice", "knife": "knives", "skis": "skis", "sheep": "sheep"}
 

@@ -15,7 +15,10 @@ from echollama.scene.wheel_files import package_file
 class PiperSynthesizer:
     name = "piper-joe-medium"
 
-    def __init__(self) -> None:
+    def __init__(self, deterministic: bool = False) -> None:
+        """`deterministic` switches off VITS's sampling noise: the same text always gives the same samples
+        (flatter speech; for test recordings, so a test never depends on one unlucky take)."""
+        self._deterministic = deterministic
         self._voice = None
         self._lock = threading.Lock()
 
@@ -40,5 +43,10 @@ class PiperSynthesizer:
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
         voice = self.load()
-        for chunk in voice.synthesize(text):
+        config = None
+        if self._deterministic:
+            from piper import SynthesisConfig
+
+            config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        for chunk in voice.synthesize(text, syn_config=config):
             yield np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1)

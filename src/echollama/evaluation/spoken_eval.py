@@ -1,0 +1,78 @@
+"""The speech side of the evaluation: TTS -> ASR round trip on the descriptions themselves, ASR on fixed phrases,
+and the spoken question set answered through the whole voice path (Piper WAV -> Whisper -> conversation -> speech).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from echollama.evaluation.questions import check_answer, question_set, truth_scene
+from echollama.evaluation.wer import word_errors
+from echollama.samples import labelled_images
+from echollama.speech.audio_in import to_speech_rate
+from echollama.speech.protocols import AudioClip
+from echollama.speech.sentences import clean_for_speech
+
+
+def description_round_trip(pipeline, spoken: list[tuple[str, Path]]) -> dict:
+    """Corpus WER of Whisper hearing our own spoken descriptions back (text, wav) -> what it heard."""
+    recognizer = pipeline.recognizer("whisper")
+    recognizer.load()
+    errors = words = 0
+    per_text = []
+    for text, wav in spoken:
+        samples, rate = soundfile.read(wav, dtype="float32")
+        clip = AudioClip(samples=to_speech_rate(samples, rate), sample_rate=16_000, source=str(wav))
+        heard = recognizer.transcribe(clip).text
+        e, w = word_errors(clean_for_speech(text), heard)
+        errors, words = errors + e, words + w
+        per_text.append({"wav": str(wav), "wer": e / w if w else None, "heard": heard})
+    return {"round_trip_wer": errors / words if words else None, "words": words, "per_description": per_text}
+
+
+def fixed_phrases(pipeline) -> dict:
+    """Per recogniser: WER and real-time factor on the bundled spoken phrases."""
+    from echollama.bench_conversation import round_trip, synthesise_questions
+    from echollama.config import BENCH_SPOKEN_QUESTIONS
+
+    with tempfile.TemporaryDirectory() as folder:
+        recordings = synthesise_questions(pipeline.tts, Path(folder), BENCH_SPOKEN_QUESTIONS)
+        results = round_trip(pipeline, recordings, BENCH_SPOKEN_QUESTIONS)
+    return {name: {"wer": r["wer"], "rtf": r["rtf"]} for name, r in results.items()}
+
+
+def spoken_questions(pipeline, out: Path, key: str) -> dict:
+    """Ask every question of the set aloud; each answer is checked against the hand labels."""
+    from echollama.bench_conversation import synthesise_questions
+    from echollama.voice_chat import VoiceChat
+
+    labelled = {item.name: item for item in labelled_images()}
+    questions = question_set()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        recordings = synthesise_questions(pipeline.tts, Path(folder), [q.question for q in questions])
+        voice = None
+        current = None
+        for question, recording in zip(questions, recordings):
+            item = labelled[question.image]
+            if question.image != current:
+                voice = VoiceChat(pipeline)
+                image = item.load()
+                voice.open_image(image)
+                truth = truth_scene(image.width, image.height, item.objects)
+                current = question.image
+            answer_audio: list[np.ndarray] = []
+            turn = voice.ask_audio(recording, answer_audio.append)
+            rows.append({"image": question.image, "question": question.question, "kind": question.kind,
+                         "heard": turn.transcript.text if turn.transcript else None, "answer": turn.answer,
+                         "correct": check_answer(question, turn.answer, truth),
+                         "first_audio_s": turn.timings.get("first_audio_s")})
+    correct = sum(r["correct"] for r in rows)
+    firsts = [r["first_audio_s"] for r in rows if r["first_audio_s"] is not None]
+    return {"accuracy": correct / len(rows) if rows else None, "questions": len(rows), "rows": rows,
+            "first_audio_median_s": statistics.median(firsts) if firsts else None}

@@ -1,0 +1,144 @@
+"""Grounded facts in plain words, computed from the Scene alone: where each named object is, how far, how many.
+
+A blind listener cannot check what they hear, so position answers do not depend on the LLM: these sentences open
+the spoken answer (and the session's summary); the LLM continues after them. Pure code, table-tested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from echollama.scene.words import SPOKEN_NAMES, count_phrase, counted, plural
+from echollama.types import Detection, Scene
+
+_PICTURE_AREA = {
+    "Left Top": "top left", "Mid Top": "top middle", "Right Top": "top right",
+    "Left Bottom": "bottom left", "Mid Bottom": "bottom middle", "Right Bottom": "bottom right",
+}
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What the scene says about the objects a question names."""
+
+    present: tuple[str, ...] = ()  # labels asked about that the detector found
+    absent: tuple[str, ...] = ()  # known labels asked about that it did not find
+    facts: str = ""  # sentences to open the answer with; empty when the question names no known object
+    details: dict = field(default_factory=dict)
+
+    spatial: bool = False  # the question only asks where, how far, how many or whether something is there
+
+    @property
+    def settles_it(self) -> bool:
+        """The facts are the whole answer (a spatial question about known objects, or only about absent ones)."""
+        return bool(self.absent or self.present) and (self.spatial or not self.present)
+
+
+def direction(clock: int | None) -> str:
+    """A clock direction as a listener hears it: 'straight ahead at 12 o'clock', 'to your left at 9 o'clock'."""
+    if clock is None:
+        return ""
+    side = {12: "straight ahead", 11: "slightly to your left", 1: "slightly to your right", 10: "to your left",
+            9: "to your left", 2: "to your right", 3: "to your right"}.get(clock, "behind you")
+    return f"{side} at {clock} o'clock"
+
+
+def distance(metres: float | None) -> str:
+    return f"about {metres:.1f} metres away" if metres is not None else ""
+
+
+def where(detection: Detection) -> str:
+    """'straight ahead at 12 o'clock, about 0.4 metres away'."""
+    return ", ".join(p for p in (direction(detection.clock), distance(detection.distance_m)) if p) or "in the picture"
+
+
+def picture_area(detection: Detection) -> str:
+    """'the top middle of the picture' (the paper's grid cell in words)."""
+    area = _PICTURE_AREA.get(detection.cell or "")
+    return f"the {area} of the picture" if area else ""
+
+
+def describe_label(label: str, members: list[Detection]) -> str:
+    """Direction and distance first, in a short sentence (spoken soonest), then where it is in the picture."""
+    members = sorted(members, key=lambda d: d.center[0])  # left to right, the order a listener can follow
+    if len(members) == 1:
+        area = picture_area(members[0])
+        return f"The {label} is {where(members[0])}." + (f" It is in {area}." if area else "")
+    places = "; ".join(f"one {where(d)}" + (f", in {picture_area(d)}" if picture_area(d) else "") for d in members)
+    return f"I can see {counted(label, len(members))}: {places}."
+
+
+def _found_phrase(scene: Scene) -> str:
+    labels = [d.label for d in scene.detections]
+    return f"I can only see {count_phrase(labels)}." if labels else "I cannot recognise any objects in this picture."
+
+
+def summary(scene: Scene) -> str:
+    """The whole scene as grounded sentences: what a listener hears first, before any question."""
+    groups = _by_label(scene.detections)
+    if not groups:
+        return "I cannot recognise any objects in this picture."
+    return " ".join(describe_label(label, members) for label, members in groups.items())
+
+
+# Questions answered by the scene alone: where/how far/how many/is there ..., unless they also ask something else.
+_SPATIAL = re.compile(r"^\s*(where|how (far|close|near|many|much further)|is there|are there|"
+                      r"do you see|can you see|any)\b", re.IGNORECASE)
+_NOT_ONLY_SPATIAL = re.compile(r"\b(what|which|who|why|describe|colou?r|doing|look like|wear|kind|type)\b",
+                               re.IGNORECASE)
+
+
+_COUNT_QUESTION = re.compile(r"\bhow many\b", re.IGNORECASE)
+
+
+def is_spatial_question(question: str) -> bool:
+    return bool(_SPATIAL.search(question)) and not _NOT_ONLY_SPATIAL.search(question)
+
+
+def mentioned_labels(question: str, vocabulary: Iterable[str]) -> list[str]:
+    """Known labels a question names, by label, plural or common spoken name; longest names match first."""
+    text = " " + " ".join(re.findall(r"[a-z]+", question.lower())) + " "
+    names: dict[str, str] = {}
+    for label in vocabulary:
+        names[label] = label
+        names[plural(label)] = label
+    for spoken, label in SPOKEN_NAMES.items():
+        if label in names.values():
+            names.setdefault(spoken, label)
+            names.setdefault(plural(spoken), label)
+    found: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        if f" {name} " in text:
+            text = text.replace(f" {name} ", "  ")  # "dining table" must not also count as "table"
+            if names[name] not in found:
+                found.append(names[name])
+    return found
+
+
+def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
+    """The facts the scene holds about what `question` names (nothing when it names no known object)."""
+    groups = _by_label(scene.detections)
+    labels = mentioned_labels(question, set(vocabulary) | set(groups))
+    present = tuple(label for label in labels if label in groups)
+    absent = tuple(label for label in labels if label not in groups)
+    sentences = [describe_label(label, groups[label]) for label in present]
+    if _COUNT_QUESTION.search(question):  # "how many" deserves a number even for a single object
+        sentences = [(f"I can see one {label}. " if len(groups[label]) == 1 else "") + sentence
+                     for label, sentence in zip(present, sentences)]
+    for label in absent:
+        sentences.append(f"I cannot see any {plural(label)} here.")
+    if absent and not present:
+        sentences.append(_found_phrase(scene))
+    details = {label: len(groups[label]) for label in present} | {label: 0 for label in absent}
+    return Grounding(present=present, absent=absent, facts=" ".join(sentences), details=details,
+                     spatial=is_spatial_question(question))
+
+
+def _by_label(detections: Iterable[Detection]) -> dict[str, list[Detection]]:
+    groups: dict[str, list[Detection]] = {}
+    for detection in detections:
+        groups.setdefault(detection.label, []).append(detection)
+    return groups
+

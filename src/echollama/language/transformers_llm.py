@@ -1,0 +1,125 @@
+"""Paper LLM: a transformers causal LM (`AquaLabs/EchoLLaMA-1B` by default), streamed with TextIteratorStreamer.
+
+The prompt goes through the checkpoint's own chat template; there is no fallback to another model or template.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from echollama.config import PAPER_LLM_MODEL, GenerationSettings
+from echollama.errors import ModelError, missing_extra
+from echollama.language.protocols import Message
+from echollama.model_registry import local_model_dir
+from echollama.torch_device import Placement, choose_placement, import_torch
+
+
+class TransformersLLM:
+    def __init__(self, model: str | Path = PAPER_LLM_MODEL, placement: Placement | None = None) -> None:
+        self.name = str(model)
+        self._model_ref = model
+        self._placement = placement
+        self._loaded = None
+        self._load_lock = threading.Lock()
+        self.generate_lock = threading.Lock()  # one model, one generation at a time
+        self._usage: dict[str, float] = {}
+
+    @property
+    def last_usage(self) -> dict[str, float]:
+        return dict(self._usage)
+
+    def load(self):
+        with self._load_lock:
+            if self._loaded is None:
+                torch = import_torch()
+                try:
+                    from transformers import AutoModelForCausalLM, AutoTokenizer
+                except ImportError:
+                    raise missing_extra("transformers", "paper") from None
+                folder = local_model_dir(self._model_ref)
+                placement = self._placement or choose_placement()
+                try:
+                    tokenizer = AutoTokenizer.from_pretrained(folder)
+                    model = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
+                except (OSError, ValueError) as error:
+                    raise ModelError(f"transformers could not load the LLM {folder}: {error}") from None
+                if not tokenizer.chat_template:
+                    raise ModelError(f"{self._model_ref} has no chat template; the paper's prompt needs one")
+                model.to(placement.device).eval()
+                self._loaded = (torch, tokenizer, model, placement)
+        return self._loaded
+
+    @property
+    def n_ctx(self) -> int:
+        return int(getattr(self.load()[2].config, "max_position_embeddings", 4096))
+
+    def prompt_ids(self, messages: Sequence[Message], assistant_prefix: str = ""):
+        """Token ids of the chat-templated prompt, optionally continuing an assistant turn that starts with `assistant_prefix`."""
+        _, tokenizer, _, _ = self.load()
+        text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+        # The template already wrote the BOS token; don't let the tokenizer add a second one.
+        return tokenizer(text + assistant_prefix, return_tensors="pt", add_special_tokens=False)["input_ids"]
+
+    def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
+        return int(self.prompt_ids(messages, assistant_prefix).shape[-1])
+
+    def prefill(self, messages: Sequence[Message]) -> dict[str, float]:
+        """Warm the model up (transformers keeps no prompt cache between calls, so this is all it can do)."""
+        start = time.perf_counter()
+        self.load()
+        return {"prefill_s": time.perf_counter() - start, "cached_tokens": 0.0}
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = "") -> Iterator[str]:
+        torch, tokenizer, model, placement = self.load()
+        from transformers import TextIteratorStreamer
+
+        with self.generate_lock:
+            start = time.perf_counter()
+            input_ids = self.prompt_ids(messages, assistant_prefix).to(placement.device)
+            streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+            sampling = settings.temperature > 0
+            kwargs = dict(
+                input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
+                max_new_tokens=settings.max_tokens, do_sample=sampling,
+                repetition_penalty=settings.repeat_penalty,
+                pad_token_id=tokenizer.eos_token_id if tokenizer.pad_token_id is None else tokenizer.pad_token_id,
+            )
+            if sampling:
+                kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
+            failure: list[BaseException] = []
+
+            def generate() -> None:
+                try:
+                    torch.manual_seed(settings.seed)  # same seed, same answer
+                    with torch.inference_mode():
+                        output = model.generate(**kwargs)
+                    self._generated = int(output.shape[-1] - input_ids.shape[-1])
+                except BaseException as error:  # re-raised in the consumer's thread below
+                    failure.append(error)
+                    streamer.end()
+
+            self._generated = 0
+            worker = threading.Thread(target=generate, name="transformers-generate", daemon=True)
+            worker.start()
+            first = None
+            for piece in streamer:
+                if not piece:
+                    continue
+                if first is None:
+                    first = time.perf_counter() - start
+                yield piece
+            worker.join()
+            if failure:
+                raise ModelError(f"{self.name} failed while generating: {failure[0]}")
+            total = time.perf_counter() - start
+            generated = self._generated
+            self._usage = {
+                "prompt_tokens": float(input_ids.shape[-1]),
+                "completion_tokens": float(generated),
+                "first_token_s": first if first is not None else total,
+                "generate_s": total,
+                "tokens_per_s": (generated - 1) / (total - first) if first is not None and total > first and generated > 1 else 0.0,
+            }

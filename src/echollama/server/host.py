@@ -1,0 +1,172 @@
+"""The models a server shares between requests: loaded once in the background, one lock per model, bounded admission.
+
+llama.cpp, the OpenCV detector and the Piper voice each hold one native context that must not run two calls at once,
+so each gets a lock; at most `max_generations` jobs are admitted (running or queued), the next is told to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+
+from echollama.errors import EchollamaError, ModelError
+from echollama.language.session import Conversation
+from echollama.pipeline import Pipeline
+from echollama.scene.image import LoadedImage
+from echollama.server.settings import ServerSettings
+from echollama.types import Scene
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Every generation slot is taken (or the models are still loading): the client should retry later."""
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class TimedOut(Exception):
+    pass
+
+
+class LockedSynthesizer:
+    """The voice behind a lock: sentences from concurrent answers are synthesised one after another."""
+
+    def __init__(self, tts) -> None:
+        self._tts = tts
+        self.name = tts.name
+        self.lock = threading.Lock()
+
+    @property
+    def sample_rate(self) -> int:
+        return self._tts.sample_rate
+
+    def synthesize(self, text: str) -> Iterator[np.ndarray]:
+        with self.lock:  # collected before yielding: the lock is never held while the caller does other work
+            chunks = list(self._tts.synthesize(text))
+        yield from chunks
+
+
+def _nothing() -> None:
+    pass
+
+
+class ModelHost:
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.pipeline = Pipeline(settings.pipeline)
+        self.tts = LockedSynthesizer(self.pipeline.tts)
+        self.perception_lock = threading.Lock()
+        self.status = "loading"
+        self.detail = "loading the models"
+        self.load_s = 0.0
+        self.recognizer = None
+        self.n_ctx = 0
+        self._active = 0
+        self._active_lock = threading.Lock()
+        # One worker per admitted job, so an admitted job never waits for a thread, only for a model lock.
+        self._workers = ThreadPoolExecutor(max_workers=settings.max_generations, thread_name_prefix="generate")
+
+    # --- readiness --------------------------------------------------------------------------------------------------
+
+    def start_loading(self) -> None:
+        threading.Thread(target=self._load, name="load-models", daemon=True).start()
+
+    def _load(self) -> None:
+        start = time.perf_counter()
+        try:
+            self.recognizer = self.pipeline.recognizer(self.settings.asr)
+            self.pipeline.wait_loaded()  # perception, LLM, voice and the recogniser, each re-raising its load error
+            self.n_ctx = self.pipeline.chat_model().n_ctx  # builds the chat view once, before requests race to it
+        except EchollamaError as error:
+            self.status, self.detail = "error", str(error)
+            return
+        except Exception as error:  # a load failure must show in /healthz, not die silently in a thread
+            self.status, self.detail = "error", f"{type(error).__name__}: {error}"
+            return
+        self.load_s = time.perf_counter() - start
+        self.status, self.detail = "ready", f"models loaded in {self.load_s:.1f} s"
+
+    def require_ready(self) -> None:
+        if self.status == "loading":
+            raise Busy("the models are still loading; retry in a few seconds", self.settings.retry_after_s)
+        if self.status == "error":
+            raise ModelError(f"the models failed to load: {self.detail}")
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    # --- shared models ----------------------------------------------------------------------------------------------
+
+    def look(self, image: LoadedImage) -> Scene:
+        with self.perception_lock:
+            return self.pipeline.analyzer.analyze(image)
+
+    def conversation(self) -> Conversation:
+        from echollama.scene.ssd_detector import COCO_LABELS
+
+        # Every label the detector can report (as `echollama chat` does): lets "is there a dog?" get a grounded "no".
+        vocabulary = getattr(self.pipeline.analyzer.detector, "labels", None) or COCO_LABELS.values()
+        return Conversation(self.pipeline.chat_model(), self.pipeline.config.generation,
+                            legend=self.pipeline.components.legend, vocabulary=tuple(vocabulary))
+
+    # --- admission --------------------------------------------------------------------------------------------------
+
+    async def run(self, job: Callable[[threading.Event], T], cleanup: Callable[[], None] | None = None) -> T:
+        """Run `job(cancel)` on a worker if a slot is free (else Busy); TimedOut after the request timeout.
+
+        The slot is released when the job really ends, not when the client stops waiting: a timed-out job is told
+        to stop (cancel is set) and keeps its slot until it has, so the bound holds. `cleanup` runs exactly once,
+        at that same moment (or now, if the job is not admitted): e.g. to free the session the job answers in.
+        """
+        cleanup = cleanup or _nothing
+        try:
+            self.require_ready()
+            with self._active_lock:
+                if self._active >= self.settings.max_generations:
+                    raise Busy(f"busy: {self._active} answers are being generated; retry in "
+                               f"{self.settings.retry_after_s} s", self.settings.retry_after_s)
+                self._active += 1
+        except BaseException:
+            cleanup()
+            raise
+        cancel = threading.Event()
+        try:
+            future = self._workers.submit(self._release_after, job, cancel, cleanup)
+        except BaseException:
+            self._release(cleanup)
+            raise
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.settings.request_timeout_s)
+        except asyncio.TimeoutError:
+            cancel.set()
+            raise TimedOut(f"no answer within {self.settings.request_timeout_s:.0f} s") from None
+        except asyncio.CancelledError:  # the client went away: stop generating for nobody
+            cancel.set()
+            raise
+
+    def _release_after(self, job: Callable[[threading.Event], T], cancel: threading.Event,
+                       cleanup: Callable[[], None]) -> T:
+        try:
+            return job(cancel)
+        finally:
+            self._release(cleanup)
+
+    def _release(self, cleanup: Callable[[], None]) -> None:
+        try:
+            cleanup()
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,45 @@
+"""What one `echollama serve` process allows: address, limits, lifetimes, where audio lives.
+
+Defaults are safe for a laptop on a shared network: localhost only, no CORS, nothing written to disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from echollama.config import MAX_IMAGE_PIXELS, PipelineConfig
+
+
+@dataclass
+class ServerSettings:
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    host: str = "127.0.0.1"  # loopback unless told otherwise: the API has no authentication
+    port: int = 8000
+    # A phone photo is 2-12 MB; a 60 s WAV question about 6 MB. The whole request body is capped at this.
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = MAX_IMAGE_PIXELS
+    # Generations admitted at once (running + queued behind the model locks); the next one gets 503 + Retry-After.
+    # llama.cpp runs one generation at a time, so a deeper queue only makes every waiting client later.
+    max_generations: int = 4
+    retry_after_s: int = 5
+    request_timeout_s: float = 120.0  # one describe or answer, from admission to the last audio sample
+    session_ttl_s: float = 30 * 60.0  # idle time after which a session (its scene and history) is forgotten
+    max_sessions: int = 64
+    audio_ttl_s: float = 30 * 60.0
+    max_audio_bytes: int = 256 * 1024 * 1024  # all kept answers together, in memory; the oldest go first
+    audio_dir: Path | None = None  # also keep every WAV in this folder (off: nothing is written to disk)
+    cors_origins: tuple[str, ...] = ()  # empty: no CORS headers, cross-site pages cannot call the API
+    asr: str = "whisper"
+
+    def __post_init__(self) -> None:
+        for name in ("max_upload_bytes", "max_image_pixels", "max_generations", "max_sessions", "max_audio_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("request_timeout_s", "session_ttl_s", "audio_ttl_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is not a TCP port")
+        if self.audio_dir is not None:
+            self.audio_dir = Path(self.audio_dir)

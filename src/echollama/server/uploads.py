@@ -1,0 +1,110 @@
+"""Upload checks: a hard cap on request bodies, and images identified by their bytes, never by name or declared type.
+
+Only common photo formats are opened (Pillow would otherwise try EPS, PSD and a dozen more); the pixel count is read
+from the header before anything is decoded, then `decode_image` applies the same checks as the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image, UnidentifiedImageError
+from starlette.exceptions import HTTPException
+
+from echollama.errors import InputError
+from echollama.scene.image import LoadedImage, decode_image
+
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG includes MPO (many phone cameras)
+
+
+class UploadError(Exception):
+    """A refused upload, with the HTTP status that says why (400 unusable, 413 too big, 415 wrong kind)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedImage:
+    if not data:
+        raise UploadError(400, f"{source}: the upload is empty (0 bytes)")
+    try:
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as probe:  # reads the header only
+            width, height = probe.size
+    except UnidentifiedImageError:
+        raise UploadError(415, f"{source}: not an image; send a JPEG, PNG, WebP, GIF, BMP or TIFF photo") from None
+    except Image.DecompressionBombError:
+        raise UploadError(413, f"{source}: the image has too many pixels") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UploadError(400, f"{source}: the image is corrupt ({error})") from None
+    if width * height > max_pixels:
+        raise UploadError(413, f"{source}: the image is {width}x{height} pixels; at most {max_pixels / 1e6:.0f} MP "
+                               "is accepted")
+    try:
+        return decode_image(data, source)
+    except InputError as error:
+        raise UploadError(400, str(error)) from None
+
+
+class BodyLimit:
+    """ASGI middleware: refuse bodies over `max_bytes` (by Content-Length at once, or while they stream in).
+
+    It runs before multipart parsing, so an oversized upload is never buffered or spooled anywhere.
+    """
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                return await _refuse(send, 400, "invalid Content-Length header")
+            if int(declared) > self.max_bytes:
+                return await _refuse(send, 413, self._too_big())
+        received = 0
+        started = False
+        too_big = self._too_big()
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge(too_big)
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await _refuse(send, 413, self._too_big())
+
+    def _too_big(self) -> str:
+        return f"the request is larger than {self.max_bytes // 2**20} MiB"
+
+
+class _TooLarge(HTTPException):
+    """An HTTPException, so that FastAPI's body parser passes it on instead of turning it into a 400."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+
+async def _refuse(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,44 @@
+"""Where the paper profile's torch models run: CUDA in bf16 (fp16 on GPUs without bf16), else MPS, else CPU fp32.
+
+Every paper backend asks here once, at load time, so one machine gets one consistent placement.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from echollama.errors import missing_extra
+
+
+@dataclass(frozen=True)
+class Placement:
+    device: str  # "cuda", "mps" or "cpu"
+    dtype: Any  # a torch.dtype
+
+    def __str__(self) -> str:
+        return f"{self.device}/{str(self.dtype).removeprefix('torch.')}"
+
+
+def import_torch():
+    """torch, or the error that names the `paper` extra."""
+    try:
+        import torch
+    except ImportError:
+        raise missing_extra("torch", "paper") from None
+    return torch
+
+
+def choose_placement(prefer: str | None = None) -> Placement:
+    """The best device here; ECHOLLAMA_DEVICE (cuda, mps, cpu) overrides the automatic choice."""
+    torch = import_torch()
+    wanted = prefer or os.environ.get("ECHOLLAMA_DEVICE") or ""
+    if wanted in ("", "cuda") and torch.cuda.is_available():
+        # T4-class GPUs have no bf16 units: fp16 keeps them fast (the paper's own runs used 2x T4).
+        return Placement("cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
+    mps = getattr(torch.backends, "mps", None)
+    if wanted in ("", "mps") and mps is not None and mps.is_available():
+        return Placement("mps", torch.float16)
+    # CPU kernels for half precision are slow or missing: fp32.
+    return Placement("cpu", torch.float32)

@@ -1,0 +1,81 @@
+"""Helpers for the server tests: `echollama serve` as a real process on a free loopback port, and a spoken question.
+
+Used by tests/test_server_*.py; not a test module itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_server(log_path: Path, *extra: str, llm: str = "tiny", ready_timeout_s: float = 300.0):
+    """Start `echollama serve --llm tiny` and yield its base URL once /healthz says ready; stop it afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "echollama.cli", "serve", "--llm", llm, "--port", str(port), *extra]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base, process, log_path, ready_timeout_s)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_ready(base: str, process: subprocess.Popen, log_path: Path, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    seen = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"echollama serve exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            seen = httpx.get(f"{base}/healthz", timeout=5).json()
+            if seen["status"] == "ready":
+                return seen
+            if seen["status"] == "error":
+                raise AssertionError(f"models failed to load: {seen}")
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"server not ready after {timeout_s} s (last /healthz: {seen})\n{log_path.read_text()}")
+
+
+def spoken_question(path: Path, text: str = "Where is my coffee cup?", rate: int = 48_000,
+                    lead_s: float = 1.0, tail_s: float = 2.0) -> float:
+    """Speak `text` with Piper into a 16-bit mono WAV (silence around it); returns the file's length in seconds.
+
+    The silence matters for Chromium's fake microphone, which loops the file: the recording stops inside the tail.
+    """
+    import soundfile
+    import soxr
+
+    from echollama.speech.piper_tts import PiperSynthesizer
+
+    voice = PiperSynthesizer(deterministic=True)
+    speech = np.concatenate(list(voice.synthesize(text))).astype(np.float32)
+    speech = soxr.resample(speech, voice.sample_rate, rate).astype(np.float32)
+    samples = np.concatenate([np.zeros(int(lead_s * rate), np.float32), speech, np.zeros(int(tail_s * rate), np.float32)])
+    soundfile.write(path, samples, rate, subtype="PCM_16")
+    return samples.size / rate

@@ -1,0 +1,162 @@
+"""Conversations about a real scene with real models (SmolLM2 for speed): spoken questions, grounded positions,
+follow-ups that reuse llama.cpp's cached prefix, streaming speech, and a session that survives bad input.
+
+Run: .venv/bin/python -m pytest -q tests/test_conversation.py -m "not slow"
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+from echollama.config import LLM_MODELS, PipelineConfig
+from echollama.errors import InputError
+from echollama.evaluation.wer import normalise_words
+from echollama.language.llama_cpp_chat import LlamaCppChat
+from echollama.language.llama_cpp_llm import LlamaCppModel
+from echollama.language.session import Conversation
+from echollama.model_files import gguf_path
+from echollama.speech.streaming import speak_stream
+from echollama.voice_chat import VoiceChat
+
+from spoken import write_noise, write_silence, write_spoken
+
+
+@pytest.fixture(scope="module")
+def chelsea(labelled):
+    return labelled["chelsea"].load()
+
+
+@pytest.fixture
+def voice(tiny_pipeline, chelsea):
+    chat = VoiceChat(tiny_pipeline)
+    chat.open_image(chelsea)
+    return chat
+
+
+class Recorder:
+    """An audio sink that keeps the samples and when the first one arrived."""
+
+    def __init__(self):
+        self.chunks = []
+        self.first_at = None
+
+    def __call__(self, samples):
+        if samples.size and self.first_at is None:
+            self.first_at = time.perf_counter()
+        self.chunks.append(samples)
+
+    @property
+    def samples(self):
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.float32)
+
+
+def assert_cat_position(answer):
+    # chelsea: SSD puts the cat in the Mid Top cell, at 12 o'clock, 0.39 m from the camera (scene/geometric depth)
+    assert "straight ahead" in answer and "12 o'clock" in answer
+    assert "0.4 metres" in answer and "top middle of the picture" in answer
+
+
+def test_a_spoken_question_is_transcribed_and_answered(voice, tmp_path):
+    question = write_spoken(tmp_path / "question.wav", "Where is the cat?", rate=44100, channels=2)
+    audio = Recorder()
+    turn = voice.ask_audio(question, audio)
+    assert normalise_words(turn.transcript.text) == ["where", "is", "the", "cat"]
+    assert_cat_position(turn.answer)
+    assert turn.timings["asr_s"] > 0 and 0 < turn.timings["first_audio_s"] <= turn.timings["total_s"]
+    assert audio.samples.size / voice.pipeline.tts.sample_rate > 2.0 and np.sqrt(np.mean(audio.samples**2)) > 0.01
+
+
+def test_where_is_the_cat_names_its_real_position(voice):
+    turn = voice.ask("Where is the cat?", Recorder())
+    assert_cat_position(turn.answer)
+    assert not turn.turn.used_llm  # a measured position is not left to a 135M model
+
+
+def test_an_object_that_is_not_there_is_said_to_be_absent(voice):
+    turn = voice.ask("Is there a chair on my left?", Recorder())
+    assert turn.answer == "I cannot see any chairs here. I can only see one cat."
+
+
+def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
+    llm = voice.pipeline.chat_model()
+    first = voice.ask("What is the cat doing?", Recorder()).turn.usage
+    second = voice.ask("What colour is its fur?", Recorder()).turn.usage
+    # The scene prompt, the first question and its answer are already in llama.cpp's KV cache: only the new turn
+    # is evaluated (llama.cpp's own prompt-eval counter), though the prompt grew.
+    assert second["prompt_tokens"] > first["prompt_tokens"] > 200
+    assert second["prompt_tokens_reused"] >= first["prompt_tokens"]
+    assert second["prompt_tokens_evaluated"] < 0.3 * second["prompt_tokens"]
+    assert second["prompt_tokens_evaluated"] == pytest.approx(second["prompt_tokens"] - second["prompt_tokens_reused"], abs=1)
+    # Without the cache the same prompt is read in full.
+    llm.forget_cache()
+    voice.conversation._history.pop()
+    cold = voice.ask("What colour is its fur?", Recorder()).turn.usage
+    assert cold["prompt_tokens"] == second["prompt_tokens"]
+    assert cold["prompt_tokens_reused"] == 0 and cold["prompt_tokens_evaluated"] >= 0.95 * cold["prompt_tokens"]
+
+
+def test_streaming_speaks_before_the_llm_has_finished(voice):
+    # No object named, so no grounded preamble: the first audio must come from streamed LLM text. (SmolLM2 answers
+    # most questions in a sentence or two; this one reliably gets a hundred tokens out of it.)
+    reply = voice.conversation.ask("Write a long poem about this place.")
+    finished = {}
+
+    def pieces():
+        yield from reply
+        finished["at"] = time.perf_counter()
+
+    audio = Recorder()
+    result = speak_stream(pieces(), voice.pipeline.tts, audio)
+    assert len(result.sentences) >= 2
+    assert audio.first_at is not None and audio.first_at < finished["at"]
+
+
+def test_bad_questions_are_refused_and_the_session_goes_on(tiny_pipeline, chelsea, tmp_path):
+    chat = VoiceChat(tiny_pipeline)
+    with pytest.raises(InputError, match="no picture yet"):
+        chat.ask("Where is the cat?", Recorder())
+    with pytest.raises(InputError, match="no picture yet"):
+        chat.ask_audio(write_spoken(tmp_path / "q.wav"), Recorder())
+    chat.open_image(chelsea)
+    with pytest.raises(InputError, match="10,000 characters"):
+        chat.ask("x" * 10_000, Recorder())
+    with pytest.raises(InputError, match="empty"):
+        chat.ask("   ", Recorder())
+    with pytest.raises(InputError, match="silent"):
+        chat.ask_audio(write_silence(tmp_path / "silent.wav"), Recorder())
+    with pytest.raises(InputError, match="no speech"):
+        chat.ask_audio(write_noise(tmp_path / "noise.wav"), Recorder())
+    corrupt = tmp_path / "corrupt.ogg"
+    corrupt.write_bytes(b"OggS" + bytes(range(200)) * 10)
+    with pytest.raises(InputError, match="not a readable audio file"):
+        chat.ask_audio(corrupt, Recorder())
+    assert len(chat.conversation.turns) == 1  # only the opening summary: failures leave no half turns
+    assert_cat_position(chat.ask("Where is the cat?", Recorder()).answer)
+
+
+def test_long_sessions_trim_the_oldest_turns_to_fit_the_context(chelsea, tiny_pipeline):
+    small = LlamaCppChat(LlamaCppModel(gguf_path(LLM_MODELS["tiny"]), "tiny, small context", n_ctx=768, threads=2))
+    conversation = Conversation(small, PipelineConfig(llm="tiny").generation)
+    conversation.start(tiny_pipeline.look(chelsea))
+    for index in range(7):
+        reply = conversation.ask(f"Question {index}: what is the cat doing, and why does it look like that?")
+        "".join(reply)
+        assert reply.turn.usage["prompt_tokens"] + conversation.answer_settings.max_tokens <= 768
+    assert len(conversation.turns) == 8  # the transcript keeps everything
+    assert len(conversation._history) < 7  # the prompt kept only the newest turns
+    assert conversation.messages("next?")[1]["content"].endswith("Describe this place in detail.")  # scene stays
+
+
+@pytest.mark.slow
+def test_a_bigger_model_answers_around_the_grounded_position(chelsea):
+    from echollama.pipeline import Pipeline
+
+    chat = VoiceChat(Pipeline(PipelineConfig(llm="0.5b")))
+    chat.open_image(chelsea)
+    assert_cat_position(chat.ask("Where is the cat?", Recorder()).answer)
+    turn = chat.ask("Where is the cat, and what is it doing?", Recorder())
+    assert_cat_position(turn.answer)
+    assert turn.turn.used_llm and len(turn.answer) > len(turn.turn.grounded) + 10
+    follow_up = chat.ask("What colour is its fur?", Recorder()).turn.usage
+    assert follow_up["prompt_tokens_evaluated"] < 0.3 * follow_up["prompt_tokens"]

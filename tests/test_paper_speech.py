@@ -1,0 +1,109 @@
+"""Paper speech on tiny random checkpoints: SNAC 24 kHz decoding, streaming frame by frame, Orpheus end to end, Whisper.
+
+Run: .venv/bin/python -m pytest -q tests/test_paper_speech.py
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+from echollama.errors import ModelError
+from echollama.speech.orpheus_tokens import codes_to_tokens, tokens_to_codes
+from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
+from echollama.speech.protocols import AudioClip
+
+from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper, empty_hub_cache, tiny  # noqa: F401 (fixtures)
+
+FRAME = 2048  # samples per SNAC 24 kHz frame: hop 512 x level-0 stride 4
+
+
+def random_frames(count, seed=0):
+    rng = np.random.default_rng(seed)
+    tokens = codes_to_tokens(*(rng.integers(0, 4096, size=n * count) for n in (1, 2, 4)))
+    return [tokens_to_codes(tokens[7 * i:7 * i + 7]) for i in range(count)]
+
+
+@pytest.fixture(scope="module")
+def snac_small(tiny):
+    from snac import SNAC
+
+    return SNAC.from_pretrained(str(tiny["snac_small"]))
+
+
+def test_snac_24khz_config_decodes_2048_samples_per_frame(tmp_path):
+    from snac import SNAC
+
+    snac = SNAC.from_pretrained(str(build_snac(tmp_path / "snac24", SNAC_24KHZ)))  # the real 24 kHz architecture
+    assert snac.sampling_rate == 24000 and sum(p.numel() for p in snac.parameters()) > 19e6
+    audio = decode_frames(snac, random_frames(2))
+    assert audio.dtype == np.float32 and audio.shape == (2 * FRAME,) and np.isfinite(audio).all()
+
+
+def test_streaming_decode_emits_each_frame_once_as_frames_arrive(snac_small):
+    decoder = SnacStreamDecoder(snac_small)
+    assert decoder.samples_per_frame == FRAME
+    emitted = [decoder.push(frame) for frame in random_frames(6)]
+    # Frame i is ready once frames i+1 and i+2 (its right context) have arrived.
+    assert [None if a is None else a.size for a in emitted] == [None, None, FRAME, FRAME, FRAME, FRAME]
+    tail = decoder.flush()
+    assert tail.size == 2 * FRAME and decoder.flush() is None
+
+
+def test_streaming_decode_of_a_short_clip_happens_at_flush(snac_small):
+    decoder = SnacStreamDecoder(snac_small)
+    assert all(decoder.push(frame) is None for frame in random_frames(2))
+    assert decoder.flush().size == 2 * FRAME
+
+
+def test_streamed_audio_matches_whole_decode_in_length(snac_small):
+    frames = random_frames(5, seed=1)
+    decoder = SnacStreamDecoder(snac_small)
+    pieces = [a for a in (decoder.push(f) for f in frames) if a is not None] + [decoder.flush()]
+    assert sum(p.size for p in pieces) == decode_frames(snac_small, frames).size == 5 * FRAME
+
+
+@pytest.fixture(scope="module")
+def orpheus(tiny):
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+    from echollama.torch_device import choose_placement
+
+    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], generation={"max_new_tokens": 7 * 6})
+    synthesizer.load()
+    assert str(synthesizer.load()[4]) == str(choose_placement())  # loaded where the device helper says
+    return synthesizer
+
+
+def test_orpheus_prompt_is_the_public_layout(orpheus):
+    ids = orpheus.prompt_ids("Hello")
+    assert ids[:2] == [128259, 128000] and ids[-4:] == [128009, 128260, 128261, 128257]
+
+
+def test_orpheus_streams_audio_frame_by_frame(orpheus):
+    chunks, arrivals = [], []
+    for chunk in orpheus.synthesize("A cup is on the table."):
+        chunks.append(chunk)
+        arrivals.append(time.perf_counter())
+    frames = orpheus.last_frames
+    assert orpheus.sample_rate == 24000
+    assert frames >= 3  # constrained decoding: every generated token is an audio code or end of speech
+    assert len(chunks) == frames - 1  # one chunk per frame while generating, then the held-back tail in one piece
+    assert all(c.size == FRAME for c in chunks[:-1]) and chunks[-1].size == 2 * FRAME
+    assert all(c.dtype == np.float32 and np.isfinite(c).all() for c in chunks)
+
+
+def test_orpheus_without_its_model_names_the_pull_command(empty_hub_cache):
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+
+    with pytest.raises(ModelError, match="echollama models pull --profile paper"):
+        OrpheusSynthesizer().load()  # the default, AquaLabs/Orpheus-3B-0.1-ft-Elise
+
+
+def test_whisper_pipeline_transcribes_16khz_audio(tmp_path):
+    from echollama.speech.whisper_hf_asr import WhisperHfRecognizer
+
+    recognizer = WhisperHfRecognizer(build_whisper(tmp_path / "whisper"), max_new_tokens=6)
+    samples = (0.1 * np.sin(np.linspace(0, 2000, 16000))).astype(np.float32)
+    transcript = recognizer.transcribe(AudioClip(samples, 16000, source="tone.wav"))
+    assert transcript.text and transcript.audio_s == 1.0 and transcript.backend.startswith("whisper-hf")
+    assert recognizer.transcribe(samples).text == transcript.text  # bare 16 kHz samples work too

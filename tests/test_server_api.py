@@ -1,0 +1,224 @@
+"""The HTTP/WebSocket API through real HTTP: `echollama serve --llm tiny` in a subprocess, httpx and websockets clients.
+
+Run: .venv/bin/python -m pytest -q tests/test_server_api.py   (about a minute; real models, SmolLM2 for speed)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+
+import httpx
+import pytest
+import soundfile
+
+from echollama.samples import SAMPLE_IMAGE
+from server_process import running_server, spoken_question
+from test_image_input import png_header_only
+
+pytestmark = pytest.mark.timeout(900)
+SHORT = ("--max-tokens", "48", "--request-timeout", "300")  # short answers: the tests check plumbing, not prose
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("serve") / "serve.log", *SHORT) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server, timeout=300) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def session_id(client):
+    response = client.post("/v1/sessions", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
+    assert response.status_code == 201, response.text
+    return response.json()["session_id"]
+
+
+def assert_speech_url(client, url):
+    response = client.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+    samples, rate = soundfile.read(io.BytesIO(response.content))
+    assert rate == 22050 and len(samples) / rate > 0.5 and abs(samples).max() > 0.01
+
+
+def test_health_page_and_openapi(client):
+    assert client.get("/healthz").json()["status"] == "ready"
+    page = client.get("/")
+    assert page.status_code == 200 and 'capture="environment"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/app.js").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/describe", "/v1/sessions", "/v1/sessions/{session_id}/ask", "/v1/audio/{audio_id}.wav"} <= set(paths)
+
+
+def test_describe_returns_scene_text_timings_and_audio(client):
+    response = client.post("/v1/describe", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert "cup" in {d["label"] for d in result["scene"]["detections"]}
+    assert "cup: 0.9" in result["scene"]["matrix"]
+    assert result["description"] and "cup" in result["summary"]
+    assert result["timings"]["first_audio_s"] <= result["timings"]["total_s"]
+    assert result["audio_url"].startswith("/v1/audio/") and result["session_id"]
+    assert_speech_url(client, result["audio_url"])
+
+
+def bad_uploads():
+    jpeg = SAMPLE_IMAGE.read_bytes()
+    return {
+        "empty": (("a.jpg", b"", "image/jpeg"), 400, "empty"),
+        "text named .jpg": (("a.jpg", b"hello, I am not a photo\n", "image/jpeg"), 415, "not an image"),
+        "svg": (("a.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"), 415, "not an image"),
+        "truncated jpeg": (("a.jpg", jpeg[:5000], "image/jpeg"), 400, "corrupt"),
+        "huge pixel count": (("bomb.png", png_header_only(90_000, 90_000), "image/png"), 413, "pixels"),
+    }
+
+
+@pytest.mark.parametrize("case", list(bad_uploads()))
+def test_bad_uploads_are_refused_clearly(client, case):
+    upload, status, words = bad_uploads()[case]
+    for path in ("/v1/sessions", "/v1/describe"):
+        response = client.post(path, files={"image": upload})
+        assert response.status_code == status, (path, response.text)
+        assert words in response.json()["detail"]
+
+
+def test_type_comes_from_the_bytes_not_the_name_or_declared_type(client):
+    response = client.post("/v1/sessions", files={"image": ("notes.txt", SAMPLE_IMAGE.read_bytes(), "text/plain")})
+    assert response.status_code == 201, response.text
+
+
+def test_oversized_and_malformed_bodies(client):
+    too_big = b"\xff" * (21 * 2**20)  # over the 20 MiB default
+    response = client.post("/v1/describe", files={"image": ("big.jpg", too_big, "image/jpeg")})
+    assert response.status_code == 413 and "larger than" in response.json()["detail"]
+
+    def chunked():  # a well-formed multipart body with no Content-Length: the limit must hold as it streams in
+        yield b'--x\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        for _ in range(22):
+            yield b"\xff" * 2**20
+        yield b"\r\n--x--\r\n"
+
+    response = client.post("/v1/describe", content=chunked(), headers={"content-type": "multipart/form-data; boundary=x"})
+    assert response.status_code == 413
+    assert client.post("/v1/describe", json={"image": "coffee.jpg"}).status_code == 422
+    assert client.post("/v1/describe", files={"photo": ("a.jpg", b"x", "image/jpeg")}).status_code == 422
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/audio/..%2F..%2F..%2Fetc%2Fpasswd.wav",
+    "/v1/audio/%2e%2e%2f%2e%2e%2fpyproject.toml.wav",
+    "/v1/audio/....%2F%2F....%2F%2Fetc%2Fpasswd.wav",
+    "/v1/audio/%2Fetc%2Fpasswd.wav",
+    "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA.wav",  # well-formed but never issued
+    "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA%00.wav",
+    "/static/..%2F..%2F..%2Fpyproject.toml",
+])
+def test_audio_urls_cannot_reach_files(client, path):
+    response = client.get(httpx.URL(client.base_url.join(path), params=None), follow_redirects=False)
+    assert response.status_code == 404, response.text
+    assert b"root:" not in response.content and b"[project]" not in response.content
+
+
+def test_ask_by_text_then_by_voice(client, session_id, tmp_path):
+    response = client.post(f"/v1/sessions/{session_id}/ask", data={"text": "Where is the cup?"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert "cup" in answer["answer"].lower() and answer["question"] == "Where is the cup?"
+    assert_speech_url(client, answer["audio_url"])
+
+    spoken_question(tmp_path / "q.wav", "Where is my coffee cup?")
+    response = client.post(f"/v1/sessions/{session_id}/ask",
+                           files={"audio": ("q.wav", (tmp_path / "q.wav").read_bytes(), "audio/wav")})
+    assert response.status_code == 200, response.text
+    voiced = response.json()
+    assert "cup" in voiced["transcript"]["text"].lower() and "cup" in voiced["answer"].lower()
+    turns = client.get(f"/v1/sessions/{session_id}").json()["turns"]
+    assert [t["kind"] for t in turns] == ["summary", "question", "question"]
+
+
+def test_ask_refuses_bad_questions(client, session_id):
+    ask = f"/v1/sessions/{session_id}/ask"
+    assert client.post(ask, data={}).status_code == 400
+    assert client.post(ask, data={"text": "   "}).status_code == 400
+    assert client.post(ask, data={"text": "x" * 600}).status_code == 400
+    silent = io.BytesIO()
+    soundfile.write(silent, [0.0] * 16000, 16000, format="WAV")
+    response = client.post(ask, files={"audio": ("s.wav", silent.getvalue(), "audio/wav")})
+    assert response.status_code == 400 and "silent" in response.json()["detail"]
+    assert client.post(ask, files={"audio": ("n.wav", b"not audio", "audio/wav")}).status_code == 400
+    assert client.post("/v1/sessions/nope/ask", data={"text": "hi"}).status_code == 404
+
+
+def test_session_can_be_closed(client):
+    created = client.post("/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")}).json()
+    assert client.delete(f"/v1/sessions/{created['session_id']}").status_code == 204
+    assert client.get(f"/v1/sessions/{created['session_id']}").status_code == 404
+
+
+def test_websocket_streams_text_and_audio_then_done(server, session_id):
+    from websockets.sync.client import connect
+
+    url = server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream"
+    frames, messages = [], []
+    with connect(url, max_size=None, open_timeout=30) as socket:
+        socket.send(json.dumps({"type": "ask", "text": "What is on the table?"}))
+        while True:
+            message = socket.recv(timeout=300)
+            if isinstance(message, bytes):
+                frames.append(message)
+                continue
+            messages.append(json.loads(message))
+            if messages[-1]["type"] in ("done", "error"):
+                break
+        socket.send("not json")
+        assert json.loads(socket.recv(timeout=30))["status"] == 400
+    kinds = [m["type"] for m in messages]
+    assert kinds[0] == "audio_format" and "text" in kinds and kinds[-1] == "done", messages
+    assert frames and all(len(frame) % 2 == 0 for frame in frames)  # 16-bit PCM
+    assert "".join(m["text"] for m in messages if m["type"] == "text").strip() == messages[-1]["answer"]
+
+
+def test_cross_site_requests_are_refused(server, client, session_id):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    evil = {"origin": "http://evil.example"}
+    response = client.post("/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")},
+                           headers=evil)
+    assert response.status_code == 403
+    preflight = client.options("/v1/describe", headers={**evil, "access-control-request-method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers  # CORS is off by default
+    with pytest.raises(InvalidStatus):
+        with connect(server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream",
+                     additional_headers=evil, open_timeout=30):
+            pass
+
+
+def test_busy_server_says_retry_and_sessions_expire(tmp_path):
+    jpeg = ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")
+    with running_server(tmp_path / "serve.log", *SHORT, "--max-generations", "1", "--session-ttl", "2") as base, \
+            httpx.Client(base_url=base, timeout=300) as http:
+        session = http.post("/v1/sessions", files={"image": jpeg}).json()["session_id"]
+        first: dict = {}
+        worker = threading.Thread(target=lambda: first.setdefault("r", http.post("/v1/describe", files={"image": jpeg})))
+        worker.start()
+        deadline = time.monotonic() + 60
+        while http.get("/healthz").json()["active_generations"] < 1:
+            assert time.monotonic() < deadline, "the first describe never started"
+            time.sleep(0.02)
+        second = http.post("/v1/describe", files={"image": jpeg})
+        assert second.status_code == 503 and "busy" in second.json()["detail"]
+        assert int(second.headers["retry-after"]) > 0
+        worker.join(300)
+        assert first["r"].status_code == 200, first["r"].text
+        time.sleep(2.5)  # the idle session outlives its 2 s time-to-live
+        assert http.post(f"/v1/sessions/{session}/ask", data={"text": "Where is the cup?"}).status_code == 404
