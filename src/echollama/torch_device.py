@@ -42,3 +42,28 @@ def choose_placement(prefer: str | None = None) -> Placement:
         return Placement("mps", torch.float16)
     # CPU kernels for half precision are slow or missing: fp32.
     return Placement("cpu", torch.float32)
+
+
+def load_pretrained_pair(what: str, model_ref, processor_class: str, model_class: str,
+                         placement: Placement | None = None):
+    """(torch, processor, model, placement): a transformers processor/tokenizer and model from a local folder,
+    the model moved to the chosen device in eval mode; one-line ModelErrors for a missing extra or a bad folder."""
+    from echollama.errors import ModelError
+    from echollama.model_registry import local_model_dir
+
+    torch = import_torch()
+    try:
+        import transformers
+
+        processor_type, model_type = getattr(transformers, processor_class), getattr(transformers, model_class)
+    except (ImportError, AttributeError):
+        raise missing_extra("transformers", "paper") from None
+    folder = local_model_dir(model_ref)
+    placement = placement or choose_placement()
+    try:
+        processor = processor_type.from_pretrained(folder)
+        model = model_type.from_pretrained(folder, dtype=placement.dtype)
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{what} could not load {folder}: {error}") from None
+    model.to(placement.device).eval()
+    return torch, processor, model, placement

@@ -11,10 +11,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from echollama.config import PAPER_LLM_MODEL, GenerationSettings
-from echollama.errors import ModelError, missing_extra
+from echollama.errors import ModelError
 from echollama.language.protocols import Message
-from echollama.model_registry import local_model_dir
-from echollama.torch_device import Placement, choose_placement, import_torch
+from echollama.torch_device import Placement, load_pretrained_pair
 
 
 class TransformersLLM:
@@ -34,22 +33,11 @@ class TransformersLLM:
     def load(self):
         with self._load_lock:
             if self._loaded is None:
-                torch = import_torch()
-                try:
-                    from transformers import AutoModelForCausalLM, AutoTokenizer
-                except ImportError:
-                    raise missing_extra("transformers", "paper") from None
-                folder = local_model_dir(self._model_ref)
-                placement = self._placement or choose_placement()
-                try:
-                    tokenizer = AutoTokenizer.from_pretrained(folder)
-                    model = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
-                except (OSError, ValueError) as error:
-                    raise ModelError(f"transformers could not load the LLM {folder}: {error}") from None
-                if not tokenizer.chat_template:
+                loaded = load_pretrained_pair("transformers (the LLM)", self._model_ref, "AutoTokenizer",
+                                              "AutoModelForCausalLM", self._placement)
+                if not loaded[1].chat_template:
                     raise ModelError(f"{self._model_ref} has no chat template; the paper's prompt needs one")
-                model.to(placement.device).eval()
-                self._loaded = (torch, tokenizer, model, placement)
+                self._loaded = loaded
         return self._loaded
 
     @property

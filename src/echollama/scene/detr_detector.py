@@ -9,10 +9,8 @@ import threading
 from pathlib import Path
 
 from echollama.config import PAPER_DETECTOR_MODEL
-from echollama.errors import ModelError, missing_extra
-from echollama.model_registry import local_model_dir
 from echollama.scene.image import LoadedImage
-from echollama.torch_device import Placement, choose_placement, import_torch
+from echollama.torch_device import Placement, load_pretrained_pair
 from echollama.types import Detection
 
 
@@ -27,20 +25,8 @@ class DetrDetector:
     def load(self):
         with self._lock:
             if self._loaded is None:
-                torch = import_torch()
-                try:
-                    from transformers import DetrForObjectDetection, DetrImageProcessorPil
-                except ImportError:
-                    raise missing_extra("transformers", "paper") from None
-                folder = local_model_dir(self._model_ref)
-                placement = self._placement or choose_placement()
-                try:
-                    processor = DetrImageProcessorPil.from_pretrained(folder)
-                    model = DetrForObjectDetection.from_pretrained(folder, dtype=placement.dtype)
-                except (OSError, ValueError) as error:
-                    raise ModelError(f"DETR could not load {folder}: {error}") from None
-                model.to(placement.device).eval()
-                self._loaded = (torch, processor, model, placement)
+                self._loaded = load_pretrained_pair("DETR", self._model_ref, "DetrImageProcessorPil",
+                                                    "DetrForObjectDetection", self._placement)
         return self._loaded
 
     @property

@@ -15,11 +15,9 @@ from statistics import median
 import numpy as np
 
 from echollama.config import PAPER_DEPTH_MODEL, PAPER_DEPTH_UNIT
-from echollama.errors import ModelError, missing_extra
-from echollama.model_registry import local_model_dir
 from echollama.scene.geometric_depth import estimate_distances
 from echollama.scene.image import LoadedImage
-from echollama.torch_device import Placement, choose_placement, import_torch
+from echollama.torch_device import Placement, load_pretrained_pair
 from echollama.types import Camera, Detection
 
 
@@ -37,20 +35,8 @@ class DptDepthEstimator:
     def load(self):
         with self._lock:
             if self._loaded is None:
-                torch = import_torch()
-                try:
-                    from transformers import DPTForDepthEstimation, DPTImageProcessorPil
-                except ImportError:
-                    raise missing_extra("transformers", "paper") from None
-                folder = local_model_dir(self._model_ref)
-                placement = self._placement or choose_placement()
-                try:
-                    processor = DPTImageProcessorPil.from_pretrained(folder)
-                    model = DPTForDepthEstimation.from_pretrained(folder, dtype=placement.dtype)
-                except (OSError, ValueError) as error:
-                    raise ModelError(f"DPT could not load {folder}: {error}") from None
-                model.to(placement.device).eval()
-                self._loaded = (torch, processor, model, placement)
+                self._loaded = load_pretrained_pair("DPT", self._model_ref, "DPTImageProcessorPil",
+                                                    "DPTForDepthEstimation", self._placement)
         return self._loaded
 
     def depth_map(self, image: LoadedImage) -> np.ndarray:
