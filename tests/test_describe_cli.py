@@ -37,6 +37,7 @@ def test_describe_prints_text_and_writes_speech(tmp_path):
     assert "wrote" in result.stderr and "Traceback" not in result.stderr
     assert_speech(out)
     assert not list(tmp_path.glob("*.partial"))
+    assert out.stat().st_mode & 0o044  # readable by others under the usual umask, not mkstemp's 0600
 
 
 def test_describe_json_has_the_whole_scene(tmp_path):

@@ -29,6 +29,12 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class WavWriter:
     """Append float32 mono chunks; `commit()` makes the file appear under its name, `abort()` removes it."""
 
@@ -65,6 +71,7 @@ class WavWriter:
     def commit(self) -> Path:
         self._file.close()
         try:
+            os.chmod(self._tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a WAV should get the usual permissions
             os.replace(self._tmp, self.path)
         except OSError as error:
             Path(self._tmp).unlink(missing_ok=True)
