@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from echollama.config import GenerationSettings
-from echollama.language.llama_cpp_llm import LlamaCppModel
+from echollama.language.llama_cpp_llm import GenerationTimer, LlamaCppModel
 from echollama.language.protocols import Message
 
 
@@ -94,23 +94,14 @@ class LlamaCppChat:
         with self.model.generate_lock:
             reused = self._reusable(llama, tokens)
             before = _perf(llama)
-            start = time.perf_counter()
-            first = None
-            pieces = 0
+            timer = GenerationTimer()
             eos = llama._model.token_get_text(llama.token_eos())
-            for chunk in llama.create_completion(
+            chunks = llama.create_completion(
                 prompt=tokens, stream=True, max_tokens=settings.max_tokens, temperature=settings.temperature,
                 top_p=settings.top_p, repeat_penalty=settings.repeat_penalty, seed=settings.seed,
                 stop=[eos] if eos else [],
-            ):
-                text = chunk["choices"][0]["text"]
-                if not text:
-                    continue
-                pieces += 1
-                if first is None:
-                    first = time.perf_counter() - start
-                yield text
-            total = time.perf_counter() - start
+            )
+            yield from timer.count(chunk["choices"][0]["text"] for chunk in chunks)
             after = _perf(llama)
             self._usage = {
                 "prompt_tokens": float(len(tokens)),
@@ -118,11 +109,8 @@ class LlamaCppChat:
                 # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
                 "prompt_tokens_evaluated": float(after[0] - before[0]),
                 "prompt_eval_s": (after[1] - before[1]) / 1000.0,
-                "completion_tokens": float(pieces),
                 "context_tokens": float(llama.n_tokens),
-                "first_token_s": first if first is not None else total,
-                "generate_s": total,
-                "tokens_per_s": max(0, pieces - 1) / (total - first) if first is not None and total > first else 0.0,
+                **timer.usage(),
             }
 
     @staticmethod

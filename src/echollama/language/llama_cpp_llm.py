@@ -15,6 +15,35 @@ from echollama.errors import ModelError, missing_extra
 from echollama.language.protocols import Message
 
 
+class GenerationTimer:
+    """Counts streamed pieces and times them: first-token latency and decode speed of one generation."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self.pieces = 0
+
+    def count(self, texts: Iterator[str | None]) -> Iterator[str]:
+        for text in texts:
+            if not text:
+                continue
+            self.pieces += 1
+            if self.first is None:
+                self.first = time.perf_counter() - self.start
+            yield text
+
+    def usage(self) -> dict[str, float]:
+        total = time.perf_counter() - self.start
+        first = self.first
+        return {
+            "completion_tokens": float(self.pieces),
+            "first_token_s": first if first is not None else total,
+            "generate_s": total,
+            # decode speed excludes the prompt: tokens after the first over the time after the first
+            "tokens_per_s": max(0, self.pieces - 1) / (total - first) if first is not None and total > first else 0.0,
+        }
+
+
 class LlamaCppModel:
     def __init__(self, model_path: Path | None, name: str, n_ctx: int = 4096, threads: int = 2, resolve=None) -> None:
         """`resolve`, when given, is called on first load to produce the (verified) model path."""
@@ -56,29 +85,11 @@ class LlamaCppModel:
     def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
         llama = self.load()
         with self.generate_lock:
-            start = time.perf_counter()
-            first = None
-            pieces = 0
+            timer = GenerationTimer()
             chunks = llama.create_chat_completion(
                 messages=list(messages), stream=True, max_tokens=settings.max_tokens,
                 temperature=settings.temperature, top_p=settings.top_p, repeat_penalty=settings.repeat_penalty,
                 seed=settings.seed,
             )
-            for chunk in chunks:
-                text = chunk["choices"][0]["delta"].get("content")
-                if not text:
-                    continue
-                pieces += 1
-                if first is None:
-                    first = time.perf_counter() - start
-                yield text
-            total = time.perf_counter() - start
-            generated = max(0, pieces - 1)
-            self._usage = {
-                "context_tokens": float(llama.n_tokens),
-                "completion_tokens": float(pieces),
-                "first_token_s": first if first is not None else total,
-                "generate_s": total,
-                # decode speed excludes the prompt: tokens after the first over the time after the first
-                "tokens_per_s": generated / (total - first) if first is not None and total > first else 0.0,
-            }
+            yield from timer.count(chunk["choices"][0]["delta"].get("content") for chunk in chunks)
+            self._usage = {"context_tokens": float(llama.n_tokens), **timer.usage()}
