@@ -94,7 +94,8 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
         raise ValueError(f"no images found in {folder}")
     from echollama.pipeline import Pipeline
 
-    analyzer = Pipeline(base).analyzer
+    shared = Pipeline(base)  # perception and the fixed-phrase ASR check share one set of loaded models
+    analyzer = shared.analyzer
     _progress("detection and depth")
     result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
               "depth": evaluate_depth(analyzer) if folder is None else None, "llms": {}}
@@ -102,7 +103,7 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
         from echollama.evaluation.spoken_eval import fixed_phrases
 
         _progress("speech recognition on the fixed phrases")
-        result["asr_phrases"] = fixed_phrases(Pipeline(base))
+        result["asr_phrases"] = fixed_phrases(shared)
     for llm in llms:
         if llm == "custom":
             key, config = Path(base.llm_path).stem, base
