@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (EXIF-rotated) image
+Message = dict[str, str]  # a chat message: {"role": "system" | "user" | "assistant", "content": ...}
 
 
 @dataclass(frozen=True)
