@@ -158,8 +158,7 @@ def main() -> int:
     timings["train_and_export_s"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     before = baseline_gguf(work / "base-q8_0.gguf")
-    from echollama.config import LLM_MODELS
-    from echollama.model_files import gguf_path
+    from echollama.models.gguf import LLM_MODELS, gguf_path
 
     evaluation = evaluate({"bundled Q4_1 (no DPO)": (gguf_path(LLM_MODELS["tiny"]), (0,)),
                            "before: converted, q8_0, no DPO": (before, (0, 1)),

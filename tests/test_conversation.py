@@ -9,16 +9,14 @@ import time
 import numpy as np
 import pytest
 
-from echollama.config import LLM_MODELS, PipelineConfig
+from echollama.config import PipelineConfig
 from echollama.errors import InputError
 from echollama.evaluation.wer import normalise_words
-from echollama.language.llama_cpp_chat import LlamaCppChat
+from echollama.language.conversation import ANSWER_MAX_TOKENS, Conversation
 from echollama.language.llama_cpp_llm import LlamaCppModel
-from echollama.language.session import Conversation
-from echollama.model_files import gguf_path
-from echollama.speech.streaming import speak_stream
+from echollama.models.gguf import LLM_MODELS, gguf_path
+from echollama.speech.streaming import speak
 from echollama.voice_chat import VoiceChat
-
 from spoken import write_noise, write_silence, write_spoken
 
 
@@ -61,27 +59,27 @@ def test_a_spoken_question_is_transcribed_and_answered(voice, tmp_path):
     question = write_spoken(tmp_path / "question.wav", "Where is the cat?", rate=44100, channels=2)
     audio = Recorder()
     turn = voice.ask_audio(question, audio)
-    assert normalise_words(turn.transcript.text) == ["where", "is", "the", "cat"]
-    assert_cat_position(turn.answer)
+    assert normalise_words(turn.transcript["text"]) == ["where", "is", "the", "cat"]
+    assert_cat_position(turn.text)
     assert turn.timings["asr_s"] > 0 and 0 < turn.timings["first_audio_s"] <= turn.timings["total_s"]
     assert audio.samples.size / voice.pipeline.tts.sample_rate > 2.0 and np.sqrt(np.mean(audio.samples**2)) > 0.01
 
 
 def test_where_is_the_cat_names_its_real_position(voice):
     turn = voice.ask("Where is the cat?", Recorder())
-    assert_cat_position(turn.answer)
-    assert not turn.turn.used_llm  # a measured position is not left to a 135M model
+    assert_cat_position(turn.text)
+    assert not turn.used_llm  # a measured position is not left to a 135M model
 
 
 def test_an_object_that_is_not_there_is_said_to_be_absent(voice):
     turn = voice.ask("Is there a chair on my left?", Recorder())
-    assert turn.answer == "I cannot see any chairs here. I can only see one cat."
+    assert turn.text == "I cannot see any chairs here. I can only see one cat."
 
 
 def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
-    llm = voice.pipeline.chat_model()
-    first = voice.ask("What is the cat doing?", Recorder()).turn.usage
-    second = voice.ask("What colour is its fur?", Recorder()).turn.usage
+    llm = voice.pipeline.llm
+    first = voice.ask("What is the cat doing?", Recorder()).usage
+    second = voice.ask("What colour is its fur?", Recorder()).usage
     # The scene prompt, the first question and its answer are already in llama.cpp's KV cache: only the new turn
     # is evaluated (llama.cpp's own prompt-eval counter), though the prompt grew.
     assert second["prompt_tokens"] > first["prompt_tokens"] > 200
@@ -91,7 +89,7 @@ def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
     # Without the cache the same prompt is read in full.
     llm.forget_cache()
     voice.conversation._history.pop()
-    cold = voice.ask("What colour is its fur?", Recorder()).turn.usage
+    cold = voice.ask("What colour is its fur?", Recorder()).usage
     assert cold["prompt_tokens"] == second["prompt_tokens"]
     assert cold["prompt_tokens_reused"] == 0 and cold["prompt_tokens_evaluated"] >= 0.95 * cold["prompt_tokens"]
 
@@ -107,7 +105,7 @@ def test_streaming_speaks_before_the_llm_has_finished(voice):
         finished["at"] = time.perf_counter()
 
     audio = Recorder()
-    result = speak_stream(pieces(), voice.pipeline.tts, audio)
+    result = speak(pieces(), voice.pipeline.tts, audio)
     assert len(result.sentences) >= 2
     assert audio.first_at is not None and audio.first_at < finished["at"]
 
@@ -132,20 +130,20 @@ def test_bad_questions_are_refused_and_the_session_goes_on(tiny_pipeline, chelse
     with pytest.raises(InputError, match="not a readable audio file"):
         chat.ask_audio(corrupt, Recorder())
     assert len(chat.conversation.turns) == 1  # only the opening summary: failures leave no half turns
-    assert_cat_position(chat.ask("Where is the cat?", Recorder()).answer)
+    assert_cat_position(chat.ask("Where is the cat?", Recorder()).text)
 
 
 def test_long_sessions_trim_the_oldest_turns_to_fit_the_context(chelsea, tiny_pipeline):
-    small = LlamaCppChat(LlamaCppModel(gguf_path(LLM_MODELS["tiny"]), "tiny, small context", n_ctx=768, threads=2))
+    small = LlamaCppModel(gguf_path(LLM_MODELS["tiny"]), "tiny, small context", n_ctx=768, threads=2)
     conversation = Conversation(small, PipelineConfig(llm="tiny").generation)
     conversation.start(tiny_pipeline.look(chelsea))
     for index in range(7):
         reply = conversation.ask(f"Question {index}: what is the cat doing, and why does it look like that?")
         "".join(reply)
-        assert reply.turn.usage["prompt_tokens"] + conversation.answer_settings.max_tokens <= 768
+        assert reply.turn.usage["prompt_tokens"] + ANSWER_MAX_TOKENS <= 768
     assert len(conversation.turns) == 8  # the transcript keeps everything
     assert len(conversation._history) < 7  # the prompt kept only the newest turns
-    assert conversation.messages("next?")[1]["content"].endswith("Describe this place in detail.")  # scene stays
+    assert conversation.messages_for("next?")[1]["content"].endswith("Describe this place in detail.")  # scene stays
 
 
 @pytest.mark.slow
@@ -154,9 +152,9 @@ def test_a_bigger_model_answers_around_the_grounded_position(chelsea):
 
     chat = VoiceChat(Pipeline(PipelineConfig(llm="0.5b")))
     chat.open_image(chelsea)
-    assert_cat_position(chat.ask("Where is the cat?", Recorder()).answer)
+    assert_cat_position(chat.ask("Where is the cat?", Recorder()).text)
     turn = chat.ask("Where is the cat, and what is it doing?", Recorder())
-    assert_cat_position(turn.answer)
-    assert turn.turn.used_llm and len(turn.answer) > len(turn.turn.grounded) + 10
-    follow_up = chat.ask("What colour is its fur?", Recorder()).turn.usage
+    assert_cat_position(turn.text)
+    assert turn.used_llm and len(turn.text) > len(turn.grounded) + 10
+    follow_up = chat.ask("What colour is its fur?", Recorder()).usage
     assert follow_up["prompt_tokens_evaluated"] < 0.3 * follow_up["prompt_tokens"]

@@ -12,7 +12,6 @@ import pytest
 import soundfile
 
 from echollama.samples import SAMPLE_IMAGE
-
 from test_image_input import png_header_only
 
 
@@ -49,11 +48,24 @@ def test_describe_json_has_the_whole_scene(tmp_path):
     assert cup["cell"] == "Mid Top" and cup["clock"] == 12 and 0.05 < cup["distance_m"] < 2.0
     assert set(cup) >= {"label", "score", "box", "cell", "distance_m", "clock"}
     assert "cup: 0.9" in report["scene"]["matrix"]
-    assert report["prompt"]["user"].startswith("Image Description: ")
-    assert report["prompt"]["user"].endswith("Describe this place in detail.")
-    assert report["answer"]
+    # The grounded prompt carries facts in words, never the raw matrix; the answer opens with them.
+    assert "r(" not in report["prompt"]["user"] and "cup" in report["prompt"]["user"]
+    assert report["grounded"] and report["answer"].startswith(report["grounded"])
     assert report["timings"]["first_audio_s"] <= report["timings"]["total_s"]
     assert report["audio_path"] == str(out)
+    assert [s["text"] for s in report["sentences"]] and all(s["at_s"] > 0 for s in report["sentences"])
+
+
+def test_the_paper_prompt_is_available_on_the_embedded_profile(tmp_path):
+    out = tmp_path / "coffee.wav"
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q",
+                     "--prompt", "paper", "--max-tokens", "40")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["prompt"]["user"].startswith("Image Description: ")
+    assert report["scene"]["matrix"] in report["prompt"]["user"]
+    assert report["prompt"]["user"].endswith("Describe this place in detail.")
+    assert report["answer"] and not report["grounded"] and not report["dropped"]
 
 
 def bad_images(folder):

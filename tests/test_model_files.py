@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from echollama import model_files
-from echollama.config import GgufModel
 from echollama.errors import ModelError
+from echollama.models.gguf import GgufModel
 
 
 @pytest.fixture

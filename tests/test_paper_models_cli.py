@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 from echollama.samples import SAMPLE_IMAGE
-
 from paper_checkpoints import tiny  # noqa: F401 (fixture)
 
 PULL = "echollama models pull --profile paper"
@@ -92,10 +91,10 @@ def test_paper_profile_composes_the_paper_backends(tiny, tmp_path, monkeypatch):
     names = [type(b).__name__ for b in (pipeline.analyzer.detector, pipeline.analyzer.depth,
                                         pipeline.analyzer.captioner, pipeline.llm, pipeline.tts)]
     assert names == ["DetrDetector", "DptDepthEstimator", "MoondreamCaptioner", "TransformersLLM", "OrpheusSynthesizer"]
-    assert pipeline.analyzer.threshold == 0.9 and pipeline.components.legend is False
+    assert pipeline.analyzer.threshold == 0.9 and pipeline.profile.legend is False
     assert pipeline.analyzer.depth.unit == "inverse relative depth"
 
     monkeypatch.setenv("ECHOLLAMA_LLM_URL", "http://127.0.0.1:8000/v1")
     monkeypatch.setenv("ECHOLLAMA_PAPER_DEPTH_METRES", "1")
     pipeline = Pipeline(PipelineConfig(profile="paper"))
-    assert type(pipeline.llm).__name__ == "OpenAIHttpLLM" and pipeline.components.legend is True
+    assert type(pipeline.llm).__name__ == "OpenAIHttpLLM" and pipeline.profile.legend is True

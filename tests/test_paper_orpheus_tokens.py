@@ -6,8 +6,14 @@ Run: .venv/bin/python -m pytest -q tests/test_paper_orpheus_tokens.py
 import numpy as np
 import pytest
 
-from echollama.speech.orpheus_tokens import (FrameAssembler, audio_tokens, codes_to_tokens, inference_prompt,
-                                             tokens_to_codes, training_ids)
+from echollama.speech.orpheus_tokens import (
+    FrameAssembler,
+    audio_tokens,
+    codes_to_tokens,
+    inference_prompt,
+    tokens_to_codes,
+    training_ids,
+)
 
 # Frame 0 codes: L0 = [5]; L1 = [7, 9]; L2 = [1, 2, 3, 4]. Frame 1: L0 = [4095]; L1 = [0, 10]; L2 = [11, 12, 13, 14].
 # Token order L0[i], L1[2i], L2[4i], L2[4i+1], L1[2i+1], L2[4i+2], L2[4i+3]; token k adds 128266 + k*4096.

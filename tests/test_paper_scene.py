@@ -9,9 +9,9 @@ import pytest
 
 from echollama.scene.analyze import SceneAnalyzer
 from echollama.scene.camera import camera_for
+from echollama.scene.grid import format_matrix
 from echollama.scene.image import LoadedImage
 from echollama.types import Detection
-
 from paper_checkpoints import tiny  # noqa: F401 (fixture)
 
 IMAGE = LoadedImage(rgb=(np.random.default_rng(0).random((120, 160, 3)) * 255).astype(np.uint8), source="noise.png")
@@ -133,7 +133,7 @@ def test_scene_matrix_from_detr_and_dpt(detector, depth):
     scene = analyzer.analyze(IMAGE)
     depth_map = depth.depth_map(IMAGE)
     assert scene.depth_unit == "inverse relative depth" and scene.caption == "A cup of coffee on a wooden table."
-    lines = scene.matrix.splitlines()
+    lines = format_matrix(scene.detections, scene.width, scene.height).splitlines()
     assert [line.split(":")[0] for line in lines] == ["Left Top", "Mid Top", "Right Top",
                                                      "Left Bottom", "Mid Bottom", "Right Bottom"]
     for d in scene.detections:

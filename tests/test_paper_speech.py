@@ -10,9 +10,8 @@ import pytest
 
 from echollama.errors import ModelError
 from echollama.speech.orpheus_tokens import codes_to_tokens, tokens_to_codes
-from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
 from echollama.speech.protocols import AudioClip
-
+from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
 from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper, empty_hub_cache, tiny  # noqa: F401 (fixtures)
 
 FRAME = 2048  # samples per SNAC 24 kHz frame: hop 512 x level-0 stride 4
@@ -65,8 +64,8 @@ def test_streamed_audio_matches_whole_decode_in_length(snac_small):
 
 @pytest.fixture(scope="module")
 def orpheus(tiny):
+    from echollama.models.torch_device import choose_placement
     from echollama.speech.orpheus_tts import OrpheusSynthesizer
-    from echollama.torch_device import choose_placement
 
     synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], generation={"max_new_tokens": 7 * 6})
     synthesizer.load()

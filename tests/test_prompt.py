@@ -1,7 +1,7 @@
 """The paper's prompt (§5.3/§6.1) is sent verbatim; only the embedded profile adds one legend line."""
 
-from echollama.config import METRIC_DEPTH_LEGEND, SYSTEM_PROMPT
-from echollama.language.prompt import describe_messages, user_prompt
+from echollama.language.prompt import METRIC_DEPTH_LEGEND, describe_messages, user_prompt
+from echollama.paper import SYSTEM_PROMPT
 from echollama.types import Detection, Scene
 
 

@@ -15,7 +15,6 @@ import pytest
 from echollama.errors import EchollamaError
 from echollama.training.dpo_config import DpoRecipe
 from echollama.training.recipe_file import load_recipe
-
 from paper_checkpoints import build_llama, llama_tokenizer
 
 pytest.importorskip("trl")

@@ -11,10 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from echollama.config import (ORPHEUS_AUDIO_OFFSET, ORPHEUS_END_OF_AI, ORPHEUS_END_OF_SPEECH, ORPHEUS_START_OF_HUMAN,
-                              ORPHEUS_START_OF_SPEECH, ORPHEUS_VOCAB_SIZE, SNAC_SAMPLE_RATE)
+from echollama.paper import SNAC_SAMPLE_RATE
+from echollama.speech.orpheus_tokens import (
+    ORPHEUS_AUDIO_OFFSET,
+    ORPHEUS_END_OF_AI,
+    ORPHEUS_END_OF_SPEECH,
+    ORPHEUS_START_OF_HUMAN,
+    ORPHEUS_START_OF_SPEECH,
+    ORPHEUS_VOCAB_SIZE,
+)
 from echollama.training.tts_data import remove_redundant_frames, to_24khz
-
 from paper_checkpoints import SNAC_SMALL, build_llama, build_snac
 
 pytest.importorskip("trl")

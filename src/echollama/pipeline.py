@@ -1,6 +1,8 @@
-"""The composition root: builds a profile's backends and runs `describe` (image -> scene -> prompt -> LLM -> speech).
+"""The pipeline: image -> Scene (`look`), and the one operation that speaks an answer (`speak`), used by `describe`,
+the conversation (`ask`, `chat`), the server (HTTP and WebSocket), the benchmarks and the evaluation.
 
-Models load lazily; `describe` starts loading the LLM and the voice in the background while perception runs.
+The profile's backends are built once (`echollama.profiles`); the LLM and the voice load in background threads while
+perception runs, so a listener hears the first grounded sentence as soon as the scene and the voice are ready.
 """
 
 from __future__ import annotations
@@ -9,83 +11,21 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
 
-from echollama.config import LLM_MODELS, PipelineConfig
-from echollama.language.llama_cpp_llm import LlamaCppModel
-from echollama.language.prompt import describe_messages
-from echollama.language.protocols import LanguageModel
+from echollama.config import PipelineConfig
 from echollama.errors import ModelError
-from echollama.model_files import gguf_path
-from echollama.scene.analyze import SceneAnalyzer
-from echollama.scene.geometric_depth import GeometricDepthEstimator
-from echollama.scene.gist_captioner import GistCaptioner
+from echollama.language.conversation import Conversation, Reply
+from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
-from echollama.scene.ssd_detector import SsdMobileNetDetector
-from echollama.speech.piper_tts import PiperSynthesizer
-from echollama.speech.protocols import SpeechSynthesizer
-from echollama.speech.streaming import speak_stream, speak_text
+from echollama.speech.protocols import SpeechRecognizer
+from echollama.speech.streaming import AudioSink, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
-from echollama.types import Description, Scene
+from echollama.types import Description, Scene, SpokenAnswer
 
 Status = Callable[[str], None]
-
-
-@dataclass
-class Components:
-    analyzer: SceneAnalyzer
-    llm: LanguageModel
-    tts: SpeechSynthesizer
-    legend: bool  # add the metric-depth legend line to the paper's prompt
-
-
-def embedded_llm(config: PipelineConfig) -> LanguageModel:
-    if config.llm_path is not None:
-        return LlamaCppModel(Path(config.llm_path), Path(config.llm_path).name, config.generation.n_ctx, config.threads)
-    model = LLM_MODELS[config.llm]
-    return LlamaCppModel(None, model.description, config.generation.n_ctx, config.threads, resolve=lambda: gguf_path(model))
-
-
-def _embedded(config: PipelineConfig) -> Components:
-    analyzer = SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(config.threads), config.threshold)
-    return Components(analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(), legend=True)
-
-
-def _paper(config: PipelineConfig) -> Components:
-    """The seed's models (DETR, DPT, Moondream2, EchoLLaMA-1B or an HTTP endpoint, Orpheus + SNAC), from local files."""
-    from echollama.config import PaperSettings
-    from echollama.model_registry import missing_model_error, missing_models
-
-    paper = PaperSettings.from_env()
-    needed = [paper.detector, paper.depth, paper.captioner, paper.tts, paper.snac]
-    if not paper.llm_url:
-        needed.append(paper.llm)
-    missing = missing_models(needed)
-    if missing:  # say so before any work, in one line naming every missing model
-        if len(missing) == 1:
-            repo, _, revision = missing[0].partition("@")
-            raise missing_model_error(repo, revision)
-        raise ModelError(f"{len(missing)} paper models are not downloaded ({', '.join(missing)}); "
-                         f"run: echollama models pull --profile paper")
-    from echollama.language.openai_http_llm import OpenAIHttpLLM
-    from echollama.language.transformers_llm import TransformersLLM
-    from echollama.scene.detr_detector import DetrDetector
-    from echollama.scene.dpt_depth import DptDepthEstimator
-    from echollama.scene.moondream_captioner import MoondreamCaptioner
-    from echollama.speech.orpheus_tts import OrpheusSynthesizer
-
-    depth = DptDepthEstimator(paper.depth, in_metres=paper.depth_in_metres)
-    analyzer = SceneAnalyzer(DetrDetector(paper.detector), depth, MoondreamCaptioner(paper.captioner), config.threshold)
-    llm: LanguageModel = (OpenAIHttpLLM(paper.llm_url, paper.llm_api_model or paper.llm) if paper.llm_url
-                          else TransformersLLM(paper.llm))
-    tts = OrpheusSynthesizer(paper.tts, paper.snac, voice=paper.voice)
-    # The paper's prompt is sent untouched (§6.1): no legend line, unless z was turned into metres.
-    return Components(analyzer=analyzer, llm=llm, tts=tts, legend=depth.unit == "metres")
-
-
-# Profile name -> builder.
-PROFILE_BUILDERS: dict[str, Callable[[PipelineConfig], Components]] = {"embedded": _embedded, "paper": _paper}
+# The LLM waits up to this long for the grounded facts' first audio before it starts (2 cores: they would compete).
+FACTS_HEAD_START_S = 1.0
 
 
 def _in_background(function: Callable[[], object], name: str) -> Future:
@@ -106,116 +46,114 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None, status: Status | None = None) -> None:
         self.config = config or PipelineConfig()
         self.status = status or (lambda message: None)
-        builder = PROFILE_BUILDERS.get(self.config.profile)
-        if builder is None:
-            raise ValueError(f"profile {self.config.profile!r} is not available; choose one of {', '.join(PROFILE_BUILDERS)}")
-        self.components = builder(self.config)
+        self.profile: Profile = build_profile(self.config)
         self._loads: dict[str, Future] = {}
 
     @property
-    def analyzer(self) -> SceneAnalyzer:
-        return self.components.analyzer
+    def llm(self):
+        return self.profile.llm
 
     @property
-    def llm(self) -> LanguageModel:
-        return self.components.llm
+    def tts(self):
+        return self.profile.tts
 
     @property
-    def tts(self) -> SpeechSynthesizer:
-        return self.components.tts
+    def analyzer(self):
+        return self.profile.analyzer
 
     def start_loading(self) -> None:
         """Begin loading the LLM and the voice in the background (idempotent)."""
-        for name, backend in (("llm", self.llm), ("tts", self.tts)):
+        for name, backend in (("tts", self.tts), ("llm", self.llm)):
             if name not in self._loads and hasattr(backend, "load"):
                 self._loads[name] = _in_background(backend.load, f"load-{name}")
 
-    def wait_loaded(self) -> float:
-        """Block until every model is loaded (re-raising a load error); returns the seconds spent waiting."""
+    def wait_loaded(self, names: tuple[str, ...] | None = None) -> float:
+        """Block until the named models (default: all) are loaded, re-raising a load error; returns seconds waited."""
         start = time.perf_counter()
         self.start_loading()
-        self.analyzer.load()
-        for future in self._loads.values():
-            future.result()
+        if names is None:
+            self.analyzer.load()
+        for name, future in self._loads.items():
+            if names is None or name in names:
+                future.result()
         return time.perf_counter() - start
 
-    def describe(self, image: str | Path | LoadedImage, output: str | Path, stream: bool = True,
-                 on_text: Callable[[str], None] | None = None) -> Description:
-        """Describe the image aloud into `output` (a WAV); `on_text` receives the answer's text as it is generated."""
-        start = time.perf_counter()
-        check_output_path(output)
-        timings: dict[str, float] = {}
-        if not isinstance(image, LoadedImage):
-            image = load_image(image)
-        timings["load_image_s"] = time.perf_counter() - start
-        self.start_loading()  # after the cheap input checks: a bad file must not cost a model load
-
-        self.status("looking at the image")
-        scene = self.analyzer.analyze(image)
-        timings.update(scene.timings)
-        messages = describe_messages(scene, legend=self.components.legend)
-
-        self.status("waiting for the models to load")
-        waited = time.perf_counter()
-        for future in self._loads.values():
-            future.result()
-        timings["wait_models_s"] = time.perf_counter() - waited
-
-        self.status(f"describing with {self.llm.name}")
-        generate_start = time.perf_counter()
-        with WavWriter(output, self.tts.sample_rate) as wav:
-            if stream:
-                spoken = speak_stream(self.llm.stream(messages, self.config.generation), self.tts, wav.write, on_text)
-            else:
-                text = "".join(self.llm.stream(messages, self.config.generation))
-                if on_text is not None:
-                    on_text(text)
-                spoken = speak_text(text, self.tts, wav.write)
-            if not spoken.sentences:
-                raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
-        end = time.perf_counter()
-        usage = self.llm.last_usage
-        timings["llm_first_token_s"] = usage.get("first_token_s", 0.0)
-        timings["llm_generate_s"] = usage.get("generate_s", 0.0)
-        timings["tts_s"] = spoken.synthesis_s
-        timings["first_audio_s"] = (spoken.first_audio_at - start) if spoken.first_audio_at else end - start
-        timings["first_audio_after_models_s"] = (spoken.first_audio_at or end) - generate_start
-        timings["total_s"] = end - start
-        timings["audio_s"] = spoken.audio_seconds
-        return Description(
-            scene=scene, system_prompt=messages[0]["content"], user_prompt=messages[1]["content"],
-            text=spoken.text.strip(), audio_path=str(Path(output)), llm=self.llm.name, timings=timings, usage=usage,
-        )
-
-    # --- Conversation (issue 3): the same models, read once per image, plus a speech recogniser -----------------------
+    def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
+        """The speech recogniser `name`, loading in the background from the first call."""
+        recognizer = self.profile.recognizer(name)
+        key = f"asr-{name}"
+        if key not in self._loads and hasattr(recognizer, "load"):
+            self._loads[key] = _in_background(recognizer.load, f"load-{key}")
+        return recognizer
 
     def look(self, image: str | Path | LoadedImage) -> Scene:
-        """Perception only: the Scene a conversation is about (starts loading the LLM and voice meanwhile)."""
+        """Perception: the Scene (starts loading the LLM and the voice meanwhile)."""
         if not isinstance(image, LoadedImage):
             image = load_image(image)
-        self.start_loading()
+        self.start_loading()  # after the cheap input checks: a bad file must not cost a model load
         self.status("looking at the image")
         return self.analyzer.analyze(image)
 
-    def chat_model(self):
-        """The LLM as a conversation uses it: chat template, continuation, KV-cache reuse counts."""
-        from echollama.language.llama_cpp_chat import LlamaCppChat
+    def conversation(self) -> Conversation:
+        profile = self.profile
+        return Conversation(self.llm, self.config.generation, style=profile.prompt_style, legend=profile.legend,
+                            vocabulary=profile.vocabulary)
 
-        if not hasattr(self, "_chat_model"):
-            self._chat_model = LlamaCppChat(self.llm)
-        return self._chat_model
+    def speak(self, reply: Reply, sink: AudioSink, on_text: Callable[[str], None] | None = None,
+              stream: bool = True, cancel: threading.Event | None = None, start: float | None = None,
+              source: str = "typed") -> SpokenAnswer:
+        """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now)."""
+        start = time.perf_counter() if start is None else start
+        self.wait_loaded(("tts",))
+        first_audio = threading.Event()
+        if stream:
+            # The LLM may start once the grounded facts are audible (or after a short head start).
+            reply.before_llm = lambda: (self.wait_loaded(("llm",)), first_audio.wait(FACTS_HEAD_START_S))
+        else:
+            reply.before_llm = lambda: self.wait_loaded(("llm",))
 
-    def recognizer(self, name: str = "whisper"):
-        """The speech recogniser `name` (whisper or sphinx), loading in the background from the first call."""
-        from echollama.speech.sphinx_asr import SphinxRecognizer
-        from echollama.speech.whisper_asr import WhisperRecognizer
+        def sink_and_mark(samples) -> None:
+            sink(samples)
+            if samples.size:
+                first_audio.set()
 
-        builders = {"whisper": lambda: WhisperRecognizer(self.config.threads), "sphinx": SphinxRecognizer}
-        if name not in builders:
-            raise ValueError(f"unknown speech recogniser {name!r}; choose one of {', '.join(builders)}")
-        key = f"asr-{name}"
-        if key not in self._loads:
-            recognizer = builders[name]()
-            self._recognizers = {**getattr(self, "_recognizers", {}), name: recognizer}
-            self._loads[key] = _in_background(recognizer.load, f"load-{key}")
-        return self._recognizers[name]
+        if not reply.opening:
+            self.wait_loaded(("llm",))
+        try:
+            spoken = speak(reply, self.tts, sink_and_mark, on_text=on_text, stream=stream, cancel=cancel, start=start)
+        finally:
+            reply.close()
+        turn = reply.turn
+        if turn is None:
+            raise ModelError("the answer stopped before it was finished")
+        end = time.perf_counter()
+        timings = {"first_audio_s": spoken.first_audio_s if spoken.first_audio_s is not None else end - start,
+                   "first_text_s": spoken.first_text_s, "total_s": end - start, "audio_s": spoken.audio_seconds,
+                   "tts_s": spoken.synthesis_s}
+        if turn.used_llm:
+            timings["llm_first_token_s"] = turn.usage.get("first_token_s", 0.0)
+        return SpokenAnswer(
+            kind=turn.kind, question=turn.question, text=turn.answer, llm=self.llm.name, grounded=turn.grounded,
+            used_llm=turn.used_llm, sentences=spoken.to_dict()["sentences"], dropped=turn.dropped,
+            usage=turn.usage, timings=timings, messages=turn.messages, source=source)
+
+    def describe(self, image: str | Path | LoadedImage, output: str | Path, stream: bool = True,
+                 detail: str = "brief", on_text: Callable[[str], None] | None = None) -> Description:
+        """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
+        start = time.perf_counter()
+        check_output_path(output)
+        if not isinstance(image, LoadedImage):
+            image = load_image(image)
+        load_s = time.perf_counter() - start
+        scene = self.look(image)
+        conversation = self.conversation()
+        conversation.start(scene)
+        reply = conversation.describe(detail)
+        self.status(f"describing with {self.llm.name}")
+        with WavWriter(output, self.tts.sample_rate) as wav:
+            answer = self.speak(reply, wav.write, on_text=on_text, stream=stream, start=start, source="image")
+            if not answer.text:
+                raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
+        answer.audio_path = str(Path(output))
+        answer.timings.update({"load_image_s": load_s, **scene.timings})
+        return Description(scene=scene, answer=answer)

@@ -72,44 +72,65 @@ class Scene:
     depth_unit: str  # "metres" (bigger = farther) or "inverse relative depth" (MiDaS, bigger = nearer)
     camera: Camera | None = None
     source: str = ""
+    matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
             raise ValueError("image size must be positive")
 
-    @property
-    def matrix(self) -> str:
-        from echollama.scene.grid import format_matrix  # grid imports types; keep the cycle out of import time
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
-        return format_matrix(self.detections, self.width, self.height)
+
+@dataclass
+class SpokenAnswer:
+    """One answer as the listener heard it: a description or a reply, what was spoken when, and what was refused.
+
+    `sentences` pairs each spoken sentence with the second (from the start of the request) its audio began;
+    `dropped` lists the LLM sentences the claim checker refused or repaired, with its reasons.
+    """
+
+    kind: str  # "describe", "question" or "summary"
+    question: str
+    text: str
+    llm: str
+    grounded: str = ""  # the sentences composed from the scene (spoken first)
+    used_llm: bool = False
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)  # the prompt the LLM was given (empty without it)
+    source: str = "typed"  # "typed", "audio file", "microphone", "image"
+    transcript: dict[str, Any] | None = None
+    audio_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["matrix"] = self.matrix
+        data["answer"] = data.pop("text")
         return data
 
 
 @dataclass
 class Description:
-    """The result of `describe`: the scene, the prompt it made, the answer, and where the speech went."""
+    """The result of `describe`: the scene, the spoken answer, and where the speech went."""
 
     scene: Scene
-    system_prompt: str
-    user_prompt: str
-    text: str
-    audio_path: str | None
-    llm: str
-    timings: dict[str, float] = field(default_factory=dict)
-    usage: dict[str, float] = field(default_factory=dict)
+    answer: SpokenAnswer
+
+    @property
+    def text(self) -> str:
+        return self.answer.text
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.answer.timings
+
+    def prompt(self) -> dict[str, str]:
+        return {m["role"]: m["content"] for m in self.answer.messages}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "scene": self.scene.to_dict(),
-            "prompt": {"system": self.system_prompt, "user": self.user_prompt},
-            "answer": self.text,
-            "audio_path": self.audio_path,
-            "llm": self.llm,
-            "timings": self.timings,
-            "usage": self.usage,
-        }
+        answer = self.answer.to_dict()
+        answer.pop("messages")
+        return {"scene": self.scene.to_dict(), "prompt": self.prompt(), **answer}

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from echollama.config import GRID_COLS, GRID_ROWS
+from echollama.paper import GRID_COLS, GRID_ROWS
 from echollama.scene.size_priors import SIZE_PRIORS_M
 from echollama.scene.words import SPOKEN_NAMES, plural
 from echollama.types import Detection, Scene

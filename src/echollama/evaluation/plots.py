@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from echollama.config import GRID_COLS, GRID_ROWS
+from echollama.paper import GRID_COLS, GRID_ROWS
 from echollama.types import Scene
 
 

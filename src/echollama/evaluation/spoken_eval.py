@@ -37,8 +37,7 @@ def description_round_trip(pipeline, spoken: list[tuple[str, Path]]) -> dict:
 
 def fixed_phrases(pipeline) -> dict:
     """Per recogniser: WER and real-time factor on the bundled spoken phrases."""
-    from echollama.bench_conversation import round_trip, synthesise_questions
-    from echollama.config import BENCH_SPOKEN_QUESTIONS
+    from echollama.evaluation.bench_conversation import BENCH_SPOKEN_QUESTIONS, round_trip, synthesise_questions
 
     with tempfile.TemporaryDirectory() as folder:
         recordings = synthesise_questions(pipeline.tts, Path(folder), BENCH_SPOKEN_QUESTIONS)
@@ -48,7 +47,7 @@ def fixed_phrases(pipeline) -> dict:
 
 def spoken_questions(pipeline, out: Path, key: str) -> dict:
     """Ask every question of the set aloud; each answer is checked against the hand labels."""
-    from echollama.bench_conversation import synthesise_questions
+    from echollama.evaluation.bench_conversation import synthesise_questions
     from echollama.voice_chat import VoiceChat
 
     labelled = {item.name: item for item in labelled_images()}
@@ -69,8 +68,8 @@ def spoken_questions(pipeline, out: Path, key: str) -> dict:
             answer_audio: list[np.ndarray] = []
             turn = voice.ask_audio(recording, answer_audio.append)
             rows.append({"image": question.image, "question": question.question, "kind": question.kind,
-                         "heard": turn.transcript.text if turn.transcript else None, "answer": turn.answer,
-                         "correct": check_answer(question, turn.answer, truth),
+                         "heard": turn.transcript["text"] if turn.transcript else None, "answer": turn.text,
+                         "correct": check_answer(question, turn.text, truth),
                          "first_audio_s": turn.timings.get("first_audio_s")})
     correct = sum(r["correct"] for r in rows)
     firsts = [r["first_audio_s"] for r in rows if r["first_audio_s"] is not None]

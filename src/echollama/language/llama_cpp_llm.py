@@ -1,6 +1,9 @@
-"""Embedded LLM: a GGUF model run by llama-cpp-python on the CPU, with streaming and a fixed seed.
+"""Embedded LLM: a GGUF model run by llama-cpp-python on the CPU, streamed, with KV-cache reuse between turns.
 
 The chat template comes from the GGUF's own metadata, so Qwen2.5 and SmolLM2 each get their native format.
+`Llama.generate` keeps the longest common token prefix of the previous evaluation in its KV cache and evaluates only
+the rest, so a follow-up whose prompt extends the last one re-reads only the new turn; usage says how many tokens
+were reused and how many evaluated.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError, missing_extra
-from echollama.language.protocols import Message
+from echollama.language.protocols import Generation
+from echollama.types import Message
 
 
 class GenerationTimer:
@@ -44,6 +49,15 @@ class GenerationTimer:
         }
 
 
+def common_prefix(previous: Sequence[int], tokens: Sequence[int]) -> int:
+    length = 0
+    for a, b in zip(previous, tokens):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
 class LlamaCppModel:
     def __init__(self, model_path: Path | None, name: str, n_ctx: int = 4096, threads: int = 2, resolve=None) -> None:
         """`resolve`, when given, is called on first load to produce the (verified) model path."""
@@ -52,16 +66,17 @@ class LlamaCppModel:
         self._resolve = resolve
         self._n_ctx = n_ctx
         self._threads = threads
-        self._llama = None
+        self._llama: Any = None
+        self._formatters: dict[bool, Any] = {}
         self._load_lock = threading.Lock()
-        self.generate_lock = threading.Lock()  # one llama context: one generation at a time
-        self._usage: dict[str, float] = {}
+        self.generate_lock = threading.Lock()  # one llama context: one evaluation at a time
 
     @property
-    def last_usage(self) -> dict[str, float]:
-        return dict(self._usage)
+    def path(self) -> Path:
+        self.load()
+        return Path(self._path)
 
-    def load(self):
+    def load(self) -> Any:
         with self._load_lock:
             if self._llama is None:
                 try:
@@ -79,17 +94,102 @@ class LlamaCppModel:
                     raise ModelError(f"llama.cpp could not load {self._path}: {error}") from None
         return self._llama
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+    @property
+    def n_ctx(self) -> int:
+        return int(self.load().n_ctx())
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+    def format(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        """The prompt text exactly as `create_chat_completion` would build it from the GGUF's own template."""
+        formatter = self._formatters.get(add_generation_prompt)
+        if formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llama = self.load()
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ModelError(f"{self.name} has no chat template in its GGUF metadata")
+            formatter = Jinja2ChatFormatter(
+                template=template, add_generation_prompt=add_generation_prompt,
+                eos_token=llama._model.token_get_text(llama.token_eos()),  # the same strings Llama.__init__ passes
+                bos_token=llama._model.token_get_text(llama.token_bos()),
+            )
+            self._formatters[add_generation_prompt] = formatter
+        return formatter(messages=list(messages)).prompt
+
+    def tokens(self, text: str, special: bool = True) -> list[int]:
+        # The template writes its own BOS. Special tokens are parsed only in text we built from the template.
+        return self.load().tokenize(text.encode("utf-8"), add_bos=False, special=special)
+
+    def prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> list[int]:
+        return self.tokens(self.format(messages)) + (self.tokens(assistant_prefix, special=False)
+                                                     if assistant_prefix else [])
+
+    def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
+        return len(self.prompt_tokens(messages, assistant_prefix))
+
+    def prefill(self, messages: Sequence[Message]) -> dict[str, float]:
+        """Evaluate `messages` (no generation prompt) into the KV cache now, so the next turn only adds to them."""
+        return self.prefill_tokens(self.tokens(self.format(messages, add_generation_prompt=False)))
+
+    def prefill_tokens(self, tokens: list[int]) -> dict[str, float]:
         llama = self.load()
         with self.generate_lock:
+            reused = self._reusable(llama, tokens)
+            before = _perf(llama)
+            start = time.perf_counter()
+            # One generated token forces the evaluation through llama-cpp-python's own prefix bookkeeping.
+            for _ in llama.create_completion(prompt=tokens, max_tokens=1, stream=True, temperature=0.0):
+                pass
+            after = _perf(llama)
+        return {"prompt_tokens": float(len(tokens)), "prompt_tokens_reused": float(reused),
+                "prompt_tokens_evaluated": float(after[0] - before[0]), "prefill_s": time.perf_counter() - start}
+
+    def forget_cache(self) -> None:
+        """Drop the KV cache: the next call evaluates its whole prompt (the benchmark's cold re-prefill)."""
+        llama = self.load()
+        with self.generate_lock:
+            llama.reset()
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
+               assistant_prefix: str = "") -> Generation:
+        usage: dict[str, float] = {}
+        return Generation(self._pieces(messages, settings, assistant_prefix, usage), usage)
+
+    def _pieces(self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str,
+                usage: dict[str, float]) -> Iterator[str]:
+        llama = self.load()
+        tokens = self.prompt_tokens(messages, assistant_prefix)
+        with self.generate_lock:
+            reused = self._reusable(llama, tokens)
+            before = _perf(llama)
             timer = GenerationTimer()
-            chunks = llama.create_chat_completion(
-                messages=list(messages), stream=True, max_tokens=settings.max_tokens,
-                temperature=settings.temperature, top_p=settings.top_p, repeat_penalty=settings.repeat_penalty,
-                seed=settings.seed,
+            eos = llama._model.token_get_text(llama.token_eos())
+            chunks = llama.create_completion(
+                prompt=tokens, stream=True, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                top_p=settings.top_p, repeat_penalty=settings.repeat_penalty, seed=settings.seed,
+                stop=[eos] if eos else [],
             )
-            yield from timer.count(chunk["choices"][0]["delta"].get("content") for chunk in chunks)
-            self._usage = {"context_tokens": float(llama.n_tokens), **timer.usage()}
+            yield from timer.count(chunk["choices"][0]["text"] for chunk in chunks)
+            after = _perf(llama)
+            usage.update({
+                "prompt_tokens": float(len(tokens)),
+                "prompt_tokens_reused": float(reused),
+                # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
+                "prompt_tokens_evaluated": float(after[0] - before[0]),
+                "prompt_eval_s": (after[1] - before[1]) / 1000.0,
+                "context_tokens": float(llama.n_tokens),
+                **timer.usage(),
+            })
+
+    @staticmethod
+    def _reusable(llama: Any, tokens: Sequence[int]) -> int:
+        """The KV-cache prefix `Llama.generate` will keep for `tokens` (it re-evaluates one token of a full match)."""
+        reused = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+        return reused - 1 if reused == len(tokens) and reused > 0 else reused
+
+
+def _perf(llama: Any) -> tuple[int, float]:
+    import llama_cpp
+
+    data = llama_cpp.llama_perf_context(llama.ctx)
+    return int(data.n_p_eval), float(data.t_p_eval_ms)

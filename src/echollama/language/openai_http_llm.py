@@ -10,9 +10,14 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 
-from echollama.config import LLM_API_KEY_ENVS, LLM_HTTP_TIMEOUT_S, PAPER_LLM_MODEL, GenerationSettings
+from echollama.config import GenerationSettings
 from echollama.errors import ModelError, missing_extra
 from echollama.language.protocols import Message
+from echollama.paper import PAPER_LLM_MODEL
+
+LLM_API_KEY_ENVS = ("ECHOLLAMA_LLM_API_KEY", "OPENAI_API_KEY")
+
+LLM_HTTP_TIMEOUT_S = 120.0
 
 
 class OpenAIHttpLLM:

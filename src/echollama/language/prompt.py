@@ -1,4 +1,4 @@
-"""The paper's prompt (§5.3, §6.1), built from a Scene. The texts themselves live in `echollama.config`.
+"""The prompts, built from a Scene: the paper's (§5.3, §6.1; its text lives in `echollama.paper`) and our grounded one.
 
 The `paper` profile sends the paper's text untouched; the `embedded` profile adds one legend line saying that z is
 in metres, because the paper's z (MiDaS) runs the other way and the model cannot know which it is given.
@@ -6,13 +6,16 @@ in metres, because the paper's z (MiDaS) runs the other way and the model cannot
 
 from __future__ import annotations
 
-from echollama.config import METRIC_DEPTH_LEGEND, SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
-from echollama.language.protocols import Message
-from echollama.types import Scene
+from echollama.paper import DESCRIBE_INSTRUCTION, SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
+from echollama.scene.grid import format_matrix
+from echollama.types import Message, Scene
+
+# Embedded-profile legend line (issue 2, point 4): the paper's z is MiDaS inverse depth; ours is metres.
+METRIC_DEPTH_LEGEND = "In each r(x, y, z), x and y are pixels from the top-left corner and z is the distance from the camera in metres (bigger = farther)."
 
 
 def user_prompt(scene: Scene, legend: bool = False) -> str:
-    text = USER_PROMPT_TEMPLATE.format(caption=scene.caption, matrix=scene.matrix)
+    text = USER_PROMPT_TEMPLATE.format(caption=scene.caption, matrix=format_matrix(scene.detections, scene.width, scene.height))
     if not legend:
         return text
     body, instruction = text.rsplit("\n", 1)
@@ -21,3 +24,24 @@ def user_prompt(scene: Scene, legend: bool = False) -> str:
 
 def describe_messages(scene: Scene, legend: bool = False) -> list[Message]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user_prompt(scene, legend)}]
+
+
+# The grounded style's system prompt is the same for every image, so its evaluated state can be kept between runs.
+GROUNDED_SYSTEM_PROMPT = (
+    "You help a blind person understand a photo taken with their phone. You receive facts measured from the photo: "
+    "the objects that were recognised, where they are and how far away. The listener has already heard those facts. "
+    "Continue with a few short spoken sentences of context: what kind of place this seems to be and how the objects "
+    "relate to each other. Use only the objects in the facts; never invent objects, never give coordinates, "
+    "scores, percentages or grid names, never use lists or markdown. If you are unsure, say less."
+)
+_GROUNDED_INSTRUCTION = {
+    "brief": "Add one or two short sentences.",
+    "normal": "Add three or four short sentences.",
+    "full": DESCRIBE_INSTRUCTION,
+}
+
+
+def grounded_messages(scene: Scene, fact_sheet: str, detail: str) -> list[Message]:
+    caption = f"Scene type: {scene.caption}\n" if scene.caption else ""
+    user = f"Facts measured from the photo:\n{fact_sheet}\n{caption}{_GROUNDED_INSTRUCTION[detail]}"
+    return [{"role": "system", "content": GROUNDED_SYSTEM_PROMPT}, {"role": "user", "content": user}]

@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from echollama.config import PAPER_LLM_MODEL, GenerationSettings
+from echollama.config import GenerationSettings
 from echollama.errors import ModelError
 from echollama.language.protocols import Message
-from echollama.torch_device import Placement, load_pretrained_pair
+from echollama.models.torch_device import Placement, load_pretrained_pair
+from echollama.paper import PAPER_LLM_MODEL
 
 
 class TransformersLLM:

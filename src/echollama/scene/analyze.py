@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from echollama.scene.camera import camera_for
-from echollama.scene.grid import clock_direction, grid_cell
+from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, DepthEstimator, Detector
 from echollama.types import Detection, Scene
@@ -55,6 +55,7 @@ class SceneAnalyzer:
             depth_unit=self.depth.unit,
             camera=camera,
             source=image.source,
+            matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
         )
 

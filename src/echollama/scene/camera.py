@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import math
 
-from echollama.config import DEFAULT_HORIZONTAL_FOV_DEG, FILM_35MM_WIDTH_MM
 from echollama.types import Camera
+
+# With no EXIF focal length we assume a 60° horizontal field of view: between a phone main camera (about 67° for a
+# 26 mm-equivalent lens on a 4:3 frame) and a normal 50 mm lens (about 40°).
+DEFAULT_HORIZONTAL_FOV_DEG = 60.0
+
+# Width of the 35 mm film frame: converts EXIF FocalLengthIn35mmFilm into pixels.
+FILM_35MM_WIDTH_MM = 36.0
 
 
 def camera_for(width: int, height: int, focal_35mm: float | None = None) -> Camera:

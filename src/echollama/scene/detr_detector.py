@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from echollama.config import PAPER_DETECTOR_MODEL
+from echollama.models.torch_device import Placement, load_pretrained_pair
+from echollama.paper import PAPER_DETECTOR_MODEL
 from echollama.scene.image import LoadedImage
-from echollama.torch_device import Placement, load_pretrained_pair
 from echollama.types import Detection
 
 

@@ -14,10 +14,10 @@ from statistics import median
 
 import numpy as np
 
-from echollama.config import PAPER_DEPTH_MODEL, PAPER_DEPTH_UNIT
+from echollama.models.torch_device import Placement, load_pretrained_pair
+from echollama.paper import PAPER_DEPTH_MODEL, PAPER_DEPTH_UNIT
 from echollama.scene.geometric_depth import estimate_distances
 from echollama.scene.image import LoadedImage
-from echollama.torch_device import Placement, load_pretrained_pair
 from echollama.types import Camera, Detection
 
 

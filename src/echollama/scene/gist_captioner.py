@@ -12,13 +12,17 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from echollama.config import DETECTOR_PACKAGE, GIST_LABELS, GIST_MODEL
 from echollama.errors import missing_extra
-from echollama.quiet import native_stderr_silenced
+from echollama.models.quiet import native_stderr_silenced
+from echollama.models.wheel_files import package_file
 from echollama.scene.image import LoadedImage
-from echollama.scene.wheel_files import package_file
+from echollama.scene.ssd_detector import DETECTOR_PACKAGE
 from echollama.scene.words import count_phrase
 from echollama.types import Detection
+
+GIST_MODEL = "models/efficientnet_lite3.tflite"
+
+GIST_LABELS = "models/efficientnet_labels.txt"
 
 _UNSURE_BELOW = 0.15  # under this top-1 probability the classifier's guess is not worth saying
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from echollama.config import GRID_CELL_NAMES, GRID_COLS, GRID_ROWS
+from echollama.paper import GRID_CELL_NAMES, GRID_COLS, GRID_ROWS
 from echollama.types import Camera, Detection
 
 

@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from echollama.config import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from echollama.errors import InputError
 from echollama.input_files import read_input_file
+
+# Images larger than this are refused before decoding (decompression bombs; a 48 MP phone photo still passes).
+MAX_IMAGE_PIXELS = 64_000_000
+
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 _EXIF_IFD = 0x8769
 _FOCAL_LENGTH_35MM = 0xA405

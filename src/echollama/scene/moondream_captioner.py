@@ -10,12 +10,14 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from echollama.config import PAPER_CAPTION_MODEL, PAPER_CAPTION_QUESTION
 from echollama.errors import ModelError, missing_extra
-from echollama.model_registry import local_model_dir
+from echollama.models.hub import local_model_dir
+from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.paper import PAPER_CAPTION_MODEL
 from echollama.scene.image import LoadedImage
-from echollama.torch_device import Placement, choose_placement, import_torch
 from echollama.types import Detection
+
+PAPER_CAPTION_QUESTION = "Describe this image."  # older revisions have no caption(); they answer this question
 
 
 class MoondreamCaptioner:

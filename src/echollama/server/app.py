@@ -11,6 +11,7 @@ import logging
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -25,8 +26,8 @@ from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import SecurityHeaders
 from echollama.server.sessions import Session, SessionsFull, SessionStore
 from echollama.server.settings import ServerSettings
-from echollama.server.speaking import Cancelled
 from echollama.server.uploads import BodyLimit, UploadError, read_image
+from echollama.speech.streaming import Cancelled
 
 STATIC = Path(str(files("echollama").joinpath("server/static")))
 log = logging.getLogger("echollama.server")
@@ -78,9 +79,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=500 if host.status == "error" else 200)
 
     @app.post("/v1/describe", summary="Describe a photo aloud; also opens a session for questions about it")
-    async def describe(image: UploadFile = File(..., description="the photo; its type is read from its bytes")) -> dict:
+    async def describe(image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
+                       detail: Literal["brief", "normal", "full"] = Form(
+                           "brief", description="brief: a few sentences; full: the paper's detailed description")
+                       ) -> dict:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
-        result, conversation = await host.run(lambda cancel: jobs.describe(host, store, loaded, cancel))
+        result, conversation = await host.run(lambda cancel: jobs.describe(host, store, loaded, cancel, detail))
         session = sessions.add(conversation)
         return {"session_id": session.id, **result}
 
@@ -89,7 +93,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
 
         def look():
-            conversation = host.conversation()
+            conversation = host.pipeline.conversation()
             opening = conversation.start(host.look(loaded))
             return conversation, opening
 

@@ -76,3 +76,8 @@ class AudioStore:
                 break
             del self._items[audio_id]
             self._bytes -= len(data)
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """Little-endian 16-bit PCM: what the page turns back into Web Audio buffers."""
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()

@@ -16,7 +16,6 @@ from typing import TypeVar
 import numpy as np
 
 from echollama.errors import EchollamaError, ModelError
-from echollama.language.session import Conversation
 from echollama.pipeline import Pipeline
 from echollama.scene.image import LoadedImage
 from echollama.server.settings import ServerSettings
@@ -63,7 +62,8 @@ class ModelHost:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.pipeline = Pipeline(settings.pipeline)
-        self.tts = LockedSynthesizer(self.pipeline.tts)
+        # Sentences of concurrent answers take turns on the one voice (Pipeline.speak uses the profile's voice).
+        self.pipeline.profile.tts = LockedSynthesizer(self.pipeline.profile.tts)
         self.perception_lock = threading.Lock()
         self.status = "loading"
         self.detail = "loading the models"
@@ -85,7 +85,7 @@ class ModelHost:
         try:
             self.recognizer = self.pipeline.recognizer(self.settings.asr)
             self.pipeline.wait_loaded()  # perception, LLM, voice and the recogniser, each re-raising its load error
-            self.n_ctx = self.pipeline.chat_model().n_ctx  # builds the chat view once, before requests race to it
+            self.n_ctx = self.pipeline.llm.n_ctx
         except EchollamaError as error:
             self.status, self.detail = "error", str(error)
             return
@@ -110,14 +110,6 @@ class ModelHost:
     def look(self, image: LoadedImage) -> Scene:
         with self.perception_lock:
             return self.pipeline.analyzer.analyze(image)
-
-    def conversation(self) -> Conversation:
-        from echollama.scene.ssd_detector import COCO_LABELS
-
-        # Every label the detector can report (as `echollama chat` does): lets "is there a dog?" get a grounded "no".
-        vocabulary = getattr(self.pipeline.analyzer.detector, "labels", None) or COCO_LABELS.values()
-        return Conversation(self.pipeline.chat_model(), self.pipeline.config.generation,
-                            legend=self.pipeline.components.legend, vocabulary=tuple(vocabulary))
 
     # --- admission --------------------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""The two pieces of work the server does on a worker thread: describe a photo, answer a question in a session.
+"""The pieces of work the server does on a worker thread: describe a photo, answer a question, describe again.
 
-Both report progress through `emit(kind, payload)` (text pieces, audio chunks, the transcript) so the WebSocket can
-stream them; both end with a JSON-ready dict and the answer's WAV in the audio store.
+Each is the CLI's own operation (`Pipeline.speak` through a `Conversation`), spoken into memory: text pieces and
+audio chunks go out through `emit(kind, payload)` as they are made (the WebSocket streams them), and the answer's WAV
+lands in the audio store. So `POST /v1/describe` sends the same prompt as `echollama describe`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from echollama.errors import EchollamaError
+from echollama.language.conversation import Conversation, Reply
 from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost
 from echollama.server.sessions import Session
-from echollama.server.speaking import Spoken, speak_to_memory
+from echollama.speech.streaming import MemorySink
+from echollama.types import SpokenAnswer
 
 Emit = Callable[[str, Any], None]
 
@@ -29,36 +31,31 @@ def audio_url(audio_id: str) -> str:
     return f"/v1/audio/{audio_id}.wav"
 
 
-def _speak(host: ModelHost, pieces, cancel: threading.Event, emit: Emit, start: float) -> Spoken:
+def _speak(host: ModelHost, store: AudioStore, reply: Reply, cancel: threading.Event, emit: Emit,
+           start: float) -> tuple[SpokenAnswer, dict]:
     emit("audio_format", {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1,
-                          "sample_rate": host.tts.sample_rate})
-    return speak_to_memory(pieces, host.tts, cancel, on_text=lambda piece: emit("text", piece),
-                           on_audio=lambda samples: emit("audio", samples), start=start)
+                          "sample_rate": host.pipeline.tts.sample_rate})
+    sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
+    answer = host.pipeline.speak(reply, sink, on_text=lambda piece: emit("text", piece), cancel=cancel, start=start)
+    url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
+    answer.audio_path = url
+    fields = {"audio_url": url, "audio_s": round(answer.timings["audio_s"], 2),
+              "timings": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in answer.timings.items()},
+              "dropped": answer.dropped, "sentences": answer.sentences}
+    return answer, fields
 
 
-def _store(store: AudioStore, spoken: Spoken) -> str:
-    return audio_url(store.put(wav_bytes(spoken.samples, spoken.sample_rate)))
-
-
-def describe(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event,
-             emit: Emit = _quiet) -> tuple[dict, Any]:
-    """Perception, a new conversation about the scene, the LLM's spoken description; returns (result, conversation)."""
+def describe(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event, detail: str = "brief",
+             emit: Emit = _quiet) -> tuple[dict, Conversation]:
+    """Perception, a new conversation about the scene, its spoken description; returns (result, conversation)."""
     start = time.perf_counter()
     scene = host.look(image)
-    conversation = host.conversation()
-    opening = conversation.start(scene)  # the grounded summary: computed from the scene, no LLM
-    reply = conversation.describe()
-    spoken = _speak(host, reply, cancel, emit, start)
-    if not spoken.text:
-        raise EchollamaError(f"{host.pipeline.llm.name} produced no text for this image")
-    total = time.perf_counter() - start
-    usage = reply.turn.usage if reply.turn else {}
-    timings = {**scene.timings, **_speech_timings(spoken, total), "llm_first_token_s": usage.get("first_token_s")}
-    return {
-        "scene": scene.to_dict(), "summary": opening.answer, "description": spoken.text,
-        "audio_url": _store(store, spoken), "audio_s": round(spoken.audio_s, 2), "llm": host.pipeline.llm.name,
-        "timings": timings, "usage": usage,
-    }, conversation
+    conversation = host.pipeline.conversation()
+    opening = conversation.start(scene)
+    answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)
+    fields["timings"].update({k: round(v, 3) for k, v in scene.timings.items()})
+    return {"scene": scene.to_dict(), "summary": opening.answer, "description": answer.text,
+            "grounded": answer.grounded, "llm": answer.llm, "usage": answer.usage, **fields}, conversation
 
 
 def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event, text: str | None = None,
@@ -73,35 +70,17 @@ def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threadi
         transcript = host.recognizer.transcribe(clip)
         text = transcript.text
         emit("transcript", {"type": "transcript", "text": text})
-    reply = session.conversation.ask(text or "")
-    spoken = _speak(host, reply, cancel, emit, start)
-    total = time.perf_counter() - start
-    timings = _speech_timings(spoken, total)
+    spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)
     if transcript is not None:
-        timings["transcribe_s"] = round(transcript.transcribe_s, 3)
-    turn = reply.turn
-    return {
-        "session_id": session.id, "question": reply.question, "answer": spoken.text,
-        "grounded": turn.grounded if turn else "", "used_llm": turn.used_llm if turn else False,
-        "transcript": transcript.to_dict() if transcript else None,
-        "audio_url": _store(store, spoken), "audio_s": round(spoken.audio_s, 2), "timings": timings,
-    }
+        fields["timings"]["transcribe_s"] = round(transcript.transcribe_s, 3)
+    return {"session_id": session.id, "question": spoken.question, "answer": spoken.text,
+            "grounded": spoken.grounded, "used_llm": spoken.used_llm,
+            "transcript": transcript.to_dict() if transcript else None, **fields}
 
 
-def redescribe(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event,
+def redescribe(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event, detail: str = "brief",
                emit: Emit = _quiet) -> dict:
-    """The LLM's description again, as a turn of an existing conversation (the WebSocket's "describe")."""
+    """The description again, as a turn of an existing conversation (the WebSocket's "describe")."""
     start = time.perf_counter()
-    reply = session.conversation.describe()
-    spoken = _speak(host, reply, cancel, emit, start)
-    return {"session_id": session.id, "question": reply.question, "answer": spoken.text,
-            "audio_url": _store(store, spoken), "audio_s": round(spoken.audio_s, 2),
-            "timings": _speech_timings(spoken, time.perf_counter() - start)}
-
-
-def _speech_timings(spoken: Spoken, total: float) -> dict[str, float | None]:
-    def rounded(value: float | None) -> float | None:
-        return None if value is None else round(value, 3)
-
-    return {"first_text_s": rounded(spoken.first_text_s), "first_audio_s": rounded(spoken.first_audio_s),
-            "tts_s": round(spoken.synthesis_s, 3), "total_s": round(total, 3)}
+    spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
+    return {"session_id": session.id, "question": spoken.question, "answer": spoken.text, **fields}

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from echollama.language.session import Conversation
+from echollama.language.conversation import Conversation
 
 
 @dataclass

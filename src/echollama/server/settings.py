@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from echollama.config import MAX_IMAGE_PIXELS, PipelineConfig
+from echollama.config import PipelineConfig
+from echollama.scene.image import MAX_IMAGE_PIXELS
 
 
 @dataclass

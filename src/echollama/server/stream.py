@@ -17,12 +17,12 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from echollama.errors import EchollamaError, InputError
 from echollama.server import jobs
-from echollama.server.audio_store import AudioStore
+from echollama.server.audio_store import AudioStore, pcm16
 from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import origin_allowed
 from echollama.server.sessions import Session, SessionStore
 from echollama.server.settings import ServerSettings
-from echollama.server.speaking import Cancelled, pcm16
+from echollama.speech.streaming import Cancelled
 
 _END = object()
 
@@ -66,7 +66,10 @@ def _parse(message: dict) -> dict[str, Any]:
         return {"error": 'the message type must be "ask" or "describe"'}
     if request["type"] == "ask" and not isinstance(request.get("text"), str):
         return {"error": 'an "ask" message needs a "text" string (or send the recording as a binary message)'}
-    return {"kind": request["type"], "text": request.get("text")}
+    detail = request.get("detail", "brief")
+    if detail not in ("brief", "normal", "full"):
+        return {"error": '"detail" must be "brief", "normal" or "full"'}
+    return {"kind": request["type"], "text": request.get("text"), "detail": detail}
 
 
 async def _answer(websocket: WebSocket, host: ModelHost, store: AudioStore, session: Session,
@@ -82,7 +85,7 @@ async def _answer(websocket: WebSocket, host: ModelHost, store: AudioStore, sess
 
     def job(cancel: threading.Event) -> dict:
         if request["kind"] == "describe":
-            return jobs.redescribe(host, store, session, cancel, emit)
+            return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
         return jobs.answer(host, store, session, cancel, text=request.get("text"), recording=request.get("recording"),
                            emit=emit)
 

@@ -11,12 +11,28 @@ from pathlib import Path
 
 import numpy as np
 
-from echollama.config import (ASR_SAMPLE_RATE, MAX_AUDIO_BYTES, MAX_QUESTION_AUDIO_S, MIN_SPEECH_S, SILENT_PEAK,
-                              VAD_PAD_S, VAD_THRESHOLD)
 from echollama.errors import InputError, missing_extra
 from echollama.input_files import read_input_file
-from echollama.quiet import native_stderr_silenced
+from echollama.models.quiet import native_stderr_silenced
 from echollama.speech.protocols import AudioClip
+
+# Speech recognition runs at 16 kHz mono: Whisper's and the CMU Sphinx en-us model's native rate.
+ASR_SAMPLE_RATE = 16_000
+
+# A spoken question: refused beyond these (a question is seconds long; a 10-minute recording is a mistake).
+MAX_QUESTION_AUDIO_S = 60.0
+
+MAX_AUDIO_BYTES = 64 * 1024 * 1024
+
+# Below this peak level (about -60 dBFS) a recording is treated as silence, without running the VAD.
+SILENT_PEAK = 0.001
+
+# Silero VAD (shipped inside faster-whisper) decides where speech is; a recording with none is refused.
+VAD_THRESHOLD = 0.5
+
+VAD_PAD_S = 0.15  # kept around the detected speech so trimming never clips a first or last consonant
+
+MIN_SPEECH_S = 0.25  # shorter "speech" is a click or a cough
 
 READABLE = "WAV, FLAC, OGG, MP3 or WebM"
 

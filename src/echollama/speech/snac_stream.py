@@ -10,7 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from echollama.config import SNAC_LEFT_CONTEXT_FRAMES, SNAC_RIGHT_CONTEXT_FRAMES
+# Streaming decode: each window of frames is decoded with one frame of left context and two of right context, and
+# only the frame(s) in between are kept (public Orpheus code decodes 4-frame windows and keeps the second frame).
+SNAC_LEFT_CONTEXT_FRAMES = 1
+
+SNAC_RIGHT_CONTEXT_FRAMES = 2
 
 Frame = tuple[np.ndarray, np.ndarray, np.ndarray]  # level 0, 1, 2 codes of one frame: 1, 2 and 4 of them
 

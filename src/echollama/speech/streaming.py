@@ -1,7 +1,9 @@
-"""Speaking while the LLM is still writing: sentences go to a TTS thread as soon as each one is complete.
+"""The one way an answer is spoken: text pieces in, sentences synthesised on a worker thread, audio out to a sink.
 
-Generation (main thread) and synthesis (worker thread) overlap, so the first sentence is heard after one sentence of
-generation instead of the whole answer. `speak_text` is the non-streaming baseline the benchmark compares against.
+Generation (caller's thread) and synthesis (worker thread) overlap, so the first sentence is heard after one sentence
+of generation instead of the whole answer. `stream=False` is the paper's sequential way (the whole answer, then its
+speech), kept for the benchmark. A sink is any callable taking float32 chunks: a WAV writer, a WebSocket, memory.
+A cancel event stops both generation and synthesis between two pieces or chunks.
 """
 
 from __future__ import annotations
@@ -22,19 +24,59 @@ _DONE = object()
 _PAUSE_S = 0.2  # silence after each sentence; Piper itself leaves none between separately spoken sentences
 
 
+class Cancelled(Exception):
+    """Speaking was stopped by its cancel event (barge-in, Stop, a timed-out request, a client that left)."""
+
+
 @dataclass
 class SpeechResult:
-    text: str  # everything the LLM produced, as produced
+    """What was spoken and when: times are seconds from `start` (the caller's clock, perf_counter)."""
+
+    text: str  # everything the pieces said, as produced
     sentences: list[str] = field(default_factory=list)
-    first_audio_at: float | None = None  # perf_counter() when the first audio chunk reached the sink
+    spoken_at: list[float] = field(default_factory=list)  # when each sentence's first audio reached the sink
+    first_text_s: float | None = None
+    first_audio_s: float | None = None
     audio_seconds: float = 0.0
     synthesis_s: float = 0.0
+    cancelled: bool = False
+
+    def to_dict(self) -> dict:
+        return {"sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
+                "first_text_s": self.first_text_s, "first_audio_s": self.first_audio_s,
+                "audio_s": round(self.audio_seconds, 3), "tts_s": round(self.synthesis_s, 3)}
 
 
-def speak_stream(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
-                 on_text: Callable[[str], None] | None = None) -> SpeechResult:
-    """Consume LLM pieces, speaking each finished sentence on a worker thread; returns when all audio is out."""
+def speak(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
+          on_text: Callable[[str], None] | None = None, stream: bool = True,
+          cancel: threading.Event | None = None, start: float | None = None) -> SpeechResult:
+    """Speak `pieces` into `sink`; returns when all audio is out. Raises `Cancelled` when `cancel` is set."""
+    start = time.perf_counter() if start is None else start
+    cancel = cancel or threading.Event()
     result = SpeechResult(text="")
+    pieces = _until_cancelled(pieces, cancel)
+    try:
+        if stream:
+            _speak_streaming(pieces, tts, sink, on_text, result, cancel, start)
+        else:
+            text = "".join(_recording(pieces, result, None, start))
+            if on_text is not None:
+                on_text(text)
+            spoken = clean_for_speech(text)
+            if spoken:
+                _speak_one(spoken, tts, sink, result, cancel, start)
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()  # stops the generator chain now: the LLM's lock is released before we return
+    if cancel.is_set():
+        result.cancelled = True
+        raise Cancelled("stopped")
+    return result
+
+
+def _speak_streaming(pieces: Iterator[str], tts: SpeechSynthesizer, sink: AudioSink, on_text,
+                     result: SpeechResult, cancel: threading.Event, start: float) -> None:
     sentences: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -42,9 +84,8 @@ def speak_stream(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
     def synthesize_worker() -> None:
         try:
             while (sentence := sentences.get()) is not _DONE:
-                if stop.is_set():
-                    continue
-                _speak_one(sentence, tts, sink, result)
+                if not stop.is_set() and not cancel.is_set():
+                    _speak_one(sentence, tts, sink, result, cancel, start)
         except BaseException as error:  # re-raised in the caller's thread
             failure.append(error)
             stop.set()
@@ -52,8 +93,7 @@ def speak_stream(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
     worker = threading.Thread(target=synthesize_worker, name="tts", daemon=True)
     worker.start()
     try:
-        for sentence in split_sentences(_recording(pieces, result, on_text, stop)):
-            result.sentences.append(sentence)
+        for sentence in split_sentences(_recording(pieces, result, on_text, start, stop)):
             sentences.put(sentence)
     except BaseException:
         stop.set()
@@ -63,35 +103,67 @@ def speak_stream(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
         worker.join()
     if failure:
         raise failure[0]
-    return result
 
 
-def speak_text(text: str, tts: SpeechSynthesizer, sink: AudioSink) -> SpeechResult:
-    """Speak a finished text (the paper's sequential way: whole answer first, then the whole speech)."""
-    result = SpeechResult(text=text)
-    spoken = clean_for_speech(text)
-    if spoken:
-        result.sentences.append(spoken)
-        _speak_one(spoken, tts, sink, result)
-    return result
+def _until_cancelled(pieces: Iterable[str], cancel: threading.Event) -> Iterator[str]:
+    iterator = iter(pieces)
+    try:
+        for piece in iterator:
+            if cancel.is_set():
+                return
+            yield piece
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
-def _recording(pieces: Iterable[str], result: SpeechResult, on_text, stop: threading.Event) -> Iterator[str]:
+def _recording(pieces: Iterable[str], result: SpeechResult, on_text, start: float,
+               stop: threading.Event | None = None) -> Iterator[str]:
     for piece in pieces:
-        if stop.is_set():
+        if stop is not None and stop.is_set():
             break
+        if result.first_text_s is None and piece.strip():
+            result.first_text_s = time.perf_counter() - start
         result.text += piece
         if on_text is not None:
             on_text(piece)
         yield piece
 
 
-def _speak_one(sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult) -> None:
-    start = time.perf_counter()
+def _speak_one(sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult,
+               cancel: threading.Event, start: float) -> None:
+    began = time.perf_counter()
+    first = True
     for samples in tts.synthesize(sentence):
+        if cancel.is_set():
+            break
         sink(samples)
-        if result.first_audio_at is None and samples.size:
-            result.first_audio_at = time.perf_counter()
+        if first and samples.size:
+            first = False
+            at = time.perf_counter() - start
+            result.sentences.append(sentence)
+            result.spoken_at.append(at)
+            if result.first_audio_s is None:
+                result.first_audio_s = at
         result.audio_seconds += samples.size / tts.sample_rate
-    sink(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32))
-    result.synthesis_s += time.perf_counter() - start
+    if not cancel.is_set():
+        sink(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32))
+    result.synthesis_s += time.perf_counter() - began
+
+
+class MemorySink:
+    """Keeps every chunk (for a WAV afterwards) and hands each one on (to a WebSocket)."""
+
+    def __init__(self, on_audio: AudioSink | None = None) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.on_audio = on_audio
+
+    def __call__(self, samples: np.ndarray) -> None:
+        self.chunks.append(samples)
+        if self.on_audio is not None and samples.size:
+            self.on_audio(samples)
+
+    @property
+    def samples(self) -> np.ndarray:
+        return np.concatenate(self.chunks).astype(np.float32) if self.chunks else np.zeros(0, dtype=np.float32)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from echollama.config import ASR_SAMPLE_RATE, PAPER_ASR_MODEL
 from echollama.errors import InputError, ModelError, missing_extra
-from echollama.model_registry import local_model_dir
+from echollama.models.hub import PAPER_ASR_MODEL, local_model_dir
+from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.speech.audio_in import ASR_SAMPLE_RATE
 from echollama.speech.protocols import AudioClip, Transcript
-from echollama.torch_device import Placement, choose_placement, import_torch
 
 
 class WhisperHfRecognizer:

@@ -67,10 +67,10 @@ def checkpoint_from_gguf(gguf: Path, cache: Path | None = None) -> Path:
 def resolve_base(base_model: str) -> str:
     """A checkpoint folder or hub id transformers can load: GGUF files, and bundled LLM keys (tiny, 0.5b, 1.5b: the
     embedded runtime's own GGUFs, sha256-checked), are converted first."""
-    from echollama.config import LLM_MODELS
+    from echollama.models.gguf import LLM_MODELS
 
     if base_model in LLM_MODELS:
-        from echollama.model_files import gguf_path
+        from echollama.models.gguf import gguf_path
 
         return str(checkpoint_from_gguf(gguf_path(LLM_MODELS[base_model])))
     if base_model.lower().endswith(".gguf"):

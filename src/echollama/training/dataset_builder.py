@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from echollama.config import DATASET_GENERATION, GenerationSettings, PipelineConfig
+from echollama.config import GenerationSettings, PipelineConfig
 from echollama.errors import EchollamaError, InputError
+from echollama.paper import DATASET_GENERATION
 from echollama.training.pairs_file import PairsFile
 
 # The teacher's API key is read from the first of these that is set (never from a flag: flags land in shell history).
@@ -102,7 +103,7 @@ class PairMaker:
             return None, f"unreadable image: {error}"
         with self._perception:
             scene = self.pipeline.analyzer.analyze(image)
-        messages = describe_messages(scene, legend=self.pipeline.components.legend)
+        messages = describe_messages(scene, legend=self.pipeline.profile.legend)
         generation = self.settings.generation
         if self.settings.grounded:
             answers = [generate(self.base, messages, replace(generation, seed=generation.seed + i))

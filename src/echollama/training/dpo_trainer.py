@@ -11,8 +11,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from echollama.config import SYSTEM_PROMPT
 from echollama.errors import EchollamaError, ModelError, missing_extra
+from echollama.paper import SYSTEM_PROMPT
 from echollama.training.dpo_config import DpoRecipe
 from echollama.training.pairs_file import PAIR_COLUMNS
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from echollama.config import ORPHEUS_FRAME_TOKENS, SNAC_SAMPLE_RATE
 from echollama.errors import EchollamaError, missing_extra
-from echollama.speech.orpheus_tokens import codes_to_tokens, training_ids
+from echollama.paper import SNAC_SAMPLE_RATE
+from echollama.speech.orpheus_tokens import ORPHEUS_FRAME_TOKENS, codes_to_tokens, training_ids
 
 SPEAKER_COLUMNS = ("speaker", "source")  # the public Orpheus notebooks read "source"
 

@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from echollama.config import ORPHEUS_PAD
 from echollama.errors import ModelError, missing_extra
+from echollama.speech.orpheus_tokens import ORPHEUS_PAD
 from echollama.training.tts_config import OrpheusRecipe
 
 TTS_KEYS = ("loss", "learning_rate", "grad_norm")
@@ -30,7 +30,7 @@ def load_snac(reference: str):
         raise missing_extra("snac", "train") from None
     folder = Path(reference)
     if not folder.is_dir():
-        from echollama.model_registry import local_model_dir
+        from echollama.models.hub import local_model_dir
 
         folder = local_model_dir(reference)
     try:

@@ -31,7 +31,7 @@ def run(args, config: PipelineConfig | None) -> int:
     if args.target == "detector":
         return bench_detector(args)
     if args.target == "conversation":
-        from echollama.bench_conversation import bench_conversation
+        from echollama.evaluation.bench_conversation import bench_conversation
 
         return bench_conversation(args, config)
     return bench_describe(args, config)
@@ -57,7 +57,7 @@ def bench_describe(args, config: PipelineConfig) -> int:
     from echollama.language.llama_cpp_llm import LlamaCppModel
 
     llama_cpp = isinstance(pipeline.llm, LlamaCppModel)
-    forget_prompt_cache = pipeline.chat_model().forget_cache if llama_cpp else (lambda: None)
+    forget_prompt_cache = pipeline.llm.forget_cache if llama_cpp else (lambda: None)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "bench.wav"
@@ -74,7 +74,7 @@ def bench_describe(args, config: PipelineConfig) -> int:
                     forget_prompt_cache()
                     result = pipeline.describe(image, wav, stream=stream)
                     row = {"image": Path(image.source).name, "mode": mode, "run": run_index,
-                           **{k: result.timings.get(k, result.usage.get(k, 0.0)) for k in _COLUMNS}}
+                           **{k: result.timings.get(k, result.answer.usage.get(k, 0.0)) for k in _COLUMNS}}
                     rows.append(row)
                     print(f"  {row['image']:<20} {mode:<18} run {run_index}: first audio {row['first_audio_s']:.2f} s",
                           file=sys.stderr)

@@ -15,11 +15,27 @@ from pathlib import Path
 
 import numpy as np
 
-from echollama.config import ASR_BACKENDS, BENCH_IMAGE, BENCH_SPOKEN_QUESTIONS, PipelineConfig
+from echollama.config import PipelineConfig
+from echollama.profiles import ASR_BACKENDS
 from echollama.evaluation.wer import word_errors
 from echollama.pipeline import Pipeline
 from echollama.scene.image import load_image
 from echollama.voice_chat import VoiceChat
+
+# `echollama bench conversation`: questions spoken by Piper, transcribed back (round-trip WER) and answered.
+# Spatial ones are answered from the scene alone; the others go to the LLM as follow-ups.
+BENCH_SPOKEN_QUESTIONS = (
+    "Where is the cat?",
+    "What is the cat doing?",
+    "How far away is the cat?",
+    "What else can you see in the picture?",
+    "Is there a chair on my left?",
+    "What colour is the wall behind it?",
+    "How many people are in the room?",
+    "Is it a good place to sit down?",
+)
+
+BENCH_IMAGE = "chelsea"  # scikit-image's cat photo (echollama.samples.labelled_images)
 
 _LEAD_SILENCE_S = 0.3  # a recording starts and ends with a little room noise-free silence, as a real one would
 _MODES = ("cached", "cold", "whole answer")
@@ -77,11 +93,11 @@ def conversation_pass(voice: VoiceChat, image, recordings: list[Path], mode: str
     rows = []
     for path in recordings:
         if mode == "cold":
-            voice.pipeline.chat_model().forget_cache()
+            voice.pipeline.llm.forget_cache()
         turn = voice.ask_audio(path, lambda samples: None, stream=mode != "whole answer")
-        usage = turn.turn.usage
-        rows.append({"question": path.name, "heard": turn.transcript.text, "mode": mode,
-                     "llm": turn.turn.used_llm, "first_audio_s": turn.timings["first_audio_s"],
+        usage = turn.usage
+        rows.append({"question": path.name, "heard": turn.transcript["text"], "mode": mode,
+                     "llm": turn.used_llm, "first_audio_s": turn.timings["first_audio_s"],
                      "asr_s": turn.timings["asr_s"], "audio_in_s": turn.timings["audio_in_s"],
                      "prompt_tokens": usage.get("prompt_tokens", 0.0),
                      "prompt_tokens_evaluated": usage.get("prompt_tokens_evaluated", 0.0),

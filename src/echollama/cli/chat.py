@@ -1,7 +1,5 @@
-"""`echollama ask` and `echollama chat`: questions about a picture, typed or spoken, answered aloud into WAV files.
+"""`echollama chat [IMAGE]`: an interactive session about a photo, typed or spoken questions, spoken answers.
 
-  echollama ask photo.jpg --question "where is the cat?" -o answer.wav
-  echollama ask photo.jpg --audio question.wav --json
   echollama chat photo.jpg --audio-dir questions/ --transcript session.json
 """
 
@@ -15,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from echollama.config import ASR_BACKENDS, DEFAULT_ASR
+from echollama.cli.conversation import add_conversation_options, voice_chat
+from echollama.cli.options import add_pipeline_options, status
 from echollama.errors import EchollamaError, InputError, OutputError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".webm", ".m4a")
@@ -23,24 +22,7 @@ CHAT_HELP = ("type a question and press Enter; an empty line speaks through the 
              "/describe  /scene  /image PATH  /help  /quit")
 
 
-def add_commands(subparsers) -> None:
-    from echollama.cli import _add_pipeline_options
-
-    ask = subparsers.add_parser(
-        "ask", help="ask one question about a photo (typed or as an audio file) and hear the answer",
-        description="Look at the photo, answer one question about it and speak the answer into a WAV. Position, "
-                    "distance and count questions about detected objects are answered from the scene itself.",
-        epilog='example: echollama ask kitchen.jpg --question "is there a chair on my left?" -o answer.wav')
-    ask.add_argument("image", help="the photo (JPEG, PNG, WebP, ...)")
-    question = ask.add_mutually_exclusive_group(required=True)
-    question.add_argument("--question", metavar="TEXT", help="the question as text")
-    question.add_argument("--audio", metavar="FILE", help="the question as a recording (WAV, FLAC, OGG, MP3, WebM; any rate)")
-    ask.add_argument("-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default %(default)s)")
-    ask.add_argument("--json", action="store_true", help="print question, transcript, answer, scene and timings as JSON")
-    _add_conversation_options(ask)
-    _add_pipeline_options(ask)
-    ask.set_defaults(handler=cmd_ask)
-
+def register(subparsers) -> None:
     chat = subparsers.add_parser(
         "chat", help="talk about a photo: typed or spoken questions, follow-ups, spoken answers",
         description=f"An interactive session about one photo: {CHAT_HELP}. The scene is read once; follow-ups "
@@ -52,68 +34,9 @@ def add_commands(subparsers) -> None:
     chat.add_argument("-o", "--output", default="chat.wav", help="one WAV with every answer (default %(default)s)")
     chat.add_argument("--output-dir", metavar="DIR", help="instead, one WAV per answer: DIR/answer-01.wav, ...")
     chat.add_argument("--transcript", metavar="JSON", help="save questions, answers and timings as JSON")
-    _add_conversation_options(chat)
-    _add_pipeline_options(chat)
-    chat.set_defaults(handler=cmd_chat)
-
-
-def _add_conversation_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--asr", choices=ASR_BACKENDS, default=DEFAULT_ASR,
-                        help="speech recogniser: whisper (Whisper tiny.en, default) or sphinx (PocketSphinx, less accurate)")
-    parser.add_argument("--no-stream", action="store_true", help="generate the whole answer before speaking it")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
-
-
-def _voice_chat(args):
-    from echollama.cli import _pipeline_config, status
-    from echollama.pipeline import Pipeline
-    from echollama.voice_chat import VoiceChat
-
-    pipeline = Pipeline(_pipeline_config(args), status=None if args.quiet else status)
-    return VoiceChat(pipeline, asr=args.asr)
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    from echollama.speech.wav_out import WavWriter, check_output_path
-
-    check_output_path(args.output)
-    if args.question is not None:
-        from echollama.language.session import check_question
-
-        check_question(args.question)  # a bad question must not cost a model load
-    else:
-        from echollama.speech.audio_in import load_question_audio
-
-        load_question_audio(args.audio)  # silent, corrupt or speechless audio is refused before any model loads
-    voice = _voice_chat(args)
-    if args.audio is not None:
-        voice.pipeline.recognizer(args.asr)  # starts loading the recogniser while perception runs
-    voice.open_image(args.image)
-    live = None if args.json else _print_live
-    with WavWriter(args.output, voice.pipeline.tts.sample_rate) as wav:
-        if args.audio is not None:
-            turn = voice.ask_audio(args.audio, wav.write, on_text=live, stream=not args.no_stream)
-        else:
-            turn = voice.ask(args.question, wav.write, on_text=live, stream=not args.no_stream)
-    turn.audio_path = str(args.output)
-    if args.json:
-        print(json.dumps({**turn.to_dict(), "llm": voice.pipeline.llm.name, "scene": voice.scene.to_dict()}, indent=2))
-        return 0
-    print()
-    if not args.quiet:
-        heard = f"heard {turn.transcript.text!r}; " if turn.transcript else ""
-        _status(f"{heard}wrote {args.output} ({turn.timings['audio_s']:.1f} s of speech); first audio after "
-                f"{turn.timings['first_audio_s']:.2f} s")
-    return 0
-
-
-def _print_live(piece: str) -> None:
-    sys.stdout.write(piece)
-    sys.stdout.flush()
-
-
-def _status(message: str) -> None:
-    print(f"echollama: {message}", file=sys.stderr, flush=True)
+    add_conversation_options(chat)
+    add_pipeline_options(chat)
+    chat.set_defaults(run=run)
 
 
 def numbered_audio_files(folder: str | Path) -> list[Path]:
@@ -166,7 +89,7 @@ class AnswerAudio:
             self.session.commit() if keep and self.session.frames else self.session.abort()
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from echollama.speech.wav_out import check_output_path
 
     if args.output_dir is None:
@@ -174,7 +97,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.transcript:
         _check_transcript_path(args.transcript)
     recordings = numbered_audio_files(args.audio_dir) if args.audio_dir else []
-    voice = _voice_chat(args)
+    voice = voice_chat(args)
     voice.pipeline.recognizer(args.asr)  # loads in the background: the first spoken question should not wait for it
     audio = AnswerAudio(args.output, args.output_dir, voice.pipeline.tts.sample_rate)
     session = ChatSession(voice, audio, quiet=args.quiet, stream=not args.no_stream)
@@ -191,7 +114,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if args.transcript:
             session.save_transcript(args.transcript, args.image)
     if not args.quiet and audio.session is not None and audio.session.frames:
-        _status(f"wrote {args.output} ({audio.session.seconds:.1f} s of speech)")
+        status(f"wrote {args.output} ({audio.session.seconds:.1f} s of speech)")
     return 0
 
 
@@ -211,7 +134,7 @@ class ChatSession:
 
     def open(self, image: str) -> None:
         opening = self.voice.open_image(image, prefill=True)
-        _, path = self.audio.speak(lambda sink: self.voice.speak(opening.answer, sink))
+        _, path = self.audio.speak(lambda sink: self.voice.speak_text(opening.answer, sink))
         self.say(f"echollama: {opening.answer}")
         self.log.append({**opening.to_dict(), "source": "image", "image": str(image), "audio_path": path})
 
@@ -253,14 +176,17 @@ class ChatSession:
         from echollama.speech.microphone import listen
 
         self.voice.conversation._require_scene()
-        clip = listen(status=None if self.quiet else _status)
+        clip = listen(status=None if self.quiet else status)
         return self.voice.ask_clip(clip, sink, on_text=self._live, stream=self.stream)
 
     def _show_scene(self) -> None:
         scene = self.voice.scene
         if scene is None:
             raise InputError("there is no picture yet: open an image first with /image PATH")
-        self.say(f"{scene.caption}\n{scene.matrix}\n{self.voice.conversation.summary}")
+        from echollama.scene.grid import format_matrix
+
+        matrix = format_matrix(scene.detections, scene.width, scene.height)
+        self.say(f"{scene.caption}\n{matrix}\n{self.voice.conversation.summary}")
 
     def _live(self, piece: str) -> None:
         if not self._answering:  # the answer's first words: an error before them gets a line of its own instead
@@ -288,11 +214,11 @@ class ChatSession:
                 if self._answering:
                     sys.stdout.write("\n")
             if turn.transcript is not None:
-                self.say(f"  (heard from {heard_from}: {turn.transcript.text!r})")
+                self.say(f"  (heard from {heard_from}: {turn.transcript['text']!r})")
             turn.audio_path = path
             self.log.append(turn.to_dict())
             if not self.quiet:
-                _status(f"first audio after {turn.timings['first_audio_s']:.2f} s")
+                status(f"first audio after {turn.timings['first_audio_s']:.2f} s")
 
         self._guard(run)
 
@@ -302,7 +228,7 @@ class ChatSession:
                   "scene": voice.scene.to_dict() if voice.scene else None, "turns": self.log}
         _write_atomically(Path(path), json.dumps(report, indent=2))
         if not self.quiet:
-            _status(f"saved the transcript to {path}")
+            status(f"saved the transcript to {path}")
 
 
 def _check_transcript_path(path: str) -> None:

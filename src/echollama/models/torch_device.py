@@ -49,7 +49,7 @@ def load_pretrained_pair(what: str, model_ref, processor_class: str, model_class
     """(torch, processor, model, placement): a transformers processor/tokenizer and model from a local folder,
     the model moved to the chosen device in eval mode; one-line ModelErrors for a missing extra or a bad folder."""
     from echollama.errors import ModelError
-    from echollama.model_registry import local_model_dir
+    from echollama.models.hub import local_model_dir
 
     torch = import_torch()
     try:

@@ -6,10 +6,11 @@ import argparse
 import json
 from pathlib import Path
 
-from echollama.config import LLM_MODELS
+from echollama.cli.options import add_pipeline_options, pipeline_config
+from echollama.models.gguf import LLM_MODELS
 
 
-def add_command(commands, add_pipeline_options, pipeline_config) -> None:
+def register(commands) -> None:
     parser = commands.add_parser(
         "eval", help="measure correctness: detection, depth, grounding and hallucination per LLM, latency",
         description="Runs the pipeline on the hand-labelled images (or your --images folder) and writes "
@@ -23,10 +24,11 @@ def add_command(commands, add_pipeline_options, pipeline_config) -> None:
                         help="skip the speech round trip and the spoken question set (faster)")
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
-    parser.set_defaults(handler=lambda args: cmd_eval(args, pipeline_config(args)))
+    parser.set_defaults(run=run)
 
 
-def cmd_eval(args: argparse.Namespace, config) -> int:
+def run(args: argparse.Namespace) -> int:
+    config = pipeline_config(args)
     from echollama.errors import EchollamaError
     from echollama.evaluation.html_report import HEADLINE_COLUMNS, headline_rows
     from echollama.evaluation.run import run_eval

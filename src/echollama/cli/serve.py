@@ -10,10 +10,11 @@ import ipaddress
 import sys
 from pathlib import Path
 
+from echollama.cli.options import add_pipeline_options, pipeline_config
 from echollama.server.settings import ServerSettings
 
 
-def add_command(commands, add_pipeline_options, pipeline_config) -> None:
+def register(commands) -> None:
     defaults = ServerSettings()
     parser = commands.add_parser(
         "serve", help="serve the accessible web page and the HTTP/WebSocket API (photo in, speech out, questions)",
@@ -41,10 +42,11 @@ def add_command(commands, add_pipeline_options, pipeline_config) -> None:
     parser.add_argument("--ssl-certfile", type=Path, help="serve https:// with this certificate (needed for phone microphones)")
     parser.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key")
     add_pipeline_options(parser)
-    parser.set_defaults(handler=lambda args: cmd_serve(args, pipeline_config(args)))
+    parser.set_defaults(run=run)
 
 
-def cmd_serve(args: argparse.Namespace, config) -> int:
+def run(args: argparse.Namespace) -> int:
+    config = pipeline_config(args)
     from echollama.errors import EchollamaError, missing_extra
 
     try:

