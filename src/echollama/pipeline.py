@@ -16,6 +16,7 @@ from pathlib import Path
 from echollama.config import PipelineConfig
 from echollama.errors import ModelError
 from echollama.language.conversation import Conversation, Reply
+from echollama.language.prompt import system_messages
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
@@ -63,17 +64,22 @@ class Pipeline:
 
     def start_loading(self) -> None:
         """Begin loading the LLM and the voice in the background (idempotent)."""
-        for name, backend in (("tts", self.tts), ("llm", self.llm)):
-            if name not in self._loads and hasattr(backend, "load"):
-                self._loads[name] = _in_background(backend.load, f"load-{name}")
+        for name, load in (("tts", getattr(self.tts, "load", None)), ("perception", self.analyzer.load),
+                           ("llm", self.warm_start)):
+            if name not in self._loads and load is not None:
+                self._loads[name] = _in_background(load, f"load-{name}")
+
+    def warm_start(self) -> dict[str, float]:
+        """Load the LLM with its constant system prompt already read (from a state kept on disk when it can)."""
+        self.llm.load()
+        warm_start = getattr(self.llm, "warm_start", None)
+        return warm_start(system_messages(self.profile.prompt_style)) if warm_start is not None else {}
 
     def wait_loaded(self, names: tuple[str, ...] | None = None) -> float:
         """Block until the named models (default: all) are loaded, re-raising a load error; returns seconds waited."""
         start = time.perf_counter()
         self.start_loading()
-        if names is None:
-            self.analyzer.load()
-        for name, future in self._loads.items():
+        for name, future in list(self._loads.items()):
             if names is None or name in names:
                 future.result()
         return time.perf_counter() - start
@@ -88,10 +94,11 @@ class Pipeline:
 
     def look(self, image: str | Path | LoadedImage) -> Scene:
         """Perception: the Scene (starts loading the LLM and the voice meanwhile)."""
+        self.start_loading()
         if not isinstance(image, LoadedImage):
             image = load_image(image)
-        self.start_loading()  # after the cheap input checks: a bad file must not cost a model load
         self.status("looking at the image")
+        self.wait_loaded(("perception",))
         return self.analyzer.analyze(image)
 
     def conversation(self) -> Conversation:
@@ -142,6 +149,7 @@ class Pipeline:
         """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
         start = time.perf_counter()
         check_output_path(output)
+        self.start_loading()  # the voice, the detector and the LLM load while the image decodes
         if not isinstance(image, LoadedImage):
             image = load_image(image)
         load_s = time.perf_counter() - start

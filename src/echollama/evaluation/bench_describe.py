@@ -57,7 +57,11 @@ def bench_describe(args, config: PipelineConfig) -> int:
     from echollama.language.llama_cpp_llm import LlamaCppModel
 
     llama_cpp = isinstance(pipeline.llm, LlamaCppModel)
-    forget_prompt_cache = pipeline.llm.forget_cache if llama_cpp else (lambda: None)
+    def forget_prompt_cache() -> None:
+        # As a fresh process: an empty KV cache, then the system prompt's state loaded from disk.
+        if llama_cpp:
+            pipeline.llm.forget_cache()
+            pipeline.warm_start()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "bench.wav"

@@ -41,7 +41,12 @@ _GROUNDED_INSTRUCTION = {
 }
 
 
+def system_messages(style: str) -> list[Message]:
+    """The constant start of every prompt in a style (the part worth keeping evaluated between runs)."""
+    return [{"role": "system", "content": GROUNDED_SYSTEM_PROMPT if style == "grounded" else SYSTEM_PROMPT}]
+
+
 def grounded_messages(scene: Scene, fact_sheet: str, detail: str) -> list[Message]:
     caption = f"Scene type: {scene.caption}\n" if scene.caption else ""
     user = f"Facts measured from the photo:\n{fact_sheet}\n{caption}{_GROUNDED_INSTRUCTION[detail]}"
-    return [{"role": "system", "content": GROUNDED_SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return [*system_messages("grounded"), {"role": "user", "content": user}]
