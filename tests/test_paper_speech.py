@@ -3,6 +3,7 @@
 Run: .venv/bin/python -m pytest -q tests/test_paper_speech.py
 """
 
+import threading
 import time
 
 import numpy as np
@@ -68,7 +69,7 @@ def orpheus(tiny):
     from echollama.speech.orpheus_tts import OrpheusSynthesizer
     from echollama.torch_device import choose_placement
 
-    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], generation={"max_new_tokens": 7 * 6})
+    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], max_new_tokens=7 * 40)
     synthesizer.load()
     assert str(synthesizer.load()[4]) == str(choose_placement())  # loaded where the device helper says
     return synthesizer
@@ -79,17 +80,58 @@ def test_orpheus_prompt_is_the_public_layout(orpheus):
     assert ids[:2] == [128259, 128000] and ids[-4:] == [128009, 128260, 128261, 128257]
 
 
-def test_orpheus_streams_audio_frame_by_frame(orpheus):
+def test_orpheus_streams_audio_before_generation_ends(orpheus):
+    speech = orpheus.speak("A cup is on the table.")
     chunks, arrivals = [], []
-    for chunk in orpheus.synthesize("A cup is on the table."):
+    for chunk in speech:
         chunks.append(chunk)
         arrivals.append(time.perf_counter())
-    frames = orpheus.last_frames
+    # The real model's streamer stamped every token as generate produced it: the first audio was out before the last.
+    assert len(speech.token_times) == 7 * 40 and arrivals[0] < speech.token_times[-1]
     assert orpheus.sample_rate == 24000
-    assert frames >= 3  # constrained decoding: every generated token is an audio code or end of speech
-    assert len(chunks) == frames - 1  # one chunk per frame while generating, then the held-back tail in one piece
+    assert speech.frames == 40  # constrained decoding: every generated token is an audio code (or end of speech)
+    assert len(chunks) == speech.frames - 1  # one chunk per frame while generating, then the held-back tail
     assert all(c.size == FRAME for c in chunks[:-1]) and chunks[-1].size == 2 * FRAME
     assert all(c.dtype == np.float32 and np.isfinite(c).all() for c in chunks)
+
+
+def test_orpheus_speaks_long_text_in_sentence_chunks_and_reports_a_cut_one(orpheus, caplog):
+    text = "A cup is on the table. The chair stands to the left, about two metres away."
+    with caplog.at_level("WARNING", logger="echollama.speech.orpheus_tts"):
+        speech = orpheus.speak(text)
+        audio = list(speech)
+    assert speech.chunks == ["A cup is on the table.", "The chair stands to the left, about two metres away."]
+    # Each chunk is its own generation, capped at 40 frames here, so each stopped without end of speech...
+    assert speech.frames == 2 * 40 and sum(a.size for a in audio) == 2 * 40 * FRAME
+    assert speech.cut_chunks == speech.chunks
+    # ...and says so, naming the chunk.
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and "chunk 2 of 2" in warnings[1] and "The chair stands" in warnings[1]
+    assert "without end of speech" in warnings[0]
+
+
+def test_orpheus_token_budget_grows_with_the_text():
+    from echollama.speech.orpheus_tts import token_budget
+
+    short, long = token_budget("Hi."), token_budget("x" * 200)
+    assert short % 7 == 0 and long % 7 == 0 and long > short
+    # At least 0.15 s of audio per character (Orpheus speaks about 0.07 s per character): 82 tokens per second.
+    assert long / (7 * 24000 / 2048) >= 0.15 * 200
+    assert long > 1200  # the old fixed cap, which silently cut long answers
+
+
+def generate_threads():
+    return [t for t in threading.enumerate() if t.name == "orpheus-generate" and t.is_alive()]
+
+
+def test_closing_orpheus_stops_generate_before_the_model_is_free(orpheus):
+    speech = orpheus.speak("A cup is on the table.")
+    first = next(iter(speech))
+    assert first.size and orpheus.generate_lock.locked() and generate_threads()
+    speech.close()
+    assert not generate_threads() and not orpheus.generate_lock.locked()
+    assert len(speech.token_times) < 7 * 40  # generate stopped early instead of running to its budget
+    assert sum(c.size for c in orpheus.synthesize("A cup is on the table.")) == 40 * FRAME  # and the next call runs
 
 
 def test_orpheus_without_its_model_names_the_pull_command(empty_hub_cache):
