@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from echollama.errors import ModelError
+from echollama.errors import InputError, ModelError
 from echollama.speech.orpheus_tokens import codes_to_tokens, tokens_to_codes
 from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
 from echollama.speech.protocols import AudioClip
@@ -17,6 +17,7 @@ from echollama.speech.protocols import AudioClip
 from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper, empty_hub_cache, tiny  # noqa: F401 (fixtures)
 
 FRAME = 2048  # samples per SNAC 24 kHz frame: hop 512 x level-0 stride 4
+CAP = 24  # frames per Orpheus generation in these tests (7 tokens each)
 
 
 def random_frames(count, seed=0):
@@ -69,7 +70,7 @@ def orpheus(tiny):
     from echollama.speech.orpheus_tts import OrpheusSynthesizer
     from echollama.torch_device import choose_placement
 
-    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], max_new_tokens=7 * 40)
+    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], max_new_tokens=7 * CAP)
     synthesizer.load()
     assert str(synthesizer.load()[4]) == str(choose_placement())  # loaded where the device helper says
     return synthesizer
@@ -87,9 +88,9 @@ def test_orpheus_streams_audio_before_generation_ends(orpheus):
         chunks.append(chunk)
         arrivals.append(time.perf_counter())
     # The real model's streamer stamped every token as generate produced it: the first audio was out before the last.
-    assert len(speech.token_times) == 7 * 40 and arrivals[0] < speech.token_times[-1]
+    assert len(speech.token_times) == 7 * CAP and arrivals[0] < speech.token_times[-1]
     assert orpheus.sample_rate == 24000
-    assert speech.frames == 40  # constrained decoding: every generated token is an audio code (or end of speech)
+    assert speech.frames == CAP  # constrained decoding: every generated token is an audio code (or end of speech)
     assert len(chunks) == speech.frames - 1  # one chunk per frame while generating, then the held-back tail
     assert all(c.size == FRAME for c in chunks[:-1]) and chunks[-1].size == 2 * FRAME
     assert all(c.dtype == np.float32 and np.isfinite(c).all() for c in chunks)
@@ -101,8 +102,8 @@ def test_orpheus_speaks_long_text_in_sentence_chunks_and_reports_a_cut_one(orphe
         speech = orpheus.speak(text)
         audio = list(speech)
     assert speech.chunks == ["A cup is on the table.", "The chair stands to the left, about two metres away."]
-    # Each chunk is its own generation, capped at 40 frames here, so each stopped without end of speech...
-    assert speech.frames == 2 * 40 and sum(a.size for a in audio) == 2 * 40 * FRAME
+    # Each chunk is its own generation, capped at CAP frames here, so each stopped without end of speech...
+    assert speech.frames == 2 * CAP and sum(a.size for a in audio) == 2 * CAP * FRAME
     assert speech.cut_chunks == speech.chunks
     # ...and says so, naming the chunk.
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
@@ -130,8 +131,8 @@ def test_closing_orpheus_stops_generate_before_the_model_is_free(orpheus):
     assert first.size and orpheus.generate_lock.locked() and generate_threads()
     speech.close()
     assert not generate_threads() and not orpheus.generate_lock.locked()
-    assert len(speech.token_times) < 7 * 40  # generate stopped early instead of running to its budget
-    assert sum(c.size for c in orpheus.synthesize("A cup is on the table.")) == 40 * FRAME  # and the next call runs
+    assert len(speech.token_times) < 7 * CAP  # generate stopped early instead of running to its budget
+    assert sum(c.size for c in orpheus.synthesize("A cup is on the table.")) == CAP * FRAME  # and the next call runs
 
 
 def test_orpheus_without_its_model_names_the_pull_command(empty_hub_cache):
@@ -149,3 +150,7 @@ def test_whisper_pipeline_transcribes_16khz_audio(tmp_path):
     transcript = recognizer.transcribe(AudioClip(samples, 16000, source="tone.wav"))
     assert transcript.text and transcript.audio_s == 1.0 and transcript.backend.startswith("whisper-hf")
     assert recognizer.transcribe(samples).text == transcript.text  # bare 16 kHz samples work too
+    # The embedded recogniser's interface: name, an idempotent load(), one clear line for audio at the wrong rate.
+    assert recognizer.name == "whisper-hf:whisper" and recognizer.load() is recognizer.load()
+    with pytest.raises(InputError, match="needs 16000 Hz audio, got 8000 Hz"):
+        recognizer.transcribe(AudioClip(samples[::2].copy(), 8000, source="phone.wav"))
