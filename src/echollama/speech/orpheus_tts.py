@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,18 +51,18 @@ def token_budget(text: str) -> int:
 class OrpheusSpeech:
     """One synthesis: iterate it for float32 audio; the other fields fill in as it plays (per call, not per model)."""
 
-    audio: Iterator[np.ndarray]
     chunks: list[str]  # the sentence-sized texts Orpheus was given, one generation each
     frames: int = 0  # SNAC frames decoded so far
     cut_chunks: list[str] = field(default_factory=list)  # chunks that stopped without end of speech
     token_times: list[float] = field(default_factory=list)  # perf_counter() of each token as generate produced it
+    audio: Generator[np.ndarray, None, None] = field(init=False)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return self.audio
 
     def close(self) -> None:
         """Stop generating; returns once the model is free again."""
-        self.audio.close()  # type: ignore[attr-defined]
+        self.audio.close()
 
 
 class OrpheusSynthesizer:
@@ -128,11 +128,11 @@ class OrpheusSynthesizer:
 
     def speak(self, text: str) -> OrpheusSpeech:
         """Like `synthesize`, with an account of the run: chunks, frames, chunks cut short, token time stamps."""
-        speech = OrpheusSpeech(audio=iter(()), chunks=list(split_sentences([text])))
+        speech = OrpheusSpeech(chunks=list(split_sentences([text])))
         speech.audio = self._audio(speech)
         return speech
 
-    def _audio(self, speech: OrpheusSpeech) -> Iterator[np.ndarray]:
+    def _audio(self, speech: OrpheusSpeech) -> Generator[np.ndarray, None, None]:
         if not speech.chunks:
             return
         self.load()
