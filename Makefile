@@ -29,17 +29,20 @@ $(DEV_STAMP): $(STAMP)
 	touch $@
 
 # The browser test (tests/test_server_browser.py) drives Debian's Chromium with playwright-core from npm (it never
-# downloads a browser). Installing Chromium needs root; without it (or without Node) that one test skips and says why.
+# downloads a browser, and the test never runs npm: installing is set-up's job). Installing Chromium needs root;
+# without it (or without Node) this target stops and says what to install, since the browser test would fail.
 WEB_MODULES := tests/web/node_modules/.echollama-installed
 web-test-deps: $(WEB_MODULES)
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
-	  else echo "make: /usr/bin/chromium is missing; as root run: apt-get install chromium (the browser test skips)"; fi; \
+	  else echo "make: /usr/bin/chromium is missing; as root run: apt-get install chromium (the browser test needs it)"; \
+	    exit 1; fi; \
 	fi
 
 $(WEB_MODULES): tests/web/package.json tests/web/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --prefix tests/web && touch $@; \
-	else echo "make: npm is missing; install Node.js 20+ for the browser test (it skips meanwhile)"; fi
+	@command -v npm >/dev/null || { echo "make: npm is missing; install Node.js 20+ for the browser test"; exit 1; }
+	npm ci --no-audit --no-fund --prefix tests/web
+	touch $@
 
 demo: setup
 	$(BIN)/echollama describe src/echollama/data/coffee.jpg -o coffee-description.wav

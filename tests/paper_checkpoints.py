@@ -28,10 +28,19 @@ SNAC_24KHZ = dict(sampling_rate=24000, encoder_dim=48, encoder_rates=[2, 4, 8, 8
 SNAC_SMALL = {**SNAC_24KHZ, "encoder_dim": 8, "decoder_dim": 32}
 
 
+SETUP_HINT = "run `make setup-dev` (`make test` runs it too)"
+
+
+def require(package: str) -> None:
+    """Fail, never skip, when a package the suite needs is missing: the message names the set-up command."""
+    if importlib.util.find_spec(package) is None:
+        pytest.fail(f"the Python package {package!r} is not installed; {SETUP_HINT}", pytrace=False)
+
+
 def _folder_of(package: str) -> Path:
+    require(package)
     spec = importlib.util.find_spec(package)
-    if spec is None or spec.origin is None:
-        pytest.skip(f"{package} is not installed")
+    assert spec is not None and spec.origin is not None
     return Path(spec.origin).parent
 
 

@@ -1,17 +1,16 @@
-"""Paper LLM backends: transformers streaming on a tiny random Llama, and the OpenAI-compatible HTTP client against a
-real HTTP server on 127.0.0.1 that streams server-sent events.
+"""Paper LLM backends: transformers streaming (and cancelling) on a tiny random Llama, and the OpenAI-compatible HTTP
+client against the loopback stand-in server (tests/openai_standin.py), which streams server-sent events like vLLM.
 
 Run: .venv/bin/python -m pytest -q tests/test_paper_language.py
 """
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError
+from openai_standin import serving
 from paper_checkpoints import empty_hub_cache, tiny  # noqa: F401 (fixtures)
 
 MESSAGES = [{"role": "system", "content": "You describe places."}, {"role": "user", "content": "Describe this place."}]
@@ -26,8 +25,9 @@ def llm(tiny):
 
 def test_transformers_llm_streams_pieces_through_the_chat_template(llm):
     settings = GenerationSettings(max_tokens=12, temperature=0.7, top_p=0.95, seed=3)
-    pieces = list(llm.stream(MESSAGES, settings))
-    usage = llm.last_usage
+    generation = llm.stream(MESSAGES, settings)
+    pieces = list(generation)
+    usage = generation.usage
     assert len(pieces) >= 2 and all(isinstance(p, str) for p in pieces)
     assert usage["completion_tokens"] == 12 and usage["first_token_s"] <= usage["generate_s"]
     tokenizer = llm.load()[1]
@@ -51,71 +51,113 @@ def test_missing_llm_is_named_with_the_pull_command_and_no_fallback(empty_hub_ca
     assert "\n" not in message
 
 
-class ChatCompletions(BaseHTTPRequestHandler):
-    """A minimal OpenAI-compatible /v1/chat/completions that streams fixed pieces as server-sent events."""
-
-    requests: list = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ChatCompletions.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        if self.headers.get("Authorization") != "Bearer secret":
-            self.send_response(401)
-            self.end_headers()
-            self.wfile.write(b'{"error": "bad key"}')
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        events = [": keep-alive"]
-        for piece in ["A cup ", "sits ", "", "ahead."]:
-            events.append("data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": piece}}]}))
-        events.append("data: " + json.dumps({"choices": [], "usage": {"prompt_tokens": 42, "completion_tokens": 3}}))
-        events.append("data: [DONE]")
-        for event in events:
-            self.wfile.write((event + "\n\n").encode())
-            self.wfile.flush()
-
-    def log_message(self, *args):
-        pass
+def test_transformers_llm_continues_an_assistant_prefix(llm):
+    prefix_ids = llm.prompt_ids(MESSAGES, "The cup")[0].tolist()
+    assert prefix_ids[:-2] == llm.prompt_ids(MESSAGES)[0].tolist()  # the prefix follows the assistant header
+    settings = GenerationSettings(max_tokens=6, temperature=0.0)
+    generation = llm.stream(MESSAGES, settings, assistant_prefix="The cup")
+    assert "".join(generation) and generation.usage["prompt_tokens"] == len(prefix_ids)
 
 
-@pytest.fixture
-def server():
-    ChatCompletions.requests = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatCompletions)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
+def generate_threads():
+    return [t for t in threading.enumerate() if t.name == "transformers-generate" and t.is_alive()]
 
 
-def test_http_llm_streams_server_sent_events(server):
+def test_closing_a_generation_stops_generate_and_frees_the_model(llm):
+    settings = GenerationSettings(max_tokens=600, temperature=0.7, seed=5)
+    generation = llm.stream(MESSAGES, settings)
+    first = next(iter(generation))
+    assert first and llm.generate_lock.locked() and generate_threads()
+    generation.close()
+    # close() returns only after the worker is joined: no generate thread runs on, and the model is free.
+    assert not generate_threads() and not llm.generate_lock.locked()
+    # The stopping criterion ended generate early (600 tokens would run to the end without it).
+    assert 1 <= generation.usage["completion_tokens"] < 100
+    again = llm.stream(MESSAGES, GenerationSettings(max_tokens=4, temperature=0.0))
+    assert "".join(again) and again.usage["completion_tokens"] == 4
+
+
+def test_http_llm_streams_server_sent_events():
     from echollama.language.openai_http_llm import OpenAIHttpLLM
 
-    llm = OpenAIHttpLLM(server, model="echollama-1b", api_key="secret")
-    settings = GenerationSettings(max_tokens=50, temperature=0.7, top_p=0.95, seed=1)
-    assert list(llm.stream(MESSAGES, settings)) == ["A cup ", "sits ", "ahead."]
-    request = ChatCompletions.requests[0]
+    prompt = [MESSAGES[0], {"role": "user", "content": "Matrix:\nLeft Bottom: cup: 0.95, r(10, 90, 1.2)"}]
+    with serving(api_key="secret") as (url, requests):
+        llm = OpenAIHttpLLM(url, model="teacher", api_key="secret")
+        settings = GenerationSettings(max_tokens=50, temperature=0.7, top_p=0.95, seed=1)
+        generation = llm.stream(prompt, settings)
+        assert list(generation) == ["The ", "cup ", "is ", "on ", "the ", "left ", "of ", "the ", "picture."]
+    request = requests[0]
     assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
-    assert request["body"]["messages"] == MESSAGES and request["body"]["model"] == "echollama-1b"
+    assert request["body"]["messages"] == prompt and request["body"]["model"] == "teacher"
     assert request["body"]["max_tokens"] == 50 and request["body"]["temperature"] == 0.7
-    assert llm.last_usage["prompt_tokens"] == 42 and llm.last_usage["completion_tokens"] == 3
+    assert "continue_final_message" not in request["body"]  # plain requests stay plain OpenAI
+    assert generation.usage["prompt_tokens"] == 11 + 4 * 2 + 3 and generation.usage["completion_tokens"] == 9
 
 
-def test_http_llm_reads_the_key_from_the_environment(server, monkeypatch):
+def test_http_llm_continues_an_assistant_prefix_like_vllm():
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+
+    prompt = [MESSAGES[0], {"role": "user", "content": "Matrix:\nRight Top: tv: 0.97, r(150, 20, 0.4)"}]
+    with serving() as (url, requests):
+        generation = OpenAIHttpLLM(url, model="teacher").stream(prompt, GenerationSettings(), "The tv is on the")
+        assert "".join(generation) == " right of the picture."
+    body = requests[0]["body"]
+    assert body["messages"] == [*prompt, {"role": "assistant", "content": "The tv is on the"}]
+    assert body["continue_final_message"] is True and body["add_generation_prompt"] is False
+
+
+def test_http_llm_counts_tokens_with_the_servers_tokenize_else_estimates():
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+
+    with serving() as (url, requests):
+        llm = OpenAIHttpLLM(url)
+        assert llm.count_prompt_tokens(MESSAGES) == 6 + 4 * 2 + 3
+        assert llm.count_prompt_tokens(MESSAGES, "A cup") == 8 + 4 * 3  # continuing: no generation prompt
+        assert requests[0]["path"] == "/tokenize" and requests[1]["body"]["continue_final_message"] is True
+        assert llm.n_ctx == 4096 and llm.prefill(MESSAGES) == {} and llm.load() is llm
+    with serving(plain=True) as (url, requests):
+        llm = OpenAIHttpLLM(url)
+        characters = sum(len(m["content"]) for m in MESSAGES)
+        assert llm.count_prompt_tokens(MESSAGES) == -(-characters // 3) + 5 * 2  # estimated, generously
+        llm.count_prompt_tokens(MESSAGES)
+        assert [r["path"] for r in requests] == ["/tokenize"]  # asked once, then remembered
+
+
+def test_http_llm_refuses_a_prefix_the_server_cannot_continue_in_one_line():
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+
+    with serving(plain=True) as (url, _):
+        with pytest.raises(ModelError) as error:
+            list(OpenAIHttpLLM(url).stream(MESSAGES, GenerationSettings(), assistant_prefix="The cup"))
+    message = str(error.value)
+    assert "HTTP 400" in message and "continue_final_message" in message and "\n" not in message
+
+
+def test_http_llm_context_size_comes_from_the_setting(monkeypatch):
+    from echollama.language.openai_http_llm import OpenAIHttpLLM
+
+    monkeypatch.setenv("ECHOLLAMA_LLM_N_CTX", "32768")
+    assert OpenAIHttpLLM("http://127.0.0.1:9/v1").n_ctx == 32768
+    assert OpenAIHttpLLM("http://127.0.0.1:9/v1", n_ctx=8192).n_ctx == 8192
+    monkeypatch.setenv("ECHOLLAMA_LLM_N_CTX", "lots")
+    with pytest.raises(ModelError, match="ECHOLLAMA_LLM_N_CTX='lots' is not a context size"):
+        OpenAIHttpLLM("http://127.0.0.1:9/v1")
+
+
+def test_http_llm_reads_the_key_from_the_environment(monkeypatch):
     from echollama.language.openai_http_llm import OpenAIHttpLLM
 
     monkeypatch.setenv("ECHOLLAMA_LLM_API_KEY", "secret")
-    assert "".join(OpenAIHttpLLM(server).stream(MESSAGES, GenerationSettings())) == "A cup sits ahead."
+    with serving(api_key="secret") as (url, _):
+        assert "".join(OpenAIHttpLLM(url).stream(MESSAGES, GenerationSettings())) == "I cannot see anything I can name."
 
 
-def test_http_llm_errors_are_one_line(server):
+def test_http_llm_errors_are_one_line():
     from echollama.language.openai_http_llm import OpenAIHttpLLM
 
-    with pytest.raises(ModelError, match="answered HTTP 401"):
-        list(OpenAIHttpLLM(server, api_key="wrong").stream(MESSAGES, GenerationSettings()))
-    closed = server.rsplit(":", 1)[0] + ":9/v1"  # the discard port: nothing listens there
+    with serving(api_key="secret") as (url, _):
+        with pytest.raises(ModelError, match="answered HTTP 401"):
+            list(OpenAIHttpLLM(url, api_key="wrong").stream(MESSAGES, GenerationSettings()))
+    closed = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
     with pytest.raises(ModelError, match="cannot reach the LLM server"):
         list(OpenAIHttpLLM(closed, api_key="secret").stream(MESSAGES, GenerationSettings()))

@@ -4,6 +4,8 @@ Moondream2's remote code cannot run offline; its adapter is tested against a sta
 Run: .venv/bin/python -m pytest -q tests/test_paper_scene.py
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,8 @@ def test_detr_keeps_confident_objects_with_coco_names_and_clipped_boxes(detector
         assert d.label == "cup" and d.score > 0.99
         x1, y1, x2, y2 = d.box
         assert 0 <= x1 < x2 <= IMAGE.width and 0 <= y1 < y2 <= IMAGE.height
-    assert [d.score for d in detections] == sorted((d.score for d in detections), reverse=True)
+    # Left to right by box centre (the queries' own order is not), so each cell reads as in the paper's Figure 4.
+    assert [d.center for d in detections] == sorted(d.center for d in detections)
 
 
 def test_detr_threshold_drops_unsure_objects(detector):
@@ -77,14 +80,43 @@ def test_dpt_z_is_the_depth_map_at_the_box_centre(depth):
     assert all(d.distance_m is None for d in with_z)  # relative depth is not a distance
 
 
-def test_dpt_scaled_to_metres_keeps_midas_order(tiny):
+def test_inverse_depth_fit_recovers_scale_and_shift():
+    from echollama.scene.dpt_depth import fit_inverse_depth
+
+    # 1 / metres = 0.05 * midas + 0.1 exactly: 5 m, 2.5 m, 1 m at MiDaS 2, 6, 18.
+    scale, shift = fit_inverse_depth([2.0, 6.0, 18.0], [5.0, 2.5, 1.0])
+    assert scale == pytest.approx(0.05) and shift == pytest.approx(0.1)
+    # Noisy estimates: the least-squares line in inverse depth, not a line through any two of them.
+    scale, shift = fit_inverse_depth([2.0, 6.0, 18.0, 10.0], [5.0, 2.5, 1.0, 2.0])
+    assert scale == pytest.approx(0.049286, abs=1e-6) and shift == pytest.approx(0.081429, abs=1e-6)
+
+
+def test_inverse_depth_fit_with_one_object_or_a_reversed_order_is_scale_only():
+    from echollama.scene.dpt_depth import fit_inverse_depth
+
+    assert fit_inverse_depth([8.0], [2.0]) == (pytest.approx(1 / 16), 0.0)  # 1 / (8 / 16) = 2 m
+    # The geometry says the bigger MiDaS value is farther: an affine fit would reverse MiDaS's order, so scale only.
+    assert fit_inverse_depth([10.0, 40.0], [1.0, 2.0]) == (pytest.approx((0.1 + 0.0125) / 2), 0.0)  # median of 1/(m·v)
+    assert fit_inverse_depth([0.0, 5.0], [None, None]) is None
+
+
+def test_dpt_in_metres_fits_scale_and_shift_to_the_geometric_distances():
     from echollama.scene.dpt_depth import sample_at_centres
+    from echollama.scene.geometric_depth import estimate_distances
 
     depth_map = np.full((120, 160), 10.0, dtype=np.float32)
-    depth_map[:, 80:] = 40.0  # right half 4x nearer (inverse depth 4x larger)
-    detections = [Detection("cup", 0.9, (10, 40, 40, 70)), Detection("cup", 0.9, (110, 40, 140, 70))]
-    left, right = sample_at_centres(depth_map, detections, camera_for(160, 120))
-    assert left.distance_m == pytest.approx(4 * right.distance_m, rel=0.02) and left.z == left.distance_m
+    depth_map[:, 80:] = 40.0  # MiDaS: the right half is nearer
+    camera = camera_for(160, 120)
+    # The right cup's box is bigger, so the geometry also puts it nearer, but not 4x nearer as a pure scale would.
+    detections = [Detection("cup", 0.9, (20, 50, 30, 62)), Detection("cup", 0.9, (100, 40, 124, 64))]
+    geometric = estimate_distances(detections, camera)
+    left, right = sample_at_centres(depth_map, detections, camera)
+    assert right.distance_m < left.distance_m and left.z == left.distance_m
+    assert left.distance_m / right.distance_m != pytest.approx(4.0, rel=0.05)
+    # Two objects, two unknowns: the fit passes through both geometric estimates.
+    assert [left.distance_m, right.distance_m] == pytest.approx([g.distance_m for g in geometric], abs=0.011)
+    only_left = sample_at_centres(depth_map, detections[:1], camera)[0]
+    assert only_left.distance_m == pytest.approx(estimate_distances(detections[:1], camera)[0].distance_m, abs=0.011)
 
 
 class StandInMoondream:
@@ -141,3 +173,6 @@ def test_scene_matrix_from_detr_and_dpt(detector, depth):
         assert d.z == round(float(depth_map[int(y), int(x)]), 4)
         entry = f"tv: {round(d.score, 2)!r}, r({round(x)}, {round(y)}, {round(d.z, 4)!r})"
         assert entry in next(line for line in lines if line.startswith(f"{d.cell}:"))
+    for line in lines:  # inside a cell, objects are listed left to right
+        xs = [int(x) for x in re.findall(r"r\((\d+), ", line)]
+        assert xs == sorted(xs)

@@ -3,18 +3,20 @@
 Run: .venv/bin/python -m pytest -q tests/test_paper_speech.py
 """
 
+import threading
 import time
 
 import numpy as np
 import pytest
 
-from echollama.errors import ModelError
+from echollama.errors import InputError, ModelError
 from echollama.speech.orpheus_tokens import codes_to_tokens, tokens_to_codes
 from echollama.speech.protocols import AudioClip
 from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
 from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper, empty_hub_cache, tiny  # noqa: F401 (fixtures)
 
 FRAME = 2048  # samples per SNAC 24 kHz frame: hop 512 x level-0 stride 4
+CAP = 24  # frames per Orpheus generation in these tests (7 tokens each)
 
 
 def random_frames(count, seed=0):
@@ -67,7 +69,7 @@ def orpheus(tiny):
     from echollama.models.torch_device import choose_placement
     from echollama.speech.orpheus_tts import OrpheusSynthesizer
 
-    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], generation={"max_new_tokens": 7 * 6})
+    synthesizer = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], max_new_tokens=7 * CAP)
     synthesizer.load()
     assert str(synthesizer.load()[4]) == str(choose_placement())  # loaded where the device helper says
     return synthesizer
@@ -78,17 +80,58 @@ def test_orpheus_prompt_is_the_public_layout(orpheus):
     assert ids[:2] == [128259, 128000] and ids[-4:] == [128009, 128260, 128261, 128257]
 
 
-def test_orpheus_streams_audio_frame_by_frame(orpheus):
+def test_orpheus_streams_audio_before_generation_ends(orpheus):
+    speech = orpheus.speak("A cup is on the table.")
     chunks, arrivals = [], []
-    for chunk in orpheus.synthesize("A cup is on the table."):
+    for chunk in speech:
         chunks.append(chunk)
         arrivals.append(time.perf_counter())
-    frames = orpheus.last_frames
+    # The real model's streamer stamped every token as generate produced it: the first audio was out before the last.
+    assert len(speech.token_times) == 7 * CAP and arrivals[0] < speech.token_times[-1]
     assert orpheus.sample_rate == 24000
-    assert frames >= 3  # constrained decoding: every generated token is an audio code or end of speech
-    assert len(chunks) == frames - 1  # one chunk per frame while generating, then the held-back tail in one piece
+    assert speech.frames == CAP  # constrained decoding: every generated token is an audio code (or end of speech)
+    assert len(chunks) == speech.frames - 1  # one chunk per frame while generating, then the held-back tail
     assert all(c.size == FRAME for c in chunks[:-1]) and chunks[-1].size == 2 * FRAME
     assert all(c.dtype == np.float32 and np.isfinite(c).all() for c in chunks)
+
+
+def test_orpheus_speaks_long_text_in_sentence_chunks_and_reports_a_cut_one(orpheus, caplog):
+    text = "A cup is on the table. The chair stands to the left, about two metres away."
+    with caplog.at_level("WARNING", logger="echollama.speech.orpheus_tts"):
+        speech = orpheus.speak(text)
+        audio = list(speech)
+    assert speech.chunks == ["A cup is on the table.", "The chair stands to the left, about two metres away."]
+    # Each chunk is its own generation, capped at CAP frames here, so each stopped without end of speech...
+    assert speech.frames == 2 * CAP and sum(a.size for a in audio) == 2 * CAP * FRAME
+    assert speech.cut_chunks == speech.chunks
+    # ...and says so, naming the chunk.
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and "chunk 2 of 2" in warnings[1] and "The chair stands" in warnings[1]
+    assert "without end of speech" in warnings[0]
+
+
+def test_orpheus_token_budget_grows_with_the_text():
+    from echollama.speech.orpheus_tts import token_budget
+
+    short, long = token_budget("Hi."), token_budget("x" * 200)
+    assert short % 7 == 0 and long % 7 == 0 and long > short
+    # At least 0.15 s of audio per character (Orpheus speaks about 0.07 s per character): 82 tokens per second.
+    assert long / (7 * 24000 / 2048) >= 0.15 * 200
+    assert long > 1200  # the old fixed cap, which silently cut long answers
+
+
+def generate_threads():
+    return [t for t in threading.enumerate() if t.name == "orpheus-generate" and t.is_alive()]
+
+
+def test_closing_orpheus_stops_generate_before_the_model_is_free(orpheus):
+    speech = orpheus.speak("A cup is on the table.")
+    first = next(iter(speech))
+    assert first.size and orpheus.generate_lock.locked() and generate_threads()
+    speech.close()
+    assert not generate_threads() and not orpheus.generate_lock.locked()
+    assert len(speech.token_times) < 7 * CAP  # generate stopped early instead of running to its budget
+    assert sum(c.size for c in orpheus.synthesize("A cup is on the table.")) == CAP * FRAME  # and the next call runs
 
 
 def test_orpheus_without_its_model_names_the_pull_command(empty_hub_cache):
@@ -106,3 +149,7 @@ def test_whisper_pipeline_transcribes_16khz_audio(tmp_path):
     transcript = recognizer.transcribe(AudioClip(samples, 16000, source="tone.wav"))
     assert transcript.text and transcript.audio_s == 1.0 and transcript.backend.startswith("whisper-hf")
     assert recognizer.transcribe(samples).text == transcript.text  # bare 16 kHz samples work too
+    # The embedded recogniser's interface: name, an idempotent load(), one clear line for audio at the wrong rate.
+    assert recognizer.name == "whisper-hf:whisper" and recognizer.load() is recognizer.load()
+    with pytest.raises(InputError, match="needs 16000 Hz audio, got 8000 Hz"):
+        recognizer.transcribe(AudioClip(samples[::2].copy(), 8000, source="phone.wav"))

@@ -1,7 +1,8 @@
 """The page end to end in real headless Debian Chromium (playwright-core): photo -> spoken description -> spoken
 question through a fake microphone -> streamed spoken answer; axe-core finds 0 accessibility violations.
 
-Needs /usr/bin/chromium and Node (`make web-test-deps` installs Chromium and tests/web/node_modules).
+Needs /usr/bin/chromium, Node and tests/web/node_modules, all set up by `make web-test-deps` (part of `make test`); the
+test itself never installs or downloads anything, and fails naming that command when something is missing.
 Run: .venv/bin/python -m pytest -q -s tests/test_server_browser.py   (prints the screenshot path)
 """
 
@@ -23,20 +24,17 @@ WEB = ROOT / "tests" / "web"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = ROOT / "build" / "web-test" / "echollama-page.png"
 
-missing = [name for name, found in (("chromium", Path(CHROMIUM).exists()), ("node", shutil.which("node")),
-                                    ("npm", shutil.which("npm"))) if not found]
-pytestmark = [
-    pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed; run `make web-test-deps` (as root "
-                                             "for Debian's chromium)"),
-    pytest.mark.timeout(1200),
-]
+SETUP = "run `make web-test-deps` (as root, for Debian's chromium; `make test` runs it too)"
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")
 def node_modules():
-    if not (WEB / "node_modules" / "playwright-core").is_dir():
-        # playwright-core never downloads a browser; the test drives Debian's Chromium.
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(WEB)], check=True, timeout=600)
+    missing = [name for name, found in (("chromium", Path(CHROMIUM).exists()), ("node", shutil.which("node")),
+                                        ("tests/web/node_modules", (WEB / "node_modules" / "playwright-core").is_dir()))
+               if not found]
+    if missing:
+        pytest.fail(f"the browser test needs {', '.join(missing)}; {SETUP}", pytrace=False)
     return WEB / "node_modules"
 
 

@@ -15,9 +15,9 @@ import pytest
 from echollama.errors import EchollamaError
 from echollama.training.dpo_config import DpoRecipe
 from echollama.training.recipe_file import load_recipe
-from paper_checkpoints import build_llama, llama_tokenizer
+from paper_checkpoints import SETUP_HINT, build_llama, llama_tokenizer, require
 
-pytest.importorskip("trl")
+require("trl")
 
 ROWS = [
     {"prompt": "Image Description: a cup on a table.\nMatrix: Mid Bottom: cup: 0.9, r(100, 200, 0.8)\nDescribe this place in detail.",
@@ -97,14 +97,15 @@ def _cached_converter() -> str | None:
     return found[0] if found else None
 
 
-@pytest.mark.skipif(_cached_converter() is None, reason="llama.cpp's converter is not cached (tests stay offline); "
-                    "run `echollama train fetch-converter` once")
 def test_merged_model_exports_to_gguf_that_llama_cpp_loads(tiny_llama, pairs, tmp_path, monkeypatch):
     from llama_cpp import Llama
 
     from echollama.training.dpo_trainer import train_dpo
 
-    monkeypatch.setenv("ECHOLLAMA_CONVERT_SCRIPT", _cached_converter())
+    converter = _cached_converter()
+    if converter is None:  # tests stay offline: set-up fetches it (`echollama train fetch-converter`)
+        pytest.fail(f"llama.cpp's GGUF converter is not cached; {SETUP_HINT}", pytrace=False)
+    monkeypatch.setenv("ECHOLLAMA_CONVERT_SCRIPT", converter)
     result = train_dpo(recipe(tiny_llama, pairs, tmp_path / "run", max_steps=1, export_gguf=True, gguf_outtype="f32"),
                        status=lambda message: None)
     llama = Llama(model_path=str(result.gguf), n_ctx=256, verbose=False)

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from echollama.config import PipelineConfig
-from echollama.profiles import ASR_BACKENDS
 from echollama.evaluation.wer import word_errors
 from echollama.pipeline import Pipeline
+from echollama.profiles import ASR_BACKENDS
 from echollama.scene.image import load_image
 from echollama.voice_chat import VoiceChat
 

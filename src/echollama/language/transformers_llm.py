@@ -1,6 +1,8 @@
 """Paper LLM: a transformers causal LM (`AquaLabs/EchoLLaMA-1B` by default), streamed with TextIteratorStreamer.
 
 The prompt goes through the checkpoint's own chat template; there is no fallback to another model or template.
+`model.generate` runs in a worker thread; closing the `Generation` stops it (a stopping criterion watching an event),
+waits for the worker, and only then frees the model for the next call.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError
-from echollama.language.protocols import Message
+from echollama.language.protocols import Generation
+from echollama.models.generate_thread import GenerateThread
 from echollama.models.torch_device import Placement, load_pretrained_pair
 from echollama.paper import PAPER_LLM_MODEL
+from echollama.types import Message
 
 
 class TransformersLLM:
@@ -25,11 +29,6 @@ class TransformersLLM:
         self._loaded = None
         self._load_lock = threading.Lock()
         self.generate_lock = threading.Lock()  # one model, one generation at a time
-        self._usage: dict[str, float] = {}
-
-    @property
-    def last_usage(self) -> dict[str, float]:
-        return dict(self._usage)
 
     def load(self):
         with self._load_lock:
@@ -46,7 +45,7 @@ class TransformersLLM:
         return int(getattr(self.load()[2].config, "max_position_embeddings", 4096))
 
     def prompt_ids(self, messages: Sequence[Message], assistant_prefix: str = ""):
-        """Token ids of the chat-templated prompt, optionally continuing an assistant turn that starts with `assistant_prefix`."""
+        """Token ids of the chat-templated prompt, continuing an assistant turn that starts with `assistant_prefix`."""
         _, tokenizer, _, _ = self.load()
         text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
         # The template already wrote the BOS token; don't let the tokenizer add a second one.
@@ -59,9 +58,15 @@ class TransformersLLM:
         """Warm the model up (transformers keeps no prompt cache between calls, so this is all it can do)."""
         start = time.perf_counter()
         self.load()
-        return {"prefill_s": time.perf_counter() - start, "cached_tokens": 0.0}
+        return {"prefill_s": time.perf_counter() - start, "prompt_tokens_reused": 0.0}
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = "") -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
+               assistant_prefix: str = "") -> Generation:
+        usage: dict[str, float] = {}
+        return Generation(self._pieces(list(messages), settings, assistant_prefix, usage), usage)
+
+    def _pieces(self, messages: list[Message], settings: GenerationSettings, assistant_prefix: str,
+                usage: dict[str, float]) -> Iterator[str]:
         torch, tokenizer, model, placement = self.load()
         from transformers import TextIteratorStreamer
 
@@ -72,43 +77,34 @@ class TransformersLLM:
             sampling = settings.temperature > 0
             kwargs = dict(
                 input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
-                max_new_tokens=settings.max_tokens, do_sample=sampling,
-                repetition_penalty=settings.repeat_penalty,
+                max_new_tokens=settings.max_tokens, do_sample=sampling, repetition_penalty=settings.repeat_penalty,
                 pad_token_id=tokenizer.eos_token_id if tokenizer.pad_token_id is None else tokenizer.pad_token_id,
             )
             if sampling:
                 kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
-            failure: list[BaseException] = []
-
-            def generate() -> None:
-                try:
-                    torch.manual_seed(settings.seed)  # same seed, same answer
-                    with torch.inference_mode():
-                        output = model.generate(**kwargs)
-                    self._generated = int(output.shape[-1] - input_ids.shape[-1])
-                except BaseException as error:  # re-raised in the consumer's thread below
-                    failure.append(error)
-                    streamer.end()
-
-            self._generated = 0
-            worker = threading.Thread(target=generate, name="transformers-generate", daemon=True)
-            worker.start()
+            worker = GenerateThread("transformers-generate", model, kwargs, settings.seed)
             first = None
-            for piece in streamer:
-                if not piece:
-                    continue
-                if first is None:
-                    first = time.perf_counter() - start
-                yield piece
-            worker.join()
-            if failure:
-                raise ModelError(f"{self.name} failed while generating: {failure[0]}")
-            total = time.perf_counter() - start
-            generated = self._generated
-            self._usage = {
-                "prompt_tokens": float(input_ids.shape[-1]),
-                "completion_tokens": float(generated),
-                "first_token_s": first if first is not None else total,
-                "generate_s": total,
-                "tokens_per_s": (generated - 1) / (total - first) if first is not None and total > first and generated > 1 else 0.0,
-            }
+            try:
+                for piece in streamer:
+                    if not piece:
+                        continue
+                    if first is None:
+                        first = time.perf_counter() - start
+                    yield piece
+            finally:
+                # Reached at the end, on an error and on close() (GeneratorExit): the worker must be finished
+                # before the lock is released, or the next call would generate concurrently on the same model.
+                worker.close()
+                total = time.perf_counter() - start
+                count = worker.new_tokens(input_ids.shape[-1])
+                usage.update({
+                    "prompt_tokens": float(input_ids.shape[-1]),
+                    "prompt_tokens_evaluated": float(input_ids.shape[-1]),
+                    "completion_tokens": float(count),
+                    "first_token_s": first if first is not None else total,
+                    "generate_s": total,
+                    "tokens_per_s": (count - 1) / (total - first)
+                    if first is not None and total > first and count > 1 else 0.0,
+                })
+            if worker.failure is not None:
+                raise ModelError(f"{self.name} failed while generating: {worker.failure}")

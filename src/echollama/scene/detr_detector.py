@@ -1,6 +1,7 @@
 """Paper detector: DETR-R50 (`facebook/detr-resnet-50`) through transformers, with transformers' own post-processing.
 
-The Pillow image processor is used because the default one needs torchvision (DESIGN.md §2).
+The Pillow image processor is used because the default one needs torchvision (DESIGN.md §2). Detections come back in
+left-to-right order of their box centres (top to bottom where two share an x), not by score.
 """
 
 from __future__ import annotations
@@ -53,4 +54,5 @@ class DetrDetector:
                 continue  # a box entirely outside the image after clipping
             name = model.config.id2label.get(int(label), str(label))
             detections.append(Detection(label=name, score=min(1.0, float(score)), box=(x1, y1, x2, y2)))
-        return sorted(detections, key=lambda d: d.score, reverse=True)
+        # Left to right (then top to bottom): each matrix cell then lists its objects in the paper's Figure-4 order.
+        return sorted(detections, key=lambda d: d.center)

@@ -1,7 +1,8 @@
 """Paper depth: MiDaS/DPT (`Intel/dpt-hybrid-midas`); z is the depth map at the box centre, as the paper does.
 
-MiDaS gives relative inverse depth (bigger = nearer). Optionally (not the paper's way) it is scaled to metres with one
-factor per image fitted to the embedded geometric estimator, keeping MiDaS's ordering and the geometry's scale.
+MiDaS gives relative inverse depth (bigger = nearer), affine-invariant: true inverse depth = scale * MiDaS + shift
+with unknowns per image. Optionally (not the paper's way) it is turned into metres by fitting those to the embedded
+geometric estimator: scale and shift by least squares when two or more objects have estimates, scale alone with one.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from statistics import median
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class DptDepthEstimator:
 
 
 def sample_at_centres(depth: np.ndarray, detections: Sequence[Detection], camera: Camera | None = None) -> list[Detection]:
-    """z = the depth map at each box centre; with a camera, metres from one scale fitted to the geometric estimate."""
+    """z = the depth map at each box centre; with a camera, metres from MiDaS fitted to the geometric estimate."""
     height, width = depth.shape
     values = []
     for detection in detections:
@@ -67,15 +67,32 @@ def sample_at_centres(depth: np.ndarray, detections: Sequence[Detection], camera
         values.append(float(depth[row, col]))
     if camera is None:
         return [replace(d, z=round(v, 4)) for d, v in zip(detections, values)]
-    # Inverse depth is proportional to 1/distance: distance = scale / value, with the scale that best agrees with the
-    # geometric distances (median of their products, robust to one odd size prior).
     geometric = estimate_distances(detections, camera)
-    products = [g.distance_m * v for g, v in zip(geometric, values) if v > 0 and g.distance_m]
-    if not products:
+    fit = fit_inverse_depth(values, [g.distance_m for g in geometric])
+    if fit is None:
         return list(geometric)  # MiDaS gave no usable value: the geometric estimate alone
-    scale = median(products)
+    scale, shift = fit
     results = []
     for g, v in zip(geometric, values):
-        metres = round(scale / v, 2) if v > 0 else g.distance_m
+        inverse = scale * v + shift
+        metres = round(1.0 / inverse, 2) if v > 0 and inverse > 0 else g.distance_m
         results.append(replace(g, z=metres, distance_m=metres))
     return results
+
+
+def fit_inverse_depth(midas: Sequence[float], metres: Sequence[float | None]) -> tuple[float, float] | None:
+    """(scale, shift) with 1 / metres ~ scale * midas + shift over the objects that have both values.
+
+    Least squares in inverse depth with two or more objects; with one, or where the affine fit would reverse MiDaS's
+    order (scale <= 0, the geometry disagreeing with it), the shift is 0 and the scale is the median ratio, which
+    keeps MiDaS's order. None when no object has a usable pair.
+    """
+    pairs = [(v, 1.0 / m) for v, m in zip(midas, metres) if v > 0 and m]
+    if not pairs:
+        return None
+    x, y = (np.array(column, dtype=np.float64) for column in zip(*pairs))
+    if len(pairs) >= 2 and np.ptp(x) > 0:
+        scale, shift = np.polyfit(x, y, 1)
+        if scale > 0:
+            return float(scale), float(shift)
+    return float(np.median(y / x)), 0.0

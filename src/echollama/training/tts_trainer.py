@@ -124,13 +124,14 @@ class TtsResult:
     summary: dict
 
 
-def train_tts(recipe: OrpheusRecipe, status=_status) -> TtsResult:
-    """Train, then write adapter/, metrics.json(l), metrics.png and (unless 4-bit) merged/ under recipe.output_dir."""
+def train_tts(recipe: OrpheusRecipe, status=_status, callbacks=()) -> TtsResult:
+    """Train, then write adapter/, metrics.json(l), metrics.png and (unless 4-bit) merged/ under recipe.output_dir;
+    `callbacks` (transformers TrainerCallbacks) watch the run beside the metrics log."""
     from echollama.training.metrics_log import make_callback, plot, summarise
 
     output = Path(recipe.output_dir)
     log = make_callback(output)
-    trainer, tokenizer, quantised = build_trainer(recipe, [log], status)
+    trainer, tokenizer, quantised = build_trainer(recipe, [log, *callbacks], status)
     status(f"Orpheus LoRA r={recipe.lora_r} on {len(trainer.train_dataset)} utterances, {recipe.max_steps} steps")
     start = time.perf_counter()
     trainer.train()
