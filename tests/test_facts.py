@@ -1,11 +1,11 @@
 """Grounded answers from a Scene, pure code: which objects a question names, and where they are in words.
 
-Run: .venv/bin/python -m pytest -q tests/test_answer_grounding.py
+Run: .venv/bin/python -m pytest -q tests/test_facts.py
 """
 
 import pytest
 
-from echollama.language.grounding import direction, ground, is_spatial_question, mentioned_labels, summary
+from echollama.language.facts import direction, ground, is_spatial_question, mentioned_labels, summary
 from echollama.scene.ssd_detector import COCO_LABELS
 from echollama.types import Detection, Scene
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from echollama.evaluation.grounding import check_text, summarise
+from echollama.language.claims import check_text, summarise
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction, grid_cell
 from echollama.types import Detection, Scene
