@@ -165,9 +165,11 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
         for kind, pattern in _PATTERNS.items():
             for match in pattern.finditer(sentence):
-                start, end, label, _ = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
+                start, end, label, word = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
                 if negated or label not in by_label:
                     continue
+                if kind == "extreme" and _plural(word, label):
+                    continue  # "two chairs, the nearest on your left": nearest of them, true by construction
                 value = _claim_value(kind, match, sentence, mentions, label)
                 if value is None:
                     continue
@@ -193,12 +195,19 @@ def _count_before(sentence: str, start: int):
     return _NUMBERS.get(word, _NO_COUNT)
 
 
+def _plural(word: str, label: str) -> bool:
+    word = word.lower()
+    return word != label and (word == plural(label) or word in ("people", "men", "women", "children", "kids")
+                              or word.endswith("s") and not label.endswith("s"))
+
+
 def _same_clause(mentions, match, clauses):
-    """Mentions in the clause holding `match`; all of the sentence's when that clause names no object."""
+    """Mentions in the clause holding `match`; when that clause names no object, the ones before it (a trailing
+    "about 2 metres away" describes what came before), else all of the sentence's ("On the left, a chair")."""
     low = max(b for b in clauses if b <= match.start())
     high = min(b for b in clauses if b > match.start())
     inside = [m for m in mentions if low <= m[0] < high]
-    return inside or mentions
+    return inside or [m for m in mentions if m[0] < match.start()] or mentions
 
 
 def _gap(mention, match) -> int:
@@ -253,7 +262,7 @@ _READOUTS = {
 _REPAIRS = (
     re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.M),
     re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.I),
-    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:position|coordinates?|location|point)\s*)?\br?\([^()]*\d[^()]*\)",
+    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:position|coordinates?|location|point)\s*)?(?:\br)?\([^()]*\d[^()]*\)",
                re.I),
     re.compile(r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
                r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",

@@ -34,7 +34,7 @@ class Grounding:
 
 
 def direction(detection: Detection, scene: Scene) -> str:
-    """'straight ahead', 'slightly to your left', 'on your far right, at 2 o'clock'."""
+    """'straight ahead', 'slightly left', 'on your far right, at 2 o'clock'."""
     return narration.direction(detection, scene)
 
 
@@ -44,7 +44,7 @@ def distance(detection: Detection, scene: Scene) -> str:
 
 
 def where(detection: Detection, scene: Scene) -> str:
-    """'slightly to your left, about 2 metres away'."""
+    """'slightly left, about 2 metres away'."""
     return narration.where(detection, scene) or "in the picture"
 
 

@@ -42,7 +42,7 @@ _LIMITS = {
 
 
 def direction(detection: Detection, scene: Scene) -> str:
-    """'straight ahead', 'slightly to your left', 'on your far right, at 2 o'clock'."""
+    """'straight ahead', 'slightly left', 'on your far right, at 2 o'clock'."""
     camera = scene.camera or camera_for(scene.width, scene.height)
     x = detection.center[0]
     return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
@@ -59,7 +59,7 @@ def distance(detection: Detection, scene: Scene) -> str:
 
 
 def where(detection: Detection, scene: Scene) -> str:
-    """'slightly to your left, about 2 metres away'."""
+    """'slightly left, about 2 metres away'."""
     return ", ".join(p for p in (direction(detection, scene), distance(detection, scene)) if p)
 
 
@@ -129,7 +129,7 @@ def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase(g, scene, limits.members) for g in located]
     if detail == "brief":  # two objects a sentence, so three sentences hold four objects and the rest
-        sentences = [_sentence(phrases[i: i + 2], "I can see" if i == 0 else "I can also see")
+        sentences = [_sentence(phrases[i: i + 2], "I can see" if i == 0 else "Also")
                      for i in range(0, len(phrases), 2)]
     elif len(ordered) > 1:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
@@ -156,8 +156,9 @@ def fact_sheet(scene: Scene) -> str:
     if not ordered:
         lines = ["No objects were found in the photo."]
     for members in ordered:
-        lines.append("- " + group_phrase(members, scene, max_members=None)
-                     + ("" if members[0].certain else " (not sure what it is)"))
+        # Sentences, not bullets: what the LLM reads is what it imitates, and the voice must not read list marks.
+        lines.append(_sentence([group_phrase(members, scene, max_members=None)
+                                + ("" if members[0].certain else " (not sure what it is)")]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
     if scene.caption:

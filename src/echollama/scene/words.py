@@ -58,7 +58,7 @@ def count_phrase(labels: Iterable[str]) -> str:
 # --- Where and how far, in words a listener can act on ------------------------------------------------------------
 # The side comes from the picture's thirds (the grid's columns), so it agrees with the clock and with what a person
 # marking the photo would say; inside a side third the angle grades it, finer than 30° clock hours.
-SLIGHTLY_UNDER_DEG = 20.0  # a side-third object nearer the axis than this is "slightly to your left"
+SLIGHTLY_UNDER_DEG = 20.0  # a side-third object nearer the axis than this is "slightly left"
 FAR_FROM_DEG = 45.0  # ... and this far off axis "on your far left" (only wide lenses reach it)
 WITHIN_REACH_UNDER_M = 0.8  # an arm's length
 _HALF_METRES_UNDER_M = 3.0  # 0.5 m steps below this, whole metres from here on
@@ -66,7 +66,7 @@ _FIVE_METRES_FROM_M = 20.0
 
 
 def side_words(third: int, bearing_deg: float, clock: int | None = None) -> str:
-    """'straight ahead', 'slightly to your left', 'on your right', 'on your far left, at 10 o'clock'.
+    """'straight ahead', 'slightly left', 'on your right', 'on your far left, at 10 o'clock'.
 
     `third` is 0, 1, 2 for the left, middle and right third of the picture; the clock is added only off to the far
     sides, where it tells the listener how far to turn and the words alone would not.
@@ -76,7 +76,7 @@ def side_words(third: int, bearing_deg: float, clock: int | None = None) -> str:
     side = "left" if third == 0 else "right"
     angle = abs(bearing_deg)
     if angle < SLIGHTLY_UNDER_DEG:
-        return f"slightly to your {side}"
+        return f"slightly {side}"
     if angle < FAR_FROM_DEG:
         return f"on your {side}"
     return f"on your far {side}" + (f", at {clock} o'clock" if clock else "")
