@@ -248,11 +248,11 @@ _UNITS = (r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?
           r"inch(?:es)?|miles?|yards?|seconds?|s|minutes?|hours?|kg|grams?|g|litres?|liters?|degrees?|"
           r"dollars?|euros?|pounds?|o'?\s*clock)\b")
 _READOUTS = {
-    "coordinates": re.compile(r"\br\s*\(|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
+    "coordinates": re.compile(r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
                               r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b", re.I),
     "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.I),
     "score": re.compile(r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
-                        r"(?<![\d.])\d*\.\d+(?![\d.])(?!\s*-?\s*" + _UNITS + ")", re.I),
+                        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")", re.I),
     "grid cell": re.compile(r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
                             r"\bmatrix\b", re.I),
     "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.M),
@@ -262,7 +262,7 @@ _READOUTS = {
 _REPAIRS = (
     re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.M),
     re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.I),
-    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:position|coordinates?|location|point)\s*)?(?:\br)?\([^()]*\d[^()]*\)",
+    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
                re.I),
     re.compile(r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
                r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
@@ -272,6 +272,7 @@ _REPAIRS = (
 )
 _HEDGE = re.compile(r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
                     r"not sure|what looks)\b", re.I)
+_DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.I)  # a repair cut it short
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.I)
 
@@ -314,8 +315,8 @@ def check_sentence(sentence: str, scene: Scene) -> Verdict:
     left = readouts(text)
     if left:
         return Verdict("drop", "", tuple(left))
-    if not re.search(r"[A-Za-z]", text):
-        return Verdict("drop", "", tuple(reasons) or ("nothing to say",))
+    if not re.search(r"[A-Za-z]", text) or (text != original and _DANGLING.search(text)):
+        return Verdict("drop", "", (*reasons, "nothing left to say"))
     report = check_text(text, scene)
     problems = [f"not in the scene: {label}" for label in report.hallucinated]
     problems += [claim.why for claim in report.checked if not claim.agrees]

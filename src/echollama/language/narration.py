@@ -131,12 +131,12 @@ def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     if detail == "brief":  # two objects a sentence, so three sentences hold four objects and the rest
         sentences = [_sentence(phrases[i: i + 2], "I can see" if i == 0 else "Also")
                      for i in range(0, len(phrases), 2)]
-    elif len(ordered) > 1:  # the inventory first, then one sentence per kind of object
+    elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
         sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
         sentences += [_sentence([p]) for p in phrases]
     else:
-        sentences = [_sentence(phrases, "I can see")]
+        sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
     rest = sum(len(g) for g in ordered[len(located):])
     if rest:
         sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
