@@ -13,7 +13,11 @@ from skimage import data
 
 from echollama.config import EMBEDDED_DETECTION_THRESHOLD
 from echollama.scene.camera import camera_for
-from echollama.scene.geometric_depth import estimate_camera_height, estimate_distances, size_cues
+from echollama.scene.geometric_depth import (
+    estimate_camera_height,
+    estimate_distances,
+    size_cues,
+)
 from echollama.scene.image import LoadedImage
 from echollama.scene.ssd_detector import SsdMobileNetDetector
 from echollama.types import Camera, Detection

@@ -3,11 +3,19 @@
 Run: .venv/bin/python -m pytest -q tests/test_facts.py
 """
 
-import pytest
-
 from dataclasses import replace
 
-from echollama.language.facts import direction, distance, ground, is_spatial_question, mentioned_labels, summary, where
+import pytest
+
+from echollama.language.facts import (
+    direction,
+    distance,
+    ground,
+    is_spatial_question,
+    mentioned_labels,
+    summary,
+    where,
+)
 from echollama.scene.ssd_detector import COCO_LABELS
 from echollama.types import Detection, Scene
 

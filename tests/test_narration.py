@@ -86,8 +86,8 @@ def test_people_and_vehicles_come_first_then_nearest_first():
 def test_uncertain_objects_are_hedged_and_said_last():
     things = scene(seen("cat", 150, 1.5, score=0.5, certain=False), seen("dog", 450, 2.0))
     assert narrate(things) == [
-        "I can see a dog slightly right, about 2 metres away, and possibly a cat slightly left, "
-        "about 1.5 metres away."]
+        ("I can see a dog slightly right, about 2 metres away, and possibly a cat slightly left, "
+         "about 1.5 metres away.")]
     only_unsure = scene(seen("cat", 150, 1.5, score=0.5, certain=False))
     assert narrate(only_unsure) == ["Possibly a cat slightly left, about 1.5 metres away."]
 

@@ -44,15 +44,15 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _PATTERNS = {
     # "left"/"right" only as places ("on the left", "your right", "left side"), not "right next to" or "left behind".
     "side": re.compile(r"\b(?:the|your|far|slightly|to)\s+(left|right)\b|\b(left|right)(?=[\s-]+(?:side|hand|of|"
-                       r"corner|edge)\b)|\b(cent(?:er|re)|middle|straight ahead)\b", re.I),
-    "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.I),
-    "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.I),
-    "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.I),
-    "extreme": re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.I),
-    "relation": re.compile(r"\b(in front of|behind)\b", re.I),
+                       r"corner|edge)\b)|\b(cent(?:er|re)|middle|straight ahead)\b", re.IGNORECASE),
+    "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.IGNORECASE),
+    "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.IGNORECASE),
+    "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE),
+    "extreme": re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.IGNORECASE),
+    "relation": re.compile(r"\b(in front of|behind)\b", re.IGNORECASE),
 }
-_CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.I)
-_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.I)
+_CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.IGNORECASE)
+_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -165,7 +165,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
         for kind, pattern in _PATTERNS.items():
             for match in pattern.finditer(sentence):
-                start, end, label, word = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
+                start, _, label, word = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
                 if negated or label not in by_label:
                     continue
                 if kind == "extreme" and _plural(word, label):
@@ -249,32 +249,32 @@ _UNITS = (r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?
           r"dollars?|euros?|pounds?|o'?\s*clock)\b")
 _READOUTS = {
     "coordinates": re.compile(r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
-                              r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b", re.I),
-    "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.I),
+                              r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b", re.IGNORECASE),
+    "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.IGNORECASE),
     "score": re.compile(r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
-                        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")", re.I),
+                        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")", re.IGNORECASE),
     "grid cell": re.compile(r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
-                            r"\bmatrix\b", re.I),
-    "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.M),
+                            r"\bmatrix\b", re.IGNORECASE),
+    "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.MULTILINE),
 }
 # Repairs that leave a sentence meaning what it meant: markdown marks, a cell-name heading, a coordinate
 # parenthesis, and a score clause at the very end ("..., with a confidence of 0.8.").
 _REPAIRS = (
-    re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.M),
-    re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.I),
+    re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.MULTILINE),
+    re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.IGNORECASE),
     re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
-               re.I),
+               re.IGNORECASE),
     re.compile(r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
                r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
-               re.I),
+               re.IGNORECASE),
     re.compile(r",?\s*\b(?:with\s+)?(?:about\s+)?\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)\s*(?:confiden(?:t|ce)|"
-               r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)", re.I),
+               r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)", re.IGNORECASE),
 )
 _HEDGE = re.compile(r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
-                    r"not sure|what looks)\b", re.I)
-_DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.I)  # a repair cut it short
+                    r"not sure|what looks)\b", re.IGNORECASE)
+_DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE)  # a repair cut it short
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.I)
+_UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE)
 
 
 def readouts(sentence: str) -> list[str]:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from echollama.language.claims import repair
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
-from echollama.scene.words import counted, distance_words, join_words, number_word, side_words
+from echollama.scene.words import (
+    counted,
+    distance_words,
+    join_words,
+    number_word,
+    side_words,
+)
 from echollama.types import Detection, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")

@@ -19,7 +19,6 @@ from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, DepthEstimator, Detector
 from echollama.types import Detection, Scene
 
-
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
 # at >= 0.80, 7/12 (58 %) at 0.55-0.80, 4/16 (25 %) at 0.30-0.55. The confident errors are objects outside COCO's 80
