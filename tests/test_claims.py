@@ -159,3 +159,14 @@ def test_metres_are_not_said_about_a_relative_depth_scene():
 def test_readouts_cost_a_point_in_the_pair_score(scene):
     assert check_text("The cup is in the center.", scene).score() == 1.0
     assert check_text("The cup is in the center (0.96).", scene).score() == 0.0
+
+
+@pytest.mark.parametrize("sentence", [
+    "It looks like a coffee shop with a seating area for customers.",  # the bundled photo's invented people
+    "There are also two people.",
+    "A taxi waits outside.",
+])
+def test_what_the_paper_prompt_invented_is_caught(sentence):
+    coffee = Scene(width=600, height=400, caption="", depth_unit="metres",
+                   detections=[placed("cup", (172, 15, 412, 240), 0.25)])
+    assert check_sentence(sentence, coffee).action == "drop"

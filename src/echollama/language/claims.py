@@ -240,6 +240,8 @@ def summarise(reports: list[GroundingReport]) -> dict:
                     for kind, n in Counter(c.kind for c in claims).items()},
         "mentions": mentioned,
         "hallucination_rate": hallucinated / mentioned if mentioned else None,
+        "readouts": sum(len(r.readouts) for r in reports),
+        "readouts_per_text": sum(len(r.readouts) for r in reports) / len(reports) if reports else None,
     }
 
 

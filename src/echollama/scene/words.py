@@ -14,6 +14,10 @@ SPOKEN_NAMES = {
     "monitor": "tv", "screen": "tv", "phone": "cell phone", "smartphone": "cell phone", "fridge": "refrigerator",
     "plant": "potted plant", "mug": "cup", "motorbike": "motorcycle", "bike": "bicycle", "ball": "sports ball",
     "computer": "laptop", "armchair": "chair", "bag": "handbag",
+    # People an LLM invents around a scene ("a seating area for customers") must count as people to be caught.
+    "customer": "person", "pedestrian": "person", "passenger": "person", "player": "person", "baby": "person",
+    "lady": "person", "guy": "person", "adult": "person", "automobile": "car", "taxi": "car", "pickup": "truck",
+    "cellphone": "cell phone",
 }
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
