@@ -92,6 +92,19 @@ def test_uncertain_objects_are_hedged_and_said_last():
     assert narrate(only_unsure) == ["Possibly a cat slightly left, about 1.5 metres away."]
 
 
+def test_unsure_ones_beside_sure_ones_of_the_same_kind_are_more_of_them():
+    players = scene(seen("person", 60, 2.0), seen("person", 540, 2.6, score=0.6, certain=False))
+    assert narrate(players) == [
+        ("I can see a person on your left, about 2 metres away, and possibly another person on your right, "
+         "about 2.5 metres away.")]
+    fruit = scene(seen("orange", 300, 0.5), seen("orange", 450, 0.6, score=0.7, certain=False),
+                  seen("orange", 560, 0.7, score=0.6, certain=False))
+    sentences = narrate(fruit, "normal")
+    assert sentences == ["I can see an orange straight ahead, within reach.",
+                         "Possibly two more oranges: one slightly right, within reach; one on your right, within reach."]
+    assert all(check_sentence(s, fruit).action == "keep" for s in sentences)
+
+
 def test_brief_stays_short_and_summarises_the_rest():
     labels = ["person", "dog", "chair", "cup", "book", "bottle", "laptop"]
     crowded = scene(*(seen(label, 40 + 80 * i, 1.0 + i) for i, label in enumerate(labels)))

@@ -19,6 +19,7 @@ from echollama.scene.words import (
     distance_words,
     join_words,
     number_word,
+    plural,
     side_words,
 )
 from echollama.types import Detection, Scene
@@ -95,10 +96,12 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
     """'a dog on your left, about 3 metres away', 'two chairs on your right, the nearest about 2 metres away'."""
     label, count = members[0].label, len(members)
     hedge = "" if members[0].certain else "possibly "
+    # Unsure ones beside sure ones of the same kind: "a person ..., and possibly another person ...".
+    more = not members[0].certain and any(d.certain and d.label == label for d in scene.detections)
     if count == 1:
         place = where(members[0], scene)
-        return f"{hedge}{article(label)}" + (f" {place}" if place else "")
-    name = f"{hedge}{counted(label, count)}"
+        return f"{hedge}{'another ' + label if more else article(label)}" + (f" {place}" if place else "")
+    name = f"{hedge}{number_word(count)} more {plural(label)}" if more else f"{hedge}{counted(label, count)}"
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != RELATIVE_DEPTH_UNIT
     place = (lambda d: where(d, scene)) if metric else (lambda d: direction(d, scene))
