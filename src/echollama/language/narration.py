@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from echollama.config import PAPER_DEPTH_UNIT
 from echollama.language.claims import repair
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
@@ -26,7 +27,6 @@ from echollama.types import Detection, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
-RELATIVE_DEPTH_UNIT = "inverse relative depth"  # the paper profile's MiDaS z: bigger = nearer, no metres
 
 # Things a listener must hear about early: they move, or they are in the way outdoors.
 EARLY_LABELS = frozenset({
@@ -57,7 +57,7 @@ def direction(detection: Detection, scene: Scene) -> str:
 
 def distance(detection: Detection, scene: Scene) -> str:
     """'within reach', 'about 2 metres away'; in a relative-depth scene 'the nearest thing' or 'farther away'."""
-    if scene.depth_unit == RELATIVE_DEPTH_UNIT:
+    if scene.depth_unit == PAPER_DEPTH_UNIT:  # MiDaS z, bigger = nearer, has no unit: never metres
         if detection.z is None or len(scene.detections) < 2:
             return ""
         nearest = max((d for d in scene.detections if d.z is not None), key=lambda d: d.z)
@@ -74,7 +74,7 @@ def nearness(detection: Detection, scene: Scene) -> float:
     """A sort key, smaller = nearer: metres, else minus MiDaS inverse depth, else minus the box's share of the image."""
     if detection.distance_m is not None:
         return detection.distance_m
-    if detection.z is not None and scene.depth_unit == RELATIVE_DEPTH_UNIT:
+    if detection.z is not None and scene.depth_unit == PAPER_DEPTH_UNIT:
         return -detection.z
     return -(detection.width * detection.height) / (scene.width * scene.height)
 
@@ -103,7 +103,7 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
         return f"{hedge}{'another ' + label if more else article(label)}" + (f" {place}" if place else "")
     name = f"{hedge}{number_word(count)} more {plural(label)}" if more else f"{hedge}{counted(label, count)}"
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
-    metric = scene.depth_unit != RELATIVE_DEPTH_UNIT
+    metric = scene.depth_unit != PAPER_DEPTH_UNIT
     place = (lambda d: where(d, scene)) if metric else (lambda d: direction(d, scene))
     directions = [direction(d, scene) for d in members]
     nearest_distance = distance(members[0], scene) if metric else ""
