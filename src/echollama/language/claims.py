@@ -123,8 +123,8 @@ def _check(kind: str, value, members: list[Detection], scene: Scene, others: dic
     distances = [d.distance_m for d in members if d.distance_m is not None]
     if kind == "distance":
         return any(abs(value - d) <= DISTANCE_TOLERANCE * d for d in distances) if distances else None
-    if kind == "count":
-        return None if value is None else value == len(members)
+    if kind == "count":  # "two chairs, and possibly another" counts the sure ones; "three chairs" all of them
+        return None if value is None else value in (len(members), sum(d.certain for d in members))
     everyone = [d.distance_m for group in others.values() for d in group if d.distance_m is not None]
     if kind == "extreme":
         if not distances or len(everyone) < 2:

@@ -94,14 +94,12 @@ def article(label: str) -> str:
 
 def group_phrase(members: list[Detection], scene: Scene, max_members: int | None = 1) -> str:
     """'a dog on your left, about 3 metres away', 'two chairs on your right, the nearest about 2 metres away'."""
-    label, count = members[0].label, len(members)
-    hedge = "" if members[0].certain else "possibly "
-    # Unsure ones beside sure ones of the same kind: "a person ..., and possibly another person ...".
-    more = not members[0].certain and any(d.certain and d.label == label for d in scene.detections)
+    count = len(members)
+    # Unsure ones beside sure ones of the same kind are more of them: "possibly another person".
+    name = _name(members, groups(scene))
     if count == 1:
         place = where(members[0], scene)
-        return f"{hedge}{'another ' + label if more else article(label)}" + (f" {place}" if place else "")
-    name = f"{hedge}{number_word(count)} more {plural(label)}" if more else f"{hedge}{counted(label, count)}"
+        return name + (f" {place}" if place else "")
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
     place = (lambda d: where(d, scene)) if metric else (lambda d: direction(d, scene))
@@ -154,8 +152,17 @@ def narrate(scene: Scene, detail: str = "brief") -> list[str]:
 
 def overview(ordered: list[list[Detection]]) -> str:
     """'a person, two chairs and possibly a cat'."""
-    return join_words([("" if g[0].certain else "possibly ")
-                       + (article(g[0].label) if len(g) == 1 else counted(g[0].label, len(g))) for g in ordered])
+    return join_words([_name(g, ordered) for g in ordered])
+
+
+def _name(members: list[Detection], ordered: list[list[Detection]]) -> str:
+    """'a cat', 'two chairs', 'possibly a cat', 'possibly another chair', 'possibly two more chairs'."""
+    label, count = members[0].label, len(members)
+    if members[0].certain:
+        return article(label) if count == 1 else counted(label, count)
+    if any(g[0].certain and g[0].label == label for g in ordered):
+        return f"possibly another {label}" if count == 1 else f"possibly {number_word(count)} more {plural(label)}"
+    return "possibly " + (article(label) if count == 1 else counted(label, count))
 
 
 def fact_sheet(scene: Scene) -> str:

@@ -12,8 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from echollama.config import (ANSWER_MAX_TOKENS, CONTEXT_MARGIN_TOKENS, DESCRIBE_INSTRUCTION, GROUNDING_INSTRUCTION,
-                              MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, GenerationSettings)
+from echollama.config import (
+    ANSWER_MAX_TOKENS,
+    CONTEXT_MARGIN_TOKENS,
+    DESCRIBE_INSTRUCTION,
+    GROUNDING_INSTRUCTION,
+    MAX_HISTORY_TURNS,
+    MAX_QUESTION_CHARS,
+    GenerationSettings,
+)
 from echollama.errors import InputError
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages
