@@ -97,7 +97,7 @@ def baseline_gguf(path: Path) -> Path:
 def evaluate(models: dict[str, tuple[Path, tuple[int, ...]]], images: Path, max_tokens: int) -> dict:
     """Grounding of each model's descriptions of the held-out images (same scenes, same prompts, same seeds)."""
     from echollama.config import GenerationSettings, PipelineConfig
-    from echollama.evaluation.grounding import check_text, summarise
+    from echollama.language.claims import check_text, summarise
     from echollama.language.prompt import describe_messages
     from echollama.pipeline import Pipeline, embedded_llm
     from echollama.scene.image import load_image

@@ -31,7 +31,7 @@ def test_ask_a_typed_question(tmp_path, cat_photo):
     out = tmp_path / "answer.wav"
     result = run_cli("ask", str(cat_photo), "--question", "Where is the cat?", "-o", str(out), "--llm", "tiny")
     assert result.returncode == 0, result.stderr
-    assert "straight ahead at 12 o'clock, about 0.4 metres away" in result.stdout
+    assert "The cat is straight ahead, within reach." in result.stdout
     assert "first audio after" in result.stderr and "Traceback" not in result.stderr
     assert_speech(out)
 
@@ -43,7 +43,7 @@ def test_ask_a_spoken_question_as_json(tmp_path, cat_photo):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["transcript"]["backend"] == "whisper-tiny.en" and "cat" in report["transcript"]["text"].lower()
-    assert "12 o'clock" in report["answer"] and report["source"] == "audio file"
+    assert "straight ahead, within reach" in report["answer"] and report["source"] == "audio file"
     assert report["scene"]["detections"][0]["label"] == "cat"
     assert {"asr_s", "audio_in_s", "first_audio_s", "total_s"} <= set(report["timings"])
     assert report["audio_path"] == str(out)
@@ -83,7 +83,7 @@ def test_chat_runs_a_scripted_spoken_session(tmp_path, cat_photo):
                   lines=typed)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert "12 o'clock" in result.stdout and "cannot see any chairs" in result.stdout
+    assert "straight ahead, within reach" in result.stdout and "cannot see any chairs" in result.stdout
     assert "silent" in result.stdout and "no microphone is available" in result.stdout
     assert "Mid Top: cat:" in result.stdout and "10,000 characters" in result.stdout
     report = json.loads(transcript.read_text())
@@ -102,6 +102,6 @@ def test_chat_without_a_picture_says_so_and_carries_on(tmp_path, cat_photo):
     result = chat("--output-dir", str(out_dir), lines=lines)
     assert result.returncode == 0, result.stderr
     assert "there is no picture yet" in result.stdout and "no such file" in result.stdout
-    assert result.stdout.count("12 o'clock") >= 2  # the opening summary and the answer
+    assert result.stdout.count("straight ahead, within reach") >= 2  # the opening summary and the answer
     assert sorted(p.name for p in out_dir.iterdir()) == ["answer-01.wav", "answer-02.wav"]
     assert_speech(out_dir / "answer-02.wav")

@@ -4,7 +4,7 @@ import pytest
 
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction, format_entry, format_matrix, grid_cell
-from echollama.types import Detection
+from echollama.types import Camera, Detection
 
 
 def box_around(x, y, half=5):
@@ -54,7 +54,8 @@ def test_entry_without_depth_leaves_z_out():
 
 @pytest.mark.parametrize(
     "x, hour",
-    [(320, 12), (0, 11), (639, 1), (330, 12)],  # 60° field of view: the image edges are 30° off axis
+    [(320, 12), (0, 11), (639, 1), (330, 12),  # 60° field of view: the image edges are 30° off axis
+     (213, 11), (214, 12), (426, 12), (427, 1)],  # the hour agrees with the third the spoken side comes from
 )
 def test_clock_direction(x, hour):
     camera = camera_for(640, 480)
@@ -65,3 +66,8 @@ def test_clock_direction_wide_angle_reaches_two_and_ten():
     camera = camera_for(1000, 500, focal_35mm=10)  # very wide lens: edges are ~61° off axis
     assert clock_direction(0, camera) == 10
     assert clock_direction(999, camera) == 2
+
+
+def test_clock_keeps_the_middle_third_at_twelve_even_with_a_wide_lens():
+    camera = Camera(900, 600, 260.0, "exif")  # the thirds' edges are 30° off axis
+    assert [clock_direction(x, camera) for x in (299, 301, 599, 601)] == [11, 12, 12, 1]

@@ -46,7 +46,7 @@ def test_ties_and_single_answers_give_no_pair(answers):
 
 
 def test_scores_are_the_shared_checkers():
-    from echollama.evaluation.grounding import check_text
+    from echollama.language.claims import check_text
 
     assert [s.score for s in score_answers([RIGHT, WRONG, INVENTED, BOTH_RIGHT], SCENE)] == \
         [check_text(t, SCENE).score() for t in (RIGHT, WRONG, INVENTED, BOTH_RIGHT)] == [1.0, -1.0, -2.0, 3.0]

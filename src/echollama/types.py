@@ -23,6 +23,7 @@ class Detection:
     distance_m: float | None = None  # metric distance from the camera, when a backend can estimate it
     cell: str | None = None  # grid cell name, e.g. "Left Bottom"
     clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
+    certain: bool = True  # False: scored in the hedged band, so it is said as "possibly a ..."
 
     def __post_init__(self) -> None:
         if not self.label:

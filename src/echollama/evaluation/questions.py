@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 
-from echollama.evaluation.grounding import check_text
+from echollama.language.claims import check_text
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction, grid_cell
 from echollama.types import Detection, Scene

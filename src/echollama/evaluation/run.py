@@ -15,8 +15,8 @@ from pathlib import Path
 from echollama.config import PipelineConfig
 from echollama.evaluation.depth_eval import evaluate_depth
 from echollama.evaluation.detection import MatchCounts, iou, match
-from echollama.evaluation.grounding import check_text, summarise
 from echollama.evaluation.plots import draw_scene, grounding_bars, latency_waterfall
+from echollama.language.claims import check_text, summarise
 from echollama.models.gguf import LLM_MODELS
 from echollama.samples import labelled_images
 from echollama.scene.image import LoadedImage, load_image

@@ -6,6 +6,8 @@ Two cues, both from a pinhole camera with focal length f (EXIF, else a default f
   image's middle row for a level camera) give f*camera_height/rows. The camera height is itself estimated from the
   scene's size cues, so the ground cue mostly evens out one object's odd size prior against the others.
 Cues are combined by a weighted geometric mean; boxes cut by the image border do not vote on that axis.
+Both cues measure depth along the optical axis (z); the distance a listener hears is the range along the line of
+sight, z / cos(bearing): an object at the picture's edge is farther than its z says.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
 
+from echollama.scene.grid import bearing_degrees
 from echollama.scene.image import LoadedImage
 from echollama.scene.size_priors import FALLBACK_SIZE_M, SIZE_PRIORS_M, STANDS_ON_FLOOR
 from echollama.types import Camera, Detection
@@ -75,7 +78,7 @@ def estimate_camera_height(detections: Sequence[Detection], camera: Camera) -> f
 
 
 def estimate_distances(detections: Sequence[Detection], camera: Camera) -> list[Detection]:
-    """Each detection with `distance_m` and `z` (the same metres, rounded) set."""
+    """Each detection with `z` (metres along the optical axis) and `distance_m` (metres along the line of sight)."""
     camera_height = estimate_camera_height(detections, camera)
     results = []
     for detection in detections:
@@ -84,11 +87,12 @@ def estimate_distances(detections: Sequence[Detection], camera: Camera) -> list[
         if rows is not None:
             cues["ground"] = camera.focal_px * camera_height / rows
         if cues:
-            distance = _weighted_geometric_mean(cues)
+            depth = _weighted_geometric_mean(cues)
         else:
             # Cut off on every side: the object fills the view, so it is at most as far as its smaller axis says.
             real_height, real_width = SIZE_PRIORS_M.get(detection.label, FALLBACK_SIZE_M)
-            distance = camera.focal_px * min(real_height / detection.height, real_width / detection.width)
-        distance = min(_DISTANCE_RANGE_M[1], max(_DISTANCE_RANGE_M[0], distance))
-        results.append(replace(detection, distance_m=round(distance, 2), z=round(distance, 2)))
+            depth = camera.focal_px * min(real_height / detection.height, real_width / detection.width)
+        depth = min(_DISTANCE_RANGE_M[1], max(_DISTANCE_RANGE_M[0], depth))
+        sight_line = depth / math.cos(math.radians(bearing_degrees(detection.center[0], camera)))
+        results.append(replace(detection, z=round(depth, 2), distance_m=round(sight_line, 2)))
     return results

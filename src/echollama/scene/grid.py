@@ -14,7 +14,7 @@ from echollama.types import Camera, Detection
 
 def grid_cell(x: float, y: float, width: int, height: int) -> str:
     """The 2x3 cell (§5.1) holding point (x, y); points on or past the far edge belong to the last row/column."""
-    col = min(GRID_COLS - 1, max(0, int(x * GRID_COLS // width)))
+    col = horizontal_third(x, width)
     row = min(GRID_ROWS - 1, max(0, int(y * GRID_ROWS // height)))
     return GRID_CELL_NAMES[row][col]
 
@@ -24,9 +24,26 @@ def bearing_degrees(x: float, camera: Camera) -> float:
     return math.degrees(math.atan2(x - camera.width / 2.0, camera.focal_px))
 
 
+def horizontal_third(x: float, width: int) -> int:
+    """0, 1 or 2: the left, middle or right third of the picture holding column x (the grid's columns, §5.1)."""
+    return min(GRID_COLS - 1, max(0, int(x * GRID_COLS // width)))
+
+
 def clock_direction(x: float, camera: Camera) -> int:
-    """Clock-face direction of pixel column x as seen from the camera: 12 ahead, 3 right, 9 left (30° an hour)."""
-    hour = round(12 + bearing_degrees(x, camera) / 30.0) % 12
+    """Clock-face direction of pixel column x as seen from the camera: 12 ahead, 3 right, 9 left (30° an hour).
+
+    The hour agrees with the third of the picture that the spoken side comes from: the middle third is always
+    12 o'clock, and the side thirds never are, so "on your left" is never said together with "12 o'clock".
+    """
+    hours = round(bearing_degrees(x, camera) / 30.0)
+    third = horizontal_third(x, camera.width)
+    if third == 1:
+        hours = 0
+    elif third == 0:
+        hours = min(hours, -1)
+    else:
+        hours = max(hours, 1)
+    hour = (12 + hours) % 12
     return 12 if hour == 0 else hour
 
 

@@ -14,6 +14,10 @@ SPOKEN_NAMES = {
     "monitor": "tv", "screen": "tv", "phone": "cell phone", "smartphone": "cell phone", "fridge": "refrigerator",
     "plant": "potted plant", "mug": "cup", "motorbike": "motorcycle", "bike": "bicycle", "ball": "sports ball",
     "computer": "laptop", "armchair": "chair", "bag": "handbag",
+    # People an LLM invents around a scene ("a seating area for customers") must count as people to be caught.
+    "customer": "person", "pedestrian": "person", "passenger": "person", "player": "person", "baby": "person",
+    "lady": "person", "guy": "person", "adult": "person", "automobile": "car", "taxi": "car", "pickup": "truck",
+    "cellphone": "cell phone",
 }
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -53,3 +57,54 @@ def count_phrase(labels: Iterable[str]) -> str:
     """Labels counted in first-seen order: 'one cup, two chairs and one dining table'."""
     counts = Counter(labels)
     return join_words([counted(label, n) for label, n in counts.items()])
+
+
+# --- Where and how far, in words a listener can act on ------------------------------------------------------------
+# The side comes from the picture's thirds (the grid's columns), so it agrees with the clock and with what a person
+# marking the photo would say; inside a side third the angle grades it, finer than 30° clock hours.
+SLIGHTLY_UNDER_DEG = 20.0  # a side-third object nearer the axis than this is "slightly left"
+FAR_FROM_DEG = 45.0  # ... and this far off axis "on your far left" (only wide lenses reach it)
+WITHIN_REACH_UNDER_M = 0.8  # an arm's length
+_HALF_METRES_UNDER_M = 3.0  # 0.5 m steps below this, whole metres from here on
+_FIVE_METRES_FROM_M = 20.0
+
+
+def side_words(third: int, bearing_deg: float, clock: int | None = None) -> str:
+    """'straight ahead', 'slightly left', 'on your right', 'on your far left, at 10 o'clock'.
+
+    `third` is 0, 1, 2 for the left, middle and right third of the picture; the clock is added only off to the far
+    sides, where it tells the listener how far to turn and the words alone would not.
+    """
+    if third == 1:
+        return "straight ahead"
+    side = "left" if third == 0 else "right"
+    angle = abs(bearing_deg)
+    if angle < SLIGHTLY_UNDER_DEG:
+        return f"slightly {side}"
+    if angle < FAR_FROM_DEG:
+        return f"on your {side}"
+    return f"on your far {side}" + (f", at {clock} o'clock" if clock else "")
+
+
+def rounded_metres(metres: float) -> float:
+    """0.5 m steps under 3 m, whole metres up to 20 m, 5 m steps beyond: what an estimate this rough deserves."""
+    if metres < _HALF_METRES_UNDER_M:
+        return max(1.0, round(metres * 2.0) / 2.0)
+    if metres < _FIVE_METRES_FROM_M:
+        return float(round(metres))
+    return float(round(metres / 5.0) * 5)
+
+
+def metres_words(metres: float) -> str:
+    """'1 metre', '1.5 metres', '4 metres'."""
+    text = f"{metres:g}"
+    return f"{text} metre" if text == "1" else f"{text} metres"
+
+
+def distance_words(metres: float | None) -> str:
+    """'within reach', 'about 1.5 metres away', 'about 5 metres away'; '' when no distance is known."""
+    if metres is None:
+        return ""
+    if metres < WITHIN_REACH_UNDER_M:
+        return "within reach"
+    return f"about {metres_words(rounded_metres(metres))} away"

@@ -92,7 +92,7 @@ class PairMaker:
 
     def make(self, image_id: str, path: Path) -> tuple[dict | None, str]:
         """(row, "") or (None, why no pair)."""
-        from echollama.evaluation.grounding import check_text
+        from echollama.language.claims import check_text
         from echollama.language.prompt import describe_messages
         from echollama.scene.image import load_image
         from echollama.training.preferences import choose_pair

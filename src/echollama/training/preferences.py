@@ -1,6 +1,6 @@
 """Teacher-free preferences (beyond the paper): rank the base model's own answers by spatial grounding.
 
-Each answer is scored with the shared checker (`echollama.evaluation.grounding`); best = chosen, worst = rejected.
+Each answer is scored with the shared checker (`echollama.language.claims`); best = chosen, worst = rejected.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from echollama.evaluation.grounding import check_text
+from echollama.language.claims import check_text
 from echollama.types import Scene
 
 

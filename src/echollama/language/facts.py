@@ -1,7 +1,8 @@
-"""Grounded facts in plain words, computed from the Scene alone: where each named object is, how far, how many.
+"""Grounded answers to questions, computed from the Scene alone: where each named object is, how far, how many.
 
 A blind listener cannot check what they hear, so position answers do not depend on the LLM: these sentences open
-the spoken answer (and the session's summary); the LLM continues after them. Pure code, table-tested.
+the spoken answer; the LLM continues after them. They use the narration's words (`language/narration.py`), so an
+answer never places an object differently from the description. Pure code, table-tested.
 """
 
 from __future__ import annotations
@@ -10,13 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from echollama.language import narration
 from echollama.scene.words import SPOKEN_NAMES, count_phrase, counted, plural
 from echollama.types import Detection, Scene
-
-_PICTURE_AREA = {
-    "Left Top": "top left", "Mid Top": "top middle", "Right Top": "top right",
-    "Left Bottom": "bottom left", "Mid Bottom": "bottom middle", "Right Bottom": "bottom right",
-}
 
 
 @dataclass(frozen=True)
@@ -36,51 +33,42 @@ class Grounding:
         return bool(self.absent or self.present) and (self.spatial or not self.present)
 
 
-def direction(clock: int | None) -> str:
-    """A clock direction as a listener hears it: 'straight ahead at 12 o'clock', 'to your left at 9 o'clock'."""
-    if clock is None:
-        return ""
-    side = {12: "straight ahead", 11: "slightly to your left", 1: "slightly to your right", 10: "to your left",
-            9: "to your left", 2: "to your right", 3: "to your right"}.get(clock, "behind you")
-    return f"{side} at {clock} o'clock"
+def direction(detection: Detection, scene: Scene) -> str:
+    """'straight ahead', 'slightly left', 'on your far right, at 2 o'clock'."""
+    return narration.direction(detection, scene)
 
 
-def distance(metres: float | None) -> str:
-    return f"about {metres:.1f} metres away" if metres is not None else ""
+def distance(detection: Detection, scene: Scene) -> str:
+    """'within reach', 'about 2 metres away' (or 'the nearest thing' when the depth is only relative)."""
+    return narration.distance(detection, scene)
 
 
-def where(detection: Detection) -> str:
-    """'straight ahead at 12 o'clock, about 0.4 metres away'."""
-    return ", ".join(p for p in (direction(detection.clock), distance(detection.distance_m)) if p) or "in the picture"
+def where(detection: Detection, scene: Scene) -> str:
+    """'slightly left, about 2 metres away'."""
+    return narration.where(detection, scene) or "in the picture"
 
 
-def picture_area(detection: Detection) -> str:
-    """'the top middle of the picture' (the paper's grid cell in words)."""
-    area = _PICTURE_AREA.get(detection.cell or "")
-    return f"the {area} of the picture" if area else ""
-
-
-def describe_label(label: str, members: list[Detection]) -> str:
-    """Direction and distance first, in a short sentence (spoken soonest), then where it is in the picture."""
-    members = sorted(members, key=lambda d: d.center[0])  # left to right, the order a listener can follow
+def describe_label(label: str, members: list[Detection], scene: Scene) -> str:
+    """Where the objects with this label are, nearest first; an unsure detection is said as such."""
+    members = sorted(members, key=lambda d: narration.nearness(d, scene))
+    unsure = not any(d.certain for d in members)
     if len(members) == 1:
-        area = picture_area(members[0])
-        return f"The {label} is {where(members[0])}." + (f" It is in {area}." if area else "")
-    places = "; ".join(f"one {where(d)}" + (f", in {picture_area(d)}" if picture_area(d) else "") for d in members)
-    return f"I can see {counted(label, len(members))}: {places}."
+        if unsure:
+            return f"I am not sure, but there may be {narration.article(label)} {where(members[0], scene)}."
+        return f"The {label} is {where(members[0], scene)}."
+    places = "; ".join(f"one {where(d, scene)}" for d in members)
+    hedge = "possibly " if unsure else ""
+    return f"I can see {hedge}{counted(label, len(members))}: {places}."
 
 
 def _found_phrase(scene: Scene) -> str:
     labels = [d.label for d in scene.detections]
-    return f"I can only see {count_phrase(labels)}." if labels else "I cannot recognise any objects in this picture."
+    return f"I can only see {count_phrase(labels)}." if labels else narration.NOTHING_SEEN
 
 
 def summary(scene: Scene) -> str:
     """The whole scene as grounded sentences: what a listener hears first, before any question."""
-    groups = _by_label(scene.detections)
-    if not groups:
-        return "I cannot recognise any objects in this picture."
-    return " ".join(describe_label(label, members) for label, members in groups.items())
+    return " ".join(narration.narrate(scene, "normal"))
 
 
 # Questions answered by the scene alone: where/how far/how many/is there ..., unless they also ask something else.
@@ -123,7 +111,7 @@ def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
     labels = mentioned_labels(question, set(vocabulary) | set(groups))
     present = tuple(label for label in labels if label in groups)
     absent = tuple(label for label in labels if label not in groups)
-    sentences = [describe_label(label, groups[label]) for label in present]
+    sentences = [describe_label(label, groups[label], scene) for label in present]
     if _COUNT_QUESTION.search(question):  # "how many" deserves a number even for a single object
         sentences = [(f"I can see one {label}. " if len(groups[label]) == 1 else "") + sentence
                      for label, sentence in zip(present, sentences)]

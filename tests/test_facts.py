@@ -1,11 +1,21 @@
 """Grounded answers from a Scene, pure code: which objects a question names, and where they are in words.
 
-Run: .venv/bin/python -m pytest -q tests/test_answer_grounding.py
+Run: .venv/bin/python -m pytest -q tests/test_facts.py
 """
+
+from dataclasses import replace
 
 import pytest
 
-from echollama.language.grounding import direction, ground, is_spatial_question, mentioned_labels, summary
+from echollama.language.facts import (
+    direction,
+    distance,
+    ground,
+    is_spatial_question,
+    mentioned_labels,
+    summary,
+    where,
+)
 from echollama.scene.ssd_detector import COCO_LABELS
 from echollama.types import Detection, Scene
 
@@ -37,29 +47,39 @@ def test_mentioned_labels(question, labels):
     assert sorted(mentioned_labels(question, VOCABULARY)) == sorted(labels)
 
 
-@pytest.mark.parametrize("clock, words", [(12, "straight ahead at 12 o'clock"), (11, "slightly to your left at 11 o'clock"),
-                                          (9, "to your left at 9 o'clock"), (2, "to your right at 2 o'clock")])
-def test_direction(clock, words):
-    assert direction(clock) == words
+@pytest.mark.parametrize("detection, words", [
+    (CAT, "straight ahead, within reach"),
+    (CHAIR_LEFT, "on your left, about 2 metres away"),
+    (CHAIR_RIGHT, "on your right, about 2.5 metres away"),
+    (TABLE, "straight ahead, about 1 metre away"),
+])
+def test_where_uses_the_narrations_words(detection, words):
+    assert where(detection, scene(detection)) == words
+    assert direction(detection, scene(detection)) + ", " + distance(detection, scene(detection)) == words
 
 
 def test_position_question_is_answered_from_the_scene():
     answer = ground("Where is the cat?", scene(CAT), VOCABULARY)
-    assert answer.facts == ("The cat is straight ahead at 12 o'clock, about 0.4 metres away. "
-                            "It is in the top middle of the picture.")
+    assert answer.facts == "The cat is straight ahead, within reach."
     assert answer.present == ("cat",) and answer.settles_it
 
 
-def test_several_objects_are_counted_and_listed_left_to_right():
+def test_several_objects_are_counted_and_listed_nearest_first():
     answer = ground("How many chairs are there?", scene(CHAIR_RIGHT, CAT, CHAIR_LEFT), VOCABULARY)
-    assert answer.facts.startswith("I can see two chairs: one to your left at 10 o'clock, about 2.1 metres away")
-    assert answer.facts.index("10 o'clock") < answer.facts.index("2 o'clock")
+    assert answer.facts == ("I can see two chairs: one on your left, about 2 metres away; "
+                            "one on your right, about 2.5 metres away.")
     assert answer.details == {"chair": 2}
 
 
 def test_how_many_gets_a_number_even_for_one_object():
     answer = ground("How many cats are there?", scene(CAT), VOCABULARY)
     assert answer.facts.startswith("I can see one cat. The cat is straight ahead")
+
+
+def test_an_unsure_object_is_answered_with_a_hedge():
+    unsure_cat = replace(CAT, score=0.5, certain=False)
+    answer = ground("Where is the cat?", scene(unsure_cat), VOCABULARY)
+    assert answer.facts == "I am not sure, but there may be a cat straight ahead, within reach."
 
 
 def test_an_object_not_in_the_scene_is_said_to_be_absent():
@@ -84,6 +104,7 @@ def test_spatial_questions(question, spatial):
     assert is_spatial_question(question) is spatial
 
 
-def test_summary_names_every_object_or_says_there_are_none():
-    assert summary(scene(CAT, TABLE)).count("o'clock") == 2
+def test_summary_is_the_narration_and_names_every_object_or_says_there_are_none():
+    assert summary(scene(CAT, TABLE)) == ("I can see a cat straight ahead, within reach. "
+                                          "A dining table straight ahead, about 1 metre away.")
     assert summary(scene()) == "I cannot recognise any objects in this picture."

@@ -1,10 +1,12 @@
-"""Spatial-grounding checker: finds the claims a description makes about the scene and checks each one.
+"""The claim checker between the LLM and the voice: what a text claims about the scene, and whether it may be said.
 
 Claims it understands (per sentence, each attached to the nearest object mention):
-  side (left / right / centre), height (top / bottom), clock direction ("at 2 o'clock"), distance ("1.5 metres"),
-  count ("two chairs"), nearest / farthest, "in front of" / "behind" another object, and absence ("no dog").
+  side (left / right / centre / straight ahead), height (top / bottom), clock direction ("at 2 o'clock"), distance
+  ("1.5 metres"), count ("two chairs"), nearest / farthest, "in front of" / "behind" another object, absence ("no dog").
 Objects are COCO labels or common synonyms; a mentioned object the scene does not contain is a hallucination.
-Shared by `echollama eval` and the Spatial-DPO preference builder.
+Readouts a listener should never hear (coordinates, scores, percentages, grid-cell names, "matrix", markdown) are
+found by `readouts`; `check_sentence` decides per sentence: keep, repair (strip markdown, drop a trailing score or
+coordinate clause) or drop. One checker for `echollama eval`, the Spatial-DPO pair scorer and the live description.
 """
 
 from __future__ import annotations
@@ -40,15 +42,17 @@ _VOCAB = _vocabulary()
 _MENTION = re.compile(r"(?<!')\b(" + "|".join(sorted(map(re.escape, _VOCAB), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _PATTERNS = {
-    "side": re.compile(r"\b(left|right|cent(?:er|re)|middle)\b", re.I),
-    "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.I),
-    "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.I),
-    "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.I),
-    "extreme": re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.I),
-    "relation": re.compile(r"\b(in front of|behind)\b", re.I),
+    # "left"/"right" only as places ("on the left", "your right", "left side"), not "right next to" or "left behind".
+    "side": re.compile(r"\b(?:the|your|far|slightly|to)\s+(left|right)\b|\b(left|right)(?=[\s-]+(?:side|hand|of|"
+                       r"corner|edge)\b)|\b(cent(?:er|re)|middle|straight ahead)\b", re.IGNORECASE),
+    "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.IGNORECASE),
+    "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.IGNORECASE),
+    "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE),
+    "extreme": re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.IGNORECASE),
+    "relation": re.compile(r"\b(in front of|behind)\b", re.IGNORECASE),
 }
-_CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.I)
-_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.I)
+_CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.IGNORECASE)
+_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -59,12 +63,17 @@ class Claim:
     sentence: str
     agrees: bool | None  # None: the scene cannot settle it (e.g. no distances in a relative-depth scene)
 
+    @property
+    def why(self) -> str:
+        return f"wrong {self.kind} for the {self.label}: {self.value}"
+
 
 @dataclass
 class GroundingReport:
     claims: list[Claim] = field(default_factory=list)
     mentioned: list[str] = field(default_factory=list)  # scene-checkable object labels the text mentions
     hallucinated: list[str] = field(default_factory=list)  # mentioned as present but not in the scene
+    readouts: list[str] = field(default_factory=list)  # what a listener should not hear: "score: 0.96", ...
 
     @property
     def checked(self) -> list[Claim]:
@@ -81,14 +90,14 @@ class GroundingReport:
         return len(self.hallucinated) / len(self.mentioned) if self.mentioned else None
 
     def score(self) -> float:
-        """One number for ranking answers: agreeing claims minus disagreeing ones minus invented objects."""
+        """One number for ranking answers: agreeing claims minus disagreeing ones, invented objects and readouts."""
         agree = sum(1 for c in self.checked if c.agrees)
         disagree = sum(1 for c in self.checked if not c.agrees)
-        return float(agree - disagree - 2 * len(self.hallucinated))
+        return float(agree - disagree - 2 * len(self.hallucinated) - len(self.readouts))
 
     def to_dict(self) -> dict:
         return {"agreement": self.agreement, "hallucination_rate": self.hallucination_rate, "score": self.score(),
-                "mentioned": self.mentioned, "hallucinated": self.hallucinated,
+                "mentioned": self.mentioned, "hallucinated": self.hallucinated, "readouts": self.readouts,
                 "claims": [c.__dict__ for c in self.claims]}
 
 
@@ -103,7 +112,7 @@ def _row(detection: Detection, scene: Scene) -> str:
 
 def _check(kind: str, value, members: list[Detection], scene: Scene, others: dict[str, list[Detection]]) -> bool | None:
     if kind == "side":
-        wanted = {"center": "centre", "middle": "centre"}.get(value, value)
+        wanted = {"center": "centre", "middle": "centre", "straight ahead": "centre"}.get(value, value)
         return any(_side(d, scene) == wanted for d in members)
     if kind == "height":
         wanted = "top" if value in ("top", "upper") else "bottom"
@@ -114,8 +123,8 @@ def _check(kind: str, value, members: list[Detection], scene: Scene, others: dic
     distances = [d.distance_m for d in members if d.distance_m is not None]
     if kind == "distance":
         return any(abs(value - d) <= DISTANCE_TOLERANCE * d for d in distances) if distances else None
-    if kind == "count":
-        return None if value is None else value == len(members)
+    if kind == "count":  # "two chairs, and possibly another" counts the sure ones; "three chairs" all of them
+        return None if value is None else value in (len(members), sum(d.certain for d in members))
     everyone = [d.distance_m for group in others.values() for d in group if d.distance_m is not None]
     if kind == "extreme":
         if not distances or len(everyone) < 2:
@@ -137,6 +146,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         by_label.setdefault(detection.label, []).append(detection)
     report = GroundingReport()
     for sentence in filter(None, (s.strip() for s in _SENTENCE.split(text))):
+        report.readouts.extend(readouts(sentence))
         mentions = [(m.start(), m.end(), _VOCAB[m.group(1).lower()], m.group(1)) for m in _MENTION.finditer(sentence)]
         if not mentions:
             continue
@@ -155,9 +165,11 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
         for kind, pattern in _PATTERNS.items():
             for match in pattern.finditer(sentence):
-                start, end, label, _ = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
+                start, _, label, word = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
                 if negated or label not in by_label:
                     continue
+                if kind == "extreme" and _plural(word, label):
+                    continue  # "two chairs, the nearest on your left": nearest of them, true by construction
                 value = _claim_value(kind, match, sentence, mentions, label)
                 if value is None:
                     continue
@@ -183,12 +195,19 @@ def _count_before(sentence: str, start: int):
     return _NUMBERS.get(word, _NO_COUNT)
 
 
+def _plural(word: str, label: str) -> bool:
+    word = word.lower()
+    return word != label and (word == plural(label) or word in ("people", "men", "women", "children", "kids")
+                              or word.endswith("s") and not label.endswith("s"))
+
+
 def _same_clause(mentions, match, clauses):
-    """Mentions in the clause holding `match`; all of the sentence's when that clause names no object."""
+    """Mentions in the clause holding `match`; when that clause names no object, the ones before it (a trailing
+    "about 2 metres away" describes what came before), else all of the sentence's ("On the left, a chair")."""
     low = max(b for b in clauses if b <= match.start())
     high = min(b for b in clauses if b > match.start())
     inside = [m for m in mentions if low <= m[0] < high]
-    return inside or mentions
+    return inside or [m for m in mentions if m[0] < match.start()] or mentions
 
 
 def _gap(mention, match) -> int:
@@ -197,7 +216,7 @@ def _gap(mention, match) -> int:
 
 
 def _claim_value(kind, match, sentence, mentions, label):
-    text = match.group(1).lower()
+    text = next(g for g in match.groups() if g).lower()
     if kind == "clock":
         return int(text)
     if kind == "distance":
@@ -221,4 +240,94 @@ def summarise(reports: list[GroundingReport]) -> dict:
                     for kind, n in Counter(c.kind for c in claims).items()},
         "mentions": mentioned,
         "hallucination_rate": hallucinated / mentioned if mentioned else None,
+        "readouts": sum(len(r.readouts) for r in reports),
+        "readouts_per_text": sum(len(r.readouts) for r in reports) / len(reports) if reports else None,
     }
+
+
+# --- What a listener must never hear, and the verdict per sentence -------------------------------------------------
+_UNITS = (r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?|millimet(?:er|re)s?|ft|feet|foot|"
+          r"inch(?:es)?|miles?|yards?|seconds?|s|minutes?|hours?|kg|grams?|g|litres?|liters?|degrees?|"
+          r"dollars?|euros?|pounds?|o'?\s*clock)\b")
+_READOUTS = {
+    "coordinates": re.compile(r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
+                              r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b", re.IGNORECASE),
+    "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.IGNORECASE),
+    "score": re.compile(r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
+                        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")", re.IGNORECASE),
+    "grid cell": re.compile(r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
+                            r"\bmatrix\b", re.IGNORECASE),
+    "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.MULTILINE),
+}
+# Repairs that leave a sentence meaning what it meant: markdown marks, a cell-name heading, a coordinate
+# parenthesis, and a score clause at the very end ("..., with a confidence of 0.8.").
+_REPAIRS = (
+    re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.MULTILINE),
+    re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.IGNORECASE),
+    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
+               re.IGNORECASE),
+    re.compile(r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
+               r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
+               re.IGNORECASE),
+    re.compile(r",?\s*\b(?:with\s+)?(?:about\s+)?\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)\s*(?:confiden(?:t|ce)|"
+               r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)", re.IGNORECASE),
+)
+_HEDGE = re.compile(r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
+                    r"not sure|what looks)\b", re.IGNORECASE)
+_DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE)  # a repair cut it short
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE)
+
+
+def readouts(sentence: str) -> list[str]:
+    """What in `sentence` reads the machinery aloud: 'coordinates: (291, 129)', 'score: 0.96', 'markdown: **'."""
+    return [f"{kind}: {match.group(0).strip()}" for kind, pattern in _READOUTS.items()
+            for match in pattern.finditer(sentence)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What may be spoken of one sentence: kept as is, repaired, or dropped, and why."""
+
+    action: str  # "keep", "repair" or "drop"
+    text: str  # what to speak; "" when dropped
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def spoken(self) -> bool:
+        return self.action != "drop"
+
+
+def repair(sentence: str) -> str:
+    """The sentence with markdown, cell-name headings, coordinate parentheses and a trailing score clause removed."""
+    text = _LINK.sub(r"\1", sentence)
+    for pattern in _REPAIRS:
+        text = pattern.sub("", text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+    text = re.sub(r"[,;:]+(?=[.!?]|$)", "", text).strip()
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def check_sentence(sentence: str, scene: Scene) -> Verdict:
+    """Keep, repair or drop one sentence before it is spoken, judged against `scene` alone."""
+    original = sentence.strip()
+    found = readouts(original)
+    text = repair(original) if found else original
+    reasons = [f"repaired {r}" for r in found]
+    left = readouts(text)
+    if left:
+        return Verdict("drop", "", tuple(left))
+    if not re.search(r"[A-Za-z]", text) or (text != original and _DANGLING.search(text)):
+        return Verdict("drop", "", (*reasons, "nothing left to say"))
+    report = check_text(text, scene)
+    problems = [f"not in the scene: {label}" for label in report.hallucinated]
+    problems += [claim.why for claim in report.checked if not claim.agrees]
+    if scene.depth_unit != "metres" and _UNIT_METRES.search(text):
+        problems.append("a distance in metres, but this scene's depth is only relative")
+    unsure = {d.label for d in scene.detections if not d.certain} - {d.label for d in scene.detections if d.certain}
+    if not _HEDGE.search(text):
+        problems += [f"said as certain, but the detector was unsure: {label}" for label in report.mentioned
+                     if label in unsure]
+    if problems:
+        return Verdict("drop", "", tuple(problems))
+    return Verdict("repair", text, tuple(reasons)) if text != original else Verdict("keep", text)

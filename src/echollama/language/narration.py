@@ -1,0 +1,182 @@
+"""The description's opening sentences, composed from the Scene alone: what is there, how many, where, how far.
+
+A blind listener cannot check what they hear, so these facts never come from the LLM. They are spoken the moment
+perception ends; the LLM only adds context after them, from `fact_sheet` (the same facts as a plain list).
+People, vehicles, animals and street furniture come first, then the rest, nearest first within each; objects the
+detector was unsure of come last, said as "possibly a ...". Never coordinates, scores, cell names or markdown.
+Pure code, table-tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from echollama.language.claims import repair
+from echollama.paper import PAPER_DEPTH_UNIT
+from echollama.scene.camera import camera_for
+from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
+from echollama.scene.words import (
+    counted,
+    distance_words,
+    join_words,
+    number_word,
+    plural,
+    side_words,
+)
+from echollama.types import Detection, Scene
+
+DETAIL_LEVELS = ("brief", "normal", "full")
+NOTHING_SEEN = "I cannot recognise any objects in this picture."
+
+# Things a listener must hear about early: they move, or they are in the way outdoors.
+EARLY_LABELS = frozenset({
+    "person", "bicycle", "car", "motorcycle", "bus", "train", "truck", "boat", "dog", "horse", "cow", "sheep",
+    "elephant", "bear", "zebra", "giraffe", "traffic light", "stop sign", "fire hydrant", "parking meter", "bench",
+})
+
+
+@dataclass(frozen=True)
+class _Limits:
+    groups: int | None  # object groups located; the rest summarised as "and 3 more things"
+    members: int | None  # members of one group located one by one; 1 = only the nearest
+
+
+_LIMITS = {
+    "brief": _Limits(groups=4, members=1),  # <= 3 sentences, about 10-15 s of speech
+    "normal": _Limits(groups=8, members=3),
+    "full": _Limits(groups=None, members=None),
+}
+
+
+def direction(detection: Detection, scene: Scene) -> str:
+    """'straight ahead', 'slightly left', 'on your far right, at 2 o'clock'."""
+    camera = scene.camera or camera_for(scene.width, scene.height)
+    x = detection.center[0]
+    return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
+
+
+def distance(detection: Detection, scene: Scene) -> str:
+    """'within reach', 'about 2 metres away'; in a relative-depth scene 'the nearest thing' or 'farther away'."""
+    if scene.depth_unit == PAPER_DEPTH_UNIT:  # MiDaS z, bigger = nearer, has no unit: never metres
+        if detection.z is None or len(scene.detections) < 2:
+            return ""
+        nearest = max((d for d in scene.detections if d.z is not None), key=lambda d: d.z)
+        return "the nearest thing" if detection is nearest else "farther away"
+    return distance_words(detection.distance_m)
+
+
+def where(detection: Detection, scene: Scene) -> str:
+    """'slightly left, about 2 metres away'."""
+    return ", ".join(p for p in (direction(detection, scene), distance(detection, scene)) if p)
+
+
+def nearness(detection: Detection, scene: Scene) -> float:
+    """A sort key, smaller = nearer: metres, else minus MiDaS inverse depth, else minus the box's share of the image."""
+    if detection.distance_m is not None:
+        return detection.distance_m
+    if detection.z is not None and scene.depth_unit == PAPER_DEPTH_UNIT:
+        return -detection.z
+    return -(detection.width * detection.height) / (scene.width * scene.height)
+
+
+def groups(scene: Scene) -> list[list[Detection]]:
+    """Detections grouped by label and certainty, members nearest first, groups in speaking order."""
+    by_key: dict[tuple[str, bool], list[Detection]] = {}
+    for detection in scene.detections:
+        by_key.setdefault((detection.label, detection.certain), []).append(detection)
+    ordered = [sorted(members, key=lambda d: nearness(d, scene)) for members in by_key.values()]
+    return sorted(ordered, key=lambda g: (not g[0].certain, g[0].label not in EARLY_LABELS, nearness(g[0], scene)))
+
+
+def article(label: str) -> str:
+    return f"an {label}" if label[0] in "aeiou" else f"a {label}"
+
+
+def group_phrase(members: list[Detection], scene: Scene, max_members: int | None = 1) -> str:
+    """'a dog on your left, about 3 metres away', 'two chairs on your right, the nearest about 2 metres away'."""
+    count = len(members)
+    # Unsure ones beside sure ones of the same kind are more of them: "possibly another person".
+    name = _name(members, groups(scene))
+    if count == 1:
+        place = where(members[0], scene)
+        return name + (f" {place}" if place else "")
+    # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
+    metric = scene.depth_unit != PAPER_DEPTH_UNIT
+    place = (lambda d: where(d, scene)) if metric else (lambda d: direction(d, scene))
+    directions = [direction(d, scene) for d in members]
+    nearest_distance = distance(members[0], scene) if metric else ""
+    if len(set(directions)) == 1 and (max_members == 1 or not nearest_distance):
+        return f"{name} {directions[0]}" + (f", the nearest {nearest_distance}" if nearest_distance else "")
+    if max_members == 1:
+        return f"{name}, the nearest {place(members[0])}" if metric else f"{name}: " + join_words(
+            list(dict.fromkeys(directions)))
+    shown = members if max_members is None else members[:max_members]
+    places = [f"one {place(d)}" for d in shown]
+    if len(shown) < count:
+        places.append(f"{number_word(count - len(shown))} more")
+    return f"{name}: " + "; ".join(places)
+
+
+def _sentence(phrases: list[str], opener: str = "") -> str:
+    """Phrases as one spoken sentence; 'and' after a comma when the phrases carry their own commas."""
+    text = ", and ".join(phrases) if len(phrases) == 2 and any("," in p for p in phrases) else join_words(phrases)
+    if opener and not text.startswith("possibly"):
+        text = f"{opener} {text}"
+    return text[0].upper() + text[1:] + "."
+
+
+def narrate(scene: Scene, detail: str = "brief") -> list[str]:
+    """The description's opening sentences, in speaking order."""
+    if detail not in _LIMITS:
+        raise ValueError(f"detail must be one of {', '.join(DETAIL_LEVELS)}, not {detail!r}")
+    limits = _LIMITS[detail]
+    ordered = groups(scene)
+    if not ordered:
+        return [NOTHING_SEEN]
+    located = ordered if limits.groups is None else ordered[: limits.groups]
+    phrases = [group_phrase(g, scene, limits.members) for g in located]
+    if detail == "brief":  # two objects a sentence, so three sentences hold four objects and the rest
+        sentences = [_sentence(phrases[i: i + 2], "I can see" if i == 0 else "Also")
+                     for i in range(0, len(phrases), 2)]
+    elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
+        total = sum(len(g) for g in ordered)
+        sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
+        sentences += [_sentence([p]) for p in phrases]
+    else:
+        sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
+    rest = sum(len(g) for g in ordered[len(located):])
+    if rest:
+        sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
+    return sentences
+
+
+def overview(ordered: list[list[Detection]]) -> str:
+    """'a person, two chairs and possibly a cat'."""
+    return join_words([_name(g, ordered) for g in ordered])
+
+
+def _name(members: list[Detection], ordered: list[list[Detection]]) -> str:
+    """'a cat', 'two chairs', 'possibly a cat', 'possibly another chair', 'possibly two more chairs'."""
+    label, count = members[0].label, len(members)
+    if members[0].certain:
+        return article(label) if count == 1 else counted(label, count)
+    if any(g[0].certain and g[0].label == label for g in ordered):
+        return f"possibly another {label}" if count == 1 else f"possibly {number_word(count)} more {plural(label)}"
+    return "possibly " + (article(label) if count == 1 else counted(label, count))
+
+
+def fact_sheet(scene: Scene) -> str:
+    """The same facts for the LLM's prompt, as a plain-words list (no coordinates, scores or grid)."""
+    ordered = groups(scene)
+    lines = ["Objects found in the photo, in the order they matter to the listener (nothing else was found):"]
+    if not ordered:
+        lines = ["No objects were found in the photo."]
+    for members in ordered:
+        # Sentences, not bullets: what the LLM reads is what it imitates, and the voice must not read list marks.
+        lines.append(_sentence([group_phrase(members, scene, max_members=None)
+                                + ("" if members[0].certain else " (not sure what it is)")]))
+    if ordered:
+        lines.append(f"Counts: {overview(ordered)}.")
+    if scene.caption:
+        lines.append(f"Overall impression: {repair(scene.caption.strip())}")  # without its "(84% confident)"
+    return "\n".join(lines)
