@@ -62,10 +62,12 @@ class Pipeline:
     def analyzer(self):
         return self.profile.analyzer
 
-    def start_loading(self) -> None:
-        """Begin loading the LLM and the voice in the background (idempotent)."""
-        for name, load in (("tts", getattr(self.tts, "load", None)), ("perception", self.analyzer.load),
-                           ("llm", self.warm_start)):
+    def start_loading(self, llm: bool = True) -> None:
+        """Begin loading the voice, perception and (unless told not to) the LLM in the background (idempotent)."""
+        loads = [("tts", getattr(self.tts, "load", None)), ("perception", self.analyzer.load)]
+        if llm:
+            loads.append(("llm", self.warm_start))
+        for name, load in loads:
             if name not in self._loads and load is not None:
                 self._loads[name] = _in_background(load, f"load-{name}")
 
@@ -84,6 +86,26 @@ class Pipeline:
                 future.result()
         return time.perf_counter() - start
 
+    def _decode_while_loading(self, image: str | Path | LoadedImage) -> LoadedImage:
+        """Decode the image while the voice and the detector load; the LLM starts once the image is known good.
+
+        Native libraries (llama.cpp, onnxruntime, OpenCV) can crash a process that exits while they load, so a bad
+        image waits for the loads already started before its error goes up.
+        """
+        self.start_loading(llm=False)
+        if not isinstance(image, LoadedImage):
+            try:
+                image = load_image(image)
+            except BaseException:
+                for future in list(self._loads.values()):
+                    try:
+                        future.result()
+                    except BaseException:  # the image's error is the one to report
+                        pass
+                raise
+        self.start_loading()
+        return image
+
     def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
         """The speech recogniser `name`, loading in the background from the first call."""
         recognizer = self.profile.recognizer(name)
@@ -94,9 +116,7 @@ class Pipeline:
 
     def look(self, image: str | Path | LoadedImage) -> Scene:
         """Perception: the Scene (starts loading the LLM and the voice meanwhile)."""
-        self.start_loading()
-        if not isinstance(image, LoadedImage):
-            image = load_image(image)
+        image = self._decode_while_loading(image)
         self.status("looking at the image")
         self.wait_loaded(("perception",))
         return self.analyzer.analyze(image)
@@ -149,9 +169,7 @@ class Pipeline:
         """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
         start = time.perf_counter()
         check_output_path(output)
-        self.start_loading()  # the voice, the detector and the LLM load while the image decodes
-        if not isinstance(image, LoadedImage):
-            image = load_image(image)
+        image = self._decode_while_loading(image)
         load_s = time.perf_counter() - start
         scene = self.look(image)
         conversation = self.conversation()
