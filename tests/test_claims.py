@@ -170,3 +170,13 @@ def test_what_the_paper_prompt_invented_is_caught(sentence):
     coffee = Scene(width=600, height=400, caption="", depth_unit="metres",
                    detections=[placed("cup", (172, 15, 412, 240), 0.25)])
     assert check_sentence(sentence, coffee).action == "drop"
+
+
+@pytest.mark.parametrize("text, mentioned", [
+    ("An orange cup.", ["cup"]),  # the colour
+    ("An orange on your left.", ["orange"]),  # the fruit
+    ("Two oranges and a cup.", ["orange", "cup"]),
+    ("There is an orange.", ["orange"]),
+])
+def test_orange_is_a_fruit_only_without_a_noun_after_it(scene, text, mentioned):
+    assert check_text(text, scene).mentioned == mentioned
