@@ -180,3 +180,8 @@ def test_what_the_paper_prompt_invented_is_caught(sentence):
 ])
 def test_orange_is_a_fruit_only_without_a_noun_after_it(scene, text, mentioned):
     assert check_text(text, scene).mentioned == mentioned
+
+
+def test_an_absence_claim_about_a_present_object_is_dropped_but_doubt_is_no_absence(scene):
+    assert check_sentence("There is no cup here.", scene).reasons == ("said to be absent, but the scene has it: cup",)
+    assert check_sentence("I am not sure, but there may be a cup straight ahead.", scene).action == "keep"

@@ -59,7 +59,7 @@ _PATTERNS = {
     "relation": re.compile(r"\b(in front of|behind)\b", re.IGNORECASE),
 }
 _CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.IGNORECASE)
-_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
+_ABSENCE = re.compile(r"\b(no|not(?!\s+(?:sure|certain|quite))|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -72,6 +72,8 @@ class Claim:
 
     @property
     def why(self) -> str:
+        if self.kind == "absence":
+            return f"said to be absent, but the scene has it: {self.label}"
         return f"wrong {self.kind} for the {self.label}: {self.value}"
 
 
