@@ -170,3 +170,18 @@ def test_what_the_paper_prompt_invented_is_caught(sentence):
     coffee = Scene(width=600, height=400, caption="", depth_unit="metres",
                    detections=[placed("cup", (172, 15, 412, 240), 0.25)])
     assert check_sentence(sentence, coffee).action == "drop"
+
+
+@pytest.mark.parametrize("text, mentioned", [
+    ("An orange cup.", ["cup"]),  # the colour
+    ("An orange on your left.", ["orange"]),  # the fruit
+    ("Two oranges and a cup.", ["orange", "cup"]),
+    ("There is an orange.", ["orange"]),
+])
+def test_orange_is_a_fruit_only_without_a_noun_after_it(scene, text, mentioned):
+    assert check_text(text, scene).mentioned == mentioned
+
+
+def test_an_absence_claim_about_a_present_object_is_dropped_but_doubt_is_no_absence(scene):
+    assert check_sentence("There is no cup here.", scene).reasons == ("said to be absent, but the scene has it: cup",)
+    assert check_sentence("I am not sure, but there may be a cup straight ahead.", scene).action == "keep"

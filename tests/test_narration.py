@@ -4,12 +4,16 @@ Run: .venv/bin/python -m pytest -q tests/test_narration.py   (pure code, < 1 s)
 """
 
 import re
+from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from echollama.language.claims import check_sentence, readouts
 from echollama.language.narration import direction, fact_sheet, narrate
 from echollama.scene.camera import camera_for
+from echollama.scene.grid import clock_direction
 from echollama.scene.words import distance_words
 from echollama.types import Camera, Detection, Scene
 
@@ -154,3 +158,40 @@ def test_fact_sheet_is_plain_words_for_the_prompt():
 def test_unknown_detail_level_is_refused():
     with pytest.raises(ValueError, match="brief, normal, full"):
         narrate(scene(), "chatty")
+
+
+# --- Property: whatever the scene, the narration says only what the claim checker lets through ----------------------
+LABELS = ("person", "chair", "cup", "dog", "car", "truck", "clock", "hot dog", "teddy bear", "cell phone",
+          "dining table", "traffic light", "sports ball", "skis", "orange", "tv", "bench")
+
+
+@st.composite
+def scenes(draw):
+    width, height = draw(st.integers(100, 2000)), draw(st.integers(100, 2000))
+    focal_35mm = draw(st.none() | st.floats(10, 120))
+    camera = camera_for(width, height, focal_35mm)
+    relative = draw(st.booleans())
+    detections = []
+    for _ in range(draw(st.integers(0, 9))):
+        x1, y1 = draw(st.floats(0, width - 2)), draw(st.floats(0, height - 2))
+        x2, y2 = draw(st.floats(x1 + 1, width)), draw(st.floats(y1 + 1, height))
+        score = draw(st.floats(0.55, 1.0))
+        metres = draw(st.floats(0.2, 80.0))
+        detection = Detection(draw(st.sampled_from(LABELS)), score, (x1, y1, x2, y2), certain=score >= 0.8,
+                              z=draw(st.floats(1.0, 300.0)) if relative else metres,
+                              distance_m=None if relative else metres)
+        detections.append(replace(detection, clock=clock_direction(detection.center[0], camera)))
+    return Scene(width, height, detections, "", "inverse relative depth" if relative else "metres", camera=camera)
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenes())
+def test_every_narrated_sentence_passes_the_checker(any_scene):
+    for detail in ("brief", "normal", "full"):
+        sentences = narrate(any_scene, detail)
+        assert detail != "brief" or len(sentences) <= 3
+        for sentence in sentences:
+            assert readouts(sentence) == [], sentence
+            verdict = check_sentence(sentence, any_scene)
+            assert verdict.action == "keep", (sentence, verdict.reasons)
+    assert readouts(fact_sheet(any_scene).replace("\n", " ")) == []

@@ -38,8 +38,15 @@ def _vocabulary() -> dict[str, str]:
 
 
 _VOCAB = _vocabulary()
+# An ambiguous label is the object in the plural, or when no noun follows it: "an orange on your left", "an orange."
+_AS_OBJECT = (r"(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|near|by|beside|next|slightly|straight|far|about|within|and|"
+              r"is|was|sits|lies)\b)")
+_AMBIGUOUS_MENTION = "|".join(f"{re.escape(label)}{_AS_OBJECT}|{re.escape(plural(label))}" for label in _AMBIGUOUS)
+_VOCAB.update({word: label for label in _AMBIGUOUS for word in (label, plural(label))})
 # (?<!') keeps "o'clock" from mentioning a clock.
-_MENTION = re.compile(r"(?<!')\b(" + "|".join(sorted(map(re.escape, _VOCAB), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!')\b(" + _AMBIGUOUS_MENTION + "|" + "|".join(
+    sorted(map(re.escape, set(_VOCAB) - _AMBIGUOUS - {plural(a) for a in _AMBIGUOUS}), key=len, reverse=True))
+    + r")\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _PATTERNS = {
     # "left"/"right" only as places ("on the left", "your right", "left side"), not "right next to" or "left behind".
@@ -52,7 +59,7 @@ _PATTERNS = {
     "relation": re.compile(r"\b(in front of|behind)\b", re.IGNORECASE),
 }
 _CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.IGNORECASE)
-_ABSENCE = re.compile(r"\b(no|not|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
+_ABSENCE = re.compile(r"\b(no|not(?!\s+(?:sure|certain|quite))|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -65,6 +72,8 @@ class Claim:
 
     @property
     def why(self) -> str:
+        if self.kind == "absence":
+            return f"said to be absent, but the scene has it: {self.label}"
         return f"wrong {self.kind} for the {self.label}: {self.value}"
 
 
@@ -168,7 +177,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
                 start, _, label, word = min(_same_clause(mentions, match, clauses), key=lambda m: _gap(m, match))
                 if negated or label not in by_label:
                     continue
-                if kind == "extreme" and _plural(word, label):
+                if kind == "extreme" and (_plural(word, label) or _several(_count_before(sentence, start))):
                     continue  # "two chairs, the nearest on your left": nearest of them, true by construction
                 value = _claim_value(kind, match, sentence, mentions, label)
                 if value is None:
@@ -193,6 +202,10 @@ def _count_before(sentence: str, start: int):
     if word in ("a", "an"):
         return _NO_COUNT  # "a chair" names one of possibly several: not a count claim
     return _NUMBERS.get(word, _NO_COUNT)
+
+
+def _several(count) -> bool:
+    return isinstance(count, int) and count >= 2
 
 
 def _plural(word: str, label: str) -> bool:

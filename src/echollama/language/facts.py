@@ -12,7 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from echollama.language import narration
-from echollama.scene.words import SPOKEN_NAMES, count_phrase, counted, plural
+from echollama.scene.words import (
+    SPOKEN_NAMES,
+    count_phrase,
+    counted,
+    number_word,
+    plural,
+)
 from echollama.types import Detection, Scene
 
 
@@ -49,16 +55,28 @@ def where(detection: Detection, scene: Scene) -> str:
 
 
 def describe_label(label: str, members: list[Detection], scene: Scene) -> str:
-    """Where the objects with this label are, nearest first; an unsure detection is said as such."""
+    """Where the objects with this label are, nearest first; ones the detector was unsure of are said as such."""
     members = sorted(members, key=lambda d: narration.nearness(d, scene))
-    unsure = not any(d.certain for d in members)
-    if len(members) == 1:
-        if unsure:
-            return f"I am not sure, but there may be {narration.article(label)} {where(members[0], scene)}."
-        return f"The {label} is {where(members[0], scene)}."
-    places = "; ".join(f"one {where(d, scene)}" for d in members)
-    hedge = "possibly " if unsure else ""
-    return f"I can see {hedge}{counted(label, len(members))}: {places}."
+    sure = [d for d in members if d.certain]
+    unsure = [d for d in members if not d.certain]
+    sentences = []
+    if len(sure) == 1:
+        sentences.append(f"The {label} is {where(sure[0], scene)}.")
+    elif sure:
+        sentences.append(f"I can see {counted(label, len(sure))}: {_places(sure, scene)}.")
+    if unsure:
+        opening = "There may also be" if sure else "I am not sure, but there may be"
+        if len(unsure) == 1:
+            name = f"another {label}" if sure else narration.article(label)
+            sentences.append(f"{opening} {name} {where(unsure[0], scene)}.")
+        else:
+            name = f"{number_word(len(unsure))} more {plural(label)}" if sure else counted(label, len(unsure))
+            sentences.append(f"{opening} {name}: {_places(unsure, scene)}.")
+    return " ".join(sentences)
+
+
+def _places(members: list[Detection], scene: Scene) -> str:
+    return "; ".join(f"one {where(d, scene)}" for d in members)
 
 
 def _found_phrase(scene: Scene) -> str:
