@@ -25,7 +25,7 @@ from echollama.paper import (
     PAPER_TTS_DEFAULT,
     PAPER_TTS_MODELS,
 )
-from echollama.scene.analyze import SceneAnalyzer
+from echollama.scene.analyze import EMBEDDED_CERTAIN_FROM, SceneAnalyzer
 from echollama.speech.protocols import SpeechRecognizer, SpeechSynthesizer
 
 ASR_BACKENDS = ("whisper", "sphinx")  # whisper is the default; sphinx only when chosen (no silent fallback)
@@ -81,7 +81,7 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.speech.whisper_asr import WhisperRecognizer
 
     analyzer = SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(config.threads),
-                             config.threshold)
+                             config.threshold, certain_from=EMBEDDED_CERTAIN_FROM)
     return Profile(
         name="embedded", analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(),
         recognizers={"whisper": lambda: WhisperRecognizer(config.threads), "sphinx": SphinxRecognizer},

@@ -173,10 +173,9 @@ def fact_sheet(scene: Scene) -> str:
         lines = ["No objects were found in the photo."]
     for members in ordered:
         # Sentences, not bullets: what the LLM reads is what it imitates, and the voice must not read list marks.
-        lines.append(_sentence([group_phrase(members, scene, max_members=None)
-                                + ("" if members[0].certain else " (not sure what it is)")]))
+        lines.append(_sentence([group_phrase(members, scene, max_members=None)]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
     if scene.caption:
-        lines.append(f"Overall impression: {repair(scene.caption.strip())}")  # without its "(84% confident)"
+        lines.append(f"Overall impression: {repair(scene.caption.strip())}")  # never a "(84% confident)"
     return "\n".join(lines)

@@ -35,8 +35,8 @@ GROUNDED_SYSTEM_PROMPT = (
     "scores, percentages or grid names, never use lists or markdown. If you are unsure, say less."
 )
 _GROUNDED_INSTRUCTION = {
-    "brief": "Add one or two short sentences.",
-    "normal": "Add three or four short sentences.",
+    "brief": "Add one or two short sentences about the kind of place; do not repeat where the objects are.",
+    "normal": "Add three or four short sentences about the kind of place and how the objects relate.",
     "full": DESCRIBE_INSTRUCTION,
 }
 
@@ -47,6 +47,5 @@ def system_messages(style: str) -> list[Message]:
 
 
 def grounded_messages(scene: Scene, fact_sheet: str, detail: str) -> list[Message]:
-    caption = f"Scene type: {scene.caption}\n" if scene.caption else ""
-    user = f"Facts measured from the photo:\n{fact_sheet}\n{caption}{_GROUNDED_INSTRUCTION[detail]}"
+    user = f"Facts measured from the photo:\n{fact_sheet}\n{_GROUNDED_INSTRUCTION[detail]}"
     return [*system_messages("grounded"), {"role": "user", "content": user}]

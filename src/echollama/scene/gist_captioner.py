@@ -74,10 +74,11 @@ class GistCaptioner:
 
 def compose_caption(gist_label: str, gist_probability: float, detected_labels: Sequence[str]) -> str:
     """One sentence that keeps each model's claim attributed to it."""
+    # No percentages: whatever reads this (an LLM, a listener) must not be invited to say "18% confident".
     if gist_probability >= _UNSURE_BELOW:
-        gist = f"An image classifier's best guess for the whole picture is {gist_label!r} ({gist_probability:.0%} confident)"
+        gist = f"The whole picture may show {'an' if gist_label[:1].lower() in 'aeiou' else 'a'} {gist_label} (a guess)"
     else:
-        gist = "An image classifier is unsure what the whole picture shows"
+        gist = "It is unclear what the whole picture shows"
     if detected_labels:
         found = f"the object detector found {count_phrase(detected_labels)}"
     else:
