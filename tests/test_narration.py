@@ -148,7 +148,7 @@ def test_fact_sheet_is_plain_words_for_the_prompt():
     assert sheet.splitlines() == [
         "Objects found in the photo, in the order they matter to the listener (nothing else was found):",
         "A cup straight ahead, within reach.",
-        "Possibly a cat slightly right, about 2 metres away (not sure what it is).",
+        "Possibly a cat slightly right, about 2 metres away.",
         "Counts: a cup and possibly a cat.",
         "Overall impression: An image classifier's best guess is 'espresso'.",
     ]
