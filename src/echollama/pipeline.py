@@ -71,11 +71,12 @@ class Pipeline:
             if name not in self._loads and load is not None:
                 self._loads[name] = _in_background(load, f"load-{name}")
 
-    def warm_start(self) -> dict[str, float]:
+    def warm_start(self, style: str | None = None) -> dict[str, float]:
         """Load the LLM with its constant system prompt already read (from a state kept on disk when it can)."""
         self.llm.load()
         warm_start = getattr(self.llm, "warm_start", None)
-        return warm_start(system_messages(self.profile.prompt_style)) if warm_start is not None else {}
+        style = style or self.profile.prompt_style
+        return warm_start(system_messages(style)) if warm_start is not None else {}
 
     def wait_loaded(self, names: tuple[str, ...] | None = None) -> float:
         """Block until the named models (default: all) are loaded, re-raising a load error; returns seconds waited."""
@@ -121,10 +122,11 @@ class Pipeline:
         self.wait_loaded(("perception",))
         return self.analyzer.analyze(image)
 
-    def conversation(self) -> Conversation:
+    def conversation(self, style: str | None = None) -> Conversation:
+        """A new conversation in the profile's prompt style (or `style`: "grounded" or "paper")."""
         profile = self.profile
-        return Conversation(self.llm, self.config.generation, style=profile.prompt_style, legend=profile.legend,
-                            vocabulary=profile.vocabulary)
+        return Conversation(self.llm, self.config.generation, style=style or profile.prompt_style,
+                            legend=profile.legend, vocabulary=profile.vocabulary)
 
     def speak(self, reply: Reply, sink: AudioSink, on_text: Callable[[str], None] | None = None,
               stream: bool = True, cancel: threading.Event | None = None, start: float | None = None,
@@ -165,14 +167,15 @@ class Pipeline:
             usage=turn.usage, timings=timings, messages=turn.messages, source=source)
 
     def describe(self, image: str | Path | LoadedImage, output: str | Path, stream: bool = True,
-                 detail: str = "brief", on_text: Callable[[str], None] | None = None) -> Description:
+                 detail: str = "brief", on_text: Callable[[str], None] | None = None,
+                 style: str | None = None) -> Description:
         """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
         start = time.perf_counter()
         check_output_path(output)
         image = self._decode_while_loading(image)
         load_s = time.perf_counter() - start
         scene = self.look(image)
-        conversation = self.conversation()
+        conversation = self.conversation(style)
         conversation.start(scene)
         reply = conversation.describe(detail)
         self.status(f"describing with {self.llm.name}")
@@ -182,4 +185,8 @@ class Pipeline:
                 raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
         answer.audio_path = str(Path(output))
         answer.timings.update({"load_image_s": load_s, **scene.timings})
+        first_audio = answer.timings["first_audio_s"]
+        answer.timings["after_perception_s"] = first_audio - load_s - scene.timings.get("perception_s", 0.0)
+        # Wall-clock time of the first audio, so a caller that started this process can measure from its start.
+        answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)

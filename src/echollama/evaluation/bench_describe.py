@@ -20,7 +20,8 @@ from echollama.samples import SAMPLE_IMAGE, labelled_images
 from echollama.scene.image import LoadedImage, load_image
 
 _THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9)
-_COLUMNS = ("perception_s", "llm_first_token_s", "first_audio_s", "total_s", "tokens_per_s", "audio_s")
+_COLUMNS = ("perception_s", "llm_first_token_s", "first_audio_s", "after_perception_s", "total_s", "tokens_per_s",
+            "audio_s")
 
 
 def peak_rss_mb() -> float:
@@ -49,19 +50,29 @@ def _bench_images(paths: list[str] | None) -> list[LoadedImage]:
     return images
 
 
+# Variants compared in one run: the grounded description (facts first, checked LLM sentences) against the paper's
+# prompt, streamed and whole-answer-first (the paper's sequential way).
+VARIANTS = (("grounded", True), ("paper", True), ("paper", False))
+
+
+def _variant(style: str, stream: bool) -> str:
+    return f"{style}, {'streaming' if stream else 'whole answer first'}"
+
+
 def bench_describe(args, config: PipelineConfig) -> int:
+    from echollama.language.llama_cpp_llm import LlamaCppModel
     from echollama.pipeline import Pipeline
 
     images = _bench_images(args.images)
     pipeline = Pipeline(config)
-    from echollama.language.llama_cpp_llm import LlamaCppModel
-
     llama_cpp = isinstance(pipeline.llm, LlamaCppModel)
-    def forget_prompt_cache() -> None:
-        # As a fresh process: an empty KV cache, then the system prompt's state loaded from disk.
+
+    def as_a_fresh_process_would(style: str) -> None:
+        # An empty KV cache, then the system prompt's state loaded from disk, as a one-shot `describe` starts.
         if llama_cpp:
             pipeline.llm.forget_cache()
-            pipeline.warm_start()
+            pipeline.warm_start(style)
+
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "bench.wav"
@@ -72,18 +83,18 @@ def bench_describe(args, config: PipelineConfig) -> int:
               f"whole description {cold_total:.2f} s", file=sys.stderr)
         for image in images:
             for run_index in range(args.runs):
-                for mode, stream in (("streaming", True), ("whole answer first", False)):
-                    # Every run re-reads its whole prompt, as a one-shot `describe` does: without this the KV
-                    # cache of the previous identical prompt makes the first token almost free.
-                    forget_prompt_cache()
-                    result = pipeline.describe(image, wav, stream=stream)
-                    row = {"image": Path(image.source).name, "mode": mode, "run": run_index,
-                           **{k: result.timings.get(k, result.answer.usage.get(k, 0.0)) for k in _COLUMNS}}
+                for style, stream in VARIANTS:
+                    as_a_fresh_process_would(style)
+                    result = pipeline.describe(image, wav, stream=stream, style=style)
+                    timings = result.timings
+                    row = {"image": Path(image.source).name, "mode": _variant(style, stream), "run": run_index,
+                           **{k: timings.get(k, result.answer.usage.get(k, 0.0)) or 0.0 for k in _COLUMNS}}
                     rows.append(row)
-                    print(f"  {row['image']:<20} {mode:<18} run {run_index}: first audio {row['first_audio_s']:.2f} s",
-                          file=sys.stderr)
+                    print(f"  {row['image']:<20} {row['mode']:<30} run {run_index}: first audio "
+                          f"{row['first_audio_s']:.2f} s, {row['audio_s']:.1f} s of speech", file=sys.stderr)
+        fresh = _fresh_processes(images[0].source, config, args.runs) if Path(images[0].source).is_file() else {}
     summary = _summarise(rows)
-    summary.update({"llm": pipeline.llm.name, "runs": args.runs, "images": len(images),
+    summary.update({"llm": pipeline.llm.name, "runs": args.runs, "images": len(images), "fresh_process": fresh,
                     "cold_first_audio_s": cold.timings["first_audio_s"], "peak_rss_mb": peak_rss_mb()})
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
@@ -92,19 +103,50 @@ def bench_describe(args, config: PipelineConfig) -> int:
     return 0
 
 
+def _fresh_processes(image: str, config: PipelineConfig, runs: int) -> dict[str, float]:
+    """`echollama describe` as a new process per run: seconds from starting it to its first audio, per style."""
+    import subprocess
+
+    figures: dict[str, float] = {}
+    llm = ["--llm-path", str(config.llm_path)] if config.llm_path else ["--llm", config.llm]
+    for style in ("grounded", "paper"):
+        seconds = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as folder:
+                started = time.time()
+                done = subprocess.run(
+                    [sys.executable, "-m", "echollama.cli", "describe", image, "-o", str(Path(folder) / "out.wav"),
+                     "--json", "-q", "--prompt", style, "--profile", config.profile, *llm],
+                    capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"echollama: bench: a fresh describe failed: {done.stderr.strip()}", file=sys.stderr)
+                continue
+            seconds.append(json.loads(done.stdout)["timings"]["first_audio_unix_s"] - started)
+        if seconds:
+            figures[style] = statistics.median(seconds)
+            print(f"  fresh process, {style}: first audio {figures[style]:.2f} s", file=sys.stderr)
+    return figures
+
+
 def _summarise(rows: list[dict]) -> dict:
     def median(mode: str, key: str) -> float:
         return statistics.median(r[key] for r in rows if r["mode"] == mode)
 
-    streaming = median("streaming", "first_audio_s")
-    whole = median("whole answer first", "first_audio_s")
-    return {"first_audio_streaming_s": streaming, "first_audio_whole_answer_s": whole,
-            "streaming_over_whole_ratio": streaming / whole if whole else float("nan"),
-            "perception_s": median("streaming", "perception_s"), "tokens_per_s": median("streaming", "tokens_per_s")}
+    summary: dict = {}
+    for style, stream in VARIANTS:
+        mode = _variant(style, stream)
+        summary[mode] = {k: median(mode, k) for k in ("first_audio_s", "after_perception_s", "audio_s", "total_s")}
+    grounded, paper = summary[_variant("grounded", True)], summary[_variant("paper", False)]
+    summary["grounded_over_paper_first_audio_ratio"] = (grounded["first_audio_s"] / paper["first_audio_s"]
+                                                        if paper["first_audio_s"] else float("nan"))
+    summary["perception_s"] = median(_variant("grounded", True), "perception_s")
+    summary["tokens_per_s"] = median(_variant("paper", True), "tokens_per_s")
+    return summary
 
 
 def _print_describe_table(rows: list[dict], summary: dict) -> None:
-    header = f"{'image':<20} {'mode':<18} {'perceive':>9} {'1st token':>9} {'1st audio':>9} {'total':>7} {'tok/s':>6} {'speech':>7}"
+    header = (f"{'image':<20} {'variant':<30} {'perceive':>9} {'1st token':>9} {'1st audio':>9} {'after perc.':>11} "
+              f"{'total':>7} {'tok/s':>6} {'speech':>7}")
     print(header)
     print("-" * len(header))
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -112,12 +154,19 @@ def _print_describe_table(rows: list[dict], summary: dict) -> None:
         groups.setdefault((row["image"], row["mode"]), []).append(row)
     for (image, mode), members in groups.items():
         med = {k: statistics.median(m[k] for m in members) for k in _COLUMNS}
-        print(f"{image:<20} {mode:<18} {med['perception_s'] * 1000:>7.0f}ms {med['llm_first_token_s']:>8.2f}s "
-              f"{med['first_audio_s']:>8.2f}s {med['total_s']:>6.1f}s {med['tokens_per_s']:>6.1f} {med['audio_s']:>6.1f}s")
-    print(f"\nmedians over {summary['runs']} run(s) per image and mode, models warm, LLM {summary['llm']}")
-    print(f"time to first audio: streaming {summary['first_audio_streaming_s']:.2f} s, whole answer first "
-          f"{summary['first_audio_whole_answer_s']:.2f} s, ratio {summary['streaming_over_whole_ratio']:.2f}")
-    print(f"cold start first audio (loading every model): {summary['cold_first_audio_s']:.2f} s")
+        print(f"{image:<20} {mode:<30} {med['perception_s'] * 1000:>7.0f}ms {med['llm_first_token_s']:>8.2f}s "
+              f"{med['first_audio_s']:>8.2f}s {med['after_perception_s']:>10.2f}s {med['total_s']:>6.1f}s "
+              f"{med['tokens_per_s']:>6.1f} {med['audio_s']:>6.1f}s")
+    print(f"\nmedians over {summary['runs']} run(s) per image and variant, models loaded, LLM {summary['llm']}")
+    for style, stream in VARIANTS:
+        mode = _variant(style, stream)
+        figures = summary[mode]
+        print(f"{mode:<30} first audio {figures['first_audio_s']:.2f} s ({figures['after_perception_s']:.2f} s after "
+              f"perception), {figures['audio_s']:.1f} s of speech")
+    print(f"first audio, grounded streaming / paper whole answer: {summary['grounded_over_paper_first_audio_ratio']:.2f}")
+    for style, seconds in summary["fresh_process"].items():
+        print(f"fresh `echollama describe` process, {style}: first audio {seconds:.2f} s after the process started")
+    print(f"cold start in this process (loading every model): first audio {summary['cold_first_audio_s']:.2f} s")
     print(f"perception {summary['perception_s'] * 1000:.0f} ms; decode {summary['tokens_per_s']:.1f} tokens/s; "
           f"peak RSS {summary['peak_rss_mb']:.0f} MB")
 
