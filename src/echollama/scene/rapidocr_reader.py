@@ -36,25 +36,28 @@ _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
 
 @dataclass(frozen=True)
 class ReadPolicy:
-    """Which raw reads are worth saying. Measured, not guessed: see the sweep figures below.
+    """Which raw reads are worth saying. Measured, not guessed: `tests/text_policy_sweep.py` prints the figures.
 
-    Sweep (rapidocr 3.10.0, raw reads with text_score 0, run by hand on 2026-11-25 over 44 photos without text:
-    scikit-image coffee, chelsea, astronaut, rocket, motorcycle; the bundled coffee.jpg; opencv-doc's data/*.jpg):
-    - every spurious read with score >= 0.80 was one or two characters on a box covering 68-100 % of the image height
-      ("8" 0.90 on coffee, "1" 0.98, "g" 0.80), so a line taller than `max_height_fraction` is not text;
-    - the rest were single characters or CJK glyphs scoring 0.07-0.73 ("0" 0.73 on chelsea, "日" 0.57, "m" 0.56);
-    - real text on those photos (a printed circuit board, "unicef" on a shirt, "YAMAHA" on the motorcycle, misread
-      "YAWANA" 0.83 / "YAMARA" 0.88) had lines of 8-25 px, 1.7-6 % of the image height;
-    - rendered signs and opencv-doc's scene-text photos read at 0.91-1.00 (one stylised "pRioRY" at 0.62).
+    Sweep of 2026-11-25 (rapidocr 3.10.0, every raw read, 77 photos): scikit-image coffee, chelsea, astronaut,
+    rocket, motorcycle; the bundled coffee.jpg; opencv-doc's 59 data/*.jpg; 5 rendered signs, a rendered page and
+    opencv-doc's 6 scene-text photos. 53 photos show no lettering at all: the policy keeps nothing on any of them.
+    The other 12 of the first group show real lettering (YAMAHA on the motorcycle, a circuit board, book spines, a
+    shirt, a hand-written PRINTER note behind a chessboard) and keep only that.
+    - Spurious reads scoring >= 0.80 were all one character on a line 6-100 % of the image high ("8" 0.90 over the
+      whole coffee photo, "1" 0.98 and "g" 0.80 likewise, "m" 0.80 on a chessboard); spurious reads of two or more
+      characters scored at most 0.79 ("mrek" 0.79, "mm" 0.71 on chessboards, "10" 0.71 on a 50 %-high line).
+    - Real text scored 0.85-1.00 when read right or nearly ("C76" 0.85, "PRINTE" 0.88, "YAMARA" 0.88), rendered
+      signs and the page 0.98-1.00 (a stylised "pRioRY" 0.62 and a curled label 0.71 are lost).
+    - Lines under 10 px were misread ("charle d. cocksev" 8 px, "KAL" 7 px); real lines were 1.5-21 % of the height.
     """
 
-    min_score: float = 0.80
-    min_height_px: float = 8.0  # recogniser input is 48 px high; below ~8 px the reads were garbage ("cocksev")
-    min_height_fraction: float = 0.012  # a page photographed whole has ~1.5-2 % lines; smaller is speckle
-    max_height_fraction: float = 0.60  # spurious reads spanned 68-100 % of the height; a close-up sign line < 50 %
-    min_chars: int = 2  # Latin letters or digits
+    min_score: float = 0.85  # 0.06 above the best spurious multi-character read
+    min_height_px: float = 10.0  # the recogniser works at 48 px high; smaller lines came out garbled
+    min_height_fraction: float = 0.012  # a whole page photographed has lines of ~2-3 % of its height
+    max_height_fraction: float = 0.60  # spurious lines spanned up to 100 % of the height; a close-up sign's line < 50 %
+    min_chars: int = 2  # Latin letters or digits; CJK-only reads (we speak English) were all spurious
     single_char_min_score: float = 0.95  # a lone "3" on a platform sign is real when it is crisp and large...
-    single_char_min_height_fraction: float = 0.08  # ...spurious single characters were small or whole-image
+    single_char_min_height_fraction: float = 0.08  # ...spurious lone characters were all small or whole-image
 
 
 SCENE_POLICY = ReadPolicy()
@@ -67,7 +70,7 @@ def keep_read(text: str, score: float, line_height: float, image_height: int, po
         return False
     if not policy.min_height_fraction <= fraction <= policy.max_height_fraction:
         return False
-    chars = len(_LATIN_OR_DIGIT.findall(text))  # we speak English: CJK-only reads were all spurious here
+    chars = len(_LATIN_OR_DIGIT.findall(text))
     if chars >= policy.min_chars:
         return True
     return (chars == 1 and len(text.strip()) == 1 and score >= policy.single_char_min_score
@@ -94,22 +97,35 @@ class RapidOcrReader:
                 self._engine = _build_engine()
 
     def read(self, image: LoadedImage) -> list[TextRegion]:
+        regions = []
+        for raw in self.raw_reads(image):
+            if keep_read(raw.text, raw.score, line_height(raw.quad), image.height, self.policy):
+                box = _bounds(raw.quad, image.width, image.height)
+                if box is not None:
+                    regions.append(TextRegion(text=raw.text, score=raw.score, box=box))
+        return regions
+
+    def raw_reads(self, image: LoadedImage) -> list[RawRead]:
+        """Everything the models returned, before the policy (for measuring the policy)."""
         self.load()
         bgr = np.ascontiguousarray(image.rgb[:, :, ::-1])  # RapidOCR takes arrays as OpenCV's BGR
         with self._lock:
             result = self._engine(bgr)
         if not result.txts:
             return []
-        regions = []
+        reads = []
         for text, score, quad in zip(result.txts, result.scores, result.boxes):
             text = " ".join(text.split())
-            quad = np.asarray(quad, dtype=float)
-            if not text or not keep_read(text, float(score), line_height(quad), image.height, self.policy):
-                continue
-            box = _bounds(quad, image.width, image.height)
-            if box is not None:
-                regions.append(TextRegion(text=text, score=round(min(max(float(score), 0.0), 1.0), 4), box=box))
-        return regions
+            if text:
+                reads.append(RawRead(text, round(min(max(float(score), 0.0), 1.0), 4), np.asarray(quad, dtype=float)))
+        return reads
+
+
+@dataclass(frozen=True)
+class RawRead:
+    text: str
+    score: float
+    quad: np.ndarray  # 4 x 2 corners (tl, tr, br, bl) in image pixels
 
 
 def _bounds(quad: np.ndarray, width: int, height: int) -> tuple[float, float, float, float] | None:
