@@ -49,6 +49,10 @@ CASES = {
          region("new paragraph", 0, 80, 300, 100), region("its second line", 0, 108, 300, 128)],
         [[["first line", "second line"], ["new paragraph", "its second line"]]],
     ),
+    "two lines two line-heights apart are two paragraphs": (
+        [region("Opening hours", 0, 0, 300, 20), region("Closed on Sundays", 0, 70, 300, 90)],
+        [[["Opening hours"], ["Closed on Sundays"]]],
+    ),
     "evenly spaced lines are one paragraph": (
         [region(f"line {i}", 0, 40 * i, 300, 40 * i + 20) for i in range(4)],
         [[["line 0", "line 1", "line 2", "line 3"]]],

@@ -17,6 +17,7 @@ from echollama.types import Box, Detection, TextRegion
 MAX_SPOKEN_GROUPS = 3  # more than three quoted texts in one breath is too much to follow
 MAX_SPOKEN_CHARS = 60  # about four seconds of speech per quote
 MAX_PROMPT_CHARS = 1200  # the prompt has a small model's context to share
+_NEARBY = 1.0  # regions closer than one letter height (both ways) belong to one sign
 _INSIDE = 0.9  # share of the text's box that must lie in an object's box for the text to be "on" it
 # What text on an object usually is, by the detector's label; anything else is that object's label.
 _SURFACE = {"person": "shirt", "tv": "screen", "laptop": "screen", "cell phone": "screen", "book": "cover",
@@ -49,7 +50,8 @@ def holder(box: Box, detections: Sequence[Detection]) -> Detection | None:
 
 def text_sentences(regions: Sequence[TextRegion], detections: Sequence[Detection], image_width: int) -> list[str]:
     """One short grounded sentence per group of text, most prominent first."""
-    groups = [paragraph for column in reading_order(regions) for paragraph in column.paragraphs]
+    groups = [tuple(line for column in reading_order(group) for paragraph in column.paragraphs for line in paragraph)
+              for group in _nearby_groups(regions)]
     groups.sort(key=_prominence)
     sentences = [_sentence(group, detections, image_width) for group in groups[:MAX_SPOKEN_GROUPS]]
     if len(groups) > MAX_SPOKEN_GROUPS:
@@ -81,6 +83,30 @@ def _fence(lines: list[str]) -> str:
 def _defang(text: str) -> str:
     # A line cannot close the fence or open a tag of its own; JSON quoting already escapes quotes and newlines.
     return text.replace("<", "‹").replace(">", "›")
+
+
+def _nearby_groups(regions: Sequence[TextRegion]) -> list[list[TextRegion]]:
+    """Regions that sit together (lines of one sign or label): a gap under one letter height between them."""
+    parent = list(range(len(regions)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(regions):
+        for j in range(i + 1, len(regions)):
+            b = regions[j]
+            reach = min(a.height, b.height) * _NEARBY
+            gap_x = max(a.box[0], b.box[0]) - min(a.box[2], b.box[2])
+            gap_y = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
+            if gap_x <= reach and gap_y <= reach:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[TextRegion]] = {}
+    for i, region in enumerate(regions):
+        groups.setdefault(root(i), []).append(region)
+    return list(groups.values())
 
 
 def _regions(group: tuple[TextLine, ...]) -> list[TextRegion]:

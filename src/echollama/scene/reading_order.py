@@ -4,7 +4,7 @@ A recursive XY cut. A block splits into columns at a vertical gutter (an x range
 both sides is wide enough to be a column, so a menu's narrow price column stays on its dishes' lines; a block with
 no gutter splits at its widest horizontal gap, but only when a part below it has columns (a title over two columns),
 otherwise it is one column read top to bottom. Inside a column, regions that overlap vertically form a line (read
-left to right) and a gap clearly wider than the usual line spacing starts a paragraph.
+left to right) and a gap clearly wider than the line spacing (or two line heights) starts a paragraph.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from echollama.types import Box, TextRegion
 _GUTTER_MIN = 1.0  # a column gutter is at least one line height wide (word gaps are about a third of one)
 _COLUMN_MIN_WIDTH = 5.0  # text on each side of a gutter must be this wide to be a column (prices are ~2-3)
 _LINE_OVERLAP = 0.5  # share of the shorter region's height two regions must share to sit on one line
-_PARAGRAPH_GAP = 0.7  # a vertical gap this large (and well above the usual line spacing) starts a paragraph
+_PARAGRAPH_GAP = 0.7  # a vertical gap this large (and well above the line spacing) starts a paragraph
+_PARAGRAPH_BREAK = 2.0  # a vertical gap this large always does
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,10 @@ def _widest_row_gap(regions: list[TextRegion]) -> float | None:
 def _column(regions: list[TextRegion], unit: float) -> TextColumn:
     lines = _lines(regions)
     gaps = [lines[i + 1].box[1] - lines[i].box[3] for i in range(len(lines) - 1)]
-    usual = statistics.median(gaps) if gaps else 0.0
+    spacing = max(min(gaps, default=0.0), 0.0)  # the line spacing: the tightest gap in the column
     paragraphs: list[list[TextLine]] = [[lines[0]]]
     for line, gap in zip(lines[1:], gaps):
-        if gap >= _PARAGRAPH_GAP * unit and gap > 1.5 * max(usual, 0.0):
+        if gap >= _PARAGRAPH_BREAK * unit or (gap >= _PARAGRAPH_GAP * unit and gap > 1.5 * spacing):
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
