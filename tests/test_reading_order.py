@@ -25,7 +25,8 @@ CASES = {
         [[["Main Street 42"]]],
     ),
     "a slightly tilted line stays one line": (
-        [region("PLATFORM", 10, 10, 200, 50), region("3", 210, 20, 240, 60), region("Trains to City", 10, 70, 260, 110)],
+        [region("PLATFORM", 10, 10, 200, 50), region("3", 210, 20, 240, 60),
+         region("Trains to City", 10, 70, 260, 110)],
         [[["PLATFORM 3", "Trains to City"]]],
     ),
     "two columns with aligned lines are read column by column": (
@@ -77,9 +78,10 @@ def test_reading_text_separates_lines_paragraphs_and_columns():
 
 
 def test_a_rendered_two_column_page_reads_in_order():
+    from rendered_text import render_two_column_page
+
     from echollama.scene.image import LoadedImage
     from echollama.scene.rapidocr_reader import RapidOcrReader
-    from rendered_text import render_two_column_page
 
     rgb, expected = render_two_column_page()
     got = reading_text(RapidOcrReader().read(LoadedImage(rgb=rgb, source="two-column page")))

@@ -21,8 +21,10 @@ def region(text, x1, y1, x2, y2, score=0.99, **extra) -> TextRegion:
     return TextRegion(text=text, score=score, box=(x1, y1, x2, y2), **extra)
 
 
-@pytest.mark.parametrize("x1, x2, words", [(0, 150, "on your left"), (250, 350, "ahead"), (450, 590, "on your right"),
-                                           (140, 250, "on your left"), (150, 250, "ahead"), (390, 420, "on your right")])
+@pytest.mark.parametrize("x1, x2, words", [
+    (0, 150, "on your left"), (250, 350, "ahead"), (450, 590, "on your right"),
+    (140, 250, "on your left"), (150, 250, "ahead"), (390, 420, "on your right"),  # centres 195, 200, 405
+])
 def test_direction_by_thirds(x1, x2, words):
     assert horizontal_direction((x1, 0, x2, 10), WIDTH) == words
 
@@ -115,7 +117,8 @@ DUPLICATES = {
     "a big character found twice": ([region("3", 217, 96, 391, 229, 0.9944), region("3", 267, 160, 347, 249, 0.9999)],
                                     [("3", 0.9944)]),  # the outer box stays
     "a sign read whole and line by line": (
-        [region("galleries", 120, 100, 220, 120, 0.96), region("pRÍORy galleríes at the shíp", 20, 90, 400, 140, 0.92)],
+        [region("galleries", 120, 100, 220, 120, 0.96),
+         region("pRÍORy galleríes at the shíp", 20, 90, 400, 140, 0.92)],
         [("pRÍORy galleríes at the shíp", 0.92)]),
     "different words side by side stay": ([region("EXIT", 0, 0, 100, 40), region("EXIT", 200, 0, 300, 40)],
                                           [("EXIT", 0.99), ("EXIT", 0.99)]),

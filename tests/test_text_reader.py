@@ -10,6 +10,7 @@ import jiwer
 import numpy as np
 import pytest
 from PIL import Image
+from rendered_text import NO_TEXT_PHOTOS, SCENES, Sign, photo, render_scene
 
 from echollama.errors import ModelError
 from echollama.language.text_phrases import fenced_text_for_prompt, text_sentences
@@ -17,7 +18,6 @@ from echollama.scene import rapidocr_reader
 from echollama.scene.image import LoadedImage, load_image
 from echollama.scene.rapidocr_reader import RapidOcrReader, keep_read, line_height
 from echollama.scene.reading_order import reading_text
-from rendered_text import NO_TEXT_PHOTOS, SCENES, Sign, photo, render_scene
 
 BUNDLED_COFFEE = Path(__file__).resolve().parents[1] / "src" / "echollama" / "data" / "coffee.jpg"
 OPENCV_TEXT = Path("/usr/share/doc/opencv-doc/examples/text")
@@ -25,6 +25,10 @@ OPENCV_TEXT = Path("/usr/share/doc/opencv-doc/examples/text")
 OPENCV_SCENES = {
     "scenetext01.jpg": ("NOTICE\nDOUBLE\nPARKING\nPROHIBITED\nAT ALL TIMES\nThe Washington Post", 0.35),
     "scenetext02.jpg": ("Sports Centre\nWivenhoe Park\nConference Centre\nCar Parks", 0.10),
+    "scenetext03.jpg": ("the copy centre", 0.10),
+    "scenetext04.jpg": ("Gmmco\nGM 125", 0.60),
+    "scenetext05.jpg": ("NO PARKING\nNO PARKING", 0.15),
+    "scenetext06.jpg": ("priory galleries at the ship\npriory galleries at the ship", 0.40),
 }
 
 
@@ -133,7 +137,7 @@ def test_line_height_of_a_rotated_line():
 
 
 def test_a_tampered_model_file_is_refused_by_name(monkeypatch):
-    relative, sha256 = rapidocr_reader.MODEL_FILES["rec"]
+    relative, _ = rapidocr_reader.MODEL_FILES["rec"]
     monkeypatch.setitem(rapidocr_reader.MODEL_FILES, "rec", (relative, "0" * 64))
     with pytest.raises(ModelError, match="PP-OCRv6_rec_small.onnx"):
         RapidOcrReader().load()

@@ -12,9 +12,9 @@ import glob
 import time
 
 import numpy as np
+import rendered_text
 from PIL import Image
 
-import rendered_text
 from echollama.scene.image import LoadedImage, load_image
 from echollama.scene.rapidocr_reader import RapidOcrReader, keep_read, line_height
 

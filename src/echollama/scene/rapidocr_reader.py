@@ -69,10 +69,10 @@ class ReadPolicy:
 SCENE_POLICY = ReadPolicy()
 
 
-def keep_read(text: str, score: float, line_height: float, image_height: int, policy: ReadPolicy = SCENE_POLICY) -> bool:
+def keep_read(text: str, score: float, height_px: float, image_height: int, policy: ReadPolicy = SCENE_POLICY) -> bool:
     """Whether one raw read (its text, score and glyph line height in pixels) is worth reporting."""
-    fraction = line_height / image_height
-    if score < policy.min_score or line_height < policy.min_height_px:
+    fraction = height_px / image_height
+    if score < policy.min_score or height_px < policy.min_height_px:
         return False
     if not policy.min_height_fraction <= fraction <= policy.max_height_fraction:
         return False
@@ -93,8 +93,10 @@ def drop_duplicates(regions: list[TextRegion]) -> list[TextRegion]:
         return (_mostly_inside(regions[inner].box, regions[outer].box)
                 and _plain(regions[inner].text) in _plain(regions[outer].text))
 
-    return [region for i, region in enumerate(regions)
-            if not any(j != i and covers(j, i) and (not covers(i, j) or rank(j) > rank(i)) for j in range(len(regions)))]
+    def duplicate(i: int) -> bool:
+        return any(j != i and covers(j, i) and (not covers(i, j) or rank(j) > rank(i)) for j in range(len(regions)))
+
+    return [region for i, region in enumerate(regions) if not duplicate(i)]
 
 
 def _mostly_inside(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
