@@ -159,3 +159,8 @@ def test_reads_an_upright_grey_photo(reader):
     scene = next(scene for scene in SCENES if scene.name == "bakery")
     grey = np.asarray(Image.fromarray(render_scene(scene)).convert("L").convert("RGB"))
     assert cer(scene.expected, reading_text(reader.read(LoadedImage(grey, "grey")))) <= 0.05
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (10, 3000, 3), (3000, 10, 3), (20, 2000, 3)])
+def test_tiny_and_thin_images_read_nothing_without_an_error(reader, shape):
+    assert reader.read(LoadedImage(np.full(shape, 255, np.uint8), "blank")) == []

@@ -34,6 +34,7 @@ MODEL_FILES = {
 # was never read. At 0.3 the sweep found that sign, a lone letter, more of a circuit board's markings and no extra
 # spurious text (the policy below removes the extra candidates, all small or low-scoring).
 DETECTOR_SETTINGS: dict[str, object] = {"Det.box_thresh": 0.3}
+_MAX_ASPECT = 40  # longest side / shortest side that RapidOCR gets; thinner strips are padded
 # Two intra-op threads: the target has two cores, and detection and depth run beside us.
 _THREADS = 2
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
@@ -143,7 +144,7 @@ class RapidOcrReader:
     def raw_reads(self, image: LoadedImage) -> list[RawRead]:
         """Everything the models returned, before the policy (for measuring the policy)."""
         self.load()
-        bgr = np.ascontiguousarray(image.rgb[:, :, ::-1])  # RapidOCR takes arrays as OpenCV's BGR
+        bgr = np.ascontiguousarray(_pad_thin(image.rgb)[:, :, ::-1])  # RapidOCR takes arrays as OpenCV's BGR
         with self._lock:
             result = self._engine(bgr)
         if not result.txts:
@@ -161,6 +162,17 @@ class RawRead:
     text: str
     score: float
     quad: np.ndarray  # 4 x 2 corners (tl, tr, br, bl) in image pixels
+
+
+def _pad_thin(rgb: np.ndarray) -> np.ndarray:
+    """Pad a very thin strip (bottom or right, so boxes keep their coordinates): RapidOCR shrinks the long side to
+    2000 px, and a short side rounded to 0 px there raises an error (a 10 x 3000 image does)."""
+    height, width = rgb.shape[:2]
+    short = max(height, width) // _MAX_ASPECT
+    if min(height, width) >= short:
+        return rgb
+    pad = ((0, max(short - height, 0)), (0, max(short - width, 0)), (0, 0))
+    return np.pad(rgb, pad, mode="edge")
 
 
 def _bounds(quad: np.ndarray, width: int, height: int) -> tuple[float, float, float, float] | None:
