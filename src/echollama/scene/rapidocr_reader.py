@@ -46,11 +46,11 @@ class ReadPolicy:
 
     Sweep of 2026-11-25 (rapidocr 3.10.0, detector box threshold 0.3, every raw read, 77 photos): scikit-image
     coffee, chelsea, astronaut, rocket, motorcycle; the bundled coffee.jpg; opencv-doc's 59 data/*.jpg; 5 rendered
-    signs, a rendered page, opencv-doc's 6 scene-text photos. 50 photos show no lettering: the policy keeps nothing
-    on any of them. 15 show real lettering (YAMAHA on the motorcycle, a circuit board, book spines, a shirt, a
-    hand-written whiteboard behind a chessboard, keyboard keys) and keep only that.
+    signs, a rendered page, opencv-doc's 6 scene-text photos. Of the first 65, the policy keeps text on 13, all of it
+    real lettering (a circuit board, book spines, a shirt, a hand-written PRINTER note behind a chessboard), and
+    nothing on the other 52 (coffee, chelsea, astronaut, rocket and the bundled photo among them).
     - Spurious reads of two or more characters scored at most 0.71 ("10" on a 50 %-high line, "mm" on a chessboard);
-      spurious single characters up to 0.98, on lines 6-100 % of the image high ("8" 0.90 over the whole coffee
+      spurious single characters scored up to 0.98, often on lines as high as the image ("8" 0.90 over the coffee
       photo, "1" 0.98 over ela_original, "g" 0.80 over the baboon).
     - Real text read right scored 0.91-1.00 (rendered signs and the page 0.96-1.00, at 10-52 px); real text scoring
       0.83-0.89 was nearly always misread ("YAMARA", "DIRCUITS", "PRINTE", "TVT" for handwriting), so it is dropped
