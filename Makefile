@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/constraints.txt sc
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
+	# Fonts the text-reading tests render signs and pages with (Debian's DejaVu and Liberation); needs root.
+	@if [ ! -d /usr/share/fonts/truetype/dejavu ] || [ ! -d /usr/share/fonts/truetype/liberation ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y fonts-dejavu-core fonts-liberation; \
+	  else echo "make: fonts missing; as root run: apt-get install fonts-dejavu-core fonts-liberation (text tests skip)"; fi; \
+	fi
 	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
 	HF_HUB_OFFLINE=1 $(BIN)/echollama train fetch-converter

@@ -1,4 +1,4 @@
-"""The values that flow between stages: Detection -> Scene -> Description.
+"""The values that flow between stages: Detection (and TextRegion) -> Scene -> Description.
 
 All are plain dataclasses, validated on construction and serialisable to JSON (that is what `--json` prints).
 """
@@ -28,6 +28,41 @@ class Detection:
     def __post_init__(self) -> None:
         if not self.label:
             raise ValueError("a detection needs a label")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} is not a probability")
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise ValueError(f"box {self.box} has no area")
+
+    @property
+    def center(self) -> tuple[float, float]:
+        x1, y1, x2, y2 = self.box
+        return (x1 + x2) / 2.0, (y1 + y2) / 2.0
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class TextRegion:
+    """One line of text read in the image; later stages fill where it sits and what it is written on."""
+
+    text: str
+    score: float  # the recogniser's confidence, 0-1
+    box: Box  # axis-aligned bounds of the (possibly rotated) text line
+    cell: str | None = None  # grid cell name, e.g. "Right Top"
+    direction: str | None = None  # spoken direction, e.g. "on your right"
+    distance_m: float | None = None  # from the object the text is written on, when that has one
+    on_object: str | None = None  # label of the detected object whose box holds the text, e.g. "bottle"
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a text region needs text")
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score {self.score} is not a probability")
         x1, y1, x2, y2 = self.box

@@ -1,4 +1,4 @@
-"""The three perception roles. Each backend is one file in this folder; `echollama.pipeline` picks them per profile.
+"""The perception roles. Each backend is one file in this folder; `echollama.pipeline` picks them per profile.
 
 A backend loads its model lazily, on first use, and is safe to call from several threads one call at a time.
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from echollama.scene.image import LoadedImage
-from echollama.types import Camera, Detection
+from echollama.types import Camera, Detection, TextRegion
 
 
 class Detector(Protocol):
@@ -34,4 +34,12 @@ class Captioner(Protocol):
 
     def caption(self, image: LoadedImage, detections: Sequence[Detection]) -> str:
         """One short description of the whole image; it must not claim more than the models saw."""
+        ...
+
+
+class TextReader(Protocol):
+    name: str
+
+    def read(self, image: LoadedImage) -> list[TextRegion]:
+        """Lines of text worth reporting (spurious reads already filtered out), in no particular order."""
         ...
