@@ -146,7 +146,7 @@ def test_a_tampered_model_file_is_refused_by_name(monkeypatch):
 def test_pinned_hashes_match_the_wheels_own_list():
     import yaml
 
-    from echollama.scene.wheel_files import package_file
+    from echollama.models.wheel_files import package_file
 
     listed = package_file("rapidocr", "default_models.yaml").read_text()
     for relative, sha256 in rapidocr_reader.MODEL_FILES.values():

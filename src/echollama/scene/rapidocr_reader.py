@@ -17,8 +17,8 @@ import numpy as np
 
 from echollama.errors import ModelError, missing_extra
 from echollama.models.gguf import verify_file
+from echollama.models.wheel_files import package_file
 from echollama.scene.image import LoadedImage
-from echollama.scene.wheel_files import package_file
 from echollama.types import TextRegion
 
 _PACKAGE = "rapidocr"
