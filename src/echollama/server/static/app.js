@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const ui = {
   status: $("status"), error: $("error"), photo: $("photo"), photoFile: $("photo-file"), preview: $("preview"),
-  description: $("description"), descriptionAudio: $("description-audio"), talk: $("talk"), form: $("ask-form"),
+  detail: $("detail"), description: $("description"), descriptionAudio: $("description-audio"), talk: $("talk"), form: $("ask-form"),
   question: $("question"), ask: $("ask"), answering: $("answering"), stream: $("answer-stream"), log: $("log"),
 };
 const state = { sessionId: null, socket: null, recorder: null, recordStart: 0, audio: null, answering: false };
@@ -61,6 +61,7 @@ async function describePhoto(file) {
   say("Looking at the photo and describing it. This takes a few seconds.");
   const form = new FormData();
   form.append("image", file);
+  form.append("detail", ui.detail.value);
   let response;
   try { response = await postWithRetry("/v1/describe", form); } catch { fail("The server did not answer."); return; }
   if (!response.ok) {
