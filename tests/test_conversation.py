@@ -158,3 +158,14 @@ def test_a_bigger_model_answers_around_the_grounded_position(chelsea):
     assert turn.used_llm and len(turn.text) > len(turn.grounded) + 10
     follow_up = chat.ask("What colour is its fur?", Recorder()).usage
     assert follow_up["prompt_tokens_evaluated"] < 0.3 * follow_up["prompt_tokens"]
+
+
+def test_tell_me_more_continues_the_description_in_more_detail(tiny_pipeline, labelled):
+    conversation = tiny_pipeline.conversation()
+    conversation.start(tiny_pipeline.look(labelled["motorcycle"].load()))
+    brief = conversation.describe("brief")
+    "".join(brief)
+    more = conversation.ask("Tell me more")
+    "".join(more)
+    assert more.turn.kind == "describe" and conversation.detail_said == "normal"
+    assert len(more.opening) >= len(brief.opening)

@@ -11,6 +11,7 @@ Each prompt extends the previous one, so llama.cpp re-evaluates only the new tur
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
+_MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
+_MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
 MAX_QUESTION_CHARS = 500
 # Answers are spoken: short by default. The LLM's share of a description grows with the detail level.
@@ -89,6 +92,7 @@ class Conversation:
         self.turns: list[Turn] = []  # everything said, for transcripts
         self._history: list[Turn] = []  # the turns still in the prompt (oldest trimmed first)
         self._opening: Turn | None = None
+        self.detail_said: str | None = None  # the detail level of the last description
 
     @property
     def summary(self) -> str:
@@ -100,6 +104,7 @@ class Conversation:
         self._opening = Turn(question="", answer=summary(scene), kind="summary", used_llm=False)
         self.turns = [self._opening]
         self._history = []
+        self.detail_said = None
         return self._opening
 
     def scene_messages(self, detail: str = "full") -> list[Message]:
@@ -118,6 +123,7 @@ class Conversation:
         scene = self._require_scene()
         if detail not in DETAIL_LEVELS:
             raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
+        self.detail_said = detail
         max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens)
         settings = replace(self.settings, max_tokens=min(max_tokens, self.settings.max_tokens))
         messages = self.scene_messages(detail)
@@ -127,9 +133,13 @@ class Conversation:
                      opening=narration.narrate(scene, detail), check=True)
 
     def ask(self, question: str) -> Reply:
-        """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM)."""
+        """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
+
+        "Tell me more" (and the like) continues the description one detail level up."""
         scene = self._require_scene()
         question = check_question(question)
+        if _MORE.match(question):
+            return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
         grounding = ground(question, scene, self.vocabulary)
         settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
         return Reply(self, "question", question, self._question_prefix(), settings, grounding=grounding,
