@@ -38,3 +38,9 @@ def test_run_on_text_is_cut_near_a_comma_and_the_first_piece_sooner():
 
 def test_markdown_is_not_read_aloud():
     assert clean_for_speech("## Scene\n1. **A cup** on `the` table") == "Scene A cup on the table"
+
+
+def test_the_first_piece_ends_at_its_first_clause_so_the_first_audio_comes_soon():
+    text = "I can see a cup straight ahead, within reach, and a table. The rest follows, as usual."
+    assert list(split_sentences(pieces(text, 4))) == [
+        "I can see a cup straight ahead,", "within reach, and a table.", "The rest follows, as usual."]
