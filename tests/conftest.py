@@ -9,9 +9,12 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-import pytest  # noqa: E402
+import pytest
 
-from echollama.samples import labelled_images  # noqa: E402
+# The tiny paper checkpoints and the empty hub cache are session fixtures every paper test module uses.
+pytest_plugins = ["paper_checkpoints"]
+
+from echollama.samples import labelled_images
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,12 +12,12 @@ import soxr
 from echollama.speech.piper_tts import PiperSynthesizer
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def voice() -> PiperSynthesizer:
     return PiperSynthesizer(deterministic=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spoken(text: str, pad_s: float = 0.5) -> tuple[np.ndarray, int]:
     """Piper's float32 speech for `text` with `pad_s` of silence on each side, at the voice's 22.05 kHz."""
     tts = voice()

@@ -11,7 +11,6 @@ import pytest
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError
 from openai_standin import serving
-from paper_checkpoints import empty_hub_cache, tiny  # noqa: F401 (fixtures)
 
 MESSAGES = [{"role": "system", "content": "You describe places."}, {"role": "user", "content": "Describe this place."}]
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 from echollama.samples import SAMPLE_IMAGE
-from paper_checkpoints import tiny  # noqa: F401 (fixture)
 
 PULL = "echollama models pull --profile paper"
 

@@ -14,7 +14,6 @@ from echollama.scene.camera import camera_for
 from echollama.scene.grid import format_matrix
 from echollama.scene.image import LoadedImage
 from echollama.types import Detection
-from paper_checkpoints import tiny  # noqa: F401 (fixture)
 
 IMAGE = LoadedImage(rgb=(np.random.default_rng(0).random((120, 160, 3)) * 255).astype(np.uint8), source="noise.png")
 

@@ -13,7 +13,7 @@ from echollama.errors import InputError, ModelError
 from echollama.speech.orpheus_tokens import codes_to_tokens, tokens_to_codes
 from echollama.speech.protocols import AudioClip
 from echollama.speech.snac_stream import SnacStreamDecoder, decode_frames
-from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper, empty_hub_cache, tiny  # noqa: F401 (fixtures)
+from paper_checkpoints import SNAC_24KHZ, build_snac, build_whisper
 
 FRAME = 2048  # samples per SNAC 24 kHz frame: hop 512 x level-0 stride 4
 CAP = 24  # frames per Orpheus generation in these tests (7 tokens each)

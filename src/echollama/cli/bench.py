@@ -17,7 +17,7 @@ def register(commands) -> None:
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
-    
+
     add_pipeline_options(bench)
     bench.set_defaults(run=run)
 

@@ -26,7 +26,7 @@ def register(commands) -> None:
                           help="grounded: facts measured from the photo first, then checked LLM sentences (embedded "
                                "default); paper: the paper's prompt and matrix, spoken as generated (paper default)")
     describe.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
-    
+
     add_pipeline_options(describe)
     describe.set_defaults(run=run)
 

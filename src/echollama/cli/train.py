@@ -49,15 +49,15 @@ def train(args: argparse.Namespace, recipe_class, kind: str) -> int:
     if kind == "dpo":
         from echollama.training.dpo_trainer import train_dpo
 
-        result = train_dpo(recipe, status)
-        done = {"adapter": result.adapter, "merged": result.merged, "gguf": result.gguf}
+        trained = train_dpo(recipe, status)
+        done, summary = {"adapter": trained.adapter, "merged": trained.merged, "gguf": trained.gguf}, trained.summary
     else:
         from echollama.training.tts_trainer import train_tts
 
-        result = train_tts(recipe, status)
-        done = {"adapter": result.adapter, "merged": result.merged}
+        voice = train_tts(recipe, status)
+        done, summary = {"adapter": voice.adapter, "merged": voice.merged}, voice.summary
     print(json.dumps({**{k: str(v) if v else None for k, v in done.items()}, "summary": {
-        k: v for k, v in result.summary.items() if k != "recipe"}}, indent=2))
+        k: v for k, v in summary.items() if k != "recipe"}}, indent=2))
     return 0
 
 

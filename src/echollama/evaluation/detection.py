@@ -20,7 +20,7 @@ class MatchCounts:
     false_positives: int = 0
     false_negatives: int = 0
 
-    def __add__(self, other: "MatchCounts") -> "MatchCounts":
+    def __add__(self, other: MatchCounts) -> MatchCounts:
         return MatchCounts(self.true_positives + other.true_positives, self.false_positives + other.false_positives,
                            self.false_negatives + other.false_negatives)
 

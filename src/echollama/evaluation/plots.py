@@ -79,7 +79,7 @@ def latency_waterfall(timings: dict[str, float], title: str, path: Path) -> Path
     bars.append(("first sentence spoken", start, max(0.0, first_audio - start)))
     bars.append(("rest of the answer", first_audio, max(0.0, timings.get("total_s", first_audio) - first_audio)))
     figure, axis = plt.subplots(figsize=(6, 2.8))
-    for row, (name, left, width) in enumerate(bars):
+    for row, (_name, left, width) in enumerate(bars):
         axis.barh(row, width, left=left, color="#38c" if row < len(bars) - 1 else "#aac")
         axis.text(left + width + 0.05, row, f"{width:.2f} s", va="center", fontsize=7)
     axis.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)

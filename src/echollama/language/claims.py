@@ -92,7 +92,7 @@ class GroundingReport:
     def agreement(self) -> float | None:
         """Share of checkable spatial claims that agree with the scene (None when there are none)."""
         checked = [c for c in self.checked if c.kind != "absence"]
-        return sum(c.agrees for c in checked) / len(checked) if checked else None
+        return sum(bool(c.agrees) for c in checked) / len(checked) if checked else None
 
     @property
     def hallucination_rate(self) -> float | None:
@@ -160,7 +160,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         if not mentions:
             continue
         negated = bool(_ABSENCE.search(sentence))
-        for start, end, label, word in mentions:
+        for start, _end, label, _word in mentions:
             if negated:
                 report.claims.append(Claim("absence", label, None, sentence, agrees=label not in by_label))
                 continue
@@ -248,7 +248,7 @@ def summarise(reports: list[GroundingReport]) -> dict:
     hallucinated = sum(len(r.hallucinated) for r in reports)
     return {
         "spatial_claims": len(claims),
-        "agreement": sum(c.agrees for c in claims) / len(claims) if claims else None,
+        "agreement": sum(bool(c.agrees) for c in claims) / len(claims) if claims else None,
         "by_kind": {kind: {"claims": n, "agree": sum(c.agrees for c in claims if c.kind == kind)}
                     for kind, n in Counter(c.kind for c in claims).items()},
         "mentions": mentioned,

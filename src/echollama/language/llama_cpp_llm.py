@@ -74,7 +74,7 @@ class LlamaCppModel:
     @property
     def path(self) -> Path:
         self.load()
-        return Path(self._path)
+        return Path(str(self._path))
 
     def load(self) -> Any:
         with self._load_lock:
@@ -114,7 +114,7 @@ class LlamaCppModel:
                 bos_token=llama._model.token_get_text(llama.token_bos()),
             )
             self._formatters[add_generation_prompt] = formatter
-        return formatter(messages=list(messages)).prompt
+        return formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
 
     def tokens(self, text: str, special: bool = True) -> list[int]:
         # The template writes its own BOS. Special tokens are parsed only in text we built from the template.

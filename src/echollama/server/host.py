@@ -139,7 +139,7 @@ class ModelHost:
             raise
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.settings.request_timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             cancel.set()
             raise TimedOut(f"no answer within {self.settings.request_timeout_s:.0f} s") from None
         except asyncio.CancelledError:  # the client went away: stop generating for nobody

@@ -111,7 +111,7 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             raise InputError(f"{source}: the file has no audio track")
-        rate, channels = int(stream.rate or 0), int(stream.channels or 1)
+        rate, channels = int(getattr(stream, "rate", 0) or 0), int(getattr(stream, "channels", 1) or 1)
         if rate <= 0:
             raise InputError(f"{source}: the audio stream has no sample rate (corrupt?)")
         # FFmpeg does the downmix to mono float; soxr then resamples, as for every other file.
@@ -119,8 +119,8 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
         pieces: list[np.ndarray] = []
         decoded = 0
         try:
-            for frame in container.decode(stream):
-                for converted in mono.resample(frame):
+            for frame in container.decode(stream):  # type: ignore[union-attr]
+                for converted in mono.resample(frame):  # type: ignore[arg-type]
                     pieces.append(converted.to_ndarray().reshape(-1))
                     decoded += pieces[-1].size
                 if decoded > MAX_QUESTION_AUDIO_S * rate:  # some WebM files carry no duration: count as we go

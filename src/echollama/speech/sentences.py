@@ -44,7 +44,7 @@ def _cut_point(buffer: str, max_chars: int, first: bool) -> int | None:
     end = _sentence_end(buffer)
     if first:  # the first audio waits for all of the first piece: a clause is enough
         comma = buffer.find(", ", _FIRST_CLAUSE_MIN_CHARS)
-        if 0 < comma and (end is None or comma + 2 < end):
+        if comma > 0 and (end is None or comma + 2 < end):
             return comma + 2
     if end is not None:
         return end

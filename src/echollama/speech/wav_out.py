@@ -83,7 +83,7 @@ class WavWriter:
             self._file.close()
         Path(self._tmp).unlink(missing_ok=True)
 
-    def __enter__(self) -> "WavWriter":
+    def __enter__(self) -> WavWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

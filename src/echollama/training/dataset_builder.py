@@ -27,7 +27,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 def dataset_generation(max_tokens: int | None = None, seed: int = 0) -> GenerationSettings:
     """The paper's sampling for both sides of the dataset (§6.1); `max_tokens` may be lowered for CPU runs."""
-    return GenerationSettings(max_tokens=max_tokens or DATASET_GENERATION["max_tokens"],
+    return GenerationSettings(max_tokens=int(max_tokens or DATASET_GENERATION["max_tokens"]),
                               temperature=DATASET_GENERATION["temperature"], top_p=DATASET_GENERATION["top_p"],
                               seed=seed)
 
@@ -114,6 +114,7 @@ class PairMaker:
             chosen, rejected = pair[0].text, pair[1].text
             chosen_by, rejected_by = f"{self.base.name} (best of {len(answers)})", f"{self.base.name} (worst)"
         else:
+            assert self.teacher is not None  # settings without --grounded always name a teacher
             chosen, rejected = generate(self.teacher, messages, generation), generate(self.base, messages, generation)
             chosen_by, rejected_by = self.teacher.name, self.base.name
         if not chosen or not rejected:

@@ -125,7 +125,7 @@ def train_dpo(recipe: DpoRecipe, status=_status, callbacks=()) -> DpoResult:
 
         status("merging the adapter into the base model")
         merged = merge_adapter(trainer.model, tokenizer, output / "merged")
-    if recipe.export_gguf:
+    if recipe.export_gguf and merged is not None:
         from echollama.training.gguf_export import export_gguf
 
         status(f"exporting {output / 'model.gguf'} ({recipe.gguf_outtype})")

@@ -70,7 +70,10 @@ def _fetch(version: str, folder: Path) -> None:
                 if relative.startswith(_NEEDED):
                     destination = staging / relative
                     destination.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.extractfile(member) as source, open(destination, "wb") as out:
+                    source = archive.extractfile(member)
+                    if source is None:  # a directory or link entry carries no bytes
+                        continue
+                    with source, open(destination, "wb") as out:
                         shutil.copyfileobj(source, out)
         if not (staging / "convert_hf_to_gguf.py").is_file():
             raise ModelError(f"the llama-cpp-python {version} sdist has no vendor/llama.cpp/convert_hf_to_gguf.py")

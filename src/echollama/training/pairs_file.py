@@ -19,7 +19,7 @@ PAIR_COLUMNS = ("prompt", "chosen", "rejected")
 
 def read_rows(path: Path) -> list[dict]:
     """Every complete row of a pairs file (a torn last line is ignored)."""
-    rows = []
+    rows: list[dict] = []
     if not path.exists():
         return rows
     with open(path, "rb") as handle:
@@ -60,7 +60,7 @@ class PairsFile:
                 if good != self.path.stat().st_size:
                     os.truncate(self.path, good)  # drop the torn tail of a killed run
             self.done = {row.get("image_id") for row in read_rows(self.path)}
-            self._handle = open(self.path, "ab")
+            self._handle = open(self.path, "ab")  # noqa: SIM115 (kept open for appends; closed by close())
         except OSError as error:
             raise OutputError(f"cannot write the pairs file {self.path}: {error.strerror}") from None
         self._lock = threading.Lock()
@@ -76,7 +76,7 @@ class PairsFile:
     def close(self) -> None:
         self._handle.close()
 
-    def __enter__(self) -> "PairsFile":
+    def __enter__(self) -> PairsFile:
         return self
 
     def __exit__(self, *exc) -> None:

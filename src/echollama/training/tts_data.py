@@ -48,7 +48,7 @@ def snac_codes(snac, audio_24k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     device = next(snac.parameters()).device
     with torch.inference_mode():
         codes = snac.encode(torch.from_numpy(audio_24k).reshape(1, 1, -1).to(device))
-    return tuple(level.reshape(-1).cpu().numpy() for level in codes)  # type: ignore[return-value]
+    return tuple(level.reshape(-1).cpu().numpy() for level in codes)
 
 
 def remove_redundant_frames(tokens: list[int], mode: str = "level0") -> list[int]:
@@ -68,7 +68,7 @@ def utterance_ids(tokenizer, snac, utterance: Utterance, dedupe: str = "level0")
     """The whole training sequence for one utterance."""
     spoken = f"{utterance.speaker}: {utterance.text}" if utterance.speaker else utterance.text
     text_ids = tokenizer(spoken, add_special_tokens=True)["input_ids"]  # with BOS, as at inference
-    audio = remove_redundant_frames(codes_to_tokens(*snac_codes(snac, to_24khz(utterance.audio, utterance.sample_rate))),
+    audio = remove_redundant_frames(codes_to_tokens(*(c.tolist() for c in snac_codes(snac, to_24khz(utterance.audio, utterance.sample_rate)))),
                                     dedupe)
     return training_ids(text_ids, audio)
 

@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from echollama.errors import ModelError, missing_extra
 from echollama.speech.orpheus_tokens import ORPHEUS_PAD
@@ -88,7 +89,7 @@ def build_trainer(recipe: OrpheusRecipe, callbacks=(), status=_status):
     quantisation, optim = _quantisation(recipe, cuda, status)
     try:
         tokenizer = AutoTokenizer.from_pretrained(recipe.base_model)
-        model = AutoModelForCausalLM.from_pretrained(
+        model: Any = AutoModelForCausalLM.from_pretrained(
             recipe.base_model, dtype=torch.bfloat16 if bf16 else (torch.float16 if cuda else torch.float32),
             quantization_config=quantisation, device_map={"": 0} if quantisation else None)
     except OSError as error:
