@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from echollama.evaluation.detection import iou, match
+from echollama.evaluation.labelled_set import labelled_images
 from echollama.types import Detection
 
 
@@ -67,7 +68,7 @@ def test_eval_command_writes_report(tmp_path):
     assert report["depth"]["objects"][0]["label"] == "motorcycle"
     assert 1.0 < report["depth"]["objects"][0]["true_m"] < 4.0
     tiny = report["llms"]["tiny"]
-    assert set(tiny["per_image"]) == {"coffee", "chelsea", "astronaut", "rocket", "motorcycle"}
+    assert set(tiny["per_image"]) == {item.name for item in labelled_images()}
     assert tiny["grounding"]["spatial_claims"] >= 0
     html = (out / "index.html").read_text()
     assert "<table>" in html and "alt=" in html
