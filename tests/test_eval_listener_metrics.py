@@ -3,7 +3,15 @@
 import pytest
 
 from echollama.evaluation.labelled_set import LabelledImage, LabelledObject, labelled_image
-from echollama.evaluation.listener import mentions, position_words, readouts, score_description, summarise_listener
+from echollama.evaluation.listener import (
+    TARGETS,
+    mentions,
+    position_words,
+    readouts,
+    score_description,
+    summarise_listener,
+    targets_met,
+)
 
 # The porch photo as a person labelled it: a dog on the left, a bicycle in the middle, a pickup far right.
 PORCH = LabelledImage(
@@ -114,10 +122,10 @@ def test_positions_in_a_sentence():
 
 
 def test_summary_over_descriptions():
-    paper = score_description(
-        "Left Top: one truck at r(291, 129), confidence 0.96. A cat sits on the right. The dog is on the right.", PORCH, 53.0)
-    grounded = score_description(
-        "A dog is on your left, about 1.5 metres away. A bicycle is straight ahead. A pickup is on your right.", PORCH, 9.0)
+    paper = score_description("Left Top: one truck at r(291, 129), confidence 0.96. A cat sits on the right. "
+                              "The dog is on the right.", PORCH, 53.0)
+    grounded = score_description("A dog is on your left, about 1.5 metres away. A bicycle is straight ahead. "
+                                 "A pickup is on your right.", PORCH, 9.0)
     summary = summarise_listener([paper, grounded])
     assert summary["descriptions"] == 2
     assert summary["chair_i"] == pytest.approx(1 / 6)  # cat of {truck, cat, dog} + {dog, bicycle, truck}
@@ -127,6 +135,13 @@ def test_summary_over_descriptions():
     assert summary["must_see_named"] == pytest.approx(5 / 6)
     assert summary["descriptions_with_readouts"] == pytest.approx(1 / 2)
     assert summary["speech_s_median"] == pytest.approx(31.0)
+
+
+def test_targets_from_issue_11():
+    summary = {"descriptions_with_readouts": 0.0, "positions_right": 0.96, "labelled_positioned": 0.5,
+               "chair_i": 0.03, "absent_named": 0, "speech_s_median": 15.5, "must_see_named": None}
+    met = targets_met(summary)
+    assert [met[words] for _, _, words in TARGETS] == [True, True, False, True, True, False, None]
 
 
 def test_on_a_real_labelled_photo():

@@ -32,7 +32,8 @@ _MORE_NAMES = {
     "player": "person", "crowd": "person", "pedestrian": "person", "guy": "person", "lady": "person",
     "gentleman": "person", "adult": "person", "baby": "person", "human": "person", "passenger": "person",
     "waiter": "person", "spectator": "person", "teenager": "person", "customer": "person", "shopper": "person",
-    "diner": "person", "visitor": "person", "tourist": "person", "worker": "person", "athlete": "person", "settee": "couch", "tv set": "tv",
+    "diner": "person", "visitor": "person", "tourist": "person", "worker": "person", "athlete": "person",
+    "settee": "couch", "tv set": "tv",
     "cellphone": "cell phone", "mobile phone": "cell phone", "purse": "handbag", "rucksack": "backpack",
     "luggage": "suitcase", "hydrant": "fire hydrant", "houseplant": "potted plant", "flowerpot": "potted plant",
     "hair dryer": "hair drier", "doughnut": "donut", "hotdog": "hot dog", "teddy": "teddy bear",
@@ -321,6 +322,23 @@ def summarise_listener(scores: list[ListenerScore]) -> dict:
         "speech_s_median": statistics.median(seconds) if seconds else None,
         "speech_s_max": seconds[-1] if seconds else None,
     }
+
+
+# Issue 11's "done means" for the grounded variant with the default model, as (summary key, test, wording).
+TARGETS = (
+    ("descriptions_with_readouts", lambda v: v == 0, "no description reads coordinates, scores, cells or markdown"),
+    ("positions_right", lambda v: v >= 0.95, ">= 95% of position claims right"),
+    ("labelled_positioned", lambda v: v >= 0.90, ">= 90% of labelled objects given a position"),
+    ("chair_i", lambda v: v <= 0.03, "CHAIR-i <= 3%"),
+    ("absent_named", lambda v: v == 0, "no object marked absent is named"),
+    ("speech_s_median", lambda v: v <= 15.0, "median speech <= 15 s"),
+    ("must_see_named", lambda v: v >= 0.95, ">= 95% of must-see objects named"),
+)
+
+
+def targets_met(summary: dict) -> dict[str, bool | None]:
+    """Each target's wording -> met (None when the summary has no figure for it)."""
+    return {words: None if summary.get(key) is None else bool(test(summary[key])) for key, test, words in TARGETS}
 
 
 def wav_seconds(path) -> float:
