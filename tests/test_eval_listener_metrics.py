@@ -138,7 +138,7 @@ def test_summary_over_descriptions():
 
 
 def test_targets_from_issue_11():
-    summary = {"descriptions_with_readouts": 0.0, "positions_right": 0.96, "labelled_positioned": 0.5,
+    summary = {"descriptions_with_readouts": 0.0, "positions_right": 0.96, "must_see_positioned": 0.5,
                "chair_i": 0.03, "absent_named": 0, "speech_s_median": 15.5, "must_see_named": None}
     met = targets_met(summary)
     assert [met[words] for _, _, words in TARGETS] == [True, True, False, True, True, False, None]

@@ -328,7 +328,8 @@ def summarise_listener(scores: list[ListenerScore]) -> dict:
 TARGETS = (
     ("descriptions_with_readouts", lambda v: v == 0, "no description reads coordinates, scores, cells or markdown"),
     ("positions_right", lambda v: v >= 0.95, ">= 95% of position claims right"),
-    ("labelled_positioned", lambda v: v >= 0.90, ">= 90% of labelled objects given a position"),
+    # Over the must-see objects: the labels also hold spoons and parking meters no description needs to place.
+    ("must_see_positioned", lambda v: v >= 0.90, ">= 90% of must-see objects given a position"),
     ("chair_i", lambda v: v <= 0.03, "CHAIR-i <= 3%"),
     ("absent_named", lambda v: v == 0, "no object marked absent is named"),
     ("speech_s_median", lambda v: v <= 15.0, "median speech <= 15 s"),
