@@ -57,6 +57,7 @@ def test_invented_and_absent_objects(text, invented, absent_named):
     ("The dog, on the right, watches.", [("dog", False)]),  # the position's clause names no object: the sentence's
     ("The cat is on the left.", []),  # not a labelled object: counted as invented, not as a position
     ("A dog is at the bottom left of the picture.", [("dog", True)]),
+    ("The truck's position along the Left Top axis.", []),  # a grid-cell name: a readout, not a position
 ])
 def test_position_claims_against_labelled_thirds(text, expected):
     score = score_description(text, PORCH)

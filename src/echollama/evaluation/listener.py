@@ -211,6 +211,8 @@ def position_words(sentence: str) -> list[tuple[int, int, str, frozenset[str]]]:
             continue
         if match.group("of") and not match.group("centre"):
             continue  # "to the left of the bicycle": a relation between two objects
+        if re.match(r"\s+(?:top|bottom)\b", sentence[match.end("side"):], re.IGNORECASE):
+            continue  # "the Left Top axis": the paper's grid-cell name, counted as a readout instead
         slight = bool(match.group("slight") or match.group("centre"))
         thirds = frozenset({side, "centre"}) if slight else frozenset({side})
         found.append((match.start(), match.end(), match.group(0), thirds))
