@@ -2,12 +2,17 @@
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
 import pytest
+import soundfile
 
 from echollama.evaluation.detection import iou, match
+from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_images
+from echollama.evaluation.listener import score_description
 from echollama.types import Detection
 
 
@@ -38,41 +43,101 @@ def test_empty_cases_are_perfect_not_undefined():
     assert counts.precision == 1.0 and counts.recall == 1.0
 
 
-def run_eval(out, *extra):
+def run_eval_cli(out, *extra):
     return subprocess.run([sys.executable, "-m", "echollama.cli", "eval", "--compare", "tiny", "--out", str(out),
                            "--json", *extra], capture_output=True, text=True, timeout=900,
                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
+def run_eval_on(out, photos, speech):
+    """The evaluation on a few labelled photos (the figures themselves come from `echollama eval` on all of them)."""
+    from echollama.config import PipelineConfig
+    from echollama.evaluation.run import run_eval
+
+    run_eval(PipelineConfig(llm="tiny"), ["tiny"], None, out, speech=speech, photos=photos)
+    return json.loads((out / "report.json").read_text())
+
+
+def _tiny_runs(report):
+    """The tiny LLM's entries: one, or one per describe-prompt variant ("tiny/paper", "tiny/grounded")."""
+    runs = [llm for key, llm in report["llms"].items() if key == "tiny" or key.startswith("tiny/")]
+    assert runs
+    return runs
+
+
+SPOKEN_PHOTOS = ["coffee", "chelsea", "porch_dog_bicycle", "field_dog_person_horse", "giraffe_zebra"]
+
+
 @pytest.mark.slow
 def test_eval_with_speech_and_spoken_questions(tmp_path):
+    from echollama.evaluation.questions import question_set
+
     out = tmp_path / "report"
-    result = run_eval(out)
-    assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report.json").read_text())
+    report = run_eval_on(out, SPOKEN_PHOTOS, speech=True)
     assert report["asr_phrases"]["whisper"]["wer"] < 0.1
-    tiny = report["llms"]["tiny"]
-    assert tiny["speech"]["round_trip_wer"] < 0.5
-    assert tiny["questions"]["questions"] == 14 and tiny["questions"]["accuracy"] >= 0.8
+    asked = [q for q in question_set() if q.image in SPOKEN_PHOTOS]
+    for tiny in _tiny_runs(report):
+        assert tiny["speech"]["round_trip_wer"] < 0.5 and tiny["speech"]["round_trip_cer"] < 0.5
+        questions = tiny["questions"]
+        assert questions["questions"] == len(asked)
+        # What/which questions name no object, so the LLM must answer them; where/how many/is there: the scene.
+        assert questions["by_answerer"]["llm"]["questions"] >= sum(q.kind == "identify" for q in asked)
+        assert questions["by_answerer"]["scene"]["questions"] >= 1
+        assert questions["by_answerer"]["scene"]["accuracy"] >= 0.8
+        assert {r["answered_by"] for r in questions["rows"] if r["kind"] == "identify"} == {"llm"}
 
 
-def test_eval_command_writes_report(tmp_path):
+LABELLED_PHOTOS = ["coffee", "porch_dog_bicycle", "field_dog_person_horse"]
+
+
+def test_eval_on_labelled_photos_judges_what_a_listener_hears(tmp_path):
     out = tmp_path / "report"
-    result = run_eval(out, "--no-speech")
-    assert result.returncode == 0, result.stderr
-    headline = json.loads(result.stdout)[0]
-    assert headline["LLM"] == "tiny" and headline["invented objects"].endswith("%")
-    report = json.loads((out / "report.json").read_text())
+    report = run_eval_on(out, LABELLED_PHOTOS, speech=False)
     assert report["detection"]["per_image"]["coffee"]["tp"] >= 2
+    assert report["detection"]["per_image"]["porch_dog_bicycle"]["tp"] >= 2
     assert report["depth"]["objects"][0]["label"] == "motorcycle"
     assert 1.0 < report["depth"]["objects"][0]["true_m"] < 4.0
-    tiny = report["llms"]["tiny"]
-    assert set(tiny["per_image"]) == {"coffee", "chelsea", "astronaut", "rocket", "motorcycle"}
-    assert tiny["grounding"]["spatial_claims"] >= 0
+    photos = {item.name: item for item in labelled_images()}
+    for tiny in _tiny_runs(report):
+        assert list(tiny["per_image"]) == LABELLED_PHOTOS
+        heard = tiny["listener"]
+        assert heard["descriptions"] == len(LABELLED_PHOTOS) and heard["object_mentions"] > 0
+        assert heard["must_see_named"] > 0 and heard["speech_s_median"] > 1.0
+        assert tiny["grounding"]["spatial_claims"] > 0 and tiny["grounding"]["agreement"] is not None
+        for name, item in tiny["per_image"].items():
+            # The stored verdicts are the metric's own on the stored text and the WAV's real length.
+            seconds = soundfile.info(str(out / item["audio"])).duration
+            assert seconds > 1.0
+            assert item["listener"] == score_description(item["answer"], photos[name], seconds).to_dict()
     html = (out / "index.html").read_text()
-    assert "<table>" in html and "alt=" in html
-    for picture in ("grounding.png", "latency-tiny.png", "coffee.png"):
+    assert "<table>" in html and "alt=" in html and "What a listener hears" in html
+    pictures = ["grounding.png", "coffee.png", *(p.name for p in (out / "images").glob("latency-tiny*.png"))]
+    assert len(pictures) >= 3
+    for picture in pictures:
         assert (out / "images" / picture).stat().st_size > 1000
+
+
+def test_eval_command_on_a_folder_of_unlabelled_photos(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(PHOTOS_DIR / "porch_dog_bicycle.jpg", folder / "porch.jpg")  # in a user's folder: no labels
+    out = tmp_path / "report"
+    result = run_eval_cli(out, "--no-speech", "--images", str(folder))
+    assert result.returncode == 0, result.stderr
+    headline = json.loads(result.stdout)[0]
+    assert headline["LLM"].startswith("tiny") and re.fullmatch(r"\d+%|n/a", headline["invented objects"])
+    assert headline["must-see named"] == "n/a"  # no labels: only the detector-relative figures
+    report = json.loads((out / "report.json").read_text())
+    assert report["detection"]["per_image"] == {} and report["depth"] is None
+    for tiny in _tiny_runs(report):
+        assert list(tiny["per_image"]) == ["porch"] and tiny["listener"] is None
+    html = (out / "index.html").read_text()
+    assert "<table>" in html and "alt=" in html and "What a listener hears" not in html
+
+
+def test_eval_command_refuses_an_unknown_folder(tmp_path):
+    result = run_eval_cli(tmp_path / "report", "--no-speech", "--images", str(tmp_path / "missing"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr and "not a folder" in result.stderr
 
 
 class _Box:
@@ -101,3 +166,19 @@ def test_spoken_question_checker(kind, label, expected, answer, right):
 
     truth = truth_scene(600, 400, [_Box("cat", (200, 50, 400, 350))])
     assert check_answer(Question("x", "?", kind, label, expected), answer, truth) is right
+
+
+@pytest.mark.parametrize("answer, right", [
+    ("I can see a dog sitting on the porch.", True),
+    ("A dog and a cat.", False),  # the cat is invented
+    ("I see a horse.", False),  # the dog is not named, the horse invented
+    ("There are no animals here.", False),
+])
+def test_identify_questions_are_judged_against_the_labelled_photo(answer, right):
+    from echollama.evaluation.labelled_set import labelled_image
+    from echollama.evaluation.questions import Question, check_answer, truth_scene
+
+    photo = labelled_image("porch_dog_bicycle")
+    truth = truth_scene(*photo.size, photo.objects)
+    question = Question("porch_dog_bicycle", "What animals can you see?", "identify", "", ["dog"])
+    assert check_answer(question, answer, truth, photo) is right

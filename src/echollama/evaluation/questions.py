@@ -1,7 +1,9 @@
 """The spoken question set: questions with checkable answers per labelled image, asked through the full voice path.
 
 Each question is spoken by our TTS into a WAV, transcribed by the ASR, answered by the conversation and checked
-against the hand labels (not the detector's output): counts, presence, and positions (side, height, clock).
+against the hand labels (not the detector's output): counts, presence and positions (side, height, clock), which the
+scene's facts answer, and "identify" questions ("What animals can you see?"), which name no object and so reach the
+LLM: right when the answer names every expected object and invents none.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 
+from echollama.evaluation.labelled_set import LabelledImage
+from echollama.evaluation.listener import score_description
 from echollama.language.claims import check_text
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction, grid_cell
@@ -23,14 +27,14 @@ _NEGATIVE = re.compile(r"\b(no|not|none|zero|cannot|can't|don't|doesn't|isn't|ar
 class Question:
     image: str
     question: str
-    kind: str  # count | presence | position
-    label: str
-    expected: object = None
+    kind: str  # count | presence | position | identify
+    label: str  # the object asked about ("" for identify)
+    expected: object = None  # a count, True/False for presence, the labels an identify answer must name
 
 
 def question_set() -> list[Question]:
     raw = json.loads(files("echollama").joinpath("data/questions.json").read_text(encoding="utf-8"))
-    return [Question(image, q["question"], q["kind"], q["label"], q.get("expected"))
+    return [Question(image, q["question"], q["kind"], q.get("label", ""), q.get("expected"))
             for image, questions in raw["images"].items() for q in questions]
 
 
@@ -46,8 +50,13 @@ def truth_scene(width: int, height: int, objects) -> Scene:
     return Scene(width=width, height=height, detections=detections, caption="", depth_unit="metres", camera=camera)
 
 
-def check_answer(question: Question, answer: str, truth: Scene) -> bool:
-    """Whether `answer` is right about the question, judged against the hand-labelled scene."""
+def check_answer(question: Question, answer: str, truth: Scene, photo: LabelledImage | None = None) -> bool:
+    """Whether `answer` is right about the question, judged against the hand-labelled scene (and photo)."""
+    if question.kind == "identify":
+        if photo is None:
+            raise ValueError("an identify question is checked against its labelled photo")
+        score = score_description(answer, photo)
+        return set(question.expected) <= set(score.mentioned) and not score.invented
     report = check_text(answer, truth)
     mine = [c for c in report.claims if c.label == question.label]
     if question.kind == "presence":

@@ -1,6 +1,7 @@
-"""`echollama eval`: one command, one report — detection, depth, grounding per LLM, latency (and speech, questions).
+"""`echollama eval`: one command, one report — detection, depth, and per LLM (and per describe-prompt variant where
+the build has them) what a listener hears, grounding, latency, speech and spoken questions.
 
-Everything is computed on the bundled hand-labelled images (or a folder of the user's own photos, which get the
+Everything is computed on the bundled hand-labelled photos (or a folder of the user's own photos, which get the
 label-free metrics only) and written to OUT/report.json and OUT/index.html with pictures.
 """
 
@@ -15,10 +16,11 @@ from pathlib import Path
 from echollama.config import PipelineConfig
 from echollama.evaluation.depth_eval import evaluate_depth
 from echollama.evaluation.detection import MatchCounts, iou, match
+from echollama.evaluation.labelled_set import labelled_images
+from echollama.evaluation.listener import score_description, summarise_listener, wav_seconds
 from echollama.evaluation.plots import draw_scene, grounding_bars, latency_waterfall
 from echollama.language.claims import check_text, summarise
 from echollama.models.gguf import LLM_MODELS
-from echollama.samples import labelled_images
 from echollama.scene.image import LoadedImage, load_image
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
@@ -28,10 +30,16 @@ def _progress(message: str) -> None:
     print(f"echollama: eval: {message}", file=sys.stderr, flush=True)
 
 
-def evaluation_images(folder: Path | None) -> list[tuple[str, LoadedImage, list | None]]:
-    """(name, image, hand labels or None) for the bundled set or every image in `folder`."""
+def evaluation_images(folder: Path | None,
+                      photos: list[str] | None = None) -> list[tuple[str, LoadedImage, list | None]]:
+    """(name, image, hand labels or None) for the labelled set (or its named `photos`) or every image in `folder`."""
     if folder is None:
-        return [(item.name, item.load(), [(o.label, o.box) for o in item.objects]) for item in labelled_images()]
+        items = labelled_images()
+        unknown = sorted(set(photos or ()) - {item.name for item in items})
+        if unknown:
+            raise ValueError(f"no labelled photo named {', '.join(unknown)}")
+        chosen = [item for item in items if photos is None or item.name in photos]
+        return [(item.name, item.load(), [(o.label, o.box) for o in item.objects]) for item in chosen]
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
     return [(p.stem, load_image(p), None) for p in files]
 
@@ -60,37 +68,52 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
     pipeline = Pipeline(config)
     _progress(f"loading {pipeline.llm.name}")
     pipeline.wait_loaded()
-    reports, per_image, latency, spoken = [], {}, [], []
+    labelled = {item.name: item for item in labelled_images()} if labelled else {}
+    reports, heard, per_image, latency, spoken = [], [], {}, [], []
     for name, image, _ in images:
         _progress(f"{pipeline.llm.name}: describing {name}")
-        wav = out / "audio" / f"{key}-{name}.wav"
+        wav = out / "audio" / f"{key.replace('/', '-')}-{name}.wav"
         description = pipeline.describe(image, wav)
         report = check_text(description.text, description.scene)
         reports.append(report)
         per_image[name] = {"answer": description.text, "audio": str(wav.relative_to(out)), **report.to_dict(),
                            "timings": description.timings}
+        if name in labelled:  # judged against what a person saw, not against the detector
+            listener = score_description(description.text, labelled[name], wav_seconds(wav))
+            heard.append(listener)
+            per_image[name]["listener"] = listener.to_dict()
         latency.append(description.timings)
         spoken.append((description.text, wav))
         if not (out / "images" / f"{name}.png").exists():
             draw_scene(image.rgb, description.scene, out / "images" / f"{name}.png")
-    waterfall = out / "images" / f"latency-{key}.png"
+    waterfall = out / "images" / f"latency-{key.replace('/', '-')}.png"
     median_timings = {k: statistics.median(t[k] for t in latency) for k in latency[0]}
     latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
     result = {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
+              "listener": summarise_listener(heard) if heard else None,
               "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out))}
     if speech:
         _progress(f"{pipeline.llm.name}: hearing the descriptions back")
         result["speech"] = description_round_trip(pipeline, spoken)
-        if labelled:
+        if heard:
             _progress(f"{pipeline.llm.name}: spoken question set")
-            result["questions"] = spoken_questions(pipeline, out, key)
+            result["questions"] = spoken_questions(pipeline, out, key, photos=[name for name, _, _ in images])
     return result
 
 
-def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path, speech: bool = True) -> dict:
+def prompt_variants(config: PipelineConfig) -> tuple[str | None, ...]:
+    """The describe-prompt variants compared side by side (`--prompt paper|grounded`)."""
+    if config.profile == "paper":
+        return (None,)  # the paper profile keeps the paper's prompt untouched
+    return ("paper", "grounded")
+
+
+def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path, speech: bool = True,
+             photos: list[str] | None = None) -> dict:
+    """The whole evaluation; `photos` limits the labelled set to those names (a quick check, not the figures)."""
+    images = evaluation_images(folder, photos)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "audio").mkdir(exist_ok=True)
-    images = evaluation_images(folder)
     if not images:
         raise ValueError(f"no images found in {folder}")
     from echollama.pipeline import Pipeline
@@ -112,7 +135,12 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
             key, config = llm, replace(base, llm=llm, llm_path=None)
         else:  # a GGUF file, e.g. a DPO-trained export
             key, config = Path(llm).stem, replace(base, llm_path=Path(llm))
-        result["llms"][key] = evaluate_llm(config, key, images, out, speech, labelled=folder is None)
+        for variant in prompt_variants(config):
+            variant_key = key if variant is None else f"{key}/{variant}"
+            variant_config = config if variant is None else replace(config, prompt=variant)
+            result["llms"][variant_key] = evaluate_llm(variant_config, variant_key, images, out, speech,
+                                                       labelled=folder is None)
+            result["llms"][variant_key]["variant"] = variant
     grounding_bars({k: v["grounding"] for k, v in result["llms"].items()}, out / "images" / "grounding.png")
     (out / "report.json").write_text(json.dumps(result, indent=2, default=str))
     from echollama.evaluation.html_report import write_html

@@ -1,0 +1,82 @@
+"""The hand-labelled photo set that `echollama eval` measures against (evaluation/photos/labels.json).
+
+Each photo names what a person sees in it: the COCO objects with a box and the horizontal third holding the box
+centre, which of them a description must name, clear counts, classes a person confirmed are absent, and near/far
+pairs. Loading the labels reads one small JSON file; a photo's pixels are decoded only when `load()` is called.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from echollama.scene.image import LoadedImage, load_image
+
+THIRDS = ("left", "centre", "right")
+PHOTOS_DIR = Path(str(files("echollama").joinpath("evaluation/photos")))
+
+
+@dataclass(frozen=True)
+class LabelledObject:
+    label: str
+    box: tuple[float, float, float, float]
+    third: str = "centre"
+    must_see: bool = False
+    also: tuple[str, ...] = ()  # other words a listener would accept for this object ("pickup" for a truck)
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    name: str
+    source: str  # "photo:FILE.jpg" (in evaluation/photos) or "skimage:NAME" (scikit-image's bundled samples)
+    objects: tuple[LabelledObject, ...]
+    size: tuple[int, int] = (0, 0)  # width, height of the labelled pixels
+    origin: dict = field(default_factory=dict)  # package, path, licence
+    counts: dict[str, int] = field(default_factory=dict)
+    absent: tuple[str, ...] = ()
+    near_far: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def labels(self) -> set[str]:
+        return {o.label for o in self.objects}
+
+    def load(self) -> LoadedImage:
+        if self.source.startswith("photo:"):
+            return load_image(PHOTOS_DIR / self.source.removeprefix("photo:"))
+        from echollama.samples import skimage_rgb
+
+        return LoadedImage(rgb=skimage_rgb(self.source.removeprefix("skimage:")), source=self.source)
+
+
+def third_of(box, width: float) -> str:
+    """The horizontal third ("left", "centre", "right") holding a box's centre."""
+    centre = (box[0] + box[2]) / 2
+    return THIRDS[min(2, max(0, int(3 * centre // width)))]
+
+
+def _photo(name: str, entry: dict) -> LabelledImage:
+    objects = tuple(
+        LabelledObject(o["label"], tuple(o["box"]), o["third"], bool(o["must_see"]), tuple(o.get("also", ())))
+        for o in entry["objects"])
+    return LabelledImage(name, entry["source"], objects, tuple(entry["size"]), entry["origin"],
+                         dict(entry["counts"]), tuple(entry["absent"]), tuple(tuple(p) for p in entry["near_far"]))
+
+
+@cache
+def _read() -> tuple[LabelledImage, ...]:
+    raw = json.loads((PHOTOS_DIR / "labels.json").read_text(encoding="utf-8"))
+    return tuple(_photo(name, entry) for name, entry in raw["photos"].items())
+
+
+def labelled_images() -> list[LabelledImage]:
+    return list(_read())
+
+
+def labelled_image(name: str) -> LabelledImage:
+    for item in _read():
+        if item.name == name:
+            return item
+    raise KeyError(f"no labelled photo named {name!r}")
