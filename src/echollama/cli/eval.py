@@ -22,6 +22,8 @@ def register(commands) -> None:
                                           "or paths to GGUF files (e.g. a DPO-trained export)")
     parser.add_argument("--no-speech", action="store_true",
                         help="skip the speech round trip and the spoken question set (faster)")
+    parser.add_argument("--photos", metavar="NAMES", help="only these labelled photos, comma-separated (a quick check; "
+                                                         "the figures come from the whole set)")
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
     parser.set_defaults(run=run)
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.images is not None and not args.images.is_dir():
         raise EchollamaError(f"{args.images}: not a folder of images")
     try:
-        result = run_eval(config, llms, args.images, args.out, speech=not args.no_speech)
+        photos = [name.strip() for name in args.photos.split(",")] if args.photos else None
+        result = run_eval(config, llms, args.images, args.out, speech=not args.no_speech, photos=photos)
     except ValueError as error:
         raise EchollamaError(str(error)) from None
     rows = headline_rows(result)

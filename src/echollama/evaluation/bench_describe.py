@@ -103,25 +103,27 @@ def bench_describe(args, config: PipelineConfig) -> int:
     return 0
 
 
-def _fresh_processes(image: str, config: PipelineConfig, runs: int) -> dict[str, float]:
-    """`echollama describe` as a new process per run: seconds from starting it to its first audio, per style."""
+def fresh_process_first_audio(image: str, config: PipelineConfig, style: str) -> float | None:
+    """Seconds from starting a new `echollama describe` process to its first audio (None if it failed)."""
     import subprocess
 
-    figures: dict[str, float] = {}
     llm = ["--llm-path", str(config.llm_path)] if config.llm_path else ["--llm", config.llm]
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.time()
+        done = subprocess.run(
+            [sys.executable, "-m", "echollama.cli", "describe", image, "-o", str(Path(folder) / "out.wav"), "--json",
+             "-q", "--prompt", style, "--profile", config.profile, *llm], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"echollama: bench: a fresh describe failed: {done.stderr.strip()}", file=sys.stderr)
+        return None
+    return float(json.loads(done.stdout)["timings"]["first_audio_unix_s"]) - started
+
+
+def _fresh_processes(image: str, config: PipelineConfig, runs: int) -> dict[str, float]:
+    """Median over `runs` fresh processes, per prompt style."""
+    figures: dict[str, float] = {}
     for style in ("grounded", "paper"):
-        seconds = []
-        for _ in range(runs):
-            with tempfile.TemporaryDirectory() as folder:
-                started = time.time()
-                done = subprocess.run(
-                    [sys.executable, "-m", "echollama.cli", "describe", image, "-o", str(Path(folder) / "out.wav"),
-                     "--json", "-q", "--prompt", style, "--profile", config.profile, *llm],
-                    capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                print(f"echollama: bench: a fresh describe failed: {done.stderr.strip()}", file=sys.stderr)
-                continue
-            seconds.append(json.loads(done.stdout)["timings"]["first_audio_unix_s"] - started)
+        seconds = [s for _ in range(runs) if (s := fresh_process_first_audio(image, config, style)) is not None]
         if seconds:
             figures[style] = statistics.median(seconds)
             print(f"  fresh process, {style}: first audio {figures[style]:.2f} s", file=sys.stderr)

@@ -21,7 +21,8 @@ def seconds(value) -> str:
 HEADLINE_COLUMNS = ["LLM", "model", "invented objects", "descriptions inventing", "absent objects named",
                     "positions right", "must-see named", "must-see placed", "readouts per description",
                     "speech (median)", "spatial claims agreeing", "claims", "depth error", "speech round-trip WER",
-                    "questions right (scene)", "questions right (LLM)", "time to first audio"]
+                    "questions right (scene)", "questions right (LLM)", "first audio (models loaded)",
+                    "first audio (fresh process)"]
 
 
 def headline_rows(result: dict) -> list[list]:
@@ -44,7 +45,7 @@ def headline_rows(result: dict) -> list[list]:
             "n/a" if depth.get("mean_abs_error_pct") is None else f"{depth['mean_abs_error_pct']:.0f}%",
             pct(speech.get("round_trip_wer")), pct((by_answerer.get("scene") or {}).get("accuracy")),
             pct((by_answerer.get("llm") or {}).get("accuracy")),
-            f"{llm['latency_median'].get('first_audio_s', 0):.2f} s"])
+            f"{llm['latency_median'].get('first_audio_s', 0):.2f} s", seconds(llm.get("fresh_process_first_audio_s"))])
     return rows
 
 

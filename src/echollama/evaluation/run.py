@@ -87,11 +87,18 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         if not (out / "images" / f"{name}.png").exists():
             draw_scene(image.rgb, description.scene, out / "images" / f"{name}.png")
     waterfall = out / "images" / f"latency-{key.replace('/', '-')}.png"
-    median_timings = {k: statistics.median(t[k] for t in latency) for k in latency[0]}
+    median_timings = {k: statistics.median(values) for k in latency[0]
+                      if (values := [t[k] for t in latency if isinstance(t.get(k), int | float)])}
     latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
+    from echollama.evaluation.bench_describe import fresh_process_first_audio
+    from echollama.samples import SAMPLE_IMAGE
+
+    _progress(f"{pipeline.llm.name}: a fresh describe process")
     result = {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
               "listener": summarise_listener(heard) if heard else None,
-              "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out))}
+              "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out)),
+              "fresh_process_first_audio_s": fresh_process_first_audio(str(SAMPLE_IMAGE), config,
+                                                                       config.prompt or pipeline.profile.prompt_style)}
     if speech:
         _progress(f"{pipeline.llm.name}: hearing the descriptions back")
         result["speech"] = description_round_trip(pipeline, spoken)
