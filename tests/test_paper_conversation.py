@@ -1,0 +1,117 @@
+"""A spoken conversation on the `paper` profile, end to end, on tiny random checkpoints of the paper's architectures:
+DETR, DPT, a Llama LLM (transformers), Orpheus + SNAC, Whisper. Only Moondream2 is replaced (see StandInCaptioner).
+
+Run: .venv/bin/python -m pytest -q tests/test_paper_conversation.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from echollama.samples import SAMPLE_IMAGE
+from paper_checkpoints import build_whisper, tiny  # noqa: F401 (fixture)
+from spoken import write_spoken
+
+QUESTION = "What kind of place is this?"  # names no object: the LLM answers it (no scene fact settles it)
+
+
+class StandInCaptioner:
+    """The one stand-in: Moondream2 runs its own remote Python code from the hub (trust_remote_code), which cannot be
+    fetched offline and has no tiny random variant; every other stage is the real backend on a tiny checkpoint."""
+
+    name = "stand-in captioner"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def caption(self, image, detections) -> str:
+        self.calls += 1
+        return f"A photo {image.width} pixels wide."
+
+
+def paper_env(tiny: dict[str, Path], whisper: Path, captioner_folder: Path) -> dict[str, str]:
+    """Point every paper model at a local tiny checkpoint (a folder is enough for the captioner: it loads lazily)."""
+    captioner_folder.mkdir(exist_ok=True)
+    return {"ECHOLLAMA_PAPER_DETECTOR": str(tiny["detr"]), "ECHOLLAMA_PAPER_DEPTH": str(tiny["dpt"]),
+            "ECHOLLAMA_PAPER_CAPTIONER": str(captioner_folder), "ECHOLLAMA_PAPER_LLM": str(tiny["llama"]),
+            "ECHOLLAMA_PAPER_TTS": str(tiny["llama"]), "ECHOLLAMA_PAPER_SNAC": str(tiny["snac_small"]),
+            "ECHOLLAMA_PAPER_ASR": str(whisper)}
+
+
+@pytest.fixture(scope="module")
+def whisper(tmp_path_factory) -> Path:
+    import torch
+
+    torch.manual_seed(0)  # the random Whisper's words depend on its weights: the same ones every run
+    return build_whisper(tmp_path_factory.mktemp("whisper") / "whisper")
+
+
+@pytest.fixture(scope="module")
+def paper_pipeline(tiny, whisper, tmp_path_factory):  # noqa: F811 (fixture)
+    from echollama.config import GenerationSettings, PipelineConfig
+    from echollama.pipeline import Pipeline
+
+    env = paper_env(tiny, whisper, tmp_path_factory.mktemp("moondream") / "moondream")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        # Short answers keep Orpheus's (random, never-ending) speech short on a shared CPU.
+        pipeline = Pipeline(PipelineConfig(profile="paper", generation=GenerationSettings(max_tokens=4)))
+    pipeline.analyzer.captioner = StandInCaptioner()
+    return pipeline
+
+
+def test_a_spoken_conversation_on_the_paper_profile(paper_pipeline, tmp_path):
+    from echollama.paper import SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
+    from echollama.speech.wav_out import WavWriter
+    from echollama.types import SpokenAnswer
+    from echollama.voice_chat import VoiceChat
+
+    chat = VoiceChat(paper_pipeline)
+    opening = chat.open_image(SAMPLE_IMAGE)
+    assert opening.kind == "summary" and opening.answer
+    assert chat.scene.caption.startswith("A photo") and paper_pipeline.analyzer.captioner.calls == 1
+    assert chat.scene.depth_unit == "inverse relative depth"
+
+    wav_path = tmp_path / "conversation.wav"
+    with WavWriter(wav_path, paper_pipeline.tts.sample_rate) as wav:
+        typed = chat.ask(QUESTION, wav.write)
+        recorded = chat.ask_audio(write_spoken(tmp_path / "question.wav", QUESTION), wav.write)
+        described = chat.describe(wav.write)
+
+    for answer in (typed, recorded, described):
+        assert isinstance(answer, SpokenAnswer) and answer.llm == str(paper_pipeline.llm.name)
+        assert answer.text and answer.used_llm  # the paper style speaks the LLM's words, however random
+        assert answer.usage["completion_tokens"] > 0 and answer.usage["prompt_tokens"] > 0
+        assert answer.timings["first_audio_s"] <= answer.timings["total_s"] and answer.timings["audio_s"] > 0
+        assert answer.sentences
+    assert (typed.kind, typed.source, typed.question) == ("question", "typed", QUESTION)
+    assert (recorded.kind, recorded.source) == ("question", "audio file")
+    # The random Whisper's words are whatever it decoded; they were the question the LLM was asked.
+    assert recorded.transcript["text"] and recorded.question == recorded.transcript["text"]
+    assert recorded.transcript["backend"].startswith("whisper-hf")
+    assert recorded.messages[-1] == {"role": "user", "content": recorded.question}
+    assert typed.messages[:2] == described.messages[:2]  # questions extend the paper's prompt
+
+    # describe sends exactly the paper's [system, user] (§6.1): no legend, no summary turn, no extra instruction.
+    scene = chat.scene
+    from echollama.scene.grid import format_matrix
+
+    user = USER_PROMPT_TEMPLATE.format(caption=scene.caption,
+                                       matrix=format_matrix(scene.detections, scene.width, scene.height))
+    assert described.kind == "describe"
+    assert described.messages == [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+    info = soundfile.info(wav_path)
+    assert info.samplerate == 24000 and paper_pipeline.tts.sample_rate == 24000  # Orpheus's SNAC 24 kHz
+    speech_s = sum(a.timings["audio_s"] for a in (typed, recorded, described))
+    from echollama.speech.streaming import _PAUSE_S
+
+    pauses_s = _PAUSE_S * sum(len(a.sentences) for a in (typed, recorded, described))  # one after each sentence
+    assert info.duration == pytest.approx(speech_s + pauses_s, abs=0.01)
+    audio, _ = soundfile.read(wav_path, dtype="float32")
+    assert np.abs(audio).max() > 0
