@@ -1,4 +1,4 @@
-"""A spoken conversation on the `paper` profile, end to end, on tiny random checkpoints of the paper's architectures:
+"""A spoken conversation and the server on the `paper` profile, end to end, on tiny random checkpoints of the paper's architectures:
 DETR, DPT, a Llama LLM (transformers), Orpheus + SNAC, Whisper. Only Moondream2 is replaced (see StandInCaptioner).
 
 Run: .venv/bin/python -m pytest -q tests/test_paper_conversation.py
@@ -6,15 +6,24 @@ Run: .venv/bin/python -m pytest -q tests/test_paper_conversation.py
 
 from __future__ import annotations
 
+import io
+import json
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import soundfile
 
 from echollama.samples import SAMPLE_IMAGE
 from paper_checkpoints import build_whisper, tiny  # noqa: F401 (fixture)
+from server_process import free_port
 from spoken import write_spoken
+
+pytestmark = pytest.mark.timeout(900)
 
 QUESTION = "What kind of place is this?"  # names no object: the LLM answers it (no scene fact settles it)
 
@@ -115,3 +124,92 @@ def test_a_spoken_conversation_on_the_paper_profile(paper_pipeline, tmp_path):
     assert info.duration == pytest.approx(speech_s + pauses_s, abs=0.01)
     audio, _ = soundfile.read(wav_path, dtype="float32")
     assert np.abs(audio).max() > 0
+
+
+@contextmanager
+def serving(app):
+    """`app` on a free loopback port by uvicorn, in this process (so the captioner can be swapped): its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+def wait_until_ready(http: httpx.Client, timeout_s: float = 300) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        health = http.get("/healthz").json()
+        assert health["status"] != "error", health
+        if health["status"] == "ready":
+            return health
+        time.sleep(0.5)
+    raise AssertionError(f"not ready after {timeout_s} s: {health}")
+
+
+def assert_orpheus_wav(http: httpx.Client, url: str) -> None:
+    response = http.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+    samples, rate = soundfile.read(io.BytesIO(response.content))
+    assert rate == 24000 and samples.size and np.abs(samples).max() > 0
+
+
+def test_the_server_on_the_paper_profile(tiny, whisper, tmp_path, monkeypatch):  # noqa: F811 (fixture)
+    from websockets.sync.client import connect
+
+    from echollama.config import GenerationSettings, PipelineConfig
+    from echollama.server.app import create_app
+    from echollama.server.settings import ServerSettings
+
+    for name, value in paper_env(tiny, whisper, tmp_path / "moondream").items():
+        monkeypatch.setenv(name, value)
+    config = PipelineConfig(profile="paper", generation=GenerationSettings(max_tokens=4))
+    app = create_app(ServerSettings(pipeline=config, request_timeout_s=300))
+    app.state.host.pipeline.analyzer.captioner = StandInCaptioner()  # before the server starts loading
+    jpeg = ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")
+    with serving(app) as base, httpx.Client(base_url=base, timeout=300) as http:
+        health = wait_until_ready(http)
+        assert health["llm"] == str(tiny["llama"])
+        opened = http.post("/v1/sessions", files={"image": jpeg})
+        assert opened.status_code == 201, opened.text
+        session = opened.json()["session_id"]
+        assert opened.json()["scene"]["caption"].startswith("A photo")
+
+        typed = http.post(f"/v1/sessions/{session}/ask", data={"text": QUESTION})
+        assert typed.status_code == 200, typed.text
+        assert typed.json()["question"] == QUESTION and typed.json()["answer"] and typed.json()["used_llm"]
+        assert_orpheus_wav(http, typed.json()["audio_url"])
+
+        recording = write_spoken(tmp_path / "question.wav", QUESTION).read_bytes()
+        heard = http.post(f"/v1/sessions/{session}/ask", files={"audio": ("q.wav", recording, "audio/wav")})
+        assert heard.status_code == 200, heard.text
+        transcript = heard.json()["transcript"]
+        assert transcript["text"] and transcript["backend"].startswith("whisper-hf")
+        assert heard.json()["question"] == transcript["text"] and heard.json()["answer"]
+        assert_orpheus_wav(http, heard.json()["audio_url"])
+
+        frames, messages = [], []
+        with connect(base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream", max_size=None,
+                     open_timeout=30) as socket:
+            socket.send(json.dumps({"type": "ask", "text": QUESTION}))
+            while not messages or messages[-1]["type"] not in ("done", "error"):
+                message = socket.recv(timeout=300)
+                if isinstance(message, bytes):
+                    frames.append(message)
+                else:
+                    messages.append(json.loads(message))
+        assert messages[0] == {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1, "sample_rate": 24000}
+        assert messages[-1]["type"] == "done", messages
+        assert "".join(m["text"] for m in messages if m["type"] == "text").strip() == messages[-1]["answer"]
+        assert frames and sum(len(f) for f in frames) / 2 / 24000 >= messages[-1]["audio_s"]  # 16-bit PCM at 24 kHz
+        turns = http.get(f"/v1/sessions/{session}").json()["turns"]
+        assert [t["kind"] for t in turns] == ["summary", "question", "question", "question"]
