@@ -42,12 +42,12 @@ class StandInCaptioner:
         return f"A photo {image.width} pixels wide."
 
 
-def paper_env(tiny: dict[str, Path], whisper: Path, captioner_folder: Path) -> dict[str, str]:
+def paper_env(checkpoints: dict[str, Path], whisper: Path, captioner_folder: Path) -> dict[str, str]:
     """Point every paper model at a local tiny checkpoint (a folder is enough for the captioner: it loads lazily)."""
     captioner_folder.mkdir(exist_ok=True)
-    return {"ECHOLLAMA_PAPER_DETECTOR": str(tiny["detr"]), "ECHOLLAMA_PAPER_DEPTH": str(tiny["dpt"]),
-            "ECHOLLAMA_PAPER_CAPTIONER": str(captioner_folder), "ECHOLLAMA_PAPER_LLM": str(tiny["llama"]),
-            "ECHOLLAMA_PAPER_TTS": str(tiny["llama"]), "ECHOLLAMA_PAPER_SNAC": str(tiny["snac_small"]),
+    return {"ECHOLLAMA_PAPER_DETECTOR": str(checkpoints["detr"]), "ECHOLLAMA_PAPER_DEPTH": str(checkpoints["dpt"]),
+            "ECHOLLAMA_PAPER_CAPTIONER": str(captioner_folder), "ECHOLLAMA_PAPER_LLM": str(checkpoints["llama"]),
+            "ECHOLLAMA_PAPER_TTS": str(checkpoints["llama"]), "ECHOLLAMA_PAPER_SNAC": str(checkpoints["snac_small"]),
             "ECHOLLAMA_PAPER_ASR": str(whisper)}
 
 
@@ -72,6 +72,31 @@ def paper_pipeline(tiny, whisper, tmp_path_factory):  # noqa: F811 (fixture)
         pipeline = Pipeline(PipelineConfig(profile="paper", generation=GenerationSettings(max_tokens=4)))
     pipeline.analyzer.captioner = StandInCaptioner()
     return pipeline
+
+
+def test_paper_models_built_in_parallel_threads_all_load(tiny):  # noqa: F811 (fixture)
+    """The profile loads its LLM, voice and perception in parallel threads; transformers' from_pretrained is not
+    thread-safe (weights were left on the meta device), so the backends take turns building."""
+    from echollama.language.transformers_llm import TransformersLLM
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+
+    backends = [TransformersLLM(tiny["llama"]), TransformersLLM(tiny["llama"]),
+                OrpheusSynthesizer(tiny["llama"], tiny["snac_small"])]
+    failures: list[BaseException] = []
+
+    def load(backend) -> None:
+        try:
+            backend.load()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=load, args=(backend,)) for backend in backends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert all(not p.is_meta for backend in backends for p in backend.load()[2].parameters())
 
 
 def test_a_spoken_conversation_on_the_paper_profile(paper_pipeline, tmp_path):
