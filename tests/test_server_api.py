@@ -16,6 +16,7 @@ import soundfile
 
 from echollama.samples import SAMPLE_IMAGE
 from server_process import running_server, spoken_question
+from test_describe_cli import run_cli
 from test_image_input import png_header_only
 
 pytestmark = pytest.mark.timeout(900)
@@ -69,6 +70,19 @@ def test_describe_returns_scene_text_timings_and_audio(client):
     assert result["timings"]["first_audio_s"] <= result["timings"]["total_s"]
     assert result["audio_url"].startswith("/v1/audio/") and result["session_id"]
     assert_speech_url(client, result["audio_url"])
+
+
+def test_describe_sends_the_clis_prompt(client, tmp_path):
+    """`POST /v1/describe` and `echollama describe` are one operation: same profile and photo, same messages."""
+    served = client.post("/v1/describe", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
+    assert served.status_code == 200, served.text
+    cli = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(tmp_path / "d.wav"), "--json", "-q", "--llm", "tiny",
+                  *SHORT[:2], timeout=600)
+    assert cli.returncode == 0, cli.stderr
+    described = json.loads(cli.stdout)
+    assert list(described["prompt"]) == ["system", "user"] and "cup" in described["prompt"]["user"]
+    assert served.json()["prompt"] == described["prompt"]
+    assert served.json()["scene"]["matrix"] == described["scene"]["matrix"]
 
 
 def bad_uploads():

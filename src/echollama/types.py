@@ -142,6 +142,11 @@ class SpokenAnswer:
     transcript: dict[str, Any] | None = None
     audio_path: str | None = None
 
+    def prompt(self) -> dict[str, str]:
+        """The prompt by role (what `describe --json` and `POST /v1/describe` show; a describe prompt has each role
+        once)."""
+        return {m["role"]: m["content"] for m in self.messages}
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["answer"] = data.pop("text")
@@ -164,7 +169,7 @@ class Description:
         return self.answer.timings
 
     def prompt(self) -> dict[str, str]:
-        return {m["role"]: m["content"] for m in self.answer.messages}
+        return self.answer.prompt()
 
     def to_dict(self) -> dict[str, Any]:
         answer = self.answer.to_dict()

@@ -6,10 +6,16 @@ Every paper backend asks here once, at load time, so one machine gets one consis
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from echollama.errors import missing_extra
+
+# transformers' from_pretrained is not thread-safe: two models built at once (the paper profile loads its LLM, voice
+# and perception in parallel threads) can leave weights on the meta device ("Cannot copy out of meta tensor").
+# Every paper backend builds its models under this lock; the models then run concurrently as before.
+PRETRAINED_LOAD_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,10 @@ def load_pretrained_pair(what: str, model_ref, processor_class: str, model_class
     folder = local_model_dir(model_ref)
     placement = placement or choose_placement()
     try:
-        processor = processor_type.from_pretrained(folder)
-        model = model_type.from_pretrained(folder, dtype=placement.dtype)
+        with PRETRAINED_LOAD_LOCK:
+            processor = processor_type.from_pretrained(folder)
+            model = model_type.from_pretrained(folder, dtype=placement.dtype)
+            model.to(placement.device).eval()
     except (OSError, ValueError) as error:
         raise ModelError(f"{what} could not load {folder}: {error}") from None
-    model.to(placement.device).eval()
     return torch, processor, model, placement

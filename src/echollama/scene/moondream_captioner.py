@@ -12,7 +12,7 @@ from pathlib import Path
 
 from echollama.errors import ModelError, missing_extra
 from echollama.models.hub import local_model_dir
-from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.models.torch_device import PRETRAINED_LOAD_LOCK, Placement, choose_placement, import_torch
 from echollama.paper import PAPER_CAPTION_MODEL
 from echollama.scene.image import LoadedImage
 from echollama.types import Detection
@@ -43,8 +43,10 @@ class MoondreamCaptioner:
                 placement = self._placement or choose_placement()
                 try:
                     # trust_remote_code runs the pinned revision's own Python files, downloaded by `models pull`.
-                    model = AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=True, dtype=placement.dtype)
-                    model.to(placement.device).eval()
+                    with PRETRAINED_LOAD_LOCK:
+                        model = AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=True,
+                                                                     dtype=placement.dtype)
+                        model.to(placement.device).eval()
                     if not hasattr(model, "caption"):
                         self._tokenizer = AutoTokenizer.from_pretrained(folder)
                 except Exception as error:  # the checkpoint's own Python code can fail in any way

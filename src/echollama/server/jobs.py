@@ -55,7 +55,8 @@ def describe(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: thr
     answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)
     fields["timings"].update({k: round(v, 3) for k, v in scene.timings.items()})
     return {"scene": scene.to_dict(), "summary": opening.answer, "description": answer.text,
-            "grounded": answer.grounded, "llm": answer.llm, "usage": answer.usage, **fields}, conversation
+            "grounded": answer.grounded, "llm": answer.llm, "usage": answer.usage, "prompt": answer.prompt(),
+            **fields}, conversation
 
 
 def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event, text: str | None = None,

@@ -23,7 +23,7 @@ import numpy as np
 from echollama.errors import ModelError, missing_extra
 from echollama.models.generate_thread import GenerateThread
 from echollama.models.hub import local_model_dir
-from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.models.torch_device import PRETRAINED_LOAD_LOCK, Placement, choose_placement, import_torch
 from echollama.paper import PAPER_SNAC_MODEL, PAPER_TTS_DEFAULT, PAPER_TTS_MODELS, SNAC_SAMPLE_RATE
 from echollama.speech.orpheus_tokens import (
     ORPHEUS_END_OF_SPEECH,
@@ -113,13 +113,14 @@ class OrpheusSynthesizer:
                 snac_folder = local_model_dir(self._snac_ref)
                 placement = self._placement or choose_placement()
                 try:
-                    tokenizer = AutoTokenizer.from_pretrained(folder)
-                    model = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
-                    # SNAC stays in float32: it is small, and half precision audibly degrades its decoder.
-                    snac = SNAC.from_pretrained(str(snac_folder)).eval().to(placement.device)
+                    with PRETRAINED_LOAD_LOCK:
+                        tokenizer = AutoTokenizer.from_pretrained(folder)
+                        model = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
+                        model.to(placement.device).eval()
+                        # SNAC stays in float32: it is small, and half precision audibly degrades its decoder.
+                        snac = SNAC.from_pretrained(str(snac_folder)).eval().to(placement.device)
                 except (OSError, ValueError, RuntimeError) as error:
                     raise ModelError(f"Orpheus could not load {folder} / {snac_folder}: {error}") from None
-                model.to(placement.device).eval()
                 if int(snac.sampling_rate) != SNAC_SAMPLE_RATE:
                     raise ModelError(f"{self._snac_ref} decodes at {snac.sampling_rate} Hz; Orpheus needs SNAC 24 kHz")
                 self._loaded = (torch, tokenizer, model, snac, placement)

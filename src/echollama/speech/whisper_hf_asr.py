@@ -13,7 +13,7 @@ import numpy as np
 
 from echollama.errors import InputError, ModelError, missing_extra
 from echollama.models.hub import PAPER_ASR_MODEL, local_model_dir
-from echollama.models.torch_device import Placement, choose_placement, import_torch
+from echollama.models.torch_device import PRETRAINED_LOAD_LOCK, Placement, choose_placement, import_torch
 from echollama.speech.audio_in import ASR_SAMPLE_RATE
 from echollama.speech.protocols import AudioClip, Transcript
 
@@ -39,8 +39,9 @@ class WhisperHfRecognizer:
                 folder = local_model_dir(self._model_ref)
                 placement = self._placement or choose_placement()
                 try:
-                    self._pipe = pipeline("automatic-speech-recognition", model=str(folder), device=placement.device,
-                                          dtype=placement.dtype)
+                    with PRETRAINED_LOAD_LOCK:
+                        self._pipe = pipeline("automatic-speech-recognition", model=str(folder),
+                                              device=placement.device, dtype=placement.dtype)
                 except (OSError, ValueError) as error:
                     raise ModelError(f"transformers could not load Whisper from {folder}: {error}") from None
         return self._pipe
