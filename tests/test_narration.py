@@ -143,14 +143,14 @@ def test_no_readouts_and_every_sentence_passes_the_claim_checker(detail):
 
 def test_fact_sheet_is_plain_words_for_the_prompt():
     things = scene(seen("cup", 300, 0.46, score=0.96), seen("cat", 420, 2.2, score=0.51, certain=False),
-                   caption="An image classifier's best guess is 'espresso' (84% confident).")
+                   caption="The whole picture may show an espresso (a guess); the object detector found one cup.")
     sheet = fact_sheet(things)
     assert sheet.splitlines() == [
         "Objects found in the photo, in the order they matter to the listener (nothing else was found):",
         "A cup straight ahead, within reach.",
         "Possibly a cat slightly right, about 2 metres away.",
         "Counts: a cup and possibly a cat.",
-        "Overall impression: An image classifier's best guess is 'espresso'.",
+        "Overall impression (a guess, often wrong): The whole picture may show an espresso.",
     ]
     assert readouts(sheet) == []
 

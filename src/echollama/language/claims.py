@@ -271,6 +271,9 @@ _READOUTS = {
     "grid cell": re.compile(r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
                             r"\bmatrix\b", re.IGNORECASE),
     "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.MULTILINE),
+    # How we know, not what is there: a listener has no use for our models' names or the prompt's wording.
+    "machinery": re.compile(r"\b(?:object detectors?|detectors?|classifiers?|fact sheet|facts? (?:measured|given|provided))\b|"
+                            r"\(a guess\)", re.IGNORECASE),
 }
 # Repairs that leave a sentence meaning what it meant: markdown marks, a cell-name heading, a coordinate
 # parenthesis, and a score clause at the very end ("..., with a confidence of 0.8.").

@@ -32,7 +32,7 @@ _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b
 MAX_QUESTION_CHARS = 500
 # Answers are spoken: short by default. The LLM's share of a description grows with the detail level.
 ANSWER_MAX_TOKENS = 120
-DESCRIBE_MAX_TOKENS = {"brief": 60, "normal": 120}  # "full" uses the configured max_tokens
+DESCRIBE_MAX_TOKENS = {"brief": 40, "normal": 120}  # "full" uses the configured max_tokens
 # The prompt keeps the scene prefix, then as many recent turns as fit in the context after reserving room for the
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
@@ -238,9 +238,11 @@ class Reply:
         try:
             pieces = _recorded(self.generation, raw, strip_first=bool(opening))
             if not self.check:
+                unchecked = []
                 for piece in pieces:
-                    spoken.append(piece)
+                    unchecked.append(piece)
                     yield piece
+                spoken.append("".join(unchecked))
             else:
                 for sentence in split_sentences(pieces):
                     verdict = claims.check_sentence(sentence, conversation.scene)

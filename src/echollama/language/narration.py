@@ -179,5 +179,7 @@ def fact_sheet(scene: Scene) -> str:
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
     if scene.caption:
-        lines.append(f"Overall impression: {repair(scene.caption.strip())}")  # never a "(84% confident)"
+        # The caption's first clause is the whole-picture impression; the rest repeats the objects listed above.
+        impression = repair(scene.caption.split(";")[0].replace(" (a guess)", "").strip()).rstrip(".")
+        lines.append(f"Overall impression (a guess, often wrong): {impression}.")
     return "\n".join(lines)
