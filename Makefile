@@ -6,7 +6,7 @@ STAMP := $(VENV)/.echollama-installed
 DEV_STAMP := $(VENV)/.echollama-dev-installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup setup-dev web-test-deps demo test test-fast bench clean
+.PHONY: setup setup-dev web-test-deps demo lint format test test-fast bench clean
 
 # `setup`: what `describe`, `ask`, `chat` need (the offline embedded profile). `setup-dev` adds the paper profile,
 # training, server, evaluation and test tools (torch among them), for the test suite.
@@ -52,10 +52,21 @@ $(WEB_MODULES): tests/web/package.json tests/web/package-lock.json
 demo: setup
 	$(BIN)/echollama describe src/echollama/data/coffee.jpg -o coffee-description.wav
 
-test: setup-dev web-test-deps
+# Habits that keep the layout: lint and formatting, types on src/, and the import layers (pyproject.toml).
+lint: setup-dev
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: setup-dev
+	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts
+
+test: setup-dev web-test-deps lint
 	$(BIN)/python -m pytest
 
-test-fast: setup-dev web-test-deps
+test-fast: setup-dev web-test-deps lint
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: setup-dev
