@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from echollama.language.claims import repair
+from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
@@ -178,4 +179,7 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(f"Counts: {overview(ordered)}.")
     if scene.caption:
         lines.append(f"Overall impression: {repair(scene.caption.strip())}")  # never a "(84% confident)"
+    fenced = fenced_text_for_prompt(scene.wait_text())
+    if fenced:
+        lines.append(fenced)
     return "\n".join(lines)

@@ -63,17 +63,30 @@ def fenced_text_for_prompt(regions: Sequence[TextRegion]) -> str:
     """The text in reading order, one JSON-quoted line each, fenced and labelled as data; '' when there is none."""
     if not regions:
         return ""
-    lines, used = [], 0
+    quotes, cut = _quoted_lines(regions)
+    return _fence(quotes + (["(more text not shown)"] if cut else []))
+
+
+def quoted_text_for_caption(regions: Sequence[TextRegion]) -> str:
+    """The paper prompt's addition to its caption line: the text only as quoted content; '' when there is none."""
+    if not regions:
+        return ""
+    quotes, cut = _quoted_lines(regions)
+    return f"Text read in the image: {', '.join(quotes)}{' and more' if cut else ''}."
+
+
+def _quoted_lines(regions: Sequence[TextRegion]) -> tuple[list[str], bool]:
+    """Each line in reading order, JSON-quoted and defanged, up to MAX_PROMPT_CHARS; and whether some were left out."""
+    quotes, used = [], 0
     for column in reading_order(regions):
         for paragraph in column.paragraphs:
             for line in paragraph:
                 quoted = json.dumps(_defang(line.text), ensure_ascii=False)
                 if used + len(quoted) > MAX_PROMPT_CHARS:
-                    lines.append("(more text not shown)")
-                    return _fence(lines)
-                lines.append(quoted)
+                    return quotes, True
+                quotes.append(quoted)
                 used += len(quoted)
-    return _fence(lines)
+    return quotes, False
 
 
 def _fence(lines: list[str]) -> str:
