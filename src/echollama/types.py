@@ -164,6 +164,24 @@ class SpokenAnswer:
 
 
 @dataclass
+class Reading:
+    """The result of `read`: every text region, the text in reading order, and what was spoken where."""
+
+    source: str
+    width: int
+    height: int
+    regions: list[TextRegion]
+    columns: list[dict[str, Any]]  # columns -> paragraphs -> lines, with boxes (see scene.reading_order)
+    text: str  # lines on their own line, a blank line between paragraphs and columns
+    spoken: str
+    audio_path: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Description:
     """The result of `describe`: the scene, the spoken answer, and where the speech went."""
 

@@ -160,3 +160,23 @@ def _quote(group: tuple[TextLine, ...]) -> tuple[str, bool]:
         return text, False
     cut = text[:MAX_SPOKEN_CHARS].rsplit(" ", 1)[0].rstrip(",;:")
     return cut, True
+
+
+def spoken_reading(regions: Sequence[TextRegion]) -> str:
+    """All the text as it is read aloud: each paragraph one run of words (a word hyphenated at a line end joined up),
+    ended with a full stop when it has no punctuation of its own, so the voice pauses between paragraphs."""
+    paragraphs = []
+    for column in reading_order(regions):
+        for paragraph in column.paragraphs:
+            text = ""
+            for line in paragraph:
+                piece = line.text.strip()
+                if text.endswith("-") and piece[:1].islower():
+                    text = text[:-1] + piece
+                else:
+                    text = f"{text} {piece}".strip()
+            if text and text[-1].isalnum():
+                text += "."
+            if text:
+                paragraphs.append(text)
+    return " ".join(paragraphs)
