@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from echollama.language.text_phrases import text_sentences
+from echollama.language.text_phrases import nearby_groups, text_sentences
 from echollama.types import Detection, TextRegion
 
 _ASKS_TO_READ = re.compile(
@@ -52,8 +52,8 @@ def text_answer(question: str, regions: Sequence[TextRegion], detections: Sequen
     sought = sought_words(question, regions, object_labels)
     found = sought & read_words(regions)
     yes_no = bool(_YES_NO.search(question))
-    if found:  # say only the texts holding the words asked about
-        matching = [region for region in regions if found & set(_words(region.text))]
+    if found:  # say only the signs and labels holding the words asked about, each whole
+        matching = [region for group in nearby_groups(regions) if found & read_words(group) for region in group]
         opener = "Yes. " if yes_no else ""
         return opener + " ".join(text_sentences(matching, detections, image_width))
     everything = " ".join(text_sentences(regions, detections, image_width))
