@@ -21,9 +21,20 @@ SERIF = "dejavu/DejaVuSerif.ttf"
 
 def font(name: str, size: int) -> ImageFont.FreeTypeFont:
     path = FONT_DIR / name
-    if not path.is_file():
-        pytest.skip(f"{path} is missing; as root run: apt-get install fonts-dejavu-core fonts-liberation")
+    if not path.is_file():  # a failure, not a skip: a text test that never runs proves nothing
+        pytest.fail(f"{path} is missing; run `make setup-dev` as root (it installs fonts-dejavu-core fonts-liberation)")
     return ImageFont.truetype(str(path), size)
+
+
+OPENCV_TEXT = Path("/usr/share/doc/opencv-doc/examples/text")
+
+
+def opencv_photo(name: str) -> Path:
+    """One of Debian opencv-doc's real scene-text photos."""
+    path = OPENCV_TEXT / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing; run `make setup-dev` as root (it installs Debian's opencv-doc)")
+    return path
 
 
 def photo(name: str) -> Image.Image:
