@@ -98,8 +98,13 @@ def _sign_image(sign: Sign) -> Image.Image:
 
 def render_scene(scene: Scene) -> np.ndarray:
     """The scene's photo with its signs, as H x W x 3 uint8 RGB."""
-    canvas = photo(scene.photo)
-    for sign in scene.signs:
+    return paste_signs(photo(scene.photo), scene.signs)
+
+
+def paste_signs(canvas: Image.Image, signs: tuple[Sign, ...]) -> np.ndarray:
+    """`canvas` (a real photo) with the signs drawn on it, as H x W x 3 uint8 RGB."""
+    canvas = canvas.convert("RGB")
+    for sign in signs:
         art = _sign_image(sign)
         canvas.paste(art, (int(sign.at[0] * canvas.width), int(sign.at[1] * canvas.height)), art)
         if sign.blur:
