@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from echollama.pipeline import Pipeline
 
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    reading = pipeline.read(args.image, args.output)
+    reading = pipeline.read(args.image, output=args.output)
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0
