@@ -218,6 +218,9 @@ class Reply:
         opening = self.opening
         if opening:
             yield opening + " "  # the trailing space lets the sentence splitter cut it before the LLM starts
+        # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
+        # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
+        prefix = opening
         more = " ".join(self.then()) if self.then is not None else ""
         if more:
             yield more + " "
@@ -232,14 +235,14 @@ class Reply:
             return
         if opening and self.before_llm is not None:
             self.before_llm()
-        messages = (conversation._fit(self.question, opening, self.settings.max_tokens) if self.kind == "question"
+        messages = (conversation._fit(self.question, prefix, self.settings.max_tokens) if self.kind == "question"
                     else self.messages)
-        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=opening)
+        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=prefix)
         raw: list[str] = []
         spoken: list[str] = [opening] if opening else []
         dropped: list[dict] = []
         try:
-            pieces = _recorded(self.generation, raw, strip_first=bool(opening))
+            pieces = _recorded(self.generation, raw, strip_first=bool(prefix))
             if not self.check:
                 for piece in pieces:
                     spoken.append(piece)
@@ -258,7 +261,7 @@ class Reply:
         finally:
             self.generation.close()
         # The prompt keeps exactly what the model saw (prefix + its own tokens) so the next prompt matches the cache.
-        prompt_text = (opening + "".join(raw)) if opening else "".join(raw)
+        prompt_text = (prefix + "".join(raw)) if prefix else "".join(raw)
         self._finish(" ".join(spoken), prompt_text, dropped, used_llm=True, usage=self.generation.usage,
                      start=start, messages=messages)
 
