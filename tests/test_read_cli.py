@@ -26,8 +26,10 @@ def test_a_two_column_page_is_read_in_reading_order(tmp_path):
     # gutter; each paragraph on its own.
     columns = reading["columns"]
     firsts = [[paragraph[0]["text"] for paragraph in column["paragraphs"]] for column in columns]
-    assert firsts == [["Notice to residents", expected.split("\n")[1], "Please fill a kettle the night"],
-                      ["The lift in block two is out of", "Questions go to the caretaker in"]]
+    assert firsts == [
+        ["Notice to residents", expected.split("\n")[1], "Please fill a kettle the night"],
+        ["The lift in block two is out of", "Questions go to the caretaker in"],
+    ]
     line = columns[0]["paragraphs"][0][0]
     assert line["box"][0] < rgb.shape[1] / 2 and all(0.9 <= r["score"] <= 1 for r in line["regions"])
     assert reading["spoken"].startswith("Notice to residents. Dear neighbour")
@@ -47,8 +49,11 @@ def test_bad_input_gets_one_message_and_no_file(tmp_path):
     out = tmp_path / "x.wav"
     not_an_image = tmp_path / "notes.jpg"
     not_an_image.write_text("hello")
-    for args, code in (((str(tmp_path / "missing.jpg"),), 2), ((str(not_an_image),), 2),
-                       ((str(opencv_photo("scenetext01.jpg")), "-o", str(tmp_path / "no" / "x.wav")), 3)):
+    for args, code in (
+        ((str(tmp_path / "missing.jpg"),), 2),
+        ((str(not_an_image),), 2),
+        ((str(opencv_photo("scenetext01.jpg")), "-o", str(tmp_path / "no" / "x.wav")), 3),
+    ):
         result = run_cli("read", *args, *(() if "-o" in args else ("-o", str(out))))
         assert result.returncode == code, result.stderr
         assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr

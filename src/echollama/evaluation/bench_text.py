@@ -33,14 +33,21 @@ def bench_text(args, config: PipelineConfig) -> int:
         return 2
     images = [load_image(p) for p in paths]
     analyzer = build_profile(config).analyzer
-    plain = SceneAnalyzer(analyzer.detector, analyzer.depth, analyzer.captioner, analyzer.threshold,
-                          certain_from=analyzer.certain_from)
+    plain = SceneAnalyzer(
+        analyzer.detector, analyzer.depth, analyzer.captioner, analyzer.threshold, certain_from=analyzer.certain_from
+    )
     plain.load()
     plain.analyze(images[0])  # warm-up: first-call costs are not the text stage's
     without = [plain.analyze(image).timings["perception_s"] for _ in range(args.runs) for image in images]
     peak_without = _peak_mib()
-    reading = SceneAnalyzer(analyzer.detector, analyzer.depth, analyzer.captioner, analyzer.threshold,
-                            certain_from=analyzer.certain_from, text_reader=RapidOcrReader())
+    reading = SceneAnalyzer(
+        analyzer.detector,
+        analyzer.depth,
+        analyzer.captioner,
+        analyzer.threshold,
+        certain_from=analyzer.certain_from,
+        text_reader=RapidOcrReader(),
+    )
     reading.load()
     reading.analyze(images[0]).wait_text()
     objects, text = [], []
@@ -51,11 +58,13 @@ def bench_text(args, config: PipelineConfig) -> int:
             objects.append(scene.timings["perception_s"])
             text.append(scene.timings["perception_with_text_s"])
     figures = {
-        "images": [Path(p).name for p in paths], "runs": args.runs,
+        "images": [Path(p).name for p in paths],
+        "runs": args.runs,
         "perception_without_text_s": statistics.median(without),
         "objects_ready_with_text_s": statistics.median(objects),
         "text_ready_s": statistics.median(text),
-        "peak_rss_without_text_mib": peak_without, "peak_rss_with_text_mib": _peak_mib(),
+        "peak_rss_without_text_mib": peak_without,
+        "peak_rss_with_text_mib": _peak_mib(),
     }
     figures["ratio_text_ready"] = figures["text_ready_s"] / figures["perception_without_text_s"]
     figures["ratio_objects_ready"] = figures["objects_ready_with_text_s"] / figures["perception_without_text_s"]
@@ -64,9 +73,15 @@ def bench_text(args, config: PipelineConfig) -> int:
         return 0
     print(f"{len(images)} images x {args.runs} runs (medians):")
     print(f"  perception without the text stage       {figures['perception_without_text_s']:.2f} s")
-    print(f"  with it: objects ready (first sentence) {figures['objects_ready_with_text_s']:.2f} s "
-          f"(x{figures['ratio_objects_ready']:.2f})")
-    print(f"  with it: text ready                     {figures['text_ready_s']:.2f} s (x{figures['ratio_text_ready']:.2f})")
-    print(f"  peak memory: {figures['peak_rss_without_text_mib']:.0f} MiB without, "
-          f"{figures['peak_rss_with_text_mib']:.0f} MiB with the text stage")
+    print(
+        f"  with it: objects ready (first sentence) {figures['objects_ready_with_text_s']:.2f} s "
+        f"(x{figures['ratio_objects_ready']:.2f})"
+    )
+    print(
+        f"  with it: text ready                     {figures['text_ready_s']:.2f} s (x{figures['ratio_text_ready']:.2f})"
+    )
+    print(
+        f"  peak memory: {figures['peak_rss_without_text_mib']:.0f} MiB without, "
+        f"{figures['peak_rss_with_text_mib']:.0f} MiB with the text stage"
+    )
     return 0

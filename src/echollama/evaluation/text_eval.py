@@ -65,8 +65,15 @@ def evaluate_text(reader=None, folder: Path = OPENCV_TEXT) -> dict:
         print(f"echollama: eval: text {name}: CER {error:.3f} ({got!r})", file=sys.stderr, flush=True)
     spurious = {name: reading_text(reader.read(image)) for name, image in _no_text_photos()}
     set_cer = jiwer.cer(references, hypotheses)
-    print(f"echollama: eval: text: CER {set_cer:.3f} on {len(TEXT_PHOTOS)} photos; text read on "
-          f"{sum(bool(t) for t in spurious.values())} of {len(spurious)} photos without text", file=sys.stderr)
-    return {"reader": getattr(reader, "name", type(reader).__name__), "cer": round(set_cer, 4), "images": per_image,
-            "no_text_photos": {name: text for name, text in spurious.items()},
-            "spurious_reads": sum(bool(t) for t in spurious.values())}
+    print(
+        f"echollama: eval: text: CER {set_cer:.3f} on {len(TEXT_PHOTOS)} photos; text read on "
+        f"{sum(bool(t) for t in spurious.values())} of {len(spurious)} photos without text",
+        file=sys.stderr,
+    )
+    return {
+        "reader": getattr(reader, "name", type(reader).__name__),
+        "cer": round(set_cer, 4),
+        "images": per_image,
+        "no_text_photos": {name: text for name, text in spurious.items()},
+        "spurious_reads": sum(bool(t) for t in spurious.values()),
+    }

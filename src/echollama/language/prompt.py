@@ -6,8 +6,8 @@ in metres, because the paper's z (MiDaS) runs the other way and the model cannot
 
 from __future__ import annotations
 
-from echollama.paper import DESCRIBE_INSTRUCTION, SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
 from echollama.language.text_phrases import quoted_text_for_caption
+from echollama.paper import DESCRIBE_INSTRUCTION, SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
 from echollama.scene.grid import format_matrix
 from echollama.types import Message, Scene
 

@@ -17,15 +17,18 @@ from echollama.types import Detection, TextRegion
 _ASKS_TO_READ = re.compile(
     r"\b(read|reads|reading|written|writing|text|words?|signs?|signpost|labels?|menu|letters?|lettering|printed|"
     r"notice|poster|title|headline|caption|what does (it|this|that|the \w+) say|what do(es)? (they|the \w+) say)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _YES_NO = re.compile(r"^\s*(is|are|does|do|can|could|has|have)\b", re.IGNORECASE)
 # Words that shape a question rather than name what it looks for.
-_QUESTION_WORDS = frozenset("""
+_QUESTION_WORDS = frozenset(
+    """
 a an the is are was were be it its this that these those there here what which who where when why how does do did
 can could would will you your me my i we us of on in at to for from with by and or any some anything something
 please tell say says said read reads reading written writing text word words sign signs signpost label labels menu
 letter letters lettering printed notice poster title headline caption see visible picture image photo one ones all
-""".split())
+""".split()  # noqa: SIM905 (a paragraph of words reads better than a column of them)
+)
 
 
 def is_text_question(question: str, regions: Sequence[TextRegion]) -> bool:
@@ -42,8 +45,13 @@ def sought_words(question: str, regions: Sequence[TextRegion], object_labels: It
     return {word for word in _words(question) if word not in _QUESTION_WORDS and word not in named and len(word) > 1}
 
 
-def text_answer(question: str, regions: Sequence[TextRegion], detections: Sequence[Detection], image_width: int,
-                object_labels: Iterable[str] = ()) -> str:
+def text_answer(
+    question: str,
+    regions: Sequence[TextRegion],
+    detections: Sequence[Detection],
+    image_width: int,
+    object_labels: Iterable[str] = (),
+) -> str:
     """The spoken answer from the text stage ('' when the question is not about text)."""
     if not is_text_question(question, regions):
         return ""

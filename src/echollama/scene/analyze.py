@@ -11,7 +11,6 @@ marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for th
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -19,9 +18,9 @@ from echollama.scene.camera import camera_for
 from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
-from echollama.language.text_phrases import holder, horizontal_direction
 from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
-from echollama.types import Detection, Scene, TextRegion
+from echollama.scene.text_placement import place_text
+from echollama.types import Detection, Scene
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -116,13 +115,6 @@ def _placed_text(read: Future, scene: Scene, start: float) -> Future:
 
     read.add_done_callback(when_read)  # runs at once, here, when the text was read before the objects were placed
     return placed
-
-
-def place_text(region: TextRegion, detections: Sequence[Detection], width: int, height: int) -> TextRegion:
-    x, y = region.center
-    on = holder(region.box, detections)
-    return replace(region, cell=grid_cell(x, y, width, height), direction=horizontal_direction(region.box, width),
-                   on_object=on.label if on is not None else None, distance_m=on.distance_m if on is not None else None)
 
 
 def _timed(function, *args):
