@@ -23,10 +23,12 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/constraints.txt sc
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
-	# Fonts the text-reading tests render signs and pages with (Debian's DejaVu and Liberation); needs root.
-	@if [ ! -d /usr/share/fonts/truetype/dejavu ] || [ ! -d /usr/share/fonts/truetype/liberation ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y fonts-dejavu-core fonts-liberation; \
-	  else echo "make: fonts missing; as root run: apt-get install fonts-dejavu-core fonts-liberation (text tests skip)"; fi; \
+	# The text-reading tests and `echollama eval` read Debian opencv-doc's real scene-text photos and render signs
+	# and pages with Debian's DejaVu and Liberation fonts; installing them needs root. Without them those tests fail.
+	@if [ ! -d /usr/share/fonts/truetype/dejavu ] || [ ! -d /usr/share/fonts/truetype/liberation ] || \
+	    [ ! -f /usr/share/doc/opencv-doc/examples/text/scenetext01.jpg ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y fonts-dejavu-core fonts-liberation opencv-doc; \
+	  else echo "make: fonts or opencv-doc missing; as root run: make setup-dev (the text tests fail without them)"; fi; \
 	fi
 	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.

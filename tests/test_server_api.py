@@ -15,6 +15,7 @@ import pytest
 import soundfile
 
 from echollama.samples import SAMPLE_IMAGE
+from rendered_text import opencv_photo
 from server_process import running_server, spoken_question
 from test_describe_cli import run_cli
 from test_image_input import png_header_only
@@ -99,10 +100,22 @@ def bad_uploads():
 @pytest.mark.parametrize("case", list(bad_uploads()))
 def test_bad_uploads_are_refused_clearly(client, case):
     upload, status, words = bad_uploads()[case]
-    for path in ("/v1/sessions", "/v1/describe"):
+    for path in ("/v1/sessions", "/v1/describe", "/v1/read"):
         response = client.post(path, files={"image": upload})
         assert response.status_code == status, (path, response.text)
         assert words in response.json()["detail"]
+
+
+def test_read_returns_the_text_in_reading_order_with_boxes_and_speech(client):
+    photo = opencv_photo("scenetext01.jpg")
+    response = client.post("/v1/read", files={"image": (photo.name, photo.read_bytes(), "image/jpeg")})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["text"].startswith("NOTICE\nDOUBLE\nPARKING\nPROHIBITED\nAT ALL TIMES")
+    line = result["columns"][0]["paragraphs"][0][0]
+    assert line["text"] == "NOTICE" and len(line["box"]) == 4 and line["regions"][0]["score"] >= 0.9
+    assert result["spoken"].startswith("NOTICE DOUBLE PARKING PROHIBITED AT ALL TIMES.")
+    assert_speech_url(client, result["audio_url"])
 
 
 def test_type_comes_from_the_bytes_not_the_name_or_declared_type(client):

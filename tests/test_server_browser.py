@@ -1,5 +1,6 @@
 """The page end to end in real headless Debian Chromium (playwright-core): photo -> spoken description -> spoken
-question through a fake microphone -> streamed spoken answer; axe-core finds 0 accessibility violations.
+question through a fake microphone -> streamed spoken answer -> "Read text" from the keyboard; axe-core finds 0
+accessibility violations.
 
 Needs /usr/bin/chromium, Node and tests/web/node_modules, all set up by `make web-test-deps` (part of `make test`); the
 test itself never installs or downloads anything, and fails naming that command when something is missing.
@@ -62,6 +63,9 @@ def test_page_photo_description_spoken_question_answer_and_axe(node_modules, tmp
     assert asked.startswith("You asked:") and "cup" in asked.lower()
     assert answered.startswith("Answer:") and "cup" in answered.lower()
     assert result["answerAudio"]["streamedChunks"] > 0 and result["answerAudio"]["duration"] > 0.5
+    # "Read text" is in the tab order and pressed with Enter; the photo has no text, and the live region says so.
+    assert result["readTabIndex"] == 0
+    assert result["readingLive"] == "polite" and "cannot read any text" in result["reading"]
     for audit in ("axeEmpty", "axeFull", "axeNarrow"):
         assert result[audit]["violations"] == [], (audit, result[audit]["violations"])
     assert result["narrow"]["scrollWidth"] <= result["narrow"]["width"], "the page scrolls sideways at 320 px"

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from echollama.language.text_phrases import (
-    MAX_PROMPT_CHARS,
-    fenced_text_for_prompt,
-    holder,
-    horizontal_direction,
-    text_sentences,
-)
+from echollama.language.text_phrases import MAX_PROMPT_CHARS, fenced_text_for_prompt, text_sentences
 from echollama.scene.rapidocr_reader import drop_duplicates
+from echollama.scene.text_placement import holder, horizontal_direction
 from echollama.types import Detection, TextRegion
 
 WIDTH = 600

@@ -17,10 +17,9 @@ from echollama.scene import rapidocr_reader
 from echollama.scene.image import LoadedImage, load_image
 from echollama.scene.rapidocr_reader import RapidOcrReader, keep_read, line_height
 from echollama.scene.reading_order import reading_text
-from rendered_text import NO_TEXT_PHOTOS, SCENES, Sign, photo, render_scene
+from rendered_text import NO_TEXT_PHOTOS, SCENES, Sign, opencv_photo, photo, render_scene
 
 BUNDLED_COFFEE = Path(__file__).resolve().parents[1] / "src" / "echollama" / "data" / "coffee.jpg"
-OPENCV_TEXT = Path("/usr/share/doc/opencv-doc/examples/text")
 # Real scene-text photos from Debian's opencv-doc, with the text a person reads on them.
 OPENCV_SCENES = {
     "scenetext01.jpg": ("NOTICE\nDOUBLE\nPARKING\nPROHIBITED\nAT ALL TIMES\nThe Washington Post", 0.35),
@@ -74,9 +73,7 @@ def test_the_spurious_eight_on_coffee_is_what_the_policy_removes(reader):
 
 @pytest.mark.parametrize("name", OPENCV_SCENES)
 def test_reads_real_scene_text_photos(reader, name):
-    path = OPENCV_TEXT / name
-    if not path.is_file():
-        pytest.skip(f"{path} is missing; as root run: apt-get install opencv-doc")
+    path = opencv_photo(name)
     expected, limit = OPENCV_SCENES[name]
     got = reading_text(reader.read(load_image(path)))
     error = cer(expected, got)

@@ -50,6 +50,7 @@ class PipelineConfig:
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     prompt: str | None = None  # "grounded" or "paper"; None: the profile's own (embedded: grounded, paper: paper)
     threads: int = max(1, min(4, os.cpu_count() or 1))
+    read_text: bool = True  # the text stage (signs, labels); `--no-text` turns it off
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

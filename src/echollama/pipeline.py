@@ -22,9 +22,10 @@ from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
-from echollama.types import Description, Scene, SpokenAnswer
+from echollama.types import Description, Reading, Scene, SpokenAnswer
 
 Status = Callable[[str], None]
+NO_TEXT_READ = "I cannot read any text in this picture."
 # The LLM waits up to this long for the grounded facts' first audio before it starts (2 cores: they would compete).
 FACTS_HEAD_START_S = 1.0
 
@@ -190,3 +191,40 @@ class Pipeline:
         # Wall-clock time of the first audio, so a caller that started this process can measure from its start.
         answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)
+
+    def read(self, image: str | Path | LoadedImage, output: str | Path | None = None, sink: AudioSink | None = None,
+             on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Reading:
+        """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
+        from echollama.language.text_phrases import spoken_reading
+        from echollama.scene.rapidocr_reader import RapidOcrReader
+        from echollama.scene.reading_order import columns_for_json, reading_text
+
+        start = time.perf_counter()
+        if output is not None:
+            check_output_path(output)
+        reader = self.analyzer.text_reader or RapidOcrReader()  # `read` reads even where descriptions do not
+        loads = [_in_background(load, f"load-{name}") for name, load in
+                 (("tts", getattr(self.tts, "load", None)), ("text", getattr(reader, "load", None))) if load]
+        try:
+            image = image if isinstance(image, LoadedImage) else load_image(image)
+        except BaseException:  # native libraries must not be loading while a bad image's error ends the process
+            for future in loads:
+                future.exception()
+            raise
+        for future in loads:
+            future.result()
+        self.status("reading the text")
+        regions = reader.read(image)
+        read_s = time.perf_counter() - start
+        spoken = spoken_reading(regions) or NO_TEXT_READ
+        if output is not None:
+            with WavWriter(output, self.tts.sample_rate) as wav:
+                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start)
+        else:
+            result = speak([spoken], self.tts, sink or (lambda samples: None), on_text=on_text, cancel=cancel,
+                           start=start)
+        timings = {"read_s": read_s, "first_audio_s": result.first_audio_s or 0.0,
+                   "total_s": time.perf_counter() - start, "audio_s": result.audio_seconds}
+        return Reading(source=image.source, width=image.width, height=image.height, regions=regions,
+                       columns=columns_for_json(regions), text=reading_text(regions), spoken=spoken,
+                       audio_path=str(Path(output)) if output is not None else None, timings=timings)

@@ -60,6 +60,15 @@ class Profile:
         return self._built[name]
 
 
+def text_reader(config: PipelineConfig):
+    """RapidOCR for both profiles (the paper has no text stage; its prompt only gains quoted text), or none."""
+    if not config.read_text:
+        return None
+    from echollama.scene.rapidocr_reader import RapidOcrReader
+
+    return RapidOcrReader()
+
+
 def embedded_llm(config: PipelineConfig) -> LanguageModel:
     from echollama.language.llama_cpp_llm import LlamaCppModel
     from echollama.models.gguf import LLM_MODELS, gguf_path
@@ -81,7 +90,7 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.speech.whisper_asr import WhisperRecognizer
 
     analyzer = SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(config.threads),
-                             config.threshold, certain_from=EMBEDDED_CERTAIN_FROM)
+                             config.threshold, certain_from=EMBEDDED_CERTAIN_FROM, text_reader=text_reader(config))
     return Profile(
         name="embedded", analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(),
         recognizers={"whisper": lambda: WhisperRecognizer(config.threads), "sphinx": SphinxRecognizer},
@@ -149,7 +158,8 @@ def paper(config: PipelineConfig) -> Profile:
 
     detector = DetrDetector(settings.detector)
     depth = DptDepthEstimator(settings.depth, in_metres=settings.depth_in_metres)
-    analyzer = SceneAnalyzer(detector, depth, MoondreamCaptioner(settings.captioner), config.threshold)
+    analyzer = SceneAnalyzer(detector, depth, MoondreamCaptioner(settings.captioner), config.threshold,
+                             text_reader=text_reader(config))
     llm: LanguageModel = (OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)
                           if settings.llm_url else TransformersLLM(settings.llm))
     # DETR-R50 was trained on COCO: the same 80 names (its config spells a few differently, e.g. "diningtable").

@@ -5,7 +5,8 @@ All are plain dataclasses, validated on construction and serialisable to JSON (t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (EXIF-rotated) image
@@ -110,13 +111,27 @@ class Scene:
     source: str = ""
     matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
+    text: list[TextRegion] = field(default_factory=list)  # text read in the image; see `wait_text`
+    # The text stage runs beside detection and may finish after it: the object sentences need not wait for it.
+    text_pending: Future | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
             raise ValueError("image size must be positive")
 
+    def wait_text(self) -> list[TextRegion]:
+        """The text read in the image, waiting for the text stage when it is still running."""
+        pending = self.text_pending
+        if pending is not None:
+            self.text = pending.result()
+            self.text_pending = None
+        return self.text
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        self.wait_text()
+        data = asdict(replace(self, text_pending=None))
+        data.pop("text_pending")
+        return data
 
 
 @dataclass
@@ -151,6 +166,24 @@ class SpokenAnswer:
         data = asdict(self)
         data["answer"] = data.pop("text")
         return data
+
+
+@dataclass
+class Reading:
+    """The result of `read`: every text region, the text in reading order, and what was spoken where."""
+
+    source: str
+    width: int
+    height: int
+    regions: list[TextRegion]
+    columns: list[dict[str, Any]]  # columns -> paragraphs -> lines, with boxes (see scene.reading_order)
+    text: str  # lines on their own line, a blank line between paragraphs and columns
+    spoken: str
+    audio_path: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass

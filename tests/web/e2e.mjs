@@ -94,6 +94,21 @@ async function main() {
                streamedChunks: Number(last.dataset.streamedChunks || 0) };
     });
 
+    // Read text, from the keyboard: the button is in the tab order (a native, enabled button; the audio player's own
+    // controls sit between it and the description), Enter presses it; the live region says the result.
+    out.readTabIndex = await page.evaluate(() => {
+      const button = document.getElementById("read-text");
+      return button.disabled ? -1 : button.tabIndex;
+    });
+    await page.focus("#read-text");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => {
+      const audio = document.getElementById("reading-audio");
+      return !audio.hidden && audio.readyState >= 1 && audio.duration > 0;
+    }, null, { timeout: 3 * MINUTES });
+    out.reading = await page.textContent("#reading");
+    out.readingLive = await page.getAttribute("#reading", "aria-live");
+
     await page.screenshot({ path: screenshot, fullPage: true });
     out.screenshot = screenshot;
     out.axeFull = await axeAudit(page);

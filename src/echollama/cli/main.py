@@ -2,6 +2,7 @@
 
 Examples:
   echollama describe photo.jpg                  # print a description, speak it into description.wav
+  echollama read letter.jpg                     # read all the text aloud, in reading order, into text.wav
   echollama ask photo.jpg --question "where is the cat?"
   echollama chat photo.jpg                      # typed or spoken follow-up questions
   echollama serve                               # the web page and HTTP API on http://127.0.0.1:8000/
@@ -23,7 +24,7 @@ from echollama import __version__
 from echollama.errors import EchollamaError
 
 # One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
-COMMANDS = ("describe", "ask", "chat", "serve", "models", "bench", "eval", "dataset", "train")
+COMMANDS = ("describe", "read", "ask", "chat", "serve", "models", "bench", "eval", "dataset", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

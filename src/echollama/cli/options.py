@@ -39,6 +39,8 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
                        help="answer length limit in tokens (default %(default)s)")
     group.add_argument("--seed", type=int, default=GenerationSettings.seed,
                        help="sampling seed; same seed, same answer (default %(default)s)")
+    group.add_argument("--no-text", action="store_true",
+                       help="do not read text (signs, labels) in the picture; perception is quicker without it")
 
 
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
@@ -50,7 +52,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         return PipelineConfig(
             profile=args.profile, llm=args.llm, llm_path=args.llm_path, detection_threshold=args.threshold,
             generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
-            prompt=getattr(args, "prompt", None),
+            prompt=getattr(args, "prompt", None), read_text=not getattr(args, "no_text", False),
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None

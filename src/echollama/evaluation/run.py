@@ -130,6 +130,8 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
     _progress("detection and depth")
     result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
               "depth": evaluate_depth(analyzer) if folder is None else None, "llms": {}}
+    from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
+    result["text"] = evaluate_text(analyzer.text_reader)
     if speech:
         from echollama.evaluation.spoken_eval import fixed_phrases
 

@@ -22,6 +22,7 @@ from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages, grounded_messages
 from echollama.language.protocols import Generation, LanguageModel
+from echollama.language.text_phrases import text_sentences
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
 
@@ -126,11 +127,14 @@ class Conversation:
         self.detail_said = detail
         max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens)
         settings = replace(self.settings, max_tokens=min(max_tokens, self.settings.max_tokens))
-        messages = self.scene_messages(detail)
         if self.style == "paper":
+            messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
             return Reply(self, "describe", messages[-1]["content"], messages, settings, opening=[], check=False)
-        return Reply(self, "describe", messages[-1]["content"], messages, settings,
-                     opening=narration.narrate(scene, detail), check=True)
+        # The object sentences are spoken at once; the text sentences and the LLM's prompt (whose fact sheet quotes
+        # the text) wait for the text stage, which runs on while the first sentences are spoken.
+        return Reply(self, "describe", "", lambda: self.scene_messages(detail), settings,
+                     opening=narration.narrate(scene, detail), check=True,
+                     then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width))
 
     def ask(self, question: str) -> Reply:
         """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
@@ -199,13 +203,15 @@ class Conversation:
 class Reply:
     """An answer being produced: iterate it for text pieces (whole sentences once checked); then `turn` is set."""
 
-    def __init__(self, conversation: Conversation, kind: str, question: str, messages: list[Message],
-                 settings: GenerationSettings, opening: Sequence[str] = (), grounding: Grounding | None = None,
-                 check: bool = True) -> None:
+    def __init__(self, conversation: Conversation, kind: str, question: str,
+                 messages: list[Message] | Callable[[], list[Message]], settings: GenerationSettings,
+                 opening: Sequence[str] = (), grounding: Grounding | None = None, check: bool = True,
+                 then: Callable[[], Sequence[str]] | None = None) -> None:
         self.conversation = conversation
         self.kind = kind
         self.question = question
-        self.messages = messages
+        self.messages = messages  # or a function making them, called once the opening is out
+        self.then = then  # more grounded sentences, said after the opening (they may wait for the text stage)
         self.settings = settings
         self.grounding = grounding or Grounding()
         self.opening = " ".join(opening) if opening else self.grounding.facts
@@ -222,6 +228,16 @@ class Reply:
         opening = self.opening
         if opening:
             yield opening + " "  # the trailing space lets the sentence splitter cut it before the LLM starts
+        # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
+        # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
+        prefix = opening
+        more = " ".join(self.then()) if self.then is not None else ""
+        if more:
+            yield more + " "
+            opening = self.opening = f"{opening} {more}" if opening else more
+        if callable(self.messages):
+            self.messages = self.messages()
+            self.question = self.question or self.messages[-1]["content"]
         if self.kind == "question" and self.grounding.settles_it:
             # Where/how far/how many, or only absent objects: the scene's answer is complete; no LLM can improve a
             # measured position, and a small one may contradict it.
@@ -229,14 +245,14 @@ class Reply:
             return
         if opening and self.before_llm is not None:
             self.before_llm()
-        messages = (conversation._fit(self.question, opening, self.settings.max_tokens) if self.kind == "question"
+        messages = (conversation._fit(self.question, prefix, self.settings.max_tokens) if self.kind == "question"
                     else self.messages)
-        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=opening)
+        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=prefix)
         raw: list[str] = []
         spoken: list[str] = [opening] if opening else []
         dropped: list[dict] = []
         try:
-            pieces = _recorded(self.generation, raw, strip_first=bool(opening))
+            pieces = _recorded(self.generation, raw, strip_first=bool(prefix))
             if not self.check:
                 unchecked = []
                 for piece in pieces:
@@ -257,7 +273,7 @@ class Reply:
         finally:
             self.generation.close()
         # The prompt keeps exactly what the model saw (prefix + its own tokens) so the next prompt matches the cache.
-        prompt_text = (opening + "".join(raw)) if opening else "".join(raw)
+        prompt_text = (prefix + "".join(raw)) if prefix else "".join(raw)
         self._finish(" ".join(spoken), prompt_text, dropped, used_llm=True, usage=self.generation.usage,
                      start=start, messages=messages)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from echollama.language import narration
+from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
     SPOKEN_NAMES,
     count_phrase,
@@ -32,11 +33,13 @@ class Grounding:
     details: dict = field(default_factory=dict)
 
     spatial: bool = False  # the question only asks where, how far, how many or whether something is there
+    text: str = ""  # the answer from the text stage, when the question asks to read or names words read
 
     @property
     def settles_it(self) -> bool:
-        """The facts are the whole answer (a spatial question about known objects, or only about absent ones)."""
-        return bool(self.absent or self.present) and (self.spatial or not self.present)
+        """The facts are the whole answer (a spatial question about known objects, or only about absent ones, or a
+        question about the text: an LLM cannot read, and a small one would invent lettering)."""
+        return bool(self.text) or (bool(self.absent or self.present) and (self.spatial or not self.present))
 
 
 def direction(detection: Detection, scene: Scene) -> str:
@@ -124,7 +127,7 @@ def mentioned_labels(question: str, vocabulary: Iterable[str]) -> list[str]:
 
 
 def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
-    """The facts the scene holds about what `question` names (nothing when it names no known object)."""
+    """The facts the scene holds about what `question` names or asks to read (nothing when it names neither)."""
     groups = _by_label(scene.detections)
     labels = mentioned_labels(question, set(vocabulary) | set(groups))
     present = tuple(label for label in labels if label in groups)
@@ -137,9 +140,12 @@ def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
         sentences.append(f"I cannot see any {plural(label)} here.")
     if absent and not present:
         sentences.append(_found_phrase(scene))
+    text = text_answer(question, scene.wait_text(), scene.detections, scene.width, labels)
+    if text:
+        sentences.append(text)
     details = {label: len(groups[label]) for label in present} | {label: 0 for label in absent}
     return Grounding(present=present, absent=absent, facts=" ".join(sentences), details=details,
-                     spatial=is_spatial_question(question))
+                     spatial=is_spatial_question(question), text=text)
 
 
 def _by_label(detections: Iterable[Detection]) -> dict[str, list[Detection]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from echollama.language.claims import repair
+from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
@@ -182,4 +183,7 @@ def fact_sheet(scene: Scene) -> str:
         # The caption's first clause is the whole-picture impression; the rest repeats the objects listed above.
         impression = repair(scene.caption.split(";")[0].replace(" (a guess)", "").strip()).rstrip(".")
         lines.append(f"Overall impression (a guess, often wrong): {impression}.")
+    fenced = fenced_text_for_prompt(scene.wait_text())
+    if fenced:
+        lines.append(fenced)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ in metres, because the paper's z (MiDaS) runs the other way and the model cannot
 
 from __future__ import annotations
 
+from echollama.language.text_phrases import quoted_text_for_caption
 from echollama.paper import DESCRIBE_INSTRUCTION, SYSTEM_PROMPT, USER_PROMPT_TEMPLATE
 from echollama.scene.grid import format_matrix
 from echollama.types import Message, Scene
@@ -15,7 +16,8 @@ METRIC_DEPTH_LEGEND = "In each r(x, y, z), x and y are pixels from the top-left 
 
 
 def user_prompt(scene: Scene, legend: bool = False) -> str:
-    text = USER_PROMPT_TEMPLATE.format(caption=scene.caption, matrix=format_matrix(scene.detections, scene.width, scene.height))
+    caption = f"{scene.caption} {quoted_text_for_caption(scene.wait_text())}".strip()
+    text = USER_PROMPT_TEMPLATE.format(caption=caption, matrix=format_matrix(scene.detections, scene.width, scene.height))
     if not legend:
         return text
     body, instruction = text.rsplit("\n", 1)

@@ -1,6 +1,8 @@
 """Perception in one call: detect, merge duplicates, then estimate depth and caption concurrently, then place objects.
+The text stage (when the profile has a reader) runs beside all of that on its own thread, from the start.
 
-The result is a `Scene`; stage times (seconds) are recorded in `scene.timings`.
+The result is a `Scene`; stage times (seconds) are recorded in `scene.timings`. The Scene is returned as soon as the
+objects are placed; its text follows when read (`Scene.wait_text`), so the first object sentence never waits for it.
 
 Confidence policy: objects scoring under `threshold` are not said at all; those under `certain_from` are kept but
 marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for the figures behind the embedded values.
@@ -9,14 +11,15 @@ marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for th
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from echollama.scene.camera import camera_for
 from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
-from echollama.scene.protocols import Captioner, DepthEstimator, Detector
+from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
+from echollama.scene.text_placement import place_text
 from echollama.types import Detection, Scene
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
@@ -31,13 +34,15 @@ EMBEDDED_CERTAIN_FROM = 0.80
 
 class SceneAnalyzer:
     def __init__(self, detector: Detector, depth: DepthEstimator, captioner: Captioner, threshold: float,
-                 certain_from: float | None = None) -> None:
+                 certain_from: float | None = None, text_reader: TextReader | None = None) -> None:
         self.detector = detector
         self.depth = depth
         self.captioner = captioner
         self.threshold = threshold
         self.certain_from = certain_from
+        self.text_reader = text_reader
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
+        self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
     def load(self) -> None:
         """Load every perception model now (each backend otherwise loads on first use)."""
@@ -45,6 +50,10 @@ class SceneAnalyzer:
             load = getattr(backend, "load", None)
             if load is not None:
                 load()
+        # The text reader loads on its own thread, ahead of its first read: the objects never wait for it.
+        load = getattr(self.text_reader, "load", None)
+        if load is not None:
+            self._text_pool.submit(load)
 
     def analyze(self, image: LoadedImage) -> Scene:
         timings: dict[str, float] = {}
@@ -53,6 +62,9 @@ class SceneAnalyzer:
         start = time.perf_counter()
         detections = [self._judge(d) for d in merge_duplicates(self.detector.detect(image, self.threshold))]
         timings["detect_s"] = time.perf_counter() - start
+        # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
+        # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
+        read = self._text_pool.submit(_timed, self.text_reader.read, image) if self.text_reader is not None else None
 
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
@@ -62,7 +74,7 @@ class SceneAnalyzer:
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]
-        return Scene(
+        scene = Scene(
             width=image.width,
             height=image.height,
             detections=placed,
@@ -73,7 +85,11 @@ class SceneAnalyzer:
             matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
         )
-
+        if read is not None:
+            scene.text_pending = _placed_text(read, scene, start)
+            if scene.text_pending.done():
+                scene.wait_text()
+        return scene
 
     def _judge(self, detection: Detection) -> Detection:
         certain = self.certain_from is None or detection.score >= self.certain_from
@@ -83,6 +99,22 @@ class SceneAnalyzer:
 def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
     x, y = detection.center
     return replace(detection, cell=grid_cell(x, y, image.width, image.height), clock=clock_direction(x, camera))
+
+
+def _placed_text(read: Future, scene: Scene, start: float) -> Future:
+    """A future of the read text placed in the scene (cell, direction, the object it is written on, its distance)."""
+    placed: Future = Future()
+
+    def when_read(done: Future) -> None:
+        try:
+            regions, scene.timings["text_s"] = done.result()
+            placed.set_result([place_text(r, scene.detections, scene.width, scene.height) for r in regions])
+            scene.timings["perception_with_text_s"] = time.perf_counter() - start
+        except BaseException as error:
+            placed.set_exception(error)
+
+    read.add_done_callback(when_read)  # runs at once, here, when the text was read before the objects were placed
+    return placed
 
 
 def _timed(function, *args):

@@ -62,6 +62,17 @@ def reading_text(regions: Sequence[TextRegion]) -> str:
     return "\n\n".join(column.text for column in reading_order(regions))
 
 
+def columns_for_json(regions: Sequence[TextRegion]) -> list[dict]:
+    """Columns -> paragraphs -> lines, each with its text and box, and each line's regions with their scores."""
+    def box(b: Box) -> list[float]:
+        return [round(v, 1) for v in b]
+
+    return [{"text": column.text, "box": box(column.box), "paragraphs": [
+        [{"text": line.text, "box": box(line.box),
+          "regions": [{"text": r.text, "score": r.score, "box": box(r.box)} for r in line.regions]}
+         for line in paragraph] for paragraph in column.paragraphs]} for column in reading_order(regions)]
+
+
 def _blocks(regions: list[TextRegion], unit: float) -> list[list[TextRegion]]:
     columns = _split_columns(regions, unit)
     if len(columns) > 1:

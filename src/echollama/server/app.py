@@ -1,4 +1,4 @@
-"""The FastAPI app: readiness, describe, sessions and questions, answer audio, the page. OpenAPI at /docs.
+"""The FastAPI app: readiness, describe, read, sessions and questions, answer audio, the page. OpenAPI at /docs.
 
 Work runs on the host's worker threads (models are native code, not async); handlers only admit, wait and translate
 errors into HTTP statuses: 400 unusable input, 404 unknown id, 409 session busy, 413/415 upload refused, 503 busy.
@@ -87,6 +87,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         result, conversation = await host.run(lambda cancel: jobs.describe(host, store, loaded, cancel, detail))
         session = sessions.add(conversation)
         return {"session_id": session.id, **result}
+
+    @app.post("/v1/read", summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes")
+    async def read(image: UploadFile = File(..., description="the photo; its type is read from its bytes")) -> dict:
+        loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
+        return await host.run(lambda cancel: jobs.read(host, store, loaded, cancel))
 
     @app.post("/v1/sessions", status_code=201, summary="Open a session about a photo (perception only, no LLM)")
     async def open_session(image: UploadFile = File(..., description="the photo")) -> dict:

@@ -1,4 +1,5 @@
-"""The pieces of work the server does on a worker thread: describe a photo, answer a question, describe again.
+"""The pieces of work the server does on a worker thread: describe a photo, answer a question, describe again, read
+the text in a photo.
 
 Each is the CLI's own operation (`Pipeline.speak` through a `Conversation`), spoken into memory: text pieces and
 audio chunks go out through `emit(kind, payload)` as they are made (the WebSocket streams them), and the answer's WAV
@@ -85,3 +86,14 @@ def redescribe(host: ModelHost, store: AudioStore, session: Session, cancel: thr
     start = time.perf_counter()
     spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
     return {"session_id": session.id, "question": spoken.question, "answer": spoken.text, **fields}
+
+
+def read(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event, emit: Emit = _quiet) -> dict:
+    """All the text in the photo in reading order, spoken (the CLI's `echollama read`); no session, no LLM."""
+    sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
+    reading = host.pipeline.read(image, sink=sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
+    url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
+    result = reading.to_dict()
+    result.update(audio_path=None, audio_url=url, audio_s=round(reading.timings["audio_s"], 2),
+                  timings={k: round(v, 3) for k, v in reading.timings.items()})
+    return result

@@ -7,8 +7,9 @@ const ui = {
   status: $("status"), error: $("error"), photo: $("photo"), photoFile: $("photo-file"), preview: $("preview"),
   detail: $("detail"), description: $("description"), descriptionAudio: $("description-audio"), talk: $("talk"), form: $("ask-form"),
   question: $("question"), ask: $("ask"), answering: $("answering"), stream: $("answer-stream"), log: $("log"),
+  readText: $("read-text"), reading: $("reading"), readingAudio: $("reading-audio"),
 };
-const state = { sessionId: null, socket: null, recorder: null, recordStart: 0, audio: null, answering: false };
+const state = { file: null, sessionId: null, socket: null, recorder: null, recordStart: 0, audio: null, answering: false };
 const MIN_RECORDING_MS = 400;  // shorter is an accidental tap, not a question
 
 function say(message) { ui.status.textContent = message; }
@@ -51,6 +52,10 @@ async function postWithRetry(url, body) {
 async function describePhoto(file) {
   if (!file) return;
   clearError();
+  state.file = file;
+  ui.readText.disabled = false;
+  ui.reading.hidden = true;
+  ui.readingAudio.hidden = true;
   ui.preview.src = URL.createObjectURL(file);
   ui.preview.alt = "The photo being described";
   ui.preview.hidden = false;
@@ -80,6 +85,38 @@ async function describePhoto(file) {
   say("Description ready. Hold the talk button or the Space key to ask about the photo.");
   setState("described");
 }
+
+// --- reading the text in the photo (signs, labels, pages) ----------------------------------------------------------
+
+async function readText() {
+  if (!state.file) return;
+  clearError();
+  ui.readText.disabled = true;
+  ui.reading.hidden = false;
+  ui.reading.replaceChildren(paragraph("Reading the text in the photo…", "placeholder"));
+  say("Reading the text in the photo.");
+  const form = new FormData();
+  form.append("image", state.file);
+  let response;
+  try { response = await postWithRetry("/v1/read", form); } catch { fail("The server did not answer."); }
+  ui.readText.disabled = false;
+  if (!response) { ui.reading.replaceChildren(paragraph("No text read.", "placeholder")); return; }
+  if (!response.ok) {
+    fail(`The text could not be read: ${await detail(response)}`);
+    ui.reading.replaceChildren(paragraph("No text read.", "placeholder"));
+    return;
+  }
+  const result = await response.json();
+  // One paragraph per block of the page, in reading order; the live region announces it like the description.
+  const blocks = result.text ? result.text.split("\n\n") : [result.spoken];
+  ui.reading.replaceChildren(...blocks.map((block) => paragraph(block.replaceAll("\n", " "))));
+  ui.readingAudio.src = result.audio_url;
+  ui.readingAudio.hidden = false;
+  ui.readingAudio.play().catch(() => say("Text read. Press play to hear it."));
+  say(result.text ? "Text read." : "There is no text I can read in this photo.");
+}
+
+ui.readText.addEventListener("click", readText);
 
 function paragraph(text, className) {
   const p = document.createElement("p");
