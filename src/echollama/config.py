@@ -55,11 +55,6 @@ class PipelineConfig:
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; choose one of {', '.join(PROFILES)}")
-        if self.llm_path is None:
-            from echollama.models.gguf import LLM_MODELS
-
-            if self.llm not in LLM_MODELS:
-                raise ValueError(f"unknown LLM {self.llm!r}; choose one of {', '.join(LLM_MODELS)}")
         if self.prompt not in (None, "grounded", "paper"):
             raise ValueError(f"unknown prompt style {self.prompt!r}; choose grounded or paper")
         if self.detection_threshold is not None and not 0.0 < self.detection_threshold <= 1.0:

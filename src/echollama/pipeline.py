@@ -158,8 +158,9 @@ class Pipeline:
             raise ModelError("the answer stopped before it was finished")
         end = time.perf_counter()
         timings = {"first_audio_s": spoken.first_audio_s if spoken.first_audio_s is not None else end - start,
-                   "first_text_s": spoken.first_text_s, "total_s": end - start, "audio_s": spoken.audio_seconds,
-                   "tts_s": spoken.synthesis_s}
+                   "total_s": end - start, "audio_s": spoken.audio_seconds, "tts_s": spoken.synthesis_s}
+        if spoken.first_text_s is not None:
+            timings["first_text_s"] = spoken.first_text_s
         if turn.used_llm:
             timings["llm_first_token_s"] = turn.usage.get("first_token_s", 0.0)
         return SpokenAnswer(

@@ -76,6 +76,8 @@ def embedded_llm(config: PipelineConfig) -> LanguageModel:
     if config.llm_path is not None:
         path = Path(config.llm_path)
         return LlamaCppModel(path, path.name, config.generation.n_ctx, config.threads)
+    if config.llm not in LLM_MODELS:
+        raise ValueError(f"unknown LLM {config.llm!r}; choose one of {', '.join(LLM_MODELS)}")
     model = LLM_MODELS[config.llm]
     return LlamaCppModel(None, model.description, config.generation.n_ctx, config.threads,
                          resolve=lambda: gguf_path(model))

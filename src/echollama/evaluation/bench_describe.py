@@ -29,7 +29,7 @@ def peak_rss_mb() -> float:
 
 
 def run(args, config: PipelineConfig | None) -> int:
-    if args.target == "detector":
+    if args.target == "detector" or config is None:
         return bench_detector(args)
     if args.target == "conversation":
         from echollama.evaluation.bench_conversation import bench_conversation

@@ -39,7 +39,7 @@ def evaluate_depth(analyzer: SceneAnalyzer) -> dict:
         objects.append({"label": detection.label, "estimated_m": detection.distance_m, "true_m": round(truth, 3),
                         "error_m": round(error, 3), "error_pct": round(100 * abs(error) / truth, 1)})
     result = {"image": item.name, "unit": scene.depth_unit, "objects": objects,
-              "mean_abs_error_m": float(np.mean([abs(o["error_m"]) for o in objects])) if objects else None,
+              "mean_abs_error_m": float(np.mean([abs(float(o["error_m"])) for o in objects])) if objects else None,  # type: ignore[arg-type]
               "mean_abs_error_pct": float(np.mean([o["error_pct"] for o in objects])) if objects else None,
               "order_spearman": None}
     if len(objects) >= 2:

@@ -43,7 +43,8 @@ def truth_scene(width: int, height: int, objects) -> Scene:
     camera = camera_for(width, height)
     detections = []
     for obj in objects:
-        d = Detection(obj.label, 1.0, tuple(float(v) for v in obj.box))
+        x1, y1, x2, y2 = (float(v) for v in obj.box)
+        d = Detection(obj.label, 1.0, (x1, y1, x2, y2))
         x, y = d.center
         detections.append(Detection(d.label, 1.0, d.box, cell=grid_cell(x, y, width, height),
                                     clock=clock_direction(x, camera)))
@@ -56,7 +57,7 @@ def check_answer(question: Question, answer: str, truth: Scene, photo: LabelledI
         if photo is None:
             raise ValueError("an identify question is checked against its labelled photo")
         score = score_description(answer, photo)
-        return set(question.expected) <= set(score.mentioned) and not score.invented
+        return set(question.expected) <= set(score.mentioned) and not score.invented  # type: ignore[call-overload]
     report = check_text(answer, truth)
     mine = [c for c in report.claims if c.label == question.label]
     if question.kind == "presence":
@@ -65,7 +66,7 @@ def check_answer(question: Question, answer: str, truth: Scene, photo: LabelledI
         said_present = question.label in report.mentioned and not said_absent
         return said_present if question.expected else said_absent or not said_present
     if question.kind == "count":
-        expected = int(question.expected)
+        expected = int(question.expected)  # type: ignore[call-overload]
         counts = [c for c in mine if c.kind == "count"]
         if counts:
             return all(c.agrees for c in counts)

@@ -68,7 +68,7 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
     pipeline = Pipeline(config)
     _progress(f"loading {pipeline.llm.name}")
     pipeline.wait_loaded()
-    labelled = {item.name: item for item in labelled_images()} if labelled else {}
+    truth = {item.name: item for item in labelled_images()} if labelled else {}
     reports, heard, per_image, latency, spoken = [], [], {}, [], []
     for name, image, _ in images:
         _progress(f"{pipeline.llm.name}: describing {name}")
@@ -78,8 +78,8 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         reports.append(report)
         per_image[name] = {"answer": description.text, "audio": str(wav.relative_to(out)), **report.to_dict(),
                            "timings": description.timings}
-        if name in labelled:  # judged against what a person saw, not against the detector
-            listener = score_description(description.text, labelled[name], wav_seconds(wav))
+        if name in truth:  # judged against what a person saw, not against the detector
+            listener = score_description(description.text, truth[name], wav_seconds(wav))
             heard.append(listener)
             per_image[name]["listener"] = listener.to_dict()
         latency.append(description.timings)
@@ -128,8 +128,9 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
     shared = Pipeline(base)  # perception and the fixed-phrase ASR check share one set of loaded models
     analyzer = shared.analyzer
     _progress("detection and depth")
+    llm_results: dict[str, dict] = {}
     result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
-              "depth": evaluate_depth(analyzer) if folder is None else None, "llms": {}}
+              "depth": evaluate_depth(analyzer) if folder is None else None, "llms": llm_results}
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
     result["text"] = evaluate_text(analyzer.text_reader)
     if speech:
@@ -139,7 +140,7 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
         result["asr_phrases"] = fixed_phrases(shared)
     for llm in llms:
         if llm == "custom":
-            key, config = Path(base.llm_path).stem, base
+            key, config = Path(str(base.llm_path)).stem, base
         elif llm in LLM_MODELS:
             key, config = llm, replace(base, llm=llm, llm_path=None)
         else:  # a GGUF file, e.g. a DPO-trained export
@@ -147,10 +148,10 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
         for variant in prompt_variants(config):
             variant_key = key if variant is None else f"{key}/{variant}"
             variant_config = config if variant is None else replace(config, prompt=variant)
-            result["llms"][variant_key] = evaluate_llm(variant_config, variant_key, images, out, speech,
-                                                       labelled=folder is None)
-            result["llms"][variant_key]["variant"] = variant
-    grounding_bars({k: v["grounding"] for k, v in result["llms"].items()}, out / "images" / "grounding.png")
+            llm_results[variant_key] = evaluate_llm(variant_config, variant_key, images, out, speech,
+                                                    labelled=folder is None)
+            llm_results[variant_key]["variant"] = variant
+    grounding_bars({k: v["grounding"] for k, v in llm_results.items()}, out / "images" / "grounding.png")
     (out / "report.json").write_text(json.dumps(result, indent=2, default=str))
     from echollama.evaluation.html_report import write_html
 

@@ -60,7 +60,7 @@ def spoken_questions(pipeline, out: Path, key: str, photos: list[str] | None = N
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         recordings = synthesise_questions(pipeline.tts, Path(folder), [q.question for q in questions])
-        voice = None
+        voice: VoiceChat | None = None
         current = None
         for question, recording in zip(questions, recordings):
             item = labelled[question.image]
@@ -71,6 +71,7 @@ def spoken_questions(pipeline, out: Path, key: str, photos: list[str] | None = N
                 truth = truth_scene(image.width, image.height, item.objects)
                 current = question.image
             answer_audio: list[np.ndarray] = []
+            assert voice is not None  # the first question always opens its photo
             turn = voice.ask_audio(recording, answer_audio.append)
             rows.append({"image": question.image, "question": question.question, "kind": question.kind,
                          "heard": turn.transcript["text"] if turn.transcript else None, "answer": turn.text,

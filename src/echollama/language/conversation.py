@@ -220,7 +220,7 @@ class Reply:
         self.generation: Generation | None = None
         # Called between the grounded facts and the LLM: the speaker can let the facts' speech start first, since
         # on two cores synthesis and prompt reading otherwise slow each other down.
-        self.before_llm: Callable[[], None] | None = None
+        self.before_llm: Callable[[], object] | None = None
 
     def __iter__(self) -> Iterator[str]:
         start = time.perf_counter()
@@ -261,7 +261,7 @@ class Reply:
                 spoken.append("".join(unchecked))
             else:
                 for sentence in split_sentences(pieces):
-                    verdict = claims.check_sentence(sentence, conversation.scene)
+                    verdict = claims.check_sentence(sentence, conversation._require_scene())
                     if verdict.action == "drop":
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
                         continue

@@ -54,7 +54,8 @@ def quoted_text_for_caption(regions: Sequence[TextRegion]) -> str:
 
 def _quoted_lines(regions: Sequence[TextRegion]) -> tuple[list[str], bool]:
     """Each line in reading order, JSON-quoted and defanged, up to MAX_PROMPT_CHARS; and whether some were left out."""
-    quotes, used = [], 0
+    quotes: list[str] = []
+    used = 0
     for column in reading_order(regions):
         for paragraph in column.paragraphs:
             for line in paragraph:

@@ -19,6 +19,7 @@ from echollama.errors import EchollamaError, ModelError
 from echollama.pipeline import Pipeline
 from echollama.scene.image import LoadedImage
 from echollama.server.settings import ServerSettings
+from echollama.speech.protocols import SpeechRecognizer
 from echollama.types import Scene
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ class ModelHost:
         self.status = "loading"
         self.detail = "loading the models"
         self.load_s = 0.0
-        self.recognizer = None
+        self.recognizer: SpeechRecognizer | None = None
         self.n_ctx = 0
         self._active = 0
         self._active_lock = threading.Lock()

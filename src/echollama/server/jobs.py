@@ -69,7 +69,7 @@ def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threadi
     transcript = None
     if recording is not None:
         clip = trim_to_speech(decode_audio(recording, "recording"))
-        transcript = host.recognizer.transcribe(clip)
+        transcript = host.pipeline.recognizer(host.settings.asr).transcribe(clip)
         text = transcript.text
         emit("transcript", {"type": "transcript", "text": text})
     spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)

@@ -29,7 +29,7 @@ def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...
         return True
     if origin in allowed or "*" in allowed:
         return True
-    return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
+    return host is not None and urlsplit(origin).netloc.lower() == host.lower()
 
 
 class SecurityHeaders:

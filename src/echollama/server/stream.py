@@ -46,7 +46,7 @@ def add_stream_route(app: FastAPI, host: ModelHost, store: AudioStore, sessions:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                request = _parse(message)
+                request = _parse(dict(message))
                 if "error" in request:
                     await websocket.send_json({"type": "error", "status": 400, "detail": request["error"]})
                     continue

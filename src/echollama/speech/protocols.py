@@ -14,7 +14,9 @@ import numpy as np
 
 class SpeechSynthesizer(Protocol):
     name: str
-    sample_rate: int
+
+    @property
+    def sample_rate(self) -> int: ...
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
         """Yield float32 samples in [-1, 1], one chunk per sentence or so, as soon as each is ready."""
