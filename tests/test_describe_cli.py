@@ -141,3 +141,29 @@ def test_bigger_models_name_the_cup(tmp_path, llm):
     assert result.returncode == 0, result.stderr
     assert "cup" in json.loads(result.stdout)["answer"].lower()
     assert_speech(out)
+
+
+def test_describe_speaks_only_checked_sentences_and_lists_the_dropped(tmp_path):
+    """SmolLM2 at full detail invents and misplaces things: every sentence it got spoken passes the checker against
+    the scene in the same JSON, and every refused one is listed with its reasons."""
+    from echollama.language.claims import check_sentence
+    from echollama.types import Camera, Detection, Scene
+
+    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(tmp_path / "out.wav"), "--llm", "tiny", "--json", "-q",
+                     "--detail", "full")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    data = report["scene"]
+    scene = Scene(width=data["width"], height=data["height"], caption=data["caption"], depth_unit=data["depth_unit"],
+                  camera=Camera(**data["camera"]),
+                  detections=[Detection(**{**d, "box": tuple(d["box"])}) for d in data["detections"]])
+    assert report["dropped"], "the tiny model's full description had nothing to refuse: the test proves nothing"
+    for dropped in report["dropped"]:
+        assert dropped["reasons"]
+        if "repaired" not in dropped:
+            assert check_sentence(dropped["sentence"], scene).action == "drop"
+    llm_part = report["answer"][len(report["grounded"]):].strip()
+    from echollama.speech.sentences import split_sentences
+
+    for sentence in split_sentences([llm_part], first_clause=False):
+        assert check_sentence(sentence, scene).action == "keep", sentence

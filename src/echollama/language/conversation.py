@@ -260,7 +260,7 @@ class Reply:
                     yield piece
                 spoken.append("".join(unchecked))
             else:
-                for sentence in split_sentences(pieces):
+                for sentence in split_sentences(pieces, first_clause=False):  # the checker judges whole sentences
                     verdict = claims.check_sentence(sentence, conversation._require_scene())
                     if verdict.action == "drop":
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})

@@ -54,11 +54,11 @@ def _cut_point(buffer: str, max_chars: int, first: bool) -> int | None:
     return None
 
 
-def split_sentences(pieces: Iterable[str]) -> Iterator[str]:
+def split_sentences(pieces: Iterable[str], first_clause: bool = True) -> Iterator[str]:
     """Yield cleaned sentences from text arriving in arbitrary pieces; the remainder comes out at the end."""
     buffer = ""
-    max_chars = _FIRST_MAX_CHARS
-    first = True
+    max_chars = _FIRST_MAX_CHARS if first_clause else _MAX_CHARS
+    first = first_clause  # cut the first piece at its first clause (speech); never where sentences are judged whole
     for piece in pieces:
         buffer += piece
         while (cut := _cut_point(buffer, max_chars, first)) is not None:
