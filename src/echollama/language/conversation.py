@@ -21,7 +21,7 @@ from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages, grounded_messages
 from echollama.language.protocols import Generation, LanguageModel
-from echollama.language.text_phrases import text_sentences
+from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
 
@@ -250,6 +250,9 @@ class Reply:
             else:
                 for sentence in split_sentences(pieces):
                     verdict = claims.check_sentence(sentence, conversation.scene)
+                    if echoes_text(sentence, conversation.scene.text):  # text in the picture is quoted, never obeyed
+                        dropped.append({"sentence": sentence, "reasons": ["says the picture's text unquoted"]})
+                        continue
                     if verdict.action == "drop":
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
                         continue
