@@ -14,6 +14,7 @@ PLATFORM = (
     TextRegion("PLATFORM 3", 0.98, (250.0, 100.0, 420.0, 130.0)),
     TextRegion("Trains to City", 0.97, (250.0, 136.0, 430.0, 166.0)),
 )
+NOPARKING = TextRegion("NOPARKING", 0.97, (250.0, 300.0, 400.0, 340.0))
 BOTTLE = Detection("bottle", 0.9, (40.0, 200.0, 140.0, 460.0), distance_m=0.6)
 LABEL = TextRegion("Still Water", 0.96, (55.0, 300.0, 130.0, 330.0), on_object="bottle", distance_m=0.6)
 
@@ -32,6 +33,8 @@ def scene(text=(), detections=()):
         ("what does the sign say?", [], [], ["I cannot read any text in this picture."], True),
         ("which platform is this?", list(PLATFORM), [], ['"PLATFORM 3, Trains to City"'], True),  # names a word read
         ("where is the bottle?", [LABEL], [BOTTLE], ["The bottle is"], True),  # no text asked for: objects only
+        # The reader lost the space: the words asked about still find the sign.
+        ("is there a no parking sign?", [NOPARKING, EXIT], [], ['Yes. A sign ahead reads: "NOPARKING".'], True),
     ],
 )
 def test_text_questions_are_answered_from_the_text_stage(question, text, detections, says, settles):

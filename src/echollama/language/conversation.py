@@ -22,7 +22,7 @@ from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages, grounded_messages
 from echollama.language.protocols import Generation, LanguageModel
-from echollama.language.text_phrases import text_sentences
+from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
 
@@ -261,7 +261,11 @@ class Reply:
                 spoken.append("".join(unchecked))
             else:
                 for sentence in split_sentences(pieces, first_clause=False):  # the checker judges whole sentences
-                    verdict = claims.check_sentence(sentence, conversation._require_scene())
+                    scene = conversation._require_scene()
+                    verdict = claims.check_sentence(sentence, scene)
+                    if echoes_text(sentence, scene.text):  # text in the picture is quoted, never obeyed
+                        dropped.append({"sentence": sentence, "reasons": ["says the picture's text unquoted"]})
+                        continue
                     if verdict.action == "drop":
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
                         continue

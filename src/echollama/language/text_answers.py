@@ -32,17 +32,21 @@ letter letters lettering printed notice poster title headline caption see visibl
 
 
 def is_text_question(question: str, regions: Sequence[TextRegion]) -> bool:
-    return bool(_ASKS_TO_READ.search(question)) or bool(sought_words(question, regions, ()) & read_words(regions))
+    return bool(_ASKS_TO_READ.search(question)) or any(holds(region, sought_words(question, ())) for region in regions)
 
 
-def read_words(regions: Iterable[TextRegion]) -> set[str]:
-    return {word for region in regions for word in _words(region.text)}
+def holds(region: TextRegion, sought: Sequence[str]) -> bool:
+    """Whether the region's text has one of the words asked about, or all of them run together: the reader
+    sometimes loses a space (opencv-doc's NO PARKING sign reads "NOPARKING")."""
+    words = _words(region.text)
+    joined = "".join(sought)
+    return bool(set(sought) & set(words)) or (len(joined) >= 4 and joined in "".join(words))
 
 
-def sought_words(question: str, regions: Sequence[TextRegion], object_labels: Iterable[str]) -> set[str]:
-    """The question's own words that could be lettering: not question words, not the object names it uses."""
+def sought_words(question: str, object_labels: Iterable[str]) -> list[str]:
+    """The question's own words that could be lettering, in order: not question words, not the object names it uses."""
     named = {word for label in object_labels for word in _words(label)}
-    return {word for word in _words(question) if word not in _QUESTION_WORDS and word not in named and len(word) > 1}
+    return [word for word in _words(question) if word not in _QUESTION_WORDS and word not in named and len(word) > 1]
 
 
 def text_answer(
@@ -57,17 +61,16 @@ def text_answer(
         return ""
     if not regions:
         return "I cannot read any text in this picture."
-    sought = sought_words(question, regions, object_labels)
-    found = sought & read_words(regions)
+    sought = sought_words(question, object_labels)
     yes_no = bool(_YES_NO.search(question))
-    if found:  # say only the signs and labels holding the words asked about, each whole
-        matching = [region for group in nearby_groups(regions) if found & read_words(group) for region in group]
+    # Say only the signs and labels holding the words asked about, each whole.
+    matching = [region for group in nearby_groups(regions) if any(holds(r, sought) for r in group) for region in group]
+    if matching:
         opener = "Yes. " if yes_no else ""
         return opener + " ".join(text_sentences(matching, detections, image_width))
     everything = " ".join(text_sentences(regions, detections, image_width))
     if yes_no and sought:
-        wanted = " ".join(word for word in _words(question) if word in sought)
-        return f'No, I cannot read "{wanted}" anywhere here. The text I can read: {everything}'
+        return f'No, I cannot read "{" ".join(sought)}" anywhere here. The text I can read: {everything}'
     return everything
 
 

@@ -9,6 +9,7 @@ reads …'). Nearest first when distances are known, else the largest lettering 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from echollama.scene.reading_order import TextLine, reading_order
@@ -158,3 +159,16 @@ def spoken_reading(regions: Sequence[TextRegion]) -> str:
             if text:
                 paragraphs.append(text)
     return " ".join(paragraphs)
+
+
+def echoes_text(sentence: str, regions: Sequence[TextRegion], run: int = 4) -> bool:
+    """Whether a sentence says `run` or more consecutive words of the picture's text outside quotation marks: an LLM
+    repeating a sign as its own words ("the room is empty") is obeying it, not quoting it."""
+    unquoted = re.sub(r'"[^"]*"|“[^”]*”', " ", sentence)
+    said = re.findall(r"[a-z0-9']+", unquoted.lower())
+    runs = {tuple(said[i : i + run]) for i in range(len(said) - run + 1)}
+    for region in regions:
+        words = re.findall(r"[a-z0-9']+", region.text.lower())
+        if any(tuple(words[i : i + run]) in runs for i in range(len(words) - run + 1)):
+            return True
+    return False
