@@ -35,7 +35,7 @@ def augment(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     height, width = rgb.shape[:2]
     keep_h, keep_w = (int(side * rng.uniform(0.55, 0.9)) for side in (height, width))
     top, left = rng.integers(0, height - keep_h + 1), rng.integers(0, width - keep_w + 1)
-    crop = rgb[top:top + keep_h, left:left + keep_w]
+    crop = rgb[top : top + keep_h, left : left + keep_w]
     return crop[:, ::-1] if rng.random() < 0.5 else crop
 
 
@@ -54,9 +54,13 @@ def make_images(folder: Path, per_photo: int, held_out_crops: int) -> None:
         Image.fromarray(rgb).save(held_out / f"{name}.jpg", quality=92)
         train_rng, eval_rng = np.random.default_rng(1000 + index), np.random.default_rng(2000 + index)
         for k in range(per_photo):
-            Image.fromarray(np.ascontiguousarray(augment(rgb, train_rng))).save(train / f"{name}-{k:02d}.jpg", quality=92)
+            Image.fromarray(np.ascontiguousarray(augment(rgb, train_rng))).save(
+                train / f"{name}-{k:02d}.jpg", quality=92
+            )
         for k in range(held_out_crops):
-            Image.fromarray(np.ascontiguousarray(augment(rgb, eval_rng))).save(held_out / f"{name}-h{k}.jpg", quality=92)
+            Image.fromarray(np.ascontiguousarray(augment(rgb, eval_rng))).save(
+                held_out / f"{name}-h{k}.jpg", quality=92
+            )
     (folder / "done").write_text("")
 
 
@@ -64,14 +68,24 @@ def build_pairs(images: Path, output: Path, samples: int, max_tokens: int) -> di
     from echollama.config import PipelineConfig
     from echollama.training.dataset_builder import BuildSettings, build_dataset, dataset_generation, thread_runner
 
-    settings = BuildSettings(images_dir=images, output=output, generation=dataset_generation(max_tokens),
-                             grounded=True, samples=samples, workers=2)
+    settings = BuildSettings(
+        images_dir=images,
+        output=output,
+        generation=dataset_generation(max_tokens),
+        grounded=True,
+        samples=samples,
+        workers=2,
+    )
     start = time.perf_counter()
     report = build_dataset(settings, thread_runner(settings, PipelineConfig(llm="tiny")))
     from echollama.training.pairs_file import read_rows
 
-    return {"images": report.images, "pairs": len(read_rows(output)),
-            "skipped_ties_or_empty": len(read_rows(settings.skipped_path)), "build_s": round(time.perf_counter() - start, 1)}
+    return {
+        "images": report.images,
+        "pairs": len(read_rows(output)),
+        "skipped_ties_or_empty": len(read_rows(settings.skipped_path)),
+        "build_s": round(time.perf_counter() - start, 1),
+    }
 
 
 def train(pairs: Path, output: Path) -> dict:
@@ -81,8 +95,9 @@ def train(pairs: Path, output: Path) -> dict:
 
     if (output / "model.gguf").is_file():
         return json.loads((output / "metrics.json").read_text())
-    recipe = load_recipe(DpoRecipe, ROOT / "configs" / "dpo_cpu_small.yaml",
-                         {"dataset": str(pairs), "output_dir": str(output)})
+    recipe = load_recipe(
+        DpoRecipe, ROOT / "configs" / "dpo_cpu_small.yaml", {"dataset": str(pairs), "output_dir": str(output)}
+    )
     return train_dpo(recipe, status=log).summary
 
 
@@ -111,25 +126,52 @@ def evaluate(models: dict[str, tuple[Path, tuple[int, ...]]], images: Path, max_
         start = time.perf_counter()
         for image, scene in scenes.items():
             for seed in seeds:
-                text = "".join(llm.stream(describe_messages(scene, legend=True),
-                                          GenerationSettings(max_tokens=max_tokens, seed=seed)))
+                text = "".join(
+                    llm.stream(
+                        describe_messages(scene, legend=True), GenerationSettings(max_tokens=max_tokens, seed=seed)
+                    )
+                )
                 report = check_text(text, scene)
                 reports.append(report)
                 scores.append(report.score())
                 words.append(len(text.split()))
                 samples.setdefault(image, text)
-        results[name] = {"gguf": str(gguf), "answers": len(scores), "mean_score": round(float(np.mean(scores)), 3),
-                         "mean_words": round(float(np.mean(words)), 1), **summarise(reports),
-                         "generate_s": round(time.perf_counter() - start, 1), "sample": samples.get("coffee.jpg", "")}
-        log(f"{name}: mean grounding score {results[name]['mean_score']}, agreement {results[name]['agreement']}, "
-            f"hallucination rate {results[name]['hallucination_rate']}")
+        results[name] = {
+            "gguf": str(gguf),
+            "answers": len(scores),
+            "mean_score": round(float(np.mean(scores)), 3),
+            "mean_words": round(float(np.mean(words)), 1),
+            **summarise(reports),
+            "generate_s": round(time.perf_counter() - start, 1),
+            "sample": samples.get("coffee.jpg", ""),
+        }
+        log(
+            f"{name}: mean grounding score {results[name]['mean_score']}, agreement {results[name]['agreement']}, "
+            f"hallucination rate {results[name]['hallucination_rate']}"
+        )
     return results
 
 
 def describe_loads(gguf: Path, image: Path, wav: Path) -> dict:
     """`echollama describe --llm-path` on the exported model, as a user would run it."""
-    done = subprocess.run([sys.executable, "-m", "echollama.cli", "describe", str(image), "--llm-path", str(gguf),
-                           "-o", str(wav), "--json", "--max-tokens", "120"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "echollama.cli",
+            "describe",
+            str(image),
+            "--llm-path",
+            str(gguf),
+            "-o",
+            str(wav),
+            "--json",
+            "--max-tokens",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"describe failed: {done.stderr[-500:]}")
     return {"llm": json.loads(done.stdout)["llm"], "answer": json.loads(done.stdout)["answer"]}
@@ -160,14 +202,26 @@ def main() -> int:
     before = baseline_gguf(work / "base-q8_0.gguf")
     from echollama.models.gguf import LLM_MODELS, gguf_path
 
-    evaluation = evaluate({"bundled Q4_1 (no DPO)": (gguf_path(LLM_MODELS["tiny"]), (0,)),
-                           "before: converted, q8_0, no DPO": (before, (0, 1)),
-                           "after: DPO, q8_0": (work / "dpo" / "model.gguf", (0, 1))},
-                          work / "images" / "held_out", args.eval_max_tokens)
+    evaluation = evaluate(
+        {
+            "bundled Q4_1 (no DPO)": (gguf_path(LLM_MODELS["tiny"]), (0,)),
+            "before: converted, q8_0, no DPO": (before, (0, 1)),
+            "after: DPO, q8_0": (work / "dpo" / "model.gguf", (0, 1)),
+        },
+        work / "images" / "held_out",
+        args.eval_max_tokens,
+    )
     timings["eval_s"] = round(time.perf_counter() - start, 1)
-    loaded = describe_loads(work / "dpo" / "model.gguf", work / "images" / "held_out" / "coffee.jpg", work / "after.wav")
-    results = {"dataset": dataset, "training": {k: v for k, v in training.items() if k != "recipe"},
-               "evaluation": evaluation, "describe_with_llm_path": loaded, "timings": timings}
+    loaded = describe_loads(
+        work / "dpo" / "model.gguf", work / "images" / "held_out" / "coffee.jpg", work / "after.wav"
+    )
+    results = {
+        "dataset": dataset,
+        "training": {k: v for k, v in training.items() if k != "recipe"},
+        "evaluation": evaluation,
+        "describe_with_llm_path": loaded,
+        "timings": timings,
+    }
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     return 0

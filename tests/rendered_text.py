@@ -65,16 +65,35 @@ class Scene:
 
 SCENES = (
     Scene("exit", "coffee", (Sign(("EXIT",), SANS_BOLD, 44, (255, 255, 255), (0, 122, 61), (0.70, 0.08)),), "EXIT"),
-    Scene("wet-floor", "astronaut",
-          (Sign(("CAUTION: WET FLOOR",), SANS_NARROW_BOLD, 30, (0, 0, 0), (250, 204, 21), (0.04, 0.70)),),
-          "CAUTION: WET FLOOR"),
-    Scene("platform", "rocket",
-          (Sign(("PLATFORM 3", "Trains to City"), SANS_BOLD, 34, (255, 255, 255), (20, 50, 140), (0.45, 0.15),
-                angle=7.0, blur=1.2),),
-          "PLATFORM 3\nTrains to City"),
-    Scene("bakery", "chelsea",
-          (Sign(("Main Street Bakery",), SERIF_BOLD, 30, (120, 20, 30), (245, 235, 210), (0.12, 0.05)),),
-          "Main Street Bakery"),
+    Scene(
+        "wet-floor",
+        "astronaut",
+        (Sign(("CAUTION: WET FLOOR",), SANS_NARROW_BOLD, 30, (0, 0, 0), (250, 204, 21), (0.04, 0.70)),),
+        "CAUTION: WET FLOOR",
+    ),
+    Scene(
+        "platform",
+        "rocket",
+        (
+            Sign(
+                ("PLATFORM 3", "Trains to City"),
+                SANS_BOLD,
+                34,
+                (255, 255, 255),
+                (20, 50, 140),
+                (0.45, 0.15),
+                angle=7.0,
+                blur=1.2,
+            ),
+        ),
+        "PLATFORM 3\nTrains to City",
+    ),
+    Scene(
+        "bakery",
+        "chelsea",
+        (Sign(("Main Street Bakery",), SERIF_BOLD, 30, (120, 20, 30), (245, 235, 210), (0.12, 0.05)),),
+        "Main Street Bakery",
+    ),
     Scene("gate", "coffee", (Sign(("Gate B12",), SANS_BOLD, 40, (255, 255, 255), None, (0.05, 0.72)),), "Gate B12"),
 )
 NO_TEXT_PHOTOS = ("coffee", "chelsea", "astronaut", "rocket")  # motorcycle has real "YAMAHA" lettering
@@ -113,8 +132,10 @@ def paste_signs(canvas: Image.Image, signs: tuple[Sign, ...]) -> np.ndarray:
 
 
 LEFT_COLUMN = (
-    ("Dear neighbour, the water supply to our street will be turned off on Tuesday morning while the old pipes "
-     "are replaced."),
+    (
+        "Dear neighbour, the water supply to our street will be turned off on Tuesday morning while the old pipes "
+        "are replaced."
+    ),
     "Please fill a kettle the night before. The work should finish by noon.",
 )
 RIGHT_COLUMN = (

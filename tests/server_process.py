@@ -29,8 +29,9 @@ def running_server(log_path: Path, *extra: str, llm: str = "tiny", ready_timeout
     port = free_port()
     command = [sys.executable, "-m", "echollama.cli", "serve", "--llm", llm, "--port", str(port), *extra]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base, process, log_path, ready_timeout_s)
@@ -62,8 +63,9 @@ def wait_ready(base: str, process: subprocess.Popen, log_path: Path, timeout_s: 
     raise AssertionError(f"server not ready after {timeout_s} s (last /healthz: {seen})\n{log_path.read_text()}")
 
 
-def spoken_question(path: Path, text: str = "Where is my coffee cup?", rate: int = 48_000,
-                    lead_s: float = 1.0, tail_s: float = 2.0) -> float:
+def spoken_question(
+    path: Path, text: str = "Where is my coffee cup?", rate: int = 48_000, lead_s: float = 1.0, tail_s: float = 2.0
+) -> float:
     """Speak `text` with Piper into a 16-bit mono WAV (silence around it); returns the file's length in seconds.
 
     The silence matters for Chromium's fake microphone, which loops the file: the recording stops inside the tail.
@@ -76,6 +78,8 @@ def spoken_question(path: Path, text: str = "Where is my coffee cup?", rate: int
     voice = PiperSynthesizer(deterministic=True)
     speech = np.concatenate(list(voice.synthesize(text))).astype(np.float32)
     speech = soxr.resample(speech, voice.sample_rate, rate).astype(np.float32)
-    samples = np.concatenate([np.zeros(int(lead_s * rate), np.float32), speech, np.zeros(int(tail_s * rate), np.float32)])
+    samples = np.concatenate(
+        [np.zeros(int(lead_s * rate), np.float32), speech, np.zeros(int(tail_s * rate), np.float32)]
+    )
     soundfile.write(path, samples, rate, subtype="PCM_16")
     return samples.size / rate

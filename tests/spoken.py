@@ -25,8 +25,14 @@ def spoken(text: str, pad_s: float = 0.5) -> tuple[np.ndarray, int]:
     return np.concatenate([pad, *tts.synthesize(text), pad]), tts.sample_rate
 
 
-def write_spoken(path: Path, text: str = "Where is the cat?", rate: int | None = None, channels: int = 1,
-                 pad_s: float = 0.5, **soundfile_options) -> Path:
+def write_spoken(
+    path: Path,
+    text: str = "Where is the cat?",
+    rate: int | None = None,
+    channels: int = 1,
+    pad_s: float = 0.5,
+    **soundfile_options,
+) -> Path:
     """`text` spoken into `path` at `rate` with `channels` (the format follows the suffix, as soundfile decides)."""
     samples, native = spoken(text, pad_s)
     if rate is not None and rate != native:
@@ -46,7 +52,7 @@ def write_webm(path: Path, text: str = "Where is the cat?") -> Path:
         stream = container.add_stream("libopus", rate=48000, layout="mono")
         frame_size = 960
         for start in range(0, samples.size, frame_size):
-            chunk = samples[start:start + frame_size]
+            chunk = samples[start : start + frame_size]
             if chunk.size < frame_size:
                 chunk = np.pad(chunk, (0, frame_size - chunk.size))
             frame = av.AudioFrame.from_ndarray(chunk[None, :], format="flt", layout="mono")

@@ -19,7 +19,9 @@ def whisper():
     return recognizer
 
 
-@pytest.mark.parametrize("name, rate, channels", [("q.wav", None, 1), ("44k-stereo.wav", 44100, 2), ("8k.flac", 8000, 1)])
+@pytest.mark.parametrize(
+    "name, rate, channels", [("q.wav", None, 1), ("44k-stereo.wav", 44100, 2), ("8k.flac", 8000, 1)]
+)
 def test_whisper_transcribes_a_piper_question_at_any_rate(tmp_path, whisper, name, rate, channels):
     clip = load_question_audio(write_spoken(tmp_path / name, "Where is the cat?", rate=rate, channels=channels))
     transcript = whisper.transcribe(clip)
@@ -40,14 +42,17 @@ def test_sphinx_fallback_hears_the_question_roughly(tmp_path):
     assert "cat" in normalise_words(transcript.text)
 
 
-@pytest.mark.parametrize("reference, hypothesis, expected", [
-    ("where is the cat", "where is the cat", 0.0),
-    ("Where is the cat?", "where's the cat", 0.0),  # contractions count as the words they stand for
-    ("what colour is it", "what color is it", 0.0),
-    ("where is the cat", "where is a cat", 0.25),
-    ("where is the cat", "where is cat", 0.25),
-    ("where is the cat", "where is the black cat", 0.25),
-    ("is there a chair", "", 1.0),
-])
+@pytest.mark.parametrize(
+    "reference, hypothesis, expected",
+    [
+        ("where is the cat", "where is the cat", 0.0),
+        ("Where is the cat?", "where's the cat", 0.0),  # contractions count as the words they stand for
+        ("what colour is it", "what color is it", 0.0),
+        ("where is the cat", "where is a cat", 0.25),
+        ("where is the cat", "where is cat", 0.25),
+        ("where is the cat", "where is the black cat", 0.25),
+        ("is there a chair", "", 1.0),
+    ],
+)
 def test_word_error_rate(reference, hypothesis, expected):
     assert word_error_rate(reference, hypothesis) == pytest.approx(expected)

@@ -18,10 +18,16 @@ from echollama.speech.audio_in import (
 from spoken import spoken, write_noise, write_silence, write_spoken, write_webm
 
 
-@pytest.mark.parametrize("name, rate, channels", [
-    ("44k-stereo.wav", 44100, 2), ("8k.wav", 8000, 1), ("48k-stereo.flac", 48000, 2),
-    ("16k.ogg", 16000, 1), ("44k.mp3", 44100, 2),
-])
+@pytest.mark.parametrize(
+    "name, rate, channels",
+    [
+        ("44k-stereo.wav", 44100, 2),
+        ("8k.wav", 8000, 1),
+        ("48k-stereo.flac", 48000, 2),
+        ("16k.ogg", 16000, 1),
+        ("44k.mp3", 44100, 2),
+    ],
+)
 def test_any_rate_and_channels_become_16k_mono(tmp_path, name, rate, channels):
     path = write_spoken(tmp_path / name, rate=rate, channels=channels)
     clip = load_audio(path)
@@ -71,8 +77,22 @@ def bad_audio(folder):
     }
 
 
-@pytest.mark.parametrize("case", ["silent", "noise only", "corrupt", "garbage", "truncated", "text file", "empty",
-                                  "no frames", "too long", "missing", "directory"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "silent",
+        "noise only",
+        "corrupt",
+        "garbage",
+        "truncated",
+        "text file",
+        "empty",
+        "no frames",
+        "too long",
+        "missing",
+        "directory",
+    ],
+)
 def test_unusable_audio_gets_a_clear_input_error(tmp_path, case):
     path, message = bad_audio(tmp_path / "inputs")[case]
     with pytest.raises(InputError, match=message) as raised:

@@ -12,19 +12,33 @@ def placed(label, box, distance):
     camera = camera_for(600, 400)
     d = Detection(label, 0.9, box, z=distance, distance_m=distance)
     x, y = d.center
-    return Detection(label, 0.9, box, z=distance, distance_m=distance, cell=grid_cell(x, y, 600, 400),
-                     clock=clock_direction(x, camera))
+    return Detection(
+        label,
+        0.9,
+        box,
+        z=distance,
+        distance_m=distance,
+        cell=grid_cell(x, y, 600, 400),
+        clock=clock_direction(x, camera),
+    )
 
 
 @pytest.fixture(scope="module")
 def scene():
     # 600 x 400, 60° field of view: a cup centre-top at 0.5 m, chairs left (2 m) and right (3 m), a person mid-bottom.
-    return Scene(width=600, height=400, caption="", depth_unit="metres", camera=camera_for(600, 400), detections=[
-        placed("cup", (260, 50, 340, 150), 0.5),
-        placed("chair", (20, 250, 120, 390), 2.0),
-        placed("chair", (480, 250, 580, 390), 3.0),
-        placed("person", (250, 220, 350, 395), 1.5),
-    ])
+    return Scene(
+        width=600,
+        height=400,
+        caption="",
+        depth_unit="metres",
+        camera=camera_for(600, 400),
+        detections=[
+            placed("cup", (260, 50, 340, 150), 0.5),
+            placed("chair", (20, 250, 120, 390), 2.0),
+            placed("chair", (480, 250, 580, 390), 3.0),
+            placed("person", (250, 220, 350, 395), 1.5),
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,40 +108,49 @@ def test_summary_rates(scene):
 def unsure_scene(scene):
     """The same room plus a cat the detector was unsure of (said as "possibly a cat")."""
     cat = placed("cat", (140, 60, 190, 110), 2.5)
-    return Scene(width=600, height=400, caption="", depth_unit="metres", camera=scene.camera,
-                 detections=scene.detections + [Detection(cat.label, 0.5, cat.box, z=2.5, distance_m=2.5,
-                                                          cell=cat.cell, clock=cat.clock, certain=False)])
+    return Scene(
+        width=600,
+        height=400,
+        caption="",
+        depth_unit="metres",
+        camera=scene.camera,
+        detections=scene.detections
+        + [Detection(cat.label, 0.5, cat.box, z=2.5, distance_m=2.5, cell=cat.cell, clock=cat.clock, certain=False)],
+    )
 
 
-@pytest.mark.parametrize("sentence, action, spoken, reason", [
-    ("The cup is straight ahead, within reach.", "keep", "The cup is straight ahead, within reach.", None),
-    ("The person is about 2 metres away.", "keep", "The person is about 2 metres away.", None),
-    ("The chair on the right is 2.5 metres away.", "keep", "The chair on the right is 2.5 metres away.", None),
-    ("Turn left to find the door.", "keep", "Turn left to find the door.", None),  # left, but about no object
-    ("The person is right next to the cup.", "keep", "The person is right next to the cup.", None),
-    ("Possibly a cat on the left.", "keep", "Possibly a cat on the left.", None),
-    ("There is a horse by the window.", "drop", "", "not in the scene: horse"),  # invented object
-    ("Two laptops sit on the desk.", "drop", "", "not in the scene: laptop"),  # plural, and desk = dining table
-    ("The cup is on the left.", "drop", "", "wrong side for the cup: left"),
-    ("A chair is straight ahead.", "drop", "", "wrong side for the chair: straight ahead"),
-    ("There are three chairs.", "drop", "", "wrong count for the chair: 3"),
-    ("The person is 6 metres away.", "drop", "", "wrong distance for the person: 6.0"),
-    ("A cat sleeps on the floor.", "drop", "", "said as certain, but the detector was unsure: cat"),
-    ("The cup is at (291, 129).", "drop", "", "nothing left to say"),  # repairing it would leave "The cup is."
-    ("The cup (0.96) is straight ahead.", "repair", "The cup is straight ahead.", None),
-    ("The dog is at coordinates (135, 309) with a confidence of 0.6 metres away.", "drop", "", "score: confidence"),
-    ("The cup scores 0.96.", "drop", "", "score: scores 0.96"),
-    ("It is a cup, I am 84 % sure of it.", "drop", "", "percentage: 84 %"),
-    ("The cup sits in the Mid Top cell.", "drop", "", "grid cell: Mid Top"),
-    ("The matrix lists a cup.", "drop", "", "grid cell: matrix"),
-    ("One cup at position r(291, 129) with a confidence score of 0.96.", "repair", "One cup.", None),
-    ("Left Top: one cup.", "repair", "One cup.", None),
-    ("A cup, 84% confident.", "repair", "A cup.", None),
-    ("**The cup** is straight ahead.", "repair", "The cup is straight ahead.", None),
-    ("- The cup is straight ahead.", "repair", "The cup is straight ahead.", None),
-    ("## Objects", "repair", "Objects", None),
-    ("**", "drop", "", "nothing left to say"),
-])
+@pytest.mark.parametrize(
+    "sentence, action, spoken, reason",
+    [
+        ("The cup is straight ahead, within reach.", "keep", "The cup is straight ahead, within reach.", None),
+        ("The person is about 2 metres away.", "keep", "The person is about 2 metres away.", None),
+        ("The chair on the right is 2.5 metres away.", "keep", "The chair on the right is 2.5 metres away.", None),
+        ("Turn left to find the door.", "keep", "Turn left to find the door.", None),  # left, but about no object
+        ("The person is right next to the cup.", "keep", "The person is right next to the cup.", None),
+        ("Possibly a cat on the left.", "keep", "Possibly a cat on the left.", None),
+        ("There is a horse by the window.", "drop", "", "not in the scene: horse"),  # invented object
+        ("Two laptops sit on the desk.", "drop", "", "not in the scene: laptop"),  # plural, and desk = dining table
+        ("The cup is on the left.", "drop", "", "wrong side for the cup: left"),
+        ("A chair is straight ahead.", "drop", "", "wrong side for the chair: straight ahead"),
+        ("There are three chairs.", "drop", "", "wrong count for the chair: 3"),
+        ("The person is 6 metres away.", "drop", "", "wrong distance for the person: 6.0"),
+        ("A cat sleeps on the floor.", "drop", "", "said as certain, but the detector was unsure: cat"),
+        ("The cup is at (291, 129).", "drop", "", "nothing left to say"),  # repairing it would leave "The cup is."
+        ("The cup (0.96) is straight ahead.", "repair", "The cup is straight ahead.", None),
+        ("The dog is at coordinates (135, 309) with a confidence of 0.6 metres away.", "drop", "", "score: confidence"),
+        ("The cup scores 0.96.", "drop", "", "score: scores 0.96"),
+        ("It is a cup, I am 84 % sure of it.", "drop", "", "percentage: 84 %"),
+        ("The cup sits in the Mid Top cell.", "drop", "", "grid cell: Mid Top"),
+        ("The matrix lists a cup.", "drop", "", "grid cell: matrix"),
+        ("One cup at position r(291, 129) with a confidence score of 0.96.", "repair", "One cup.", None),
+        ("Left Top: one cup.", "repair", "One cup.", None),
+        ("A cup, 84% confident.", "repair", "A cup.", None),
+        ("**The cup** is straight ahead.", "repair", "The cup is straight ahead.", None),
+        ("- The cup is straight ahead.", "repair", "The cup is straight ahead.", None),
+        ("## Objects", "repair", "Objects", None),
+        ("**", "drop", "", "nothing left to say"),
+    ],
+)
 def test_check_sentence(unsure_scene, sentence, action, spoken, reason):
     verdict = check_sentence(sentence, unsure_scene)
     assert (verdict.action, verdict.text) == (action, spoken), verdict.reasons
@@ -136,22 +159,29 @@ def test_check_sentence(unsure_scene, sentence, action, spoken, reason):
     assert verdict.spoken is (action != "drop")
 
 
-@pytest.mark.parametrize("sentence, found", [
-    ("The cup is at r(291, 129, 0.46).", ["coordinates: r", "coordinates: (291, 129, 0.46)",
-                                                "score: 0.46"]),
-    ("Cup: 0.96", ["score: 0.96"]),
-    ("It is 2.5 metres away, or 1.5 m, or 30 cm.", []),
-    ("The cup is at 12 o'clock.", []),
-    ("The ratio is 0.5.", ["score: 0.5"]),
-    ("She holds a cell phone.", []),
-])
+@pytest.mark.parametrize(
+    "sentence, found",
+    [
+        ("The cup is at r(291, 129, 0.46).", ["coordinates: r", "coordinates: (291, 129, 0.46)", "score: 0.46"]),
+        ("Cup: 0.96", ["score: 0.96"]),
+        ("It is 2.5 metres away, or 1.5 m, or 30 cm.", []),
+        ("The cup is at 12 o'clock.", []),
+        ("The ratio is 0.5.", ["score: 0.5"]),
+        ("She holds a cell phone.", []),
+    ],
+)
 def test_readouts(sentence, found):
     assert readouts(sentence) == found
 
 
 def test_metres_are_not_said_about_a_relative_depth_scene():
-    paper = Scene(width=600, height=400, caption="", depth_unit="inverse relative depth",
-                  detections=[Detection("cup", 0.95, (260, 50, 340, 150), z=120.5)])
+    paper = Scene(
+        width=600,
+        height=400,
+        caption="",
+        depth_unit="inverse relative depth",
+        detections=[Detection("cup", 0.95, (260, 50, 340, 150), z=120.5)],
+    )
     assert check_sentence("The cup is about 2 metres away.", paper).action == "drop"
     assert check_sentence("The cup is the nearest thing.", paper).action == "keep"
 
@@ -161,23 +191,30 @@ def test_readouts_cost_a_point_in_the_pair_score(scene):
     assert check_text("The cup is in the center (0.96).", scene).score() == 0.0
 
 
-@pytest.mark.parametrize("sentence", [
-    "It looks like a coffee shop with a seating area for customers.",  # the bundled photo's invented people
-    "There are also two people.",
-    "A taxi waits outside.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It looks like a coffee shop with a seating area for customers.",  # the bundled photo's invented people
+        "There are also two people.",
+        "A taxi waits outside.",
+    ],
+)
 def test_what_the_paper_prompt_invented_is_caught(sentence):
-    coffee = Scene(width=600, height=400, caption="", depth_unit="metres",
-                   detections=[placed("cup", (172, 15, 412, 240), 0.25)])
+    coffee = Scene(
+        width=600, height=400, caption="", depth_unit="metres", detections=[placed("cup", (172, 15, 412, 240), 0.25)]
+    )
     assert check_sentence(sentence, coffee).action == "drop"
 
 
-@pytest.mark.parametrize("text, mentioned", [
-    ("An orange cup.", ["cup"]),  # the colour
-    ("An orange on your left.", ["orange"]),  # the fruit
-    ("Two oranges and a cup.", ["orange", "cup"]),
-    ("There is an orange.", ["orange"]),
-])
+@pytest.mark.parametrize(
+    "text, mentioned",
+    [
+        ("An orange cup.", ["cup"]),  # the colour
+        ("An orange on your left.", ["orange"]),  # the fruit
+        ("Two oranges and a cup.", ["orange", "cup"]),
+        ("There is an orange.", ["orange"]),
+    ],
+)
 def test_orange_is_a_fruit_only_without_a_noun_after_it(scene, text, mentioned):
     assert check_text(text, scene).mentioned == mentioned
 

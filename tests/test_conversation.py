@@ -84,7 +84,9 @@ def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
     assert second["prompt_tokens"] > first["prompt_tokens"] > 200
     assert second["prompt_tokens_reused"] >= first["prompt_tokens"]
     assert second["prompt_tokens_evaluated"] < 0.3 * second["prompt_tokens"]
-    assert second["prompt_tokens_evaluated"] == pytest.approx(second["prompt_tokens"] - second["prompt_tokens_reused"], abs=1)
+    assert second["prompt_tokens_evaluated"] == pytest.approx(
+        second["prompt_tokens"] - second["prompt_tokens_reused"], abs=1
+    )
     # Without the cache the same prompt is read in full.
     llm.forget_cache()
     voice.conversation._history.pop()
@@ -137,8 +139,10 @@ def test_long_sessions_trim_the_oldest_turns_to_fit_the_context(chelsea, tiny_pi
     conversation = Conversation(small, PipelineConfig(llm="tiny").generation)
     conversation.start(tiny_pipeline.look(chelsea))
     for index in range(10):  # about 80 tokens a turn: well past the 768-token context
-        reply = conversation.ask(f"Question {index}: what is the cat doing, and why does it look like that? "
-                                 "Tell me about its fur, its eyes, its ears and whatever it is looking at.")
+        reply = conversation.ask(
+            f"Question {index}: what is the cat doing, and why does it look like that? "
+            "Tell me about its fur, its eyes, its ears and whatever it is looking at."
+        )
         "".join(reply)
         assert reply.turn.usage["prompt_tokens"] + ANSWER_MAX_TOKENS <= 768
     assert len(conversation.turns) == 11  # the transcript keeps everything

@@ -23,8 +23,14 @@ def cat_photo(tmp_path_factory, labelled):
 
 
 def chat(*args, lines="", timeout=300):
-    return subprocess.run([sys.executable, "-m", "echollama.cli", "chat", *args, "--llm", "tiny"], input=lines,
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "echollama.cli", "chat", *args, "--llm", "tiny"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
 
 
 def test_ask_a_typed_question(tmp_path, cat_photo):
@@ -50,15 +56,22 @@ def test_ask_a_spoken_question_as_json(tmp_path, cat_photo):
     assert_speech(out)
 
 
-@pytest.mark.parametrize("case, message", [
-    ("silent", "silent"), ("noise", "no speech"), ("corrupt", "not a readable audio file"),
-    ("long question", "10,000 characters"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("silent", "silent"),
+        ("noise", "no speech"),
+        ("corrupt", "not a readable audio file"),
+        ("long question", "10,000 characters"),
+    ],
+)
 def test_ask_refuses_bad_input_in_one_line(tmp_path, cat_photo, case, message):
-    inputs = {"silent": lambda: ["--audio", str(write_silence(tmp_path / "s.wav"))],
-              "noise": lambda: ["--audio", str(write_noise(tmp_path / "n.wav"))],
-              "corrupt": lambda: ["--audio", str(_corrupt(tmp_path / "c.mp3"))],
-              "long question": lambda: ["--question", "x" * 10_000]}[case]()
+    inputs = {
+        "silent": lambda: ["--audio", str(write_silence(tmp_path / "s.wav"))],
+        "noise": lambda: ["--audio", str(write_noise(tmp_path / "n.wav"))],
+        "corrupt": lambda: ["--audio", str(_corrupt(tmp_path / "c.mp3"))],
+        "long question": lambda: ["--question", "x" * 10_000],
+    }[case]()
     out = tmp_path / "answer.wav"
     result = run_cli("ask", str(cat_photo), *inputs, "-o", str(out), "--llm", "tiny", "-q")
     assert result.returncode == 2, result.stderr
@@ -79,8 +92,9 @@ def test_chat_runs_a_scripted_spoken_session(tmp_path, cat_photo):
     write_spoken(questions / "10.ogg", "Is there a chair on my left?", rate=44100, channels=2)
     transcript, out = tmp_path / "session.json", tmp_path / "session.wav"
     typed = "What is the cat doing?\n/scene\n\n" + "y" * 10_000 + "\n/quit\nnever read\n"
-    result = chat(str(cat_photo), "--audio-dir", str(questions), "--transcript", str(transcript), "-o", str(out),
-                  lines=typed)
+    result = chat(
+        str(cat_photo), "--audio-dir", str(questions), "--transcript", str(transcript), "-o", str(out), lines=typed
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "straight ahead, within reach" in result.stdout and "cannot see any chairs" in result.stdout

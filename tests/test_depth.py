@@ -60,12 +60,20 @@ def test_spoken_distance_is_along_the_line_of_sight(x, bearing):
     assert placed.distance_m == pytest.approx(placed.z / math.cos(math.radians(bearing)), abs=0.01)
 
 
-@pytest.mark.parametrize("width, height, focal_35mm, focal_px", [
-    (600, 400, None, 519.6),  # the default 60° is horizontal: (600 / 2) / tan(30°)
-    (400, 600, None, 346.4),  # ... in portrait too, so left and right mean the same whichever way the phone was held
-    (3000, 2000, 26, 2166.7),  # 3:2 frame: 26 mm on a 36 mm-wide frame is 26 / 36 of the width
-    (4000, 3000, 26, 3004.6),  # 4:3 frame: the 35 mm equivalent is by the diagonal (43.27 mm <-> 5000 px)
-])
+@pytest.mark.parametrize(
+    "width, height, focal_35mm, focal_px",
+    [
+        (600, 400, None, 519.6),  # the default 60° is horizontal: (600 / 2) / tan(30°)
+        (
+            400,
+            600,
+            None,
+            346.4,
+        ),  # ... in portrait too, so left and right mean the same whichever way the phone was held
+        (3000, 2000, 26, 2166.7),  # 3:2 frame: 26 mm on a 36 mm-wide frame is 26 / 36 of the width
+        (4000, 3000, 26, 3004.6),  # 4:3 frame: the 35 mm equivalent is by the diagonal (43.27 mm <-> 5000 px)
+    ],
+)
 def test_camera_focal_length(width, height, focal_35mm, focal_px):
     camera = camera_for(width, height, focal_35mm)
     assert camera.focal_px == pytest.approx(focal_px, abs=0.2)
@@ -85,7 +93,9 @@ def test_motorcycle_distance_against_stereo_ground_truth(record_property):
     error = abs(motorcycle.distance_m - truth)
     record_property("motorcycle_estimate_m", motorcycle.distance_m)
     record_property("motorcycle_truth_m", truth)
-    print(f"\nmotorcycle: estimated {motorcycle.distance_m:.2f} m, true {truth:.2f} m, "
-          f"error {error:.2f} m ({error / truth:.0%})")
+    print(
+        f"\nmotorcycle: estimated {motorcycle.distance_m:.2f} m, true {truth:.2f} m, "
+        f"error {error:.2f} m ({error / truth:.0%})"
+    )
     assert truth == pytest.approx(2.55, abs=0.1)
     assert error / truth < 0.30

@@ -17,8 +17,9 @@ from test_image_input import png_header_only
 
 def run_cli(*args, env=None, timeout=300):
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "echollama.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=environment)
+    return subprocess.run(
+        [sys.executable, "-m", "echollama.cli", *args], capture_output=True, text=True, timeout=timeout, env=environment
+    )
 
 
 def assert_speech(path):
@@ -58,8 +59,20 @@ def test_describe_json_has_the_whole_scene(tmp_path):
 
 def test_the_paper_prompt_is_available_on_the_embedded_profile(tmp_path):
     out = tmp_path / "coffee.wav"
-    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q",
-                     "--prompt", "paper", "--max-tokens", "40")
+    result = run_cli(
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "--llm",
+        "tiny",
+        "--json",
+        "-q",
+        "--prompt",
+        "paper",
+        "--max-tokens",
+        "40",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["prompt"]["user"].startswith("Image Description: ")
@@ -84,7 +97,9 @@ def bad_images(folder):
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "directory", "not an image", "truncated", "zero bytes", "decompression bomb"])
+@pytest.mark.parametrize(
+    "case", ["missing", "directory", "not an image", "truncated", "zero bytes", "decompression bomb"]
+)
 def test_bad_image_gets_one_clear_line(tmp_path, case):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -111,7 +126,9 @@ def test_corrupted_model_file_is_refused(tmp_path):
     (home / "models").mkdir(parents=True)
     (home / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").write_bytes(b"GGUF" + b"\0" * 4096)
     out = tmp_path / "out.wav"
-    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "-q", "--llm", "0.5b", env={"ECHOLLAMA_HOME": str(home)})
+    result = run_cli(
+        "describe", str(SAMPLE_IMAGE), "-o", str(out), "-q", "--llm", "0.5b", env={"ECHOLLAMA_HOME": str(home)}
+    )
     assert result.returncode == 4
     assert "corrupt" in result.stderr and "rm " in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists()
@@ -120,9 +137,24 @@ def test_corrupted_model_file_is_refused(tmp_path):
 def test_ctrl_c_leaves_no_partial_wav(tmp_path):
     out = tmp_path / "out.wav"
     process = subprocess.Popen(
-        [sys.executable, "-m", "echollama.cli", "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny",
-         "--max-tokens", "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        [
+            sys.executable,
+            "-m",
+            "echollama.cli",
+            "describe",
+            str(SAMPLE_IMAGE),
+            "-o",
+            str(out),
+            "--llm",
+            "tiny",
+            "--max-tokens",
+            "2000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(".out.wav.*.partial")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -149,20 +181,35 @@ def test_describe_speaks_only_checked_sentences_and_lists_the_dropped(tmp_path):
     from echollama.language.claims import check_sentence
     from echollama.types import Camera, Detection, Scene
 
-    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(tmp_path / "out.wav"), "--llm", "tiny", "--json", "-q",
-                     "--detail", "full")
+    result = run_cli(
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(tmp_path / "out.wav"),
+        "--llm",
+        "tiny",
+        "--json",
+        "-q",
+        "--detail",
+        "full",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     data = report["scene"]
-    scene = Scene(width=data["width"], height=data["height"], caption=data["caption"], depth_unit=data["depth_unit"],
-                  camera=Camera(**data["camera"]),
-                  detections=[Detection(**{**d, "box": tuple(d["box"])}) for d in data["detections"]])
+    scene = Scene(
+        width=data["width"],
+        height=data["height"],
+        caption=data["caption"],
+        depth_unit=data["depth_unit"],
+        camera=Camera(**data["camera"]),
+        detections=[Detection(**{**d, "box": tuple(d["box"])}) for d in data["detections"]],
+    )
     assert report["dropped"], "the tiny model's full description had nothing to refuse: the test proves nothing"
     for dropped in report["dropped"]:
         assert dropped["reasons"]
         if "repaired" not in dropped:
             assert check_sentence(dropped["sentence"], scene).action == "drop"
-    llm_part = report["answer"][len(report["grounded"]):].strip()
+    llm_part = report["answer"][len(report["grounded"]) :].strip()
     from echollama.speech.sentences import split_sentences
 
     for sentence in split_sentences([llm_part], first_clause=False):

@@ -14,8 +14,13 @@ def detector():
 
 @pytest.mark.parametrize(
     "image, label",
-    [("coffee", "cup"), ("coffee", "dining table"), ("chelsea", "cat"), ("astronaut", "person"),
-     ("motorcycle", "motorcycle")],
+    [
+        ("coffee", "cup"),
+        ("coffee", "dining table"),
+        ("chelsea", "cat"),
+        ("astronaut", "person"),
+        ("motorcycle", "motorcycle"),
+    ],
 )
 def test_finds_the_hand_labelled_object(detector, labelled, image, label):
     item = labelled[image]

@@ -47,7 +47,8 @@ def test_a_photo_loads_as_upright_rgb():
     assert (image.width, image.height) == labelled_image("porch_dog_bicycle").size and image.rgb.shape[2] == 3
 
 
-@pytest.mark.parametrize("x, third", [(0, "left"), (99, "left"), (100, "centre"), (199, "centre"), (200, "right"),
-                                      (299, "right")])
+@pytest.mark.parametrize(
+    "x, third", [(0, "left"), (99, "left"), (100, "centre"), (199, "centre"), (200, "right"), (299, "right")]
+)
 def test_third_of_a_box_centre(x, third):
     assert third_of((x, 0, x, 10), 300) == third

@@ -18,8 +18,12 @@ from echollama.types import Detection
 
 @pytest.mark.parametrize(
     "a, b, expected",
-    [((0, 0, 10, 10), (0, 0, 10, 10), 1.0), ((0, 0, 10, 10), (5, 0, 15, 10), 50 / 150),
-     ((0, 0, 10, 10), (20, 20, 30, 30), 0.0), ((0, 0, 10, 10), (2, 2, 8, 8), 36 / 100)],
+    [
+        ((0, 0, 10, 10), (0, 0, 10, 10), 1.0),
+        ((0, 0, 10, 10), (5, 0, 15, 10), 50 / 150),
+        ((0, 0, 10, 10), (20, 20, 30, 30), 0.0),
+        ((0, 0, 10, 10), (2, 2, 8, 8), 36 / 100),
+    ],
 )
 def test_iou(a, b, expected):
     assert iou(a, b) == pytest.approx(expected)
@@ -44,9 +48,13 @@ def test_empty_cases_are_perfect_not_undefined():
 
 
 def run_eval_cli(out, *extra):
-    return subprocess.run([sys.executable, "-m", "echollama.cli", "eval", "--compare", "tiny", "--out", str(out),
-                           "--json", *extra], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "echollama.cli", "eval", "--compare", "tiny", "--out", str(out), "--json", *extra],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
 
 
 def run_eval_on(out, photos, speech):
@@ -168,12 +176,15 @@ def test_spoken_question_checker(kind, label, expected, answer, right):
     assert check_answer(Question("x", "?", kind, label, expected), answer, truth) is right
 
 
-@pytest.mark.parametrize("answer, right", [
-    ("I can see a dog sitting on the porch.", True),
-    ("A dog and a cat.", False),  # the cat is invented
-    ("I see a horse.", False),  # the dog is not named, the horse invented
-    ("There are no animals here.", False),
-])
+@pytest.mark.parametrize(
+    "answer, right",
+    [
+        ("I can see a dog sitting on the porch.", True),
+        ("A dog and a cat.", False),  # the cat is invented
+        ("I see a horse.", False),  # the dog is not named, the horse invented
+        ("There are no animals here.", False),
+    ],
+)
 def test_identify_questions_are_judged_against_the_labelled_photo(answer, right):
     from echollama.evaluation.labelled_set import labelled_image
     from echollama.evaluation.questions import Question, check_answer, truth_scene

@@ -15,24 +15,68 @@ GROUNDED_TEXT = "A dog is on your left, about 1.5 metres away. A bicycle is stra
 
 def _llm(text, seconds, questions):
     heard = score_description(text, PORCH, seconds)
-    return {"llm": "SmolLM2", "grounding": {"agreement": None, "spatial_claims": 0, "hallucination_rate": None,
-                                            "by_kind": {}, "mentions": 0},
-            "listener": summarise_listener([heard]), "latency_median": {"first_audio_s": 1.25},
-            "waterfall": "images/latency-tiny.png", "questions": question_scores(questions),
-            "per_image": {"porch_dog_bicycle": {"answer": text, "audio": "audio/tiny-porch.wav", "agreement": None,
-                                                "hallucinated": [], "claims": [], "listener": heard.to_dict()}}}
+    return {
+        "llm": "SmolLM2",
+        "grounding": {"agreement": None, "spatial_claims": 0, "hallucination_rate": None, "by_kind": {}, "mentions": 0},
+        "listener": summarise_listener([heard]),
+        "latency_median": {"first_audio_s": 1.25},
+        "waterfall": "images/latency-tiny.png",
+        "questions": question_scores(questions),
+        "per_image": {
+            "porch_dog_bicycle": {
+                "answer": text,
+                "audio": "audio/tiny-porch.wav",
+                "agreement": None,
+                "hallucinated": [],
+                "claims": [],
+                "listener": heard.to_dict(),
+            }
+        },
+    }
 
 
 def _result():
-    rows = [{"image": "porch_dog_bicycle", "question": "Where is the dog?", "heard": "where is the dog",
-             "answer": "The dog is on your left.", "answered_by": "scene", "correct": True, "first_audio_s": 0.4},
-            {"image": "porch_dog_bicycle", "question": "What animals can you see?", "heard": "what animals",
-             "answer": "A cat.", "answered_by": "llm", "correct": False, "first_audio_s": 2.0}]
-    return {"images": ["porch_dog_bicycle"], "depth": None,
-            "detection": {"threshold": 0.5, "precision": 1.0, "recall": 0.5, "mean_iou_of_matches": 0.8,
-                          "per_image": {"porch_dog_bicycle": {"precision": 1.0, "recall": 0.5, "tp": 2, "fp": 0,
-                                                              "fn": 2, "found": ["dog 0.90", "bicycle 0.80"]}}},
-            "llms": {"tiny/paper": _llm(PAPER_TEXT, 21.0, rows), "tiny/grounded": _llm(GROUNDED_TEXT, 8.5, rows)}}
+    rows = [
+        {
+            "image": "porch_dog_bicycle",
+            "question": "Where is the dog?",
+            "heard": "where is the dog",
+            "answer": "The dog is on your left.",
+            "answered_by": "scene",
+            "correct": True,
+            "first_audio_s": 0.4,
+        },
+        {
+            "image": "porch_dog_bicycle",
+            "question": "What animals can you see?",
+            "heard": "what animals",
+            "answer": "A cat.",
+            "answered_by": "llm",
+            "correct": False,
+            "first_audio_s": 2.0,
+        },
+    ]
+    return {
+        "images": ["porch_dog_bicycle"],
+        "depth": None,
+        "detection": {
+            "threshold": 0.5,
+            "precision": 1.0,
+            "recall": 0.5,
+            "mean_iou_of_matches": 0.8,
+            "per_image": {
+                "porch_dog_bicycle": {
+                    "precision": 1.0,
+                    "recall": 0.5,
+                    "tp": 2,
+                    "fp": 0,
+                    "fn": 2,
+                    "found": ["dog 0.90", "bicycle 0.80"],
+                }
+            },
+        },
+        "llms": {"tiny/paper": _llm(PAPER_TEXT, 21.0, rows), "tiny/grounded": _llm(GROUNDED_TEXT, 8.5, rows)},
+    }
 
 
 class _Structure(HTMLParser):

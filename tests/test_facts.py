@@ -33,27 +33,33 @@ CHAIR_RIGHT = Detection("chair", 0.7, (500, 200, 600, 390), z=2.6, distance_m=2.
 TABLE = Detection("dining table", 0.76, (200, 150, 400, 250), z=1.2, distance_m=1.2, cell="Mid Top", clock=12)
 
 
-@pytest.mark.parametrize("question, labels", [
-    ("Where is the cat?", ["cat"]),
-    ("where's the kitty", ["cat"]),
-    ("How many chairs are there?", ["chair"]),
-    ("Is the dining table near?", ["dining table"]),  # the two-word label, not also "table"
-    ("Is there a table?", ["dining table"]),
-    ("Are there people?", ["person"]),
-    ("Is the sofa or the tv on?", ["couch", "tv"]),
-    ("How far is the door?", []),  # not a label the detector knows
-    ("Where is the catalogue?", []),  # whole words only
-])
+@pytest.mark.parametrize(
+    "question, labels",
+    [
+        ("Where is the cat?", ["cat"]),
+        ("where's the kitty", ["cat"]),
+        ("How many chairs are there?", ["chair"]),
+        ("Is the dining table near?", ["dining table"]),  # the two-word label, not also "table"
+        ("Is there a table?", ["dining table"]),
+        ("Are there people?", ["person"]),
+        ("Is the sofa or the tv on?", ["couch", "tv"]),
+        ("How far is the door?", []),  # not a label the detector knows
+        ("Where is the catalogue?", []),  # whole words only
+    ],
+)
 def test_mentioned_labels(question, labels):
     assert sorted(mentioned_labels(question, VOCABULARY)) == sorted(labels)
 
 
-@pytest.mark.parametrize("detection, words", [
-    (CAT, "straight ahead, within reach"),
-    (CHAIR_LEFT, "on your left, about 2 metres away"),
-    (CHAIR_RIGHT, "on your right, about 2.5 metres away"),
-    (TABLE, "straight ahead, about 1 metre away"),
-])
+@pytest.mark.parametrize(
+    "detection, words",
+    [
+        (CAT, "straight ahead, within reach"),
+        (CHAIR_LEFT, "on your left, about 2 metres away"),
+        (CHAIR_RIGHT, "on your right, about 2.5 metres away"),
+        (TABLE, "straight ahead, about 1 metre away"),
+    ],
+)
 def test_where_uses_the_narrations_words(detection, words):
     assert where(detection, scene(detection)) == words
     assert direction(detection, scene(detection)) + ", " + distance(detection, scene(detection)) == words
@@ -67,8 +73,9 @@ def test_position_question_is_answered_from_the_scene():
 
 def test_several_objects_are_counted_and_listed_nearest_first():
     answer = ground("How many chairs are there?", scene(CHAIR_RIGHT, CAT, CHAIR_LEFT), VOCABULARY)
-    assert answer.facts == ("I can see two chairs: one on your left, about 2 metres away; "
-                            "one on your right, about 2.5 metres away.")
+    assert answer.facts == (
+        "I can see two chairs: one on your left, about 2 metres away; one on your right, about 2.5 metres away."
+    )
     assert answer.details == {"chair": 2}
 
 
@@ -86,12 +93,16 @@ def test_an_unsure_object_is_answered_with_a_hedge():
 def test_sure_and_unsure_objects_of_one_kind_are_told_apart():
     unsure_chair = replace(CHAIR_RIGHT, score=0.6, certain=False)
     answer = ground("Where are the chairs?", scene(unsure_chair, CHAIR_LEFT), VOCABULARY)
-    assert answer.facts == ("The chair is on your left, about 2 metres away. "
-                            "There may also be another chair on your right, about 2.5 metres away.")
+    assert answer.facts == (
+        "The chair is on your left, about 2 metres away. "
+        "There may also be another chair on your right, about 2.5 metres away."
+    )
     both_unsure = [replace(c, score=0.6, certain=False) for c in (CHAIR_LEFT, CHAIR_RIGHT)]
     answer = ground("Where are the chairs?", scene(*both_unsure), VOCABULARY)
-    assert answer.facts == ("I am not sure, but there may be two chairs: one on your left, about 2 metres away; "
-                            "one on your right, about 2.5 metres away.")
+    assert answer.facts == (
+        "I am not sure, but there may be two chairs: one on your left, about 2 metres away; "
+        "one on your right, about 2.5 metres away."
+    )
     for sentence in answer.facts.split(". "):
         assert check_sentence(sentence, scene(*both_unsure)).action == "keep"
 
@@ -109,16 +120,24 @@ def test_other_questions_about_a_present_object_still_go_to_the_llm():
     assert nothing_known.facts == "" and not nothing_known.settles_it
 
 
-@pytest.mark.parametrize("question, spatial", [
-    ("Where is the cat?", True), ("How far away is the door?", True), ("how many people are there", True),
-    ("Is there a chair on my left?", True), ("Where is the cat and what is it doing?", False),
-    ("What colour is the cat?", False), ("Is the cat asleep?", False),
-])
+@pytest.mark.parametrize(
+    "question, spatial",
+    [
+        ("Where is the cat?", True),
+        ("How far away is the door?", True),
+        ("how many people are there", True),
+        ("Is there a chair on my left?", True),
+        ("Where is the cat and what is it doing?", False),
+        ("What colour is the cat?", False),
+        ("Is the cat asleep?", False),
+    ],
+)
 def test_spatial_questions(question, spatial):
     assert is_spatial_question(question) is spatial
 
 
 def test_summary_is_the_narration_and_names_every_object_or_says_there_are_none():
-    assert summary(scene(CAT, TABLE)) == ("I can see a cat straight ahead, within reach. "
-                                          "A dining table straight ahead, about 1 metre away.")
+    assert summary(scene(CAT, TABLE)) == (
+        "I can see a cat straight ahead, within reach. A dining table straight ahead, about 1 metre away."
+    )
     assert summary(scene()) == "I cannot recognise any objects in this picture."

@@ -34,8 +34,14 @@ def test_paper_figure_4_example_is_reproduced_exactly():
 @pytest.mark.parametrize(
     "x, y, cell",
     [
-        (0, 0, "Left Top"), (99.9, 49.9, "Left Top"), (100, 0, "Mid Top"), (199.9, 10, "Mid Top"),
-        (200, 10, "Right Top"), (299, 99.9, "Right Top"), (0, 100, "Left Bottom"), (150, 100, "Mid Bottom"),
+        (0, 0, "Left Top"),
+        (99.9, 49.9, "Left Top"),
+        (100, 0, "Mid Top"),
+        (199.9, 10, "Mid Top"),
+        (200, 10, "Right Top"),
+        (299, 99.9, "Right Top"),
+        (0, 100, "Left Bottom"),
+        (150, 100, "Mid Bottom"),
         (300, 200, "Right Bottom"),  # the far corner belongs to the last cell
     ],
 )
@@ -45,7 +51,13 @@ def test_grid_cell_boundaries(x, y, cell):
 
 def test_empty_matrix_lists_all_six_cells():
     assert format_matrix([], 640, 480).splitlines() == [
-        "Left Top:", "Mid Top:", "Right Top:", "Left Bottom:", "Mid Bottom:", "Right Bottom:"]
+        "Left Top:",
+        "Mid Top:",
+        "Right Top:",
+        "Left Bottom:",
+        "Mid Bottom:",
+        "Right Bottom:",
+    ]
 
 
 def test_entry_without_depth_leaves_z_out():
@@ -54,8 +66,16 @@ def test_entry_without_depth_leaves_z_out():
 
 @pytest.mark.parametrize(
     "x, hour",
-    [(320, 12), (0, 11), (639, 1), (330, 12),  # 60° field of view: the image edges are 30° off axis
-     (213, 11), (214, 12), (426, 12), (427, 1)],  # the hour agrees with the third the spoken side comes from
+    [
+        (320, 12),
+        (0, 11),
+        (639, 1),
+        (330, 12),  # 60° field of view: the image edges are 30° off axis
+        (213, 11),
+        (214, 12),
+        (426, 12),
+        (427, 1),
+    ],  # the hour agrees with the third the spoken side comes from
 )
 def test_clock_direction(x, hour):
     camera = camera_for(640, 480)

@@ -18,6 +18,7 @@ def file_with(path, data):
 
 def png_header_only(width, height):
     """A tiny PNG file whose header claims width x height RGB pixels."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

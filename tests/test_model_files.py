@@ -19,15 +19,21 @@ def split_model(tmp_path, monkeypatch):
         (package / "data").mkdir(parents=True)
         (package / "data" / "part.bin").write_bytes(chunk)
         (package / "__init__.py").write_text(
-            "import os\ndef get_part_path():\n    return os.path.join(os.path.dirname(__file__), 'data', 'part.bin')\n")
+            "import os\ndef get_part_path():\n    return os.path.join(os.path.dirname(__file__), 'data', 'part.bin')\n"
+        )
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setenv("ECHOLLAMA_HOME", str(tmp_path / "home"))
     for index in range(1, 4):
         sys.modules.pop(f"fake_model_part{index}", None)
     whole = b"".join(chunks)
-    return GgufModel(key="fake", description="fake split model", filename="fake.gguf",
-                     sha256=hashlib.sha256(whole).hexdigest(), size_note="", part_modules=("fake_model_part1",
-                     "fake_model_part2", "fake_model_part3")), whole
+    return GgufModel(
+        key="fake",
+        description="fake split model",
+        filename="fake.gguf",
+        sha256=hashlib.sha256(whole).hexdigest(),
+        size_note="",
+        part_modules=("fake_model_part1", "fake_model_part2", "fake_model_part3"),
+    ), whole
 
 
 def test_parts_are_assembled_once_and_verified(split_model, tmp_path):

@@ -22,25 +22,34 @@ WIDTH, HEIGHT = 600, 400  # default 60° field of view: f = 519.6 px; thirds end
 
 def seen(label, x, metres=None, score=0.9, certain=True, z=None, half=10):
     """A detection centred on column x (mid-height) at `metres`."""
-    return Detection(label, score, (x - half, 180, x + half, 220), z=z if z is not None else metres,
-                     distance_m=metres, certain=certain)
+    return Detection(
+        label,
+        score,
+        (x - half, 180, x + half, 220),
+        z=z if z is not None else metres,
+        distance_m=metres,
+        certain=certain,
+    )
 
 
 def scene(*detections, camera=None, depth_unit="metres", caption=""):
     return Scene(WIDTH, HEIGHT, list(detections), caption, depth_unit, camera=camera or camera_for(WIDTH, HEIGHT))
 
 
-@pytest.mark.parametrize("x, words", [
-    (300, "straight ahead"),
-    (200, "straight ahead"),  # the middle third starts at x = 200, as in the grid
-    (399, "straight ahead"),
-    (199, "slightly left"),  # left third, 11° off axis
-    (112, "slightly left"),  # 19.9°
-    (109, "on your left"),  # 20.2°
-    (0, "on your left"),  # the picture's edge is 30° off axis with the default field of view
-    (400, "slightly right"),
-    (599, "on your right"),
-])
+@pytest.mark.parametrize(
+    "x, words",
+    [
+        (300, "straight ahead"),
+        (200, "straight ahead"),  # the middle third starts at x = 200, as in the grid
+        (399, "straight ahead"),
+        (199, "slightly left"),  # left third, 11° off axis
+        (112, "slightly left"),  # 19.9°
+        (109, "on your left"),  # 20.2°
+        (0, "on your left"),  # the picture's edge is 30° off axis with the default field of view
+        (400, "slightly right"),
+        (599, "on your right"),
+    ],
+)
 def test_direction_at_the_thirds_and_angle_edges(x, words):
     assert direction(seen("cup", x), scene()) == words
 
@@ -51,12 +60,22 @@ def test_far_sides_need_a_wide_lens_and_then_say_the_clock():
     assert direction(seen("dog", 595), scene(camera=wide)) == "on your far right, at 2 o'clock"
 
 
-@pytest.mark.parametrize("metres, words", [
-    (None, ""), (0.3, "within reach"), (0.79, "within reach"), (0.8, "about 1 metre away"),
-    (1.24, "about 1 metre away"), (1.3, "about 1.5 metres away"), (2.6, "about 2.5 metres away"),
-    (2.8, "about 3 metres away"), (3.4, "about 3 metres away"), (7.6, "about 8 metres away"),
-    (23.0, "about 25 metres away"),
-])
+@pytest.mark.parametrize(
+    "metres, words",
+    [
+        (None, ""),
+        (0.3, "within reach"),
+        (0.79, "within reach"),
+        (0.8, "about 1 metre away"),
+        (1.24, "about 1 metre away"),
+        (1.3, "about 1.5 metres away"),
+        (2.6, "about 2.5 metres away"),
+        (2.8, "about 3 metres away"),
+        (3.4, "about 3 metres away"),
+        (7.6, "about 8 metres away"),
+        (23.0, "about 25 metres away"),
+    ],
+)
 def test_distance_words_are_rounded_as_the_estimate_deserves(metres, words):
     assert distance_words(metres) == words
 
@@ -73,7 +92,8 @@ def test_objects_of_one_kind_are_counted_and_the_nearest_placed():
     chairs = scene(seen("chair", 500, 3.2), seen("chair", 100, 2.1))
     assert narrate(chairs) == ["I can see two chairs, the nearest on your left, about 2 metres away."]
     assert narrate(chairs, "normal") == [
-        "I can see two chairs: one on your left, about 2 metres away; one on your right, about 3 metres away."]
+        "I can see two chairs: one on your left, about 2 metres away; one on your right, about 3 metres away."
+    ]
     same_side = scene(seen("chair", 520, 3.2), seen("chair", 560, 2.1))
     assert narrate(same_side) == ["I can see two chairs on your right, the nearest about 2 metres away."]
 
@@ -90,8 +110,11 @@ def test_people_and_vehicles_come_first_then_nearest_first():
 def test_uncertain_objects_are_hedged_and_said_last():
     things = scene(seen("cat", 150, 1.5, score=0.5, certain=False), seen("dog", 450, 2.0))
     assert narrate(things) == [
-        ("I can see a dog slightly right, about 2 metres away, and possibly a cat slightly left, "
-         "about 1.5 metres away.")]
+        (
+            "I can see a dog slightly right, about 2 metres away, and possibly a cat slightly left, "
+            "about 1.5 metres away."
+        )
+    ]
     only_unsure = scene(seen("cat", 150, 1.5, score=0.5, certain=False))
     assert narrate(only_unsure) == ["Possibly a cat slightly left, about 1.5 metres away."]
 
@@ -99,13 +122,21 @@ def test_uncertain_objects_are_hedged_and_said_last():
 def test_unsure_ones_beside_sure_ones_of_the_same_kind_are_more_of_them():
     players = scene(seen("person", 60, 2.0), seen("person", 540, 2.6, score=0.6, certain=False))
     assert narrate(players) == [
-        ("I can see a person on your left, about 2 metres away, and possibly another person on your right, "
-         "about 2.5 metres away.")]
-    fruit = scene(seen("orange", 300, 0.5), seen("orange", 450, 0.6, score=0.7, certain=False),
-                  seen("orange", 560, 0.7, score=0.6, certain=False))
+        (
+            "I can see a person on your left, about 2 metres away, and possibly another person on your right, "
+            "about 2.5 metres away."
+        )
+    ]
+    fruit = scene(
+        seen("orange", 300, 0.5),
+        seen("orange", 450, 0.6, score=0.7, certain=False),
+        seen("orange", 560, 0.7, score=0.6, certain=False),
+    )
     sentences = narrate(fruit, "normal")
-    assert sentences == ["I can see an orange straight ahead, within reach.",
-                         "Possibly two more oranges: one slightly right, within reach; one on your right, within reach."]
+    assert sentences == [
+        "I can see an orange straight ahead, within reach.",
+        "Possibly two more oranges: one slightly right, within reach; one on your right, within reach.",
+    ]
     assert all(check_sentence(s, fruit).action == "keep" for s in sentences)
 
 
@@ -121,8 +152,12 @@ def test_brief_stays_short_and_summarises_the_rest():
 
 
 def test_relative_depth_says_nearer_and_farther_never_metres():
-    paper = scene(seen("chair", 100, z=74.5), seen("tv", 500, z=156.5), seen("couch", 300, z=99.7),
-                  depth_unit="inverse relative depth")
+    paper = scene(
+        seen("chair", 100, z=74.5),
+        seen("tv", 500, z=156.5),
+        seen("couch", 300, z=99.7),
+        depth_unit="inverse relative depth",
+    )
     text = " ".join(narrate(paper, "full"))
     assert "metre" not in text
     assert "A tv on your right, the nearest thing." in text  # MiDaS: bigger z = nearer
@@ -131,9 +166,14 @@ def test_relative_depth_says_nearer_and_farther_never_metres():
 
 @pytest.mark.parametrize("detail", ["brief", "normal", "full"])
 def test_no_readouts_and_every_sentence_passes_the_claim_checker(detail):
-    things = scene(seen("cup", 300, 0.46, score=0.96), seen("chair", 60, 2.13), seen("chair", 540, 3.71),
-                   seen("person", 230, 1.52), seen("cat", 420, 2.2, score=0.51, certain=False),
-                   caption="An image classifier's best guess is 'espresso' (84% confident).")
+    things = scene(
+        seen("cup", 300, 0.46, score=0.96),
+        seen("chair", 60, 2.13),
+        seen("chair", 540, 3.71),
+        seen("person", 230, 1.52),
+        seen("cat", 420, 2.2, score=0.51, certain=False),
+        caption="An image classifier's best guess is 'espresso' (84% confident).",
+    )
     sentences = narrate(things, detail)
     for sentence in sentences:
         assert readouts(sentence) == []
@@ -142,8 +182,11 @@ def test_no_readouts_and_every_sentence_passes_the_claim_checker(detail):
 
 
 def test_fact_sheet_is_plain_words_for_the_prompt():
-    things = scene(seen("cup", 300, 0.46, score=0.96), seen("cat", 420, 2.2, score=0.51, certain=False),
-                   caption="The whole picture may show an espresso (a guess); the object detector found one cup.")
+    things = scene(
+        seen("cup", 300, 0.46, score=0.96),
+        seen("cat", 420, 2.2, score=0.51, certain=False),
+        caption="The whole picture may show an espresso (a guess); the object detector found one cup.",
+    )
     sheet = fact_sheet(things)
     assert sheet.splitlines() == [
         "Objects found in the photo, in the order they matter to the listener (nothing else was found):",
@@ -161,8 +204,25 @@ def test_unknown_detail_level_is_refused():
 
 
 # --- Property: whatever the scene, the narration says only what the claim checker lets through ----------------------
-LABELS = ("person", "chair", "cup", "dog", "car", "truck", "clock", "hot dog", "teddy bear", "cell phone",
-          "dining table", "traffic light", "sports ball", "skis", "orange", "tv", "bench")
+LABELS = (
+    "person",
+    "chair",
+    "cup",
+    "dog",
+    "car",
+    "truck",
+    "clock",
+    "hot dog",
+    "teddy bear",
+    "cell phone",
+    "dining table",
+    "traffic light",
+    "sports ball",
+    "skis",
+    "orange",
+    "tv",
+    "bench",
+)
 
 
 @st.composite
@@ -177,9 +237,14 @@ def scenes(draw):
         x2, y2 = draw(st.floats(x1 + 1, width)), draw(st.floats(y1 + 1, height))
         score = draw(st.floats(0.55, 1.0))
         metres = draw(st.floats(0.2, 80.0))
-        detection = Detection(draw(st.sampled_from(LABELS)), score, (x1, y1, x2, y2), certain=score >= 0.8,
-                              z=draw(st.floats(1.0, 300.0)) if relative else metres,
-                              distance_m=None if relative else metres)
+        detection = Detection(
+            draw(st.sampled_from(LABELS)),
+            score,
+            (x1, y1, x2, y2),
+            certain=score >= 0.8,
+            z=draw(st.floats(1.0, 300.0)) if relative else metres,
+            distance_m=None if relative else metres,
+        )
         detections.append(replace(detection, clock=clock_direction(detection.center[0], camera)))
     return Scene(width, height, detections, "", "inverse relative depth" if relative else "metres", camera=camera)
 

@@ -45,10 +45,15 @@ class StandInCaptioner:
 def paper_env(checkpoints: dict[str, Path], whisper: Path, captioner_folder: Path) -> dict[str, str]:
     """Point every paper model at a local tiny checkpoint (a folder is enough for the captioner: it loads lazily)."""
     captioner_folder.mkdir(exist_ok=True)
-    return {"ECHOLLAMA_PAPER_DETECTOR": str(checkpoints["detr"]), "ECHOLLAMA_PAPER_DEPTH": str(checkpoints["dpt"]),
-            "ECHOLLAMA_PAPER_CAPTIONER": str(captioner_folder), "ECHOLLAMA_PAPER_LLM": str(checkpoints["llama"]),
-            "ECHOLLAMA_PAPER_TTS": str(checkpoints["llama"]), "ECHOLLAMA_PAPER_SNAC": str(checkpoints["snac_small"]),
-            "ECHOLLAMA_PAPER_ASR": str(whisper)}
+    return {
+        "ECHOLLAMA_PAPER_DETECTOR": str(checkpoints["detr"]),
+        "ECHOLLAMA_PAPER_DEPTH": str(checkpoints["dpt"]),
+        "ECHOLLAMA_PAPER_CAPTIONER": str(captioner_folder),
+        "ECHOLLAMA_PAPER_LLM": str(checkpoints["llama"]),
+        "ECHOLLAMA_PAPER_TTS": str(checkpoints["llama"]),
+        "ECHOLLAMA_PAPER_SNAC": str(checkpoints["snac_small"]),
+        "ECHOLLAMA_PAPER_ASR": str(whisper),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +85,11 @@ def test_paper_models_built_in_parallel_threads_all_load(tiny):  # noqa: F811 (f
     from echollama.language.transformers_llm import TransformersLLM
     from echollama.speech.orpheus_tts import OrpheusSynthesizer
 
-    backends = [TransformersLLM(tiny["llama"]), TransformersLLM(tiny["llama"]),
-                OrpheusSynthesizer(tiny["llama"], tiny["snac_small"])]
+    backends = [
+        TransformersLLM(tiny["llama"]),
+        TransformersLLM(tiny["llama"]),
+        OrpheusSynthesizer(tiny["llama"], tiny["snac_small"]),
+    ]
     failures: list[BaseException] = []
 
     def load(backend) -> None:
@@ -135,8 +143,9 @@ def test_a_spoken_conversation_on_the_paper_profile(paper_pipeline, tmp_path):
     scene = chat.scene
     from echollama.scene.grid import format_matrix
 
-    user = USER_PROMPT_TEMPLATE.format(caption=scene.caption,
-                                       matrix=format_matrix(scene.detections, scene.width, scene.height))
+    user = USER_PROMPT_TEMPLATE.format(
+        caption=scene.caption, matrix=format_matrix(scene.detections, scene.width, scene.height)
+    )
     assert described.kind == "describe"
     assert described.messages == [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -223,8 +232,9 @@ def test_the_server_on_the_paper_profile(tiny, whisper, tmp_path, monkeypatch): 
         assert_orpheus_wav(http, heard.json()["audio_url"])
 
         frames, messages = [], []
-        with connect(base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream", max_size=None,
-                     open_timeout=30) as socket:
+        with connect(
+            base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream", max_size=None, open_timeout=30
+        ) as socket:
             socket.send(json.dumps({"type": "ask", "text": QUESTION}))
             while not messages or messages[-1]["type"] not in ("done", "error"):
                 message = socket.recv(timeout=300)

@@ -32,7 +32,9 @@ def test_transformers_llm_streams_pieces_through_the_chat_template(llm):
     tokenizer = llm.load()[1]
     prompt = tokenizer.decode(llm.prompt_ids(MESSAGES)[0])
     assert prompt.startswith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou describe places.")
-    assert prompt.endswith("<|start_header_id|>assistant<|end_header_id|>\n\n") and prompt.count("<|begin_of_text|>") == 1
+    assert (
+        prompt.endswith("<|start_header_id|>assistant<|end_header_id|>\n\n") and prompt.count("<|begin_of_text|>") == 1
+    )
     assert "".join(llm.stream(MESSAGES, settings)) == "".join(pieces)  # same seed, same answer
 
 

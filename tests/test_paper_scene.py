@@ -165,8 +165,14 @@ def test_scene_matrix_from_detr_and_dpt(detector, depth):
     depth_map = depth.depth_map(IMAGE)
     assert scene.depth_unit == "inverse relative depth" and scene.caption == "A cup of coffee on a wooden table."
     lines = format_matrix(scene.detections, scene.width, scene.height).splitlines()
-    assert [line.split(":")[0] for line in lines] == ["Left Top", "Mid Top", "Right Top",
-                                                     "Left Bottom", "Mid Bottom", "Right Bottom"]
+    assert [line.split(":")[0] for line in lines] == [
+        "Left Top",
+        "Mid Top",
+        "Right Top",
+        "Left Bottom",
+        "Mid Bottom",
+        "Right Bottom",
+    ]
     for d in scene.detections:
         x, y = d.center
         assert d.z == round(float(depth_map[int(y), int(x)]), 4)

@@ -22,7 +22,7 @@ CAP = 24  # frames per Orpheus generation in these tests (7 tokens each)
 def random_frames(count, seed=0):
     rng = np.random.default_rng(seed)
     tokens = codes_to_tokens(*(rng.integers(0, 4096, size=n * count) for n in (1, 2, 4)))
-    return [tokens_to_codes(tokens[7 * i:7 * i + 7]) for i in range(count)]
+    return [tokens_to_codes(tokens[7 * i : 7 * i + 7]) for i in range(count)]
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,20 @@ OVERLAPPING = (120, 105, 310, 265)  # IoU 0.81 with BOX
 BESIDE = (200, 100, 400, 260)  # IoU 0.33 with BOX
 
 
-@pytest.mark.parametrize("first, second, kept", [
-    (("truck", 0.7, BOX), ("car", 0.6, OVERLAPPING), ["truck"]),  # one pickup, said once
-    (("cup", 0.95, BOX), ("bowl", 0.87, OVERLAPPING), ["cup"]),  # the bundled coffee photo
-    (("chair", 0.6, BOX), ("couch", 0.8, OVERLAPPING), ["couch"]),  # the higher score wins
-    (("dining table", 0.7, BOX), ("bench", 0.6, OVERLAPPING), ["dining table"]),
-    (("chair", 0.8, BOX), ("chair", 0.7, OVERLAPPING), ["chair"]),
-    (("tie", 0.72, BOX), ("bird", 0.32, NEAR_BOX), ["tie"]),  # any two labels on all but the same box
-    (("person", 0.9, BOX), ("horse", 0.8, OVERLAPPING), ["person", "horse"]),  # a rider: two objects
-    (("car", 0.7, BOX), ("truck", 0.6, BESIDE), ["car", "truck"]),  # two vehicles side by side
-    (("chair", 0.8, BOX), ("chair", 0.7, BESIDE), ["chair", "chair"]),
-])
+@pytest.mark.parametrize(
+    "first, second, kept",
+    [
+        (("truck", 0.7, BOX), ("car", 0.6, OVERLAPPING), ["truck"]),  # one pickup, said once
+        (("cup", 0.95, BOX), ("bowl", 0.87, OVERLAPPING), ["cup"]),  # the bundled coffee photo
+        (("chair", 0.6, BOX), ("couch", 0.8, OVERLAPPING), ["couch"]),  # the higher score wins
+        (("dining table", 0.7, BOX), ("bench", 0.6, OVERLAPPING), ["dining table"]),
+        (("chair", 0.8, BOX), ("chair", 0.7, OVERLAPPING), ["chair"]),
+        (("tie", 0.72, BOX), ("bird", 0.32, NEAR_BOX), ["tie"]),  # any two labels on all but the same box
+        (("person", 0.9, BOX), ("horse", 0.8, OVERLAPPING), ["person", "horse"]),  # a rider: two objects
+        (("car", 0.7, BOX), ("truck", 0.6, BESIDE), ["car", "truck"]),  # two vehicles side by side
+        (("chair", 0.8, BOX), ("chair", 0.7, BESIDE), ["chair", "chair"]),
+    ],
+)
 def test_one_physical_object_is_kept_once(first, second, kept):
     merged = merge_duplicates([Detection(*first), Detection(*second)])
     assert [d.label for d in merged] == kept
@@ -39,8 +42,13 @@ def test_one_physical_object_is_kept_once(first, second, kept):
 
 @pytest.fixture(scope="module")
 def analyzer():
-    return SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(2),
-                         EMBEDDED_DETECTION_THRESHOLD, certain_from=EMBEDDED_CERTAIN_FROM)
+    return SceneAnalyzer(
+        SsdMobileNetDetector(),
+        GeometricDepthEstimator(),
+        GistCaptioner(2),
+        EMBEDDED_DETECTION_THRESHOLD,
+        certain_from=EMBEDDED_CERTAIN_FROM,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +69,16 @@ def test_without_a_policy_every_kept_object_is_certain(labelled):
     assert all(d.certain for d in plain.analyze(labelled["coffee"].load()).detections)
 
 
-@pytest.mark.parametrize("name, first_sentence", [
-    ("coffee", "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, "),
-    ("chelsea", "I can see a cat straight ahead, within reach."),
-    ("astronaut", "I can see a person straight ahead, "),
-    ("rocket", "I cannot recognise any objects in this picture."),
-    ("motorcycle", "I can see a motorcycle straight ahead, about 2 metres away."),
-])
+@pytest.mark.parametrize(
+    "name, first_sentence",
+    [
+        ("coffee", "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, "),
+        ("chelsea", "I can see a cat straight ahead, within reach."),
+        ("astronaut", "I can see a person straight ahead, "),
+        ("rocket", "I cannot recognise any objects in this picture."),
+        ("motorcycle", "I can see a motorcycle straight ahead, about 2 metres away."),
+    ],
+)
 def test_real_scenes_are_narrated_in_checked_plain_words(scenes, name, first_sentence):
     sentences = narrate(scenes[name])
     assert sentences[0].startswith(first_sentence), sentences

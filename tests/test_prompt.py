@@ -6,8 +6,13 @@ from echollama.types import Detection, Scene
 
 
 def scene():
-    return Scene(width=300, height=200, detections=[Detection("cup", 0.9, (10, 120, 50, 160), z=1.2)],
-                 caption="A cup on a table.", depth_unit="metres")
+    return Scene(
+        width=300,
+        height=200,
+        detections=[Detection("cup", 0.9, (10, 120, 50, 160), z=1.2)],
+        caption="A cup on a table.",
+        depth_unit="metres",
+    )
 
 
 def test_paper_prompt_is_verbatim():

@@ -25,29 +25,48 @@ CASES = {
         [[["Main Street 42"]]],
     ),
     "a slightly tilted line stays one line": (
-        [region("PLATFORM", 10, 10, 200, 50), region("3", 210, 20, 240, 60),
-         region("Trains to City", 10, 70, 260, 110)],
+        [
+            region("PLATFORM", 10, 10, 200, 50),
+            region("3", 210, 20, 240, 60),
+            region("Trains to City", 10, 70, 260, 110),
+        ],
         [[["PLATFORM 3", "Trains to City"]]],
     ),
     "two columns with aligned lines are read column by column": (
-        [region("left one", 0, 0, 300, 20), region("right one", 360, 0, 660, 20),
-         region("left two", 0, 30, 300, 50), region("right two", 360, 30, 660, 50)],
+        [
+            region("left one", 0, 0, 300, 20),
+            region("right one", 360, 0, 660, 20),
+            region("left two", 0, 30, 300, 50),
+            region("right two", 360, 30, 660, 50),
+        ],
         [[["left one", "left two"]], [["right one", "right two"]]],
     ),
     "a title over two columns comes first": (
-        [region("right one", 360, 60, 660, 80), region("Title across the page", 0, 0, 660, 30),
-         region("left one", 0, 60, 300, 80), region("left two", 0, 90, 300, 110),
-         region("right two", 360, 90, 660, 110)],
+        [
+            region("right one", 360, 60, 660, 80),
+            region("Title across the page", 0, 0, 660, 30),
+            region("left one", 0, 60, 300, 80),
+            region("left two", 0, 90, 300, 110),
+            region("right two", 360, 90, 660, 110),
+        ],
         [[["Title across the page"]], [["left one", "left two"]], [["right one", "right two"]]],
     ),
     "a menu's prices stay on their dishes' lines": (
-        [region("Tomato soup", 0, 0, 200, 20), region("4.50", 400, 0, 450, 20),
-         region("Cheese sandwich", 0, 30, 260, 50), region("6.00", 400, 30, 450, 50)],
+        [
+            region("Tomato soup", 0, 0, 200, 20),
+            region("4.50", 400, 0, 450, 20),
+            region("Cheese sandwich", 0, 30, 260, 50),
+            region("6.00", 400, 30, 450, 50),
+        ],
         [[["Tomato soup 4.50", "Cheese sandwich 6.00"]]],
     ),
     "a wide gap starts a paragraph": (
-        [region("first line", 0, 0, 300, 20), region("second line", 0, 28, 300, 48),
-         region("new paragraph", 0, 80, 300, 100), region("its second line", 0, 108, 300, 128)],
+        [
+            region("first line", 0, 0, 300, 20),
+            region("second line", 0, 28, 300, 48),
+            region("new paragraph", 0, 80, 300, 100),
+            region("its second line", 0, 108, 300, 128),
+        ],
         [[["first line", "second line"], ["new paragraph", "its second line"]]],
     ),
     "two lines two line-heights apart are two paragraphs": (
@@ -59,8 +78,12 @@ CASES = {
         [[["line 0", "line 1", "line 2", "line 3"]]],
     ),
     "two signs side by side, each of several lines": (
-        [region("TOILETS", 0, 0, 200, 30), region("first floor", 0, 40, 200, 70),
-         region("LIFTS", 500, 5, 700, 35), region("all floors", 500, 45, 700, 75)],
+        [
+            region("TOILETS", 0, 0, 200, 30),
+            region("first floor", 0, 40, 200, 70),
+            region("LIFTS", 500, 5, 700, 35),
+            region("all floors", 500, 45, 700, 75),
+        ],
         [[["TOILETS", "first floor"]], [["LIFTS", "all floors"]]],
     ),
 }

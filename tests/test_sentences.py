@@ -43,4 +43,7 @@ def test_markdown_is_not_read_aloud():
 def test_the_first_piece_ends_at_its_first_clause_so_the_first_audio_comes_soon():
     text = "I can see a cup straight ahead, within reach, and a table. The rest follows, as usual."
     assert list(split_sentences(pieces(text, 4))) == [
-        "I can see a cup straight ahead,", "within reach, and a table.", "The rest follows, as usual."]
+        "I can see a cup straight ahead,",
+        "within reach, and a table.",
+        "The rest follows, as usual.",
+    ]

@@ -77,8 +77,18 @@ def test_describe_sends_the_clis_prompt(client, tmp_path):
     """`POST /v1/describe` and `echollama describe` are one operation: same profile and photo, same messages."""
     served = client.post("/v1/describe", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
     assert served.status_code == 200, served.text
-    cli = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(tmp_path / "d.wav"), "--json", "-q", "--llm", "tiny",
-                  *SHORT[:2], timeout=600)
+    cli = run_cli(
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(tmp_path / "d.wav"),
+        "--json",
+        "-q",
+        "--llm",
+        "tiny",
+        *SHORT[:2],
+        timeout=600,
+    )
     assert cli.returncode == 0, cli.stderr
     described = json.loads(cli.stdout)
     assert list(described["prompt"]) == ["system", "user"] and "cup" in described["prompt"]["user"]
@@ -134,21 +144,26 @@ def test_oversized_and_malformed_bodies(client):
             yield b"\xff" * 2**20
         yield b"\r\n--x--\r\n"
 
-    response = client.post("/v1/describe", content=chunked(), headers={"content-type": "multipart/form-data; boundary=x"})
+    response = client.post(
+        "/v1/describe", content=chunked(), headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert response.status_code == 413
     assert client.post("/v1/describe", json={"image": "coffee.jpg"}).status_code == 422
     assert client.post("/v1/describe", files={"photo": ("a.jpg", b"x", "image/jpeg")}).status_code == 422
 
 
-@pytest.mark.parametrize("path", [
-    "/v1/audio/..%2F..%2F..%2Fetc%2Fpasswd.wav",
-    "/v1/audio/%2e%2e%2f%2e%2e%2fpyproject.toml.wav",
-    "/v1/audio/....%2F%2F....%2F%2Fetc%2Fpasswd.wav",
-    "/v1/audio/%2Fetc%2Fpasswd.wav",
-    "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA.wav",  # well-formed but never issued
-    "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA%00.wav",
-    "/static/..%2F..%2F..%2Fpyproject.toml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/audio/..%2F..%2F..%2Fetc%2Fpasswd.wav",
+        "/v1/audio/%2e%2e%2f%2e%2e%2fpyproject.toml.wav",
+        "/v1/audio/....%2F%2F....%2F%2Fetc%2Fpasswd.wav",
+        "/v1/audio/%2Fetc%2Fpasswd.wav",
+        "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA.wav",  # well-formed but never issued
+        "/v1/audio/AAAAAAAAAAAAAAAAAAAAAA%00.wav",
+        "/static/..%2F..%2F..%2Fpyproject.toml",
+    ],
+)
 def test_audio_urls_cannot_reach_files(client, path):
     response = client.get(httpx.URL(client.base_url.join(path), params=None), follow_redirects=False)
     assert response.status_code == 404, response.text
@@ -163,8 +178,9 @@ def test_ask_by_text_then_by_voice(client, session_id, tmp_path):
     assert_speech_url(client, answer["audio_url"])
 
     spoken_question(tmp_path / "q.wav", "Where is my coffee cup?")
-    response = client.post(f"/v1/sessions/{session_id}/ask",
-                           files={"audio": ("q.wav", (tmp_path / "q.wav").read_bytes(), "audio/wav")})
+    response = client.post(
+        f"/v1/sessions/{session_id}/ask", files={"audio": ("q.wav", (tmp_path / "q.wav").read_bytes(), "audio/wav")}
+    )
     assert response.status_code == 200, response.text
     voiced = response.json()
     assert "cup" in voiced["transcript"]["text"].lower() and "cup" in voiced["answer"].lower()
@@ -219,24 +235,32 @@ def test_cross_site_requests_are_refused(server, client, session_id):
     from websockets.sync.client import connect
 
     evil = {"origin": "http://evil.example"}
-    response = client.post("/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")},
-                           headers=evil)
+    response = client.post(
+        "/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")}, headers=evil
+    )
     assert response.status_code == 403
     preflight = client.options("/v1/describe", headers={**evil, "access-control-request-method": "POST"})
     assert "access-control-allow-origin" not in preflight.headers  # CORS is off by default
     with pytest.raises(InvalidStatus):
-        with connect(server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream",
-                     additional_headers=evil, open_timeout=30):
+        with connect(
+            server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream",
+            additional_headers=evil,
+            open_timeout=30,
+        ):
             pass
 
 
 def test_busy_server_says_retry_and_sessions_expire(tmp_path):
     jpeg = ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")
-    with running_server(tmp_path / "serve.log", *SHORT, "--max-generations", "1", "--session-ttl", "2") as base, \
-            httpx.Client(base_url=base, timeout=300) as http:
+    with (
+        running_server(tmp_path / "serve.log", *SHORT, "--max-generations", "1", "--session-ttl", "2") as base,
+        httpx.Client(base_url=base, timeout=300) as http,
+    ):
         session = http.post("/v1/sessions", files={"image": jpeg}).json()["session_id"]
         first: dict = {}
-        worker = threading.Thread(target=lambda: first.setdefault("r", http.post("/v1/describe", files={"image": jpeg})))
+        worker = threading.Thread(
+            target=lambda: first.setdefault("r", http.post("/v1/describe", files={"image": jpeg}))
+        )
         worker.start()
         deadline = time.monotonic() + 60
         while http.get("/healthz").json()["active_generations"] < 1:

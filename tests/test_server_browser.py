@@ -31,9 +31,15 @@ pytestmark = pytest.mark.timeout(1200)
 
 @pytest.fixture(scope="module")
 def node_modules():
-    missing = [name for name, found in (("chromium", Path(CHROMIUM).exists()), ("node", shutil.which("node")),
-                                        ("tests/web/node_modules", (WEB / "node_modules" / "playwright-core").is_dir()))
-               if not found]
+    missing = [
+        name
+        for name, found in (
+            ("chromium", Path(CHROMIUM).exists()),
+            ("node", shutil.which("node")),
+            ("tests/web/node_modules", (WEB / "node_modules" / "playwright-core").is_dir()),
+        )
+        if not found
+    ]
     if missing:
         pytest.fail(f"the browser test needs {', '.join(missing)}; {SETUP}", pytrace=False)
     return WEB / "node_modules"
@@ -46,14 +52,20 @@ def test_page_photo_description_spoken_question_answer_and_axe(node_modules, tmp
     with running_server(tmp_path / "serve.log", "--max-tokens", "48", "--request-timeout", "300") as base:
         run = subprocess.run(
             ["node", str(WEB / "e2e.mjs"), base, str(SAMPLE_IMAGE), str(question), str(SCREENSHOT)],
-            capture_output=True, text=True, timeout=1000, cwd=WEB,
+            capture_output=True,
+            text=True,
+            timeout=1000,
+            cwd=WEB,
             # hold the talk key until the question has been spoken, releasing inside the trailing silence
-            env={**os.environ, "CHROMIUM": CHROMIUM, "QUESTION_SECONDS": f"{seconds - 1.0:.1f}"})
+            env={**os.environ, "CHROMIUM": CHROMIUM, "QUESTION_SECONDS": f"{seconds - 1.0:.1f}"},
+        )
     assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
     result = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"\nscreenshot of the page: {result['screenshot']}")
-    print(f"describe {result['describeSeconds']:.1f} s, answer {result['answerSeconds']:.1f} s; "
-          f"axe passes {result['axeFull']['passes']}, violations {len(result['axeFull']['violations'])}")
+    print(
+        f"describe {result['describeSeconds']:.1f} s, answer {result['answerSeconds']:.1f} s; "
+        f"axe passes {result['axeFull']['passes']}, violations {len(result['axeFull']['violations'])}"
+    )
 
     assert not result["errors"], result["errors"]
     assert len(result["description"].split()) >= 5

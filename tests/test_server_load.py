@@ -47,16 +47,24 @@ async def load(base: str) -> tuple[dict, list, float]:
     errors: list[str] = []
     start = time.perf_counter()
     async with httpx.AsyncClient(base_url=base, timeout=RUN_LIMIT_S) as http:
-        await asyncio.wait_for(asyncio.gather(*(one_client(http, i, latencies, errors) for i in range(CLIENTS))),
-                               RUN_LIMIT_S)
+        await asyncio.wait_for(
+            asyncio.gather(*(one_client(http, i, latencies, errors) for i in range(CLIENTS))), RUN_LIMIT_S
+        )
     return latencies, errors, time.perf_counter() - start
 
 
 @pytest.mark.timeout(RUN_LIMIT_S + 400)
 def test_eight_concurrent_sessions_without_errors(tmp_path):
     # Every client is admitted (8 slots): the model locks queue them, and no request may fail or time out.
-    with running_server(tmp_path / "serve.log", "--max-tokens", "48", "--max-generations", str(CLIENTS),
-                        "--request-timeout", str(RUN_LIMIT_S)) as base:
+    with running_server(
+        tmp_path / "serve.log",
+        "--max-tokens",
+        "48",
+        "--max-generations",
+        str(CLIENTS),
+        "--request-timeout",
+        str(RUN_LIMIT_S),
+    ) as base:
         latencies, errors, wall = asyncio.run(load(base))
     assert not errors, errors
     assert len(latencies["ask"]) == CLIENTS * len(QUESTIONS)

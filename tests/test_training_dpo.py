@@ -20,12 +20,16 @@ from paper_checkpoints import SETUP_HINT, build_llama, llama_tokenizer, require
 require("trl")
 
 ROWS = [
-    {"prompt": "Image Description: a cup on a table.\nMatrix: Mid Bottom: cup: 0.9, r(100, 200, 0.8)\nDescribe this place in detail.",
-     "chosen": "A cup sits straight ahead on the table, about 0.8 metres away.",
-     "rejected": "There is a dog on the left and a bicycle behind it."},
-    {"prompt": "Image Description: a cat on a sofa.\nMatrix: Left Bottom: cat: 0.95, r(50, 180, 2.1)\nDescribe this place in detail.",
-     "chosen": "A cat lies on the left, about two metres away.",
-     "rejected": "Two people stand on the right next to a television."},
+    {
+        "prompt": "Image Description: a cup on a table.\nMatrix: Mid Bottom: cup: 0.9, r(100, 200, 0.8)\nDescribe this place in detail.",
+        "chosen": "A cup sits straight ahead on the table, about 0.8 metres away.",
+        "rejected": "There is a dog on the left and a bicycle behind it.",
+    },
+    {
+        "prompt": "Image Description: a cat on a sofa.\nMatrix: Left Bottom: cat: 0.95, r(50, 180, 2.1)\nDescribe this place in detail.",
+        "chosen": "A cat lies on the left, about two metres away.",
+        "rejected": "Two people stand on the right next to a television.",
+    },
 ]
 
 
@@ -47,8 +51,17 @@ def pairs(tmp_path_factory) -> Path:
 
 
 def recipe(tiny_llama: Path, pairs: Path, output: Path, **changes) -> DpoRecipe:
-    values = dict(base_model=str(tiny_llama), dataset=str(pairs), output_dir=str(output), per_device_train_batch_size=2,
-                  gradient_accumulation_steps=1, max_steps=3, max_length=256, learning_rate=1e-2, export_gguf=False)
+    values = dict(
+        base_model=str(tiny_llama),
+        dataset=str(pairs),
+        output_dir=str(output),
+        per_device_train_batch_size=2,
+        gradient_accumulation_steps=1,
+        max_steps=3,
+        max_length=256,
+        learning_rate=1e-2,
+        export_gguf=False,
+    )
     return DpoRecipe(**{**values, **changes})
 
 
@@ -106,11 +119,16 @@ def test_merged_model_exports_to_gguf_that_llama_cpp_loads(tiny_llama, pairs, tm
     if converter is None:  # tests stay offline: set-up fetches it (`echollama train fetch-converter`)
         pytest.fail(f"llama.cpp's GGUF converter is not cached; {SETUP_HINT}", pytrace=False)
     monkeypatch.setenv("ECHOLLAMA_CONVERT_SCRIPT", converter)
-    result = train_dpo(recipe(tiny_llama, pairs, tmp_path / "run", max_steps=1, export_gguf=True, gguf_outtype="f32"),
-                       status=lambda message: None)
+    result = train_dpo(
+        recipe(tiny_llama, pairs, tmp_path / "run", max_steps=1, export_gguf=True, gguf_outtype="f32"),
+        status=lambda message: None,
+    )
     llama = Llama(model_path=str(result.gguf), n_ctx=256, verbose=False)
     assert llama.n_vocab() == len(llama_tokenizer())
-    assert llama.tokenize(b"Describe this place.", add_bos=False) == llama_tokenizer()("Describe this place.", add_special_tokens=False)["input_ids"]
+    assert (
+        llama.tokenize(b"Describe this place.", add_bos=False)
+        == llama_tokenizer()("Describe this place.", add_special_tokens=False)["input_ids"]
+    )
 
 
 def test_recipes_ship_the_paper_values_and_flags_override(tmp_path):

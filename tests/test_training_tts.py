@@ -33,11 +33,14 @@ def frame(first: int, rest: int) -> list[int]:
     return [ORPHEUS_AUDIO_OFFSET + first] + [ORPHEUS_AUDIO_OFFSET + k * 4096 + rest for k in range(1, 7)]
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("level0", [frame(1, 5), frame(2, 5), frame(1, 6)]),  # the second frame repeats frame 1's level-0 code
-    ("frame", [frame(1, 5), frame(1, 6), frame(2, 5), frame(1, 6)]),  # only the exact repeat goes
-    ("none", [frame(1, 5), frame(1, 6), frame(1, 6), frame(2, 5), frame(1, 6)]),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("level0", [frame(1, 5), frame(2, 5), frame(1, 6)]),  # the second frame repeats frame 1's level-0 code
+        ("frame", [frame(1, 5), frame(1, 6), frame(2, 5), frame(1, 6)]),  # only the exact repeat goes
+        ("none", [frame(1, 5), frame(1, 6), frame(1, 6), frame(2, 5), frame(1, 6)]),
+    ],
+)
 def test_redundant_frames(mode, expected):
     tokens = [t for f in (frame(1, 5), frame(1, 6), frame(1, 6), frame(2, 5), frame(1, 6)) for t in f]
     assert remove_redundant_frames(tokens, mode) == [t for f in expected for t in f]
@@ -76,8 +79,10 @@ def models(tmp_path_factory) -> dict[str, Path]:
 
     torch.manual_seed(0)
     root = tmp_path_factory.mktemp("orpheus")
-    return {"llama": build_llama(root / "llama", vocab_size=ORPHEUS_VOCAB_SIZE),
-            "snac": build_snac(root / "snac", SNAC_SMALL)}
+    return {
+        "llama": build_llama(root / "llama", vocab_size=ORPHEUS_VOCAB_SIZE),
+        "snac": build_snac(root / "snac", SNAC_SMALL),
+    }
 
 
 def test_piper_speech_becomes_orpheus_sequences(piper_dataset, models):
@@ -94,14 +99,16 @@ def test_piper_speech_becomes_orpheus_sequences(piper_dataset, models):
     for ids, utterance in zip(data["input_ids"], utterances):
         speech = ids.index(ORPHEUS_START_OF_SPEECH) + 1
         assert ids[0] == ORPHEUS_START_OF_HUMAN and ids[-2:] == [ORPHEUS_END_OF_SPEECH, ORPHEUS_END_OF_AI]
-        text = tokenizer.decode(ids[1:speech - 4], skip_special_tokens=True)
+        text = tokenizer.decode(ids[1 : speech - 4], skip_special_tokens=True)
         assert text == f"{utterance.speaker}: {utterance.text}"
         audio = ids[speech:-2]
         seconds = len(utterance.audio) / utterance.sample_rate
         # 7 tokens per 2048-sample frame at 24 kHz, fewer after removing redundant frames
         assert len(audio) % 7 == 0 and 7 <= len(audio) <= 7 * (seconds * SNAC_SAMPLE_RATE / 2048 + 2)
-        assert all(ORPHEUS_AUDIO_OFFSET + (i % 7) * 4096 <= t < ORPHEUS_AUDIO_OFFSET + (i % 7 + 1) * 4096
-                   for i, t in enumerate(audio))
+        assert all(
+            ORPHEUS_AUDIO_OFFSET + (i % 7) * 4096 <= t < ORPHEUS_AUDIO_OFFSET + (i % 7 + 1) * 4096
+            for i, t in enumerate(audio)
+        )
     with pytest.raises(Exception, match="fits"):
         prepare_dataset(tokenizer, load_snac(str(models["snac"])), utterances, max_length=10)
 
@@ -123,8 +130,13 @@ def test_paper_recipe_moves_every_lora_weight_on_a_tiny_orpheus(piper_dataset, m
             self.after = {n: p.detach().clone() for n, p in model.named_parameters() if "lora_" in n}
 
     # Only what a tiny CPU run needs changes: the models, the data, where it writes, and 3 steps instead of 360.
-    tiny_run = dict(base_model=str(models["llama"]), snac_model=str(models["snac"]), dataset=str(piper_dataset),
-                    output_dir=str(tmp_path / "run"), max_steps=3)
+    tiny_run = dict(
+        base_model=str(models["llama"]),
+        snac_model=str(models["snac"]),
+        dataset=str(piper_dataset),
+        output_dir=str(tmp_path / "run"),
+        max_steps=3,
+    )
     recipe = load_recipe(OrpheusRecipe, PAPER_RECIPE, tiny_run)
     assert (recipe.lora_r, recipe.lora_alpha, recipe.learning_rate, recipe.warmup_steps) == (64, 64, 2e-4, 5)
     assert (recipe.gradient_accumulation_steps, recipe.load_in_4bit, recipe.optim) == (4, True, "adamw_8bit")

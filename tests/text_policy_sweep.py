@@ -40,8 +40,10 @@ def _with_text() -> dict[str, np.ndarray]:
 def main() -> None:
     reader = RapidOcrReader()
     reader.load()
-    for title, photos in (("WITHOUT TEXT (opencv board/LinuxLogo/messi5 and motorcycle do have some)", _without_text()),
-                          ("WITH TEXT", _with_text())):
+    for title, photos in (
+        ("WITHOUT TEXT (opencv board/LinuxLogo/messi5 and motorcycle do have some)", _without_text()),
+        ("WITH TEXT", _with_text()),
+    ):
         print(f"== {title}")
         for name, rgb in photos.items():
             image = LoadedImage(rgb=np.ascontiguousarray(rgb), source=name)
@@ -52,8 +54,10 @@ def main() -> None:
             for read in reads:
                 height = line_height(read.quad)
                 kept = "KEPT   " if keep_read(read.text, read.score, height, image.height) else "dropped"
-                print(f"   {kept} {read.text!r:40} score {read.score:.2f}  line {height:5.0f} px "
-                      f"({height / image.height:.3f} of height)")
+                print(
+                    f"   {kept} {read.text!r:40} score {read.score:.2f}  line {height:5.0f} px "
+                    f"({height / image.height:.3f} of height)"
+                )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,19 @@ _EXPORTS = {
     "SpokenAnswer": "echollama.types",
     "EchollamaError": "echollama.errors",
 }
-__all__ = ["Description", "Detection", "EchollamaError", "GenerationSettings", "Pipeline", "PipelineConfig", "Scene",
-           "SpokenAnswer", "TextRegion", "VoiceChat", "__version__"]
+__all__ = [
+    "Description",
+    "Detection",
+    "EchollamaError",
+    "GenerationSettings",
+    "Pipeline",
+    "PipelineConfig",
+    "Scene",
+    "SpokenAnswer",
+    "TextRegion",
+    "VoiceChat",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from echollama.config import GenerationSettings, PipelineConfig

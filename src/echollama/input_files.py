@@ -19,7 +19,9 @@ def read_input_file(path: str | Path, kind: str, max_bytes: int) -> bytes:
         if size == 0:
             raise InputError(f"{path}: the file is empty (0 bytes)")
         if size > max_bytes:
-            raise InputError(f"{path}: the file is {size / 2**20:.0f} MiB; {kind}s up to {max_bytes // 2**20} MiB are accepted")
+            raise InputError(
+                f"{path}: the file is {size / 2**20:.0f} MiB; {kind}s up to {max_bytes // 2**20} MiB are accepted"
+            )
         return path.read_bytes()
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None

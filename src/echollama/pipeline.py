@@ -126,12 +126,24 @@ class Pipeline:
     def conversation(self, style: str | None = None) -> Conversation:
         """A new conversation in the profile's prompt style (or `style`: "grounded" or "paper")."""
         profile = self.profile
-        return Conversation(self.llm, self.config.generation, style=style or profile.prompt_style,
-                            legend=profile.legend, vocabulary=profile.vocabulary)
+        return Conversation(
+            self.llm,
+            self.config.generation,
+            style=style or profile.prompt_style,
+            legend=profile.legend,
+            vocabulary=profile.vocabulary,
+        )
 
-    def speak(self, reply: Reply, sink: AudioSink, on_text: Callable[[str], None] | None = None,
-              stream: bool = True, cancel: threading.Event | None = None, start: float | None = None,
-              source: str = "typed") -> SpokenAnswer:
+    def speak(
+        self,
+        reply: Reply,
+        sink: AudioSink,
+        on_text: Callable[[str], None] | None = None,
+        stream: bool = True,
+        cancel: threading.Event | None = None,
+        start: float | None = None,
+        source: str = "typed",
+    ) -> SpokenAnswer:
         """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now)."""
         start = time.perf_counter() if start is None else start
         self.wait_loaded(("tts",))
@@ -157,20 +169,40 @@ class Pipeline:
         if turn is None:
             raise ModelError("the answer stopped before it was finished")
         end = time.perf_counter()
-        timings = {"first_audio_s": spoken.first_audio_s if spoken.first_audio_s is not None else end - start,
-                   "total_s": end - start, "audio_s": spoken.audio_seconds, "tts_s": spoken.synthesis_s}
+        timings = {
+            "first_audio_s": spoken.first_audio_s if spoken.first_audio_s is not None else end - start,
+            "total_s": end - start,
+            "audio_s": spoken.audio_seconds,
+            "tts_s": spoken.synthesis_s,
+        }
         if spoken.first_text_s is not None:
             timings["first_text_s"] = spoken.first_text_s
         if turn.used_llm:
             timings["llm_first_token_s"] = turn.usage.get("first_token_s", 0.0)
         return SpokenAnswer(
-            kind=turn.kind, question=turn.question, text=turn.answer, llm=self.llm.name, grounded=turn.grounded,
-            used_llm=turn.used_llm, sentences=spoken.to_dict()["sentences"], dropped=turn.dropped,
-            usage=turn.usage, timings=timings, messages=turn.messages, source=source)
+            kind=turn.kind,
+            question=turn.question,
+            text=turn.answer,
+            llm=self.llm.name,
+            grounded=turn.grounded,
+            used_llm=turn.used_llm,
+            sentences=spoken.to_dict()["sentences"],
+            dropped=turn.dropped,
+            usage=turn.usage,
+            timings=timings,
+            messages=turn.messages,
+            source=source,
+        )
 
-    def describe(self, image: str | Path | LoadedImage, output: str | Path, stream: bool = True,
-                 detail: str = "brief", on_text: Callable[[str], None] | None = None,
-                 style: str | None = None) -> Description:
+    def describe(
+        self,
+        image: str | Path | LoadedImage,
+        output: str | Path,
+        stream: bool = True,
+        detail: str = "brief",
+        on_text: Callable[[str], None] | None = None,
+        style: str | None = None,
+    ) -> Description:
         """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
         start = time.perf_counter()
         check_output_path(output)
@@ -193,8 +225,14 @@ class Pipeline:
         answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)
 
-    def read(self, image: str | Path | LoadedImage, output: str | Path | None = None, sink: AudioSink | None = None,
-             on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Reading:
+    def read(
+        self,
+        image: str | Path | LoadedImage,
+        output: str | Path | None = None,
+        sink: AudioSink | None = None,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
         from echollama.language.text_phrases import spoken_reading
         from echollama.scene.rapidocr_reader import RapidOcrReader
@@ -204,8 +242,11 @@ class Pipeline:
         if output is not None:
             check_output_path(output)
         reader = self.analyzer.text_reader or RapidOcrReader()  # `read` reads even where descriptions do not
-        loads = [_in_background(load, f"load-{name}") for name, load in
-                 (("tts", getattr(self.tts, "load", None)), ("text", getattr(reader, "load", None))) if load]
+        loads = [
+            _in_background(load, f"load-{name}")
+            for name, load in (("tts", getattr(self.tts, "load", None)), ("text", getattr(reader, "load", None)))
+            if load
+        ]
         try:
             image = image if isinstance(image, LoadedImage) else load_image(image)
         except BaseException:  # native libraries must not be loading while a bad image's error ends the process
@@ -222,10 +263,23 @@ class Pipeline:
             with WavWriter(output, self.tts.sample_rate) as wav:
                 result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start)
         else:
-            result = speak([spoken], self.tts, sink or (lambda samples: None), on_text=on_text, cancel=cancel,
-                           start=start)
-        timings = {"read_s": read_s, "first_audio_s": result.first_audio_s or 0.0,
-                   "total_s": time.perf_counter() - start, "audio_s": result.audio_seconds}
-        return Reading(source=image.source, width=image.width, height=image.height, regions=regions,
-                       columns=columns_for_json(regions), text=reading_text(regions), spoken=spoken,
-                       audio_path=str(Path(output)) if output is not None else None, timings=timings)
+            result = speak(
+                [spoken], self.tts, sink or (lambda samples: None), on_text=on_text, cancel=cancel, start=start
+            )
+        timings = {
+            "read_s": read_s,
+            "first_audio_s": result.first_audio_s or 0.0,
+            "total_s": time.perf_counter() - start,
+            "audio_s": result.audio_seconds,
+        }
+        return Reading(
+            source=image.source,
+            width=image.width,
+            height=image.height,
+            regions=regions,
+            columns=columns_for_json(regions),
+            text=reading_text(regions),
+            spoken=spoken,
+            audio_path=str(Path(output)) if output is not None else None,
+            timings=timings,
+        )

@@ -53,8 +53,10 @@ class Profile:
 
     def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
         if name not in self.recognizers:
-            raise ModelError(f"the {self.name} profile has no speech recogniser {name!r}; "
-                             f"choose one of {', '.join(self.recognizers)}")
+            raise ModelError(
+                f"the {self.name} profile has no speech recogniser {name!r}; "
+                f"choose one of {', '.join(self.recognizers)}"
+            )
         if name not in self._built:
             self._built[name] = self.recognizers[name]()
         return self._built[name]
@@ -79,8 +81,9 @@ def embedded_llm(config: PipelineConfig) -> LanguageModel:
     if config.llm not in LLM_MODELS:
         raise ValueError(f"unknown LLM {config.llm!r}; choose one of {', '.join(LLM_MODELS)}")
     model = LLM_MODELS[config.llm]
-    return LlamaCppModel(None, model.description, config.generation.n_ctx, config.threads,
-                         resolve=lambda: gguf_path(model))
+    return LlamaCppModel(
+        None, model.description, config.generation.n_ctx, config.threads, resolve=lambda: gguf_path(model)
+    )
 
 
 def embedded(config: PipelineConfig) -> Profile:
@@ -91,12 +94,24 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.speech.sphinx_asr import SphinxRecognizer
     from echollama.speech.whisper_asr import WhisperRecognizer
 
-    analyzer = SceneAnalyzer(SsdMobileNetDetector(), GeometricDepthEstimator(), GistCaptioner(config.threads),
-                             config.threshold, certain_from=EMBEDDED_CERTAIN_FROM, text_reader=text_reader(config))
+    analyzer = SceneAnalyzer(
+        SsdMobileNetDetector(),
+        GeometricDepthEstimator(),
+        GistCaptioner(config.threads),
+        config.threshold,
+        certain_from=EMBEDDED_CERTAIN_FROM,
+        text_reader=text_reader(config),
+    )
     return Profile(
-        name="embedded", analyzer=analyzer, llm=embedded_llm(config), tts=PiperSynthesizer(),
+        name="embedded",
+        analyzer=analyzer,
+        llm=embedded_llm(config),
+        tts=PiperSynthesizer(),
         recognizers={"whisper": lambda: WhisperRecognizer(config.threads), "sphinx": SphinxRecognizer},
-        vocabulary=tuple(COCO_LABELS.values()), prompt_style=config.prompt or "grounded", legend=True)
+        vocabulary=tuple(COCO_LABELS.values()),
+        prompt_style=config.prompt or "grounded",
+        legend=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +162,10 @@ def paper(config: PipelineConfig) -> Profile:
         if len(missing) == 1:
             repo, _, revision = missing[0].partition("@")
             raise missing_model_error(repo, revision)
-        raise ModelError(f"{len(missing)} paper models are not downloaded ({', '.join(missing)}); "
-                         f"run: echollama models pull --profile paper")
+        raise ModelError(
+            f"{len(missing)} paper models are not downloaded ({', '.join(missing)}); "
+            f"run: echollama models pull --profile paper"
+        )
     from echollama.language.openai_http_llm import OpenAIHttpLLM
     from echollama.language.transformers_llm import TransformersLLM
     from echollama.scene.detr_detector import DetrDetector
@@ -160,18 +177,26 @@ def paper(config: PipelineConfig) -> Profile:
 
     detector = DetrDetector(settings.detector)
     depth = DptDepthEstimator(settings.depth, in_metres=settings.depth_in_metres)
-    analyzer = SceneAnalyzer(detector, depth, MoondreamCaptioner(settings.captioner), config.threshold,
-                             text_reader=text_reader(config))
-    llm: LanguageModel = (OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)
-                          if settings.llm_url else TransformersLLM(settings.llm))
+    analyzer = SceneAnalyzer(
+        detector, depth, MoondreamCaptioner(settings.captioner), config.threshold, text_reader=text_reader(config)
+    )
+    llm: LanguageModel = (
+        OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)
+        if settings.llm_url
+        else TransformersLLM(settings.llm)
+    )
     # DETR-R50 was trained on COCO: the same 80 names (its config spells a few differently, e.g. "diningtable").
     return Profile(
-        name="paper", analyzer=analyzer, llm=llm,
+        name="paper",
+        analyzer=analyzer,
+        llm=llm,
         tts=OrpheusSynthesizer(settings.tts, settings.snac, voice=settings.voice),
         recognizers={"whisper": lambda: WhisperHfRecognizer(settings.asr)},
-        vocabulary=tuple(COCO_LABELS.values()), prompt_style=config.prompt or "paper",
+        vocabulary=tuple(COCO_LABELS.values()),
+        prompt_style=config.prompt or "paper",
         # The paper's prompt is sent untouched (§6.1): no legend line, unless z was turned into metres.
-        legend=depth.unit == "metres")
+        legend=depth.unit == "metres",
+    )
 
 
 PROFILES: dict[str, Callable[[PipelineConfig], Profile]] = {"embedded": embedded, "paper": paper}

@@ -62,27 +62,52 @@ class VoiceChat:
         transcript = self.recognizer.transcribe(trimmed)
         return transcript, {"audio_in_s": prepared - start, "asr_s": transcript.transcribe_s}
 
-    def ask(self, question: str, sink: AudioSink, on_text: OnText = None, stream: bool = True,
-            cancel: threading.Event | None = None) -> SpokenAnswer:
+    def ask(
+        self,
+        question: str,
+        sink: AudioSink,
+        on_text: OnText = None,
+        stream: bool = True,
+        cancel: threading.Event | None = None,
+    ) -> SpokenAnswer:
         start = time.perf_counter()
         return self.pipeline.speak(self.conversation.ask(question), sink, on_text, stream, cancel, start, "typed")
 
-    def ask_audio(self, path: str | Path, sink: AudioSink, on_text: OnText = None, stream: bool = True,
-                  cancel: threading.Event | None = None) -> SpokenAnswer:
+    def ask_audio(
+        self,
+        path: str | Path,
+        sink: AudioSink,
+        on_text: OnText = None,
+        stream: bool = True,
+        cancel: threading.Event | None = None,
+    ) -> SpokenAnswer:
         start = time.perf_counter()
         self.conversation._require_scene()  # before any audio work: a question needs a picture
         transcript, timings = self.hear(path)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, "audio file")
 
-    def ask_clip(self, clip: AudioClip, sink: AudioSink, on_text: OnText = None, stream: bool = True,
-                 source: str = "microphone", cancel: threading.Event | None = None) -> SpokenAnswer:
+    def ask_clip(
+        self,
+        clip: AudioClip,
+        sink: AudioSink,
+        on_text: OnText = None,
+        stream: bool = True,
+        source: str = "microphone",
+        cancel: threading.Event | None = None,
+    ) -> SpokenAnswer:
         start = time.perf_counter()
         self.conversation._require_scene()
         transcript, timings = self.hear_clip(clip)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, source)
 
-    def describe(self, sink: AudioSink, on_text: OnText = None, stream: bool = True, detail: str = "brief",
-                 cancel: threading.Event | None = None) -> SpokenAnswer:
+    def describe(
+        self,
+        sink: AudioSink,
+        on_text: OnText = None,
+        stream: bool = True,
+        detail: str = "brief",
+        cancel: threading.Event | None = None,
+    ) -> SpokenAnswer:
         start = time.perf_counter()
         return self.pipeline.speak(self.conversation.describe(detail), sink, on_text, stream, cancel, start, "typed")
 
@@ -91,10 +116,20 @@ class VoiceChat:
         self.pipeline.wait_loaded(("tts",))
         return speak([text], self.pipeline.tts, sink).audio_seconds
 
-    def _heard(self, transcript: Transcript, timings: dict[str, float], sink: AudioSink, on_text: OnText,
-               stream: bool, cancel: threading.Event | None, start: float, source: str) -> SpokenAnswer:
-        answer = self.pipeline.speak(self.conversation.ask(transcript.text), sink, on_text, stream, cancel, start,
-                                     source)
+    def _heard(
+        self,
+        transcript: Transcript,
+        timings: dict[str, float],
+        sink: AudioSink,
+        on_text: OnText,
+        stream: bool,
+        cancel: threading.Event | None,
+        start: float,
+        source: str,
+    ) -> SpokenAnswer:
+        answer = self.pipeline.speak(
+            self.conversation.ask(transcript.text), sink, on_text, stream, cancel, start, source
+        )
         answer.transcript = transcript.to_dict()
         answer.timings.update(timings)
         return answer

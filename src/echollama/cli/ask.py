@@ -1,7 +1,7 @@
 """`echollama ask IMAGE --question TEXT | --audio FILE`: one question about a photo, answered aloud into a WAV.
 
-  echollama ask photo.jpg --question "where is the cat?" -o answer.wav
-  echollama ask photo.jpg --audio question.wav --json
+echollama ask photo.jpg --question "where is the cat?" -o answer.wav
+echollama ask photo.jpg --audio question.wav --json
 """
 
 from __future__ import annotations
@@ -15,16 +15,24 @@ from echollama.cli.options import add_pipeline_options, print_live, status
 
 def register(subparsers) -> None:
     ask = subparsers.add_parser(
-        "ask", help="ask one question about a photo (typed or as an audio file) and hear the answer",
+        "ask",
+        help="ask one question about a photo (typed or as an audio file) and hear the answer",
         description="Look at the photo, answer one question about it and speak the answer into a WAV. Position, "
-                    "distance and count questions about detected objects are answered from the scene itself.",
-        epilog='example: echollama ask kitchen.jpg --question "is there a chair on my left?" -o answer.wav')
+        "distance and count questions about detected objects are answered from the scene itself.",
+        epilog='example: echollama ask kitchen.jpg --question "is there a chair on my left?" -o answer.wav',
+    )
     ask.add_argument("image", help="the photo (JPEG, PNG, WebP, ...)")
     question = ask.add_mutually_exclusive_group(required=True)
     question.add_argument("--question", metavar="TEXT", help="the question as text")
-    question.add_argument("--audio", metavar="FILE", help="the question as a recording (WAV, FLAC, OGG, MP3, WebM; any rate)")
-    ask.add_argument("-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default %(default)s)")
-    ask.add_argument("--json", action="store_true", help="print question, transcript, answer, scene and timings as JSON")
+    question.add_argument(
+        "--audio", metavar="FILE", help="the question as a recording (WAV, FLAC, OGG, MP3, WebM; any rate)"
+    )
+    ask.add_argument(
+        "-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default %(default)s)"
+    )
+    ask.add_argument(
+        "--json", action="store_true", help="print question, transcript, answer, scene and timings as JSON"
+    )
     add_conversation_options(ask)
     add_pipeline_options(ask)
     ask.set_defaults(run=run)
@@ -59,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     print()
     if not args.quiet:
         heard = f"heard {turn.transcript['text']!r}; " if turn.transcript else ""
-        status(f"{heard}wrote {args.output} ({turn.timings['audio_s']:.1f} s of speech); first audio after "
-                f"{turn.timings['first_audio_s']:.2f} s")
+        status(
+            f"{heard}wrote {args.output} ({turn.timings['audio_s']:.1f} s of speech); first audio after "
+            f"{turn.timings['first_audio_s']:.2f} s"
+        )
     return 0

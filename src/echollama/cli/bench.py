@@ -8,13 +8,19 @@ from echollama.cli.options import add_pipeline_options, pipeline_config
 
 
 def register(commands) -> None:
-    bench = commands.add_parser("bench", help="measure: stage times, time to first audio, tokens/s, memory",
-                                description="Benchmarks print tables of measured figures; nothing is asserted.")
-    bench.add_argument("target", choices=["describe", "detector", "conversation", "text"],
-                       help="describe: streaming vs non-streaming time to first audio per stage; "
-                            "detector: precision/recall of the SSD detector per threshold on the labelled images; "
-                            "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
-                            "text: perception with vs without the text stage, and its memory")
+    bench = commands.add_parser(
+        "bench",
+        help="measure: stage times, time to first audio, tokens/s, memory",
+        description="Benchmarks print tables of measured figures; nothing is asserted.",
+    )
+    bench.add_argument(
+        "target",
+        choices=["describe", "detector", "conversation", "text"],
+        help="describe: streaming vs non-streaming time to first audio per stage; "
+        "detector: precision/recall of the SSD detector per threshold on the labelled images; "
+        "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
+        "text: perception with vs without the text stage, and its memory",
+    )
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -1,6 +1,6 @@
 """`echollama chat [IMAGE]`: an interactive session about a photo, typed or spoken questions, spoken answers.
 
-  echollama chat photo.jpg --audio-dir questions/ --transcript session.json
+echollama chat photo.jpg --audio-dir questions/ --transcript session.json
 """
 
 from __future__ import annotations
@@ -18,19 +18,27 @@ from echollama.cli.options import add_pipeline_options, status
 from echollama.errors import EchollamaError, InputError, OutputError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".webm", ".m4a")
-CHAT_HELP = ("type a question and press Enter; an empty line speaks through the microphone; "
-             "/describe  /scene  /image PATH  /help  /quit")
+CHAT_HELP = (
+    "type a question and press Enter; an empty line speaks through the microphone; "
+    "/describe  /scene  /image PATH  /help  /quit"
+)
 
 
 def register(subparsers) -> None:
     chat = subparsers.add_parser(
-        "chat", help="talk about a photo: typed or spoken questions, follow-ups, spoken answers",
+        "chat",
+        help="talk about a photo: typed or spoken questions, follow-ups, spoken answers",
         description=f"An interactive session about one photo: {CHAT_HELP}. The scene is read once; follow-ups "
-                    "reuse the LLM's cache. Answers are spoken into one WAV (-o) or one WAV per answer (--output-dir).",
-        epilog="example: echollama chat kitchen.jpg --audio-dir questions/ --transcript session.json")
+        "reuse the LLM's cache. Answers are spoken into one WAV (-o) or one WAV per answer (--output-dir).",
+        epilog="example: echollama chat kitchen.jpg --audio-dir questions/ --transcript session.json",
+    )
     chat.add_argument("image", nargs="?", help="the photo; without it, open one with /image PATH")
-    chat.add_argument("--audio-dir", metavar="DIR", help="answer the numbered recordings in DIR first (01.wav, 02.flac, ...), "
-                                                         "then read typed questions until end of input")
+    chat.add_argument(
+        "--audio-dir",
+        metavar="DIR",
+        help="answer the numbered recordings in DIR first (01.wav, 02.flac, ...), "
+        "then read typed questions until end of input",
+    )
     chat.add_argument("-o", "--output", default="chat.wav", help="one WAV with every answer (default %(default)s)")
     chat.add_argument("--output-dir", metavar="DIR", help="instead, one WAV per answer: DIR/answer-01.wav, ...")
     chat.add_argument("--transcript", metavar="JSON", help="save questions, answers and timings as JSON")
@@ -139,8 +147,9 @@ class ChatSession:
         self.log.append({**opening.to_dict(), "source": "image", "image": str(image), "audio_path": path})
 
     def handle_audio(self, path: Path) -> None:
-        self._turn(lambda sink: self.voice.ask_audio(path, sink, on_text=self._live, stream=self.stream),
-                   heard_from=path.name)
+        self._turn(
+            lambda sink: self.voice.ask_audio(path, sink, on_text=self._live, stream=self.stream), heard_from=path.name
+        )
 
     def handle_line(self, line: str) -> bool:
         """One typed line; returns False when the session should end."""
@@ -224,8 +233,13 @@ class ChatSession:
 
     def save_transcript(self, path: str, image: str | None) -> None:
         voice = self.voice
-        report = {"image": image, "llm": voice.pipeline.llm.name, "asr": voice.asr_name,
-                  "scene": voice.scene.to_dict() if voice.scene else None, "turns": self.log}
+        report = {
+            "image": image,
+            "llm": voice.pipeline.llm.name,
+            "asr": voice.asr_name,
+            "scene": voice.scene.to_dict() if voice.scene else None,
+            "turns": self.log,
+        }
         _write_atomically(Path(path), json.dumps(report, indent=2))
         if not self.quiet:
             status(f"saved the transcript to {path}")

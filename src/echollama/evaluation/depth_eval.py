@@ -36,14 +36,27 @@ def evaluate_depth(analyzer: SceneAnalyzer) -> dict:
             continue
         truth = float(np.median(inside))
         error = detection.distance_m - truth
-        objects.append({"label": detection.label, "estimated_m": detection.distance_m, "true_m": round(truth, 3),
-                        "error_m": round(error, 3), "error_pct": round(100 * abs(error) / truth, 1)})
-    result = {"image": item.name, "unit": scene.depth_unit, "objects": objects,
-              "mean_abs_error_m": float(np.mean([abs(float(o["error_m"])) for o in objects])) if objects else None,  # type: ignore[arg-type]
-              "mean_abs_error_pct": float(np.mean([o["error_pct"] for o in objects])) if objects else None,
-              "order_spearman": None}
+        objects.append(
+            {
+                "label": detection.label,
+                "estimated_m": detection.distance_m,
+                "true_m": round(truth, 3),
+                "error_m": round(error, 3),
+                "error_pct": round(100 * abs(error) / truth, 1),
+            }
+        )
+    result = {
+        "image": item.name,
+        "unit": scene.depth_unit,
+        "objects": objects,
+        "mean_abs_error_m": float(np.mean([abs(float(o["error_m"])) for o in objects])) if objects else None,  # type: ignore[arg-type]
+        "mean_abs_error_pct": float(np.mean([o["error_pct"] for o in objects])) if objects else None,
+        "order_spearman": None,
+    }
     if len(objects) >= 2:
         from scipy.stats import spearmanr
 
-        result["order_spearman"] = float(spearmanr([o["estimated_m"] for o in objects], [o["true_m"] for o in objects])[0])
+        result["order_spearman"] = float(
+            spearmanr([o["estimated_m"] for o in objects], [o["true_m"] for o in objects])[0]
+        )
     return result

@@ -21,8 +21,11 @@ class MatchCounts:
     false_negatives: int = 0
 
     def __add__(self, other: MatchCounts) -> MatchCounts:
-        return MatchCounts(self.true_positives + other.true_positives, self.false_positives + other.false_positives,
-                           self.false_negatives + other.false_negatives)
+        return MatchCounts(
+            self.true_positives + other.true_positives,
+            self.false_positives + other.false_positives,
+            self.false_negatives + other.false_negatives,
+        )
 
     @property
     def precision(self) -> float:
@@ -45,7 +48,9 @@ def match(detections: Sequence[Detection], truth: Sequence[tuple[str, Box]]) -> 
     unmatched = list(truth)
     counts = MatchCounts()
     for detection in sorted(detections, key=lambda d: -d.score):
-        candidates = [(iou(detection.box, box), i) for i, (label, box) in enumerate(unmatched) if label == detection.label]
+        candidates = [
+            (iou(detection.box, box), i) for i, (label, box) in enumerate(unmatched) if label == detection.label
+        ]
         best = max(candidates, default=(0.0, -1))
         if best[0] >= IOU_MATCH:
             unmatched.pop(best[1])

@@ -60,9 +60,18 @@ def third_of(box, width: float) -> str:
 def _photo(name: str, entry: dict) -> LabelledImage:
     objects = tuple(
         LabelledObject(o["label"], tuple(o["box"]), o["third"], bool(o["must_see"]), tuple(o.get("also", ())))
-        for o in entry["objects"])
-    return LabelledImage(name, entry["source"], objects, tuple(entry["size"]), entry["origin"],
-                         dict(entry["counts"]), tuple(entry["absent"]), tuple(tuple(p) for p in entry["near_far"]))
+        for o in entry["objects"]
+    )
+    return LabelledImage(
+        name,
+        entry["source"],
+        objects,
+        tuple(entry["size"]),
+        entry["origin"],
+        dict(entry["counts"]),
+        tuple(entry["absent"]),
+        tuple(tuple(p) for p in entry["near_far"]),
+    )
 
 
 @cache

@@ -23,22 +23,77 @@ from echollama.scene.words import SPOKEN_NAMES, plural
 
 # Words people use for COCO classes beyond the question vocabulary in SPOKEN_NAMES.
 _MORE_NAMES = {
-    "plane": "airplane", "aeroplane": "airplane", "jet": "airplane", "aircraft": "airplane", "lorry": "truck",
-    "pickup": "truck", "van": "car", "automobile": "car", "taxi": "car", "scooter": "motorcycle",
-    "ship": "boat", "yacht": "boat", "canoe": "boat", "tram": "train", "pony": "horse", "foal": "horse",
-    "calf": "cow", "cattle": "cow", "lamb": "sheep", "doggy": "dog", "eagle": "bird", "duck": "bird",
-    "gull": "bird", "seagull": "bird", "pigeon": "bird", "football": "sports ball", "soccer ball": "sports ball",
-    "basketball": "sports ball", "tennis ball": "sports ball", "billiard ball": "sports ball",
-    "player": "person", "crowd": "person", "pedestrian": "person", "guy": "person", "lady": "person",
-    "gentleman": "person", "adult": "person", "baby": "person", "human": "person", "passenger": "person",
-    "waiter": "person", "spectator": "person", "teenager": "person", "customer": "person", "shopper": "person",
-    "diner": "person", "visitor": "person", "tourist": "person", "worker": "person", "athlete": "person",
-    "settee": "couch", "tv set": "tv",
-    "cellphone": "cell phone", "mobile phone": "cell phone", "purse": "handbag", "rucksack": "backpack",
-    "luggage": "suitcase", "hydrant": "fire hydrant", "houseplant": "potted plant", "flowerpot": "potted plant",
-    "hair dryer": "hair drier", "doughnut": "donut", "hotdog": "hot dog", "teddy": "teddy bear",
-    "racket": "tennis racket", "racquet": "tennis racket", "necktie": "tie", "remote control": "remote",
-    "wineglass": "wine glass", "stool": "chair", "oranges": "orange",
+    "plane": "airplane",
+    "aeroplane": "airplane",
+    "jet": "airplane",
+    "aircraft": "airplane",
+    "lorry": "truck",
+    "pickup": "truck",
+    "van": "car",
+    "automobile": "car",
+    "taxi": "car",
+    "scooter": "motorcycle",
+    "ship": "boat",
+    "yacht": "boat",
+    "canoe": "boat",
+    "tram": "train",
+    "pony": "horse",
+    "foal": "horse",
+    "calf": "cow",
+    "cattle": "cow",
+    "lamb": "sheep",
+    "doggy": "dog",
+    "eagle": "bird",
+    "duck": "bird",
+    "gull": "bird",
+    "seagull": "bird",
+    "pigeon": "bird",
+    "football": "sports ball",
+    "soccer ball": "sports ball",
+    "basketball": "sports ball",
+    "tennis ball": "sports ball",
+    "billiard ball": "sports ball",
+    "player": "person",
+    "crowd": "person",
+    "pedestrian": "person",
+    "guy": "person",
+    "lady": "person",
+    "gentleman": "person",
+    "adult": "person",
+    "baby": "person",
+    "human": "person",
+    "passenger": "person",
+    "waiter": "person",
+    "spectator": "person",
+    "teenager": "person",
+    "customer": "person",
+    "shopper": "person",
+    "diner": "person",
+    "visitor": "person",
+    "tourist": "person",
+    "worker": "person",
+    "athlete": "person",
+    "settee": "couch",
+    "tv set": "tv",
+    "cellphone": "cell phone",
+    "mobile phone": "cell phone",
+    "purse": "handbag",
+    "rucksack": "backpack",
+    "luggage": "suitcase",
+    "hydrant": "fire hydrant",
+    "houseplant": "potted plant",
+    "flowerpot": "potted plant",
+    "hair dryer": "hair drier",
+    "doughnut": "donut",
+    "hotdog": "hot dog",
+    "teddy": "teddy bear",
+    "racket": "tennis racket",
+    "racquet": "tennis racket",
+    "necktie": "tie",
+    "remote control": "remote",
+    "wineglass": "wine glass",
+    "stool": "chair",
+    "oranges": "orange",
 }
 # Class names that are more often another word in a description: "an orange bus", "a remote valley", "glasses".
 _NOT_OBJECTS = {"orange", "remote"}
@@ -55,45 +110,104 @@ def _vocabulary() -> dict[str, str]:
 
 
 VOCABULARY = _vocabulary()
-_MENTION = re.compile(r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, VOCABULARY), key=len, reverse=True)) + r")\b",
-                      re.IGNORECASE)
+_MENTION = re.compile(
+    r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, VOCABULARY), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A clause ends at punctuation or a conjunction; negation reaches only to the end of its clause ("no cat, but a dog").
 _CLAUSE = re.compile(r"[,;:()]|\b(?:and|but|while|whereas|although|though)\b", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:no|not|without|neither|nor|never|none|cannot|can't|don't|doesn't|isn't|aren't|"
-                       r"nothing)\b|n't\b", re.IGNORECASE)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "single": 1, "pair of": 2, "couple of": 2}
+_NEGATION = re.compile(
+    r"\b(?:no|not|without|neither|nor|never|none|cannot|can't|don't|doesn't|isn't|aren't|"
+    r"nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "single": 1,
+    "pair of": 2,
+    "couple of": 2,
+}
 
 # Positions as a listener hears them, each with the labelled thirds it can truthfully describe.
-_CLOCK_WORDS = {word: n for n, word in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+_CLOCK_WORDS = {
+    word: n
+    for n, word in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    )
+}
 _CLOCK = re.compile(r"\b(1[0-2]|[1-9]|" + "|".join(_CLOCK_WORDS) + r")\s*o'?\s*clock\b", re.IGNORECASE)
 _SLIGHT = r"(?:slightly|a little|a bit|just|somewhat|a touch)"
 _SIDE = re.compile(
     r"\b(?P<slight>" + _SLIGHT + r"\s+(?:to\s+|towards?\s+|on\s+)?(?:the\s+|your\s+)?)?"
     r"(?P<far>far\s+(?:to\s+)?(?:the\s+|your\s+)?)?(?P<side>left|right)\b"
     r"(?P<of>\s+of\b(?!\s+(?:the\s+|this\s+)?(?:picture|image|photo|photograph|frame|scene|view)\b))?"
-    r"(?P<centre>\s+(?:of\s+)?(?:the\s+)?(?:cent(?:re|er)|middle))?", re.IGNORECASE)
-_CENTRE = re.compile(r"\b(?:in\s+the\s+(?:cent(?:re|er)|middle)|cent(?:re|er)|middle|straight ahead|"
-                     r"directly ahead|dead ahead|right in front of you)\b(?![-\w])", re.IGNORECASE)
+    r"(?P<centre>\s+(?:of\s+)?(?:the\s+)?(?:cent(?:re|er)|middle))?",
+    re.IGNORECASE,
+)
+_CENTRE = re.compile(
+    r"\b(?:in\s+the\s+(?:cent(?:re|er)|middle)|cent(?:re|er)|middle|straight ahead|"
+    r"directly ahead|dead ahead|right in front of you)\b(?![-\w])",
+    re.IGNORECASE,
+)
 # "left"/"right" name a side only after a word like these ("on the left", "far right", "bottom left") or before one
 # ("right-hand side"); otherwise they are adverbs or agreement: "right next to", "right now", "that's right".
-_SIDE_BEFORE = {"the", "your", "far", "to", "towards", "toward", "on", "at", "top", "bottom", "upper", "lower",
-                "slightly", "bit", "little", "just", "its", "their", "his", "her", "my", "extreme", "very"}
+_SIDE_BEFORE = {
+    "the",
+    "your",
+    "far",
+    "to",
+    "towards",
+    "toward",
+    "on",
+    "at",
+    "top",
+    "bottom",
+    "upper",
+    "lower",
+    "slightly",
+    "bit",
+    "little",
+    "just",
+    "its",
+    "their",
+    "his",
+    "her",
+    "my",
+    "extreme",
+    "very",
+}
 _SIDE_AFTER = {"side", "hand", "half", "third", "corner", "edge", "part", "end", "sides"}
 
 # Readouts: things a listener should never hear.
 _READOUTS = {
     "coordinates": re.compile(
         r"\(\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)*\s*\)|\br\s*\(|\bcoordinates?\b|"
-        r"\b[xy]\s*=\s*\d|\bpixels?\b", re.IGNORECASE),
+        r"\b[xy]\s*=\s*\d|\bpixels?\b",
+        re.IGNORECASE,
+    ),
     "score": re.compile(
         r"\b\d{1,3}(?:\.\d+)?\s*(?:%|per\s*cent\b)|\b(?:confidence|confident|probability|certainty|scores?)\b|"
         r"(?<![\d.])(?:0?\.\d+|1\.0+)(?!\d|\.\d)(?!\s*(?:m\b|metres?\b|meters?\b|cm\b|centimet|km\b|kilomet|mm\b|"
-        r"feet\b|foot\b|ft\b|inch|seconds?\b|s\b|minutes?\b|hours?\b|kg\b|degrees?\b|°))", re.IGNORECASE),
-    "grid cell": re.compile(r"\b(?:" + "|".join(re.escape(name) for row in GRID_CELL_NAMES for name in row) +
-                            r")\b|\bcells?\b(?!\s*phones?)", re.IGNORECASE),
+        r"feet\b|foot\b|ft\b|inch|seconds?\b|s\b|minutes?\b|hours?\b|kg\b|degrees?\b|°))",
+        re.IGNORECASE,
+    ),
+    "grid cell": re.compile(
+        r"\b(?:"
+        + "|".join(re.escape(name) for row in GRID_CELL_NAMES for name in row)
+        + r")\b|\bcells?\b(?!\s*phones?)",
+        re.IGNORECASE,
+    ),
     "jargon": re.compile(r"\b(?:matrix|bounding box(?:es)?|grid)\b", re.IGNORECASE),
     "markdown": re.compile(r"\*\*|__|`|^\s*#{1,6}\s|^\s*(?:[-*•+]|\d+[.)])\s+", re.IGNORECASE | re.MULTILINE),
 }
@@ -134,12 +248,20 @@ class ListenerScore:
     seconds: float | None = None
 
     def to_dict(self) -> dict:
-        return {"mentioned": self.mentioned, "invented": self.invented, "absent_named": self.absent_named,
-                "positions": [{"label": p.label, "said": p.said, "thirds": sorted(p.thirds), "right": p.right}
-                              for p in self.positions],
-                "must_see": self.must_see, "positioned": self.positioned,
-                "counts": [list(c) for c in self.counts], "near_far": [list(n) for n in self.near_far],
-                "readouts": [list(r) for r in self.readouts], "seconds": self.seconds}
+        return {
+            "mentioned": self.mentioned,
+            "invented": self.invented,
+            "absent_named": self.absent_named,
+            "positions": [
+                {"label": p.label, "said": p.said, "thirds": sorted(p.thirds), "right": p.right} for p in self.positions
+            ],
+            "must_see": self.must_see,
+            "positioned": self.positioned,
+            "counts": [list(c) for c in self.counts],
+            "near_far": [list(n) for n in self.near_far],
+            "readouts": [list(r) for r in self.readouts],
+            "seconds": self.seconds,
+        }
 
 
 def sentences(text: str) -> list[str]:
@@ -159,21 +281,34 @@ def mentions(text: str, extra_words: dict[str, str] | None = None) -> list[Menti
     pattern, vocabulary = _MENTION, VOCABULARY
     if extra_words:
         vocabulary = {**VOCABULARY, **{w.lower(): label for w, label in extra_words.items()}}
-        pattern = re.compile(r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, vocabulary), key=len, reverse=True)) +
-                             r")\b", re.IGNORECASE)
+        pattern = re.compile(
+            r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, vocabulary), key=len, reverse=True)) + r")\b",
+            re.IGNORECASE,
+        )
     found = []
     for index, sentence in enumerate(sentences(text)):
         for match in pattern.finditer(sentence):
-            before = sentence[_clause_start(sentence, match.start()):match.start()]
-            found.append(Mention(vocabulary[match.group(1).lower()], match.group(1), index, match.start(),
-                                 match.end(), bool(_NEGATION.search(before))))
+            before = sentence[_clause_start(sentence, match.start()) : match.start()]
+            found.append(
+                Mention(
+                    vocabulary[match.group(1).lower()],
+                    match.group(1),
+                    index,
+                    match.start(),
+                    match.end(),
+                    bool(_NEGATION.search(before)),
+                )
+            )
     return found
 
 
 def readouts(text: str) -> list[tuple[str, str]]:
     """(kind, text) for each coordinate, score, grid-cell name, jargon word or markdown mark in the text."""
-    return [(kind, match.group(0).strip() or match.group(0)) for kind, pattern in _READOUTS.items()
-            for match in pattern.finditer(_plain(text))]
+    return [
+        (kind, match.group(0).strip() or match.group(0))
+        for kind, pattern in _READOUTS.items()
+        for match in pattern.finditer(_plain(text))
+    ]
 
 
 def _thirds_for_clock(hour: int) -> frozenset[str] | None:
@@ -205,13 +340,16 @@ def position_words(sentence: str) -> list[tuple[int, int, str, frozenset[str]]]:
         if any(s <= at < e for s, e in taken):
             continue
         before = re.search(r"(\w+)\W*$", sentence[:at])
-        after = re.match(r"\W*(\w+)", sentence[match.end("side"):])
-        if not (match.group("centre") or (before and before.group(1).lower() in _SIDE_BEFORE)
-                or (after and after.group(1).lower() in _SIDE_AFTER)):
+        after = re.match(r"\W*(\w+)", sentence[match.end("side") :])
+        if not (
+            match.group("centre")
+            or (before and before.group(1).lower() in _SIDE_BEFORE)
+            or (after and after.group(1).lower() in _SIDE_AFTER)
+        ):
             continue
         if match.group("of") and not match.group("centre"):
             continue  # "to the left of the bicycle": a relation between two objects
-        if re.match(r"\s+(?:top|bottom)\b", sentence[match.end("side"):], re.IGNORECASE):
+        if re.match(r"\s+(?:top|bottom)\b", sentence[match.end("side") :], re.IGNORECASE):
             continue  # "the Left Top axis": the paper's grid-cell name, counted as a readout instead
         slight = bool(match.group("slight") or match.group("centre"))
         thirds = frozenset({side, "centre"}) if slight else frozenset({side})

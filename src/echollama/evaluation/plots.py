@@ -63,7 +63,9 @@ def grounding_bars(per_model: dict[str, dict], path: Path) -> Path:
 
 
 WATERFALL_STAGES = (
-    ("load image", "load_image_s"), ("perception", "perception_s"), ("wait for models", "wait_models_s"),
+    ("load image", "load_image_s"),
+    ("perception", "perception_s"),
+    ("wait for models", "wait_models_s"),
     ("LLM first token", "llm_first_token_s"),
 )
 

@@ -34,8 +34,11 @@ class Question:
 
 def question_set() -> list[Question]:
     raw = json.loads(files("echollama").joinpath("data/questions.json").read_text(encoding="utf-8"))
-    return [Question(image, q["question"], q["kind"], q.get("label", ""), q.get("expected"))
-            for image, questions in raw["images"].items() for q in questions]
+    return [
+        Question(image, q["question"], q["kind"], q.get("label", ""), q.get("expected"))
+        for image, questions in raw["images"].items()
+        for q in questions
+    ]
 
 
 def truth_scene(width: int, height: int, objects) -> Scene:
@@ -46,8 +49,9 @@ def truth_scene(width: int, height: int, objects) -> Scene:
         x1, y1, x2, y2 = (float(v) for v in obj.box)
         d = Detection(obj.label, 1.0, (x1, y1, x2, y2))
         x, y = d.center
-        detections.append(Detection(d.label, 1.0, d.box, cell=grid_cell(x, y, width, height),
-                                    clock=clock_direction(x, camera)))
+        detections.append(
+            Detection(d.label, 1.0, d.box, cell=grid_cell(x, y, width, height), clock=clock_direction(x, camera))
+        )
     return Scene(width=width, height=height, detections=detections, caption="", depth_unit="metres", camera=camera)
 
 
@@ -62,7 +66,8 @@ def check_answer(question: Question, answer: str, truth: Scene, photo: LabelledI
     mine = [c for c in report.claims if c.label == question.label]
     if question.kind == "presence":
         said_absent = any(c.kind == "absence" for c in mine) or (
-            bool(_NEGATIVE.search(answer)) and question.label not in report.mentioned)
+            bool(_NEGATIVE.search(answer)) and question.label not in report.mentioned
+        )
         said_present = question.label in report.mentioned and not said_absent
         return said_present if question.expected else said_absent or not said_present
     if question.kind == "count":

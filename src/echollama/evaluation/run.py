@@ -30,8 +30,9 @@ def _progress(message: str) -> None:
     print(f"echollama: eval: {message}", file=sys.stderr, flush=True)
 
 
-def evaluation_images(folder: Path | None,
-                      photos: list[str] | None = None) -> list[tuple[str, LoadedImage, list | None]]:
+def evaluation_images(
+    folder: Path | None, photos: list[str] | None = None
+) -> list[tuple[str, LoadedImage, list | None]]:
     """(name, image, hand labels or None) for the labelled set (or its named `photos`) or every image in `folder`."""
     if folder is None:
         items = labelled_images()
@@ -52,13 +53,26 @@ def evaluate_detection(analyzer, images) -> dict:
         scene = analyzer.analyze(image)
         counts = match(scene.detections, truth)
         total = total + counts
-        best = [max((iou(d.box, box) for d in scene.detections if d.label == label), default=0.0) for label, box in truth]
+        best = [
+            max((iou(d.box, box) for d in scene.detections if d.label == label), default=0.0) for label, box in truth
+        ]
         ious += [b for b in best if b >= 0.5]
-        per_image[name] = {"precision": counts.precision, "recall": counts.recall, "tp": counts.true_positives,
-                           "fp": counts.false_positives, "fn": counts.false_negatives,
-                           "found": [f"{d.label} {d.score:.2f}" for d in scene.detections]}
-    return {"per_image": per_image, "precision": total.precision, "recall": total.recall, "f1": total.f1,
-            "mean_iou_of_matches": statistics.mean(ious) if ious else None, "threshold": analyzer.threshold}
+        per_image[name] = {
+            "precision": counts.precision,
+            "recall": counts.recall,
+            "tp": counts.true_positives,
+            "fp": counts.false_positives,
+            "fn": counts.false_negatives,
+            "found": [f"{d.label} {d.score:.2f}" for d in scene.detections],
+        }
+    return {
+        "per_image": per_image,
+        "precision": total.precision,
+        "recall": total.recall,
+        "f1": total.f1,
+        "mean_iou_of_matches": statistics.mean(ious) if ious else None,
+        "threshold": analyzer.threshold,
+    }
 
 
 def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bool, labelled: bool) -> dict:
@@ -76,8 +90,12 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         description = pipeline.describe(image, wav)
         report = check_text(description.text, description.scene)
         reports.append(report)
-        per_image[name] = {"answer": description.text, "audio": str(wav.relative_to(out)), **report.to_dict(),
-                           "timings": description.timings}
+        per_image[name] = {
+            "answer": description.text,
+            "audio": str(wav.relative_to(out)),
+            **report.to_dict(),
+            "timings": description.timings,
+        }
         if name in truth:  # judged against what a person saw, not against the detector
             listener = score_description(description.text, truth[name], wav_seconds(wav))
             heard.append(listener)
@@ -87,18 +105,27 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         if not (out / "images" / f"{name}.png").exists():
             draw_scene(image.rgb, description.scene, out / "images" / f"{name}.png")
     waterfall = out / "images" / f"latency-{key.replace('/', '-')}.png"
-    median_timings = {k: statistics.median(values) for k in latency[0]
-                      if (values := [t[k] for t in latency if isinstance(t.get(k), int | float)])}
+    median_timings = {
+        k: statistics.median(values)
+        for k in latency[0]
+        if (values := [t[k] for t in latency if isinstance(t.get(k), int | float)])
+    }
     latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
     from echollama.evaluation.bench_describe import fresh_process_first_audio
     from echollama.samples import SAMPLE_IMAGE
 
     _progress(f"{pipeline.llm.name}: a fresh describe process")
-    result = {"llm": pipeline.llm.name, "per_image": per_image, "grounding": summarise(reports),
-              "listener": summarise_listener(heard) if heard else None,
-              "latency_median": median_timings, "waterfall": str(waterfall.relative_to(out)),
-              "fresh_process_first_audio_s": fresh_process_first_audio(str(SAMPLE_IMAGE), config,
-                                                                       config.prompt or pipeline.profile.prompt_style)}
+    result = {
+        "llm": pipeline.llm.name,
+        "per_image": per_image,
+        "grounding": summarise(reports),
+        "listener": summarise_listener(heard) if heard else None,
+        "latency_median": median_timings,
+        "waterfall": str(waterfall.relative_to(out)),
+        "fresh_process_first_audio_s": fresh_process_first_audio(
+            str(SAMPLE_IMAGE), config, config.prompt or pipeline.profile.prompt_style
+        ),
+    }
     if speech:
         _progress(f"{pipeline.llm.name}: hearing the descriptions back")
         result["speech"] = description_round_trip(pipeline, spoken)
@@ -115,8 +142,14 @@ def prompt_variants(config: PipelineConfig) -> tuple[str | None, ...]:
     return ("paper", "grounded")
 
 
-def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Path, speech: bool = True,
-             photos: list[str] | None = None) -> dict:
+def run_eval(
+    base: PipelineConfig,
+    llms: list[str],
+    folder: Path | None,
+    out: Path,
+    speech: bool = True,
+    photos: list[str] | None = None,
+) -> dict:
     """The whole evaluation; `photos` limits the labelled set to those names (a quick check, not the figures)."""
     images = evaluation_images(folder, photos)
     (out / "images").mkdir(parents=True, exist_ok=True)
@@ -129,9 +162,14 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
     analyzer = shared.analyzer
     _progress("detection and depth")
     llm_results: dict[str, dict] = {}
-    result = {"images": [n for n, _, _ in images], "detection": evaluate_detection(analyzer, images),
-              "depth": evaluate_depth(analyzer) if folder is None else None, "llms": llm_results}
+    result = {
+        "images": [n for n, _, _ in images],
+        "detection": evaluate_detection(analyzer, images),
+        "depth": evaluate_depth(analyzer) if folder is None else None,
+        "llms": llm_results,
+    }
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
+
     result["text"] = evaluate_text(analyzer.text_reader)
     if speech:
         from echollama.evaluation.spoken_eval import fixed_phrases
@@ -148,8 +186,9 @@ def run_eval(base: PipelineConfig, llms: list[str], folder: Path | None, out: Pa
         for variant in prompt_variants(config):
             variant_key = key if variant is None else f"{key}/{variant}"
             variant_config = config if variant is None else replace(config, prompt=variant)
-            llm_results[variant_key] = evaluate_llm(variant_config, variant_key, images, out, speech,
-                                                    labelled=folder is None)
+            llm_results[variant_key] = evaluate_llm(
+                variant_config, variant_key, images, out, speech, labelled=folder is None
+            )
             llm_results[variant_key]["variant"] = variant
     grounding_bars({k: v["grounding"] for k, v in llm_results.items()}, out / "images" / "grounding.png")
     (out / "report.json").write_text(json.dumps(result, indent=2, default=str))

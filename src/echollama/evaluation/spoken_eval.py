@@ -33,8 +33,12 @@ def description_round_trip(pipeline, spoken: list[tuple[str, Path]]) -> dict:
         ce, c = character_errors(clean_for_speech(text), heard)
         errors, words, char_errors, chars = errors + e, words + w, char_errors + ce, chars + c
         per_text.append({"wav": str(wav), "wer": e / w if w else None, "cer": ce / c if c else None, "heard": heard})
-    return {"round_trip_wer": errors / words if words else None,
-            "round_trip_cer": char_errors / chars if chars else None, "words": words, "per_description": per_text}
+    return {
+        "round_trip_wer": errors / words if words else None,
+        "round_trip_cer": char_errors / chars if chars else None,
+        "words": words,
+        "per_description": per_text,
+    }
 
 
 def fixed_phrases(pipeline) -> dict:
@@ -73,11 +77,18 @@ def spoken_questions(pipeline, out: Path, key: str, photos: list[str] | None = N
             answer_audio: list[np.ndarray] = []
             assert voice is not None  # the first question always opens its photo
             turn = voice.ask_audio(recording, answer_audio.append)
-            rows.append({"image": question.image, "question": question.question, "kind": question.kind,
-                         "heard": turn.transcript["text"] if turn.transcript else None, "answer": turn.text,
-                         "answered_by": answered_by(turn),
-                         "correct": check_answer(question, turn.text, truth, item),
-                         "first_audio_s": turn.timings.get("first_audio_s")})
+            rows.append(
+                {
+                    "image": question.image,
+                    "question": question.question,
+                    "kind": question.kind,
+                    "heard": turn.transcript["text"] if turn.transcript else None,
+                    "answer": turn.text,
+                    "answered_by": answered_by(turn),
+                    "correct": check_answer(question, turn.text, truth, item),
+                    "first_audio_s": turn.timings.get("first_audio_s"),
+                }
+            )
     return question_scores(rows)
 
 
@@ -88,11 +99,17 @@ def answered_by(turn) -> str:
 
 def question_scores(rows: list[dict]) -> dict:
     """Accuracy over all questions and separately by who answered: the scene's facts or the LLM."""
+
     def accuracy(selected: list[dict]) -> dict:
-        return {"questions": len(selected),
-                "accuracy": sum(r["correct"] for r in selected) / len(selected) if selected else None}
+        return {
+            "questions": len(selected),
+            "accuracy": sum(r["correct"] for r in selected) / len(selected) if selected else None,
+        }
 
     firsts = [r["first_audio_s"] for r in rows if r.get("first_audio_s") is not None]
-    return {**accuracy(rows), "rows": rows,
-            "by_answerer": {who: accuracy([r for r in rows if r["answered_by"] == who]) for who in ("scene", "llm")},
-            "first_audio_median_s": statistics.median(firsts) if firsts else None}
+    return {
+        **accuracy(rows),
+        "rows": rows,
+        "by_answerer": {who: accuracy([r for r in rows if r["answered_by"] == who]) for who in ("scene", "llm")},
+        "first_audio_median_s": statistics.median(firsts) if firsts else None,
+    }

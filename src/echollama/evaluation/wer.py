@@ -10,8 +10,17 @@ import re
 
 import jiwer
 
-_SAME_WORDS = {"where's": "where is", "what's": "what is", "it's": "it is", "there's": "there is",
-               "how's": "how is", "colour": "color", "grey": "gray", "metres": "meters", "metre": "meter"}
+_SAME_WORDS = {
+    "where's": "where is",
+    "what's": "what is",
+    "it's": "it is",
+    "there's": "there is",
+    "how's": "how is",
+    "colour": "color",
+    "grey": "gray",
+    "metres": "meters",
+    "metre": "meter",
+}
 
 
 def normalise_words(text: str) -> list[str]:

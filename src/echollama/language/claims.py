@@ -22,8 +22,23 @@ from echollama.types import Detection, Scene
 
 # Labels that are far more often another word in a description ("an orange suit") are not treated as objects.
 _AMBIGUOUS = {"orange"}
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": None, "many": None}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "several": None,
+    "many": None,
+}
 DISTANCE_TOLERANCE = 0.5  # a spoken distance within ±50 % of the estimate agrees (the estimate itself is rough)
 
 
@@ -39,19 +54,31 @@ def _vocabulary() -> dict[str, str]:
 
 _VOCAB = _vocabulary()
 # An ambiguous label is the object in the plural, or when no noun follows it: "an orange on your left", "an orange."
-_AS_OBJECT = (r"(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|near|by|beside|next|slightly|straight|far|about|within|and|"
-              r"is|was|sits|lies)\b)")
+_AS_OBJECT = (
+    r"(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|near|by|beside|next|slightly|straight|far|about|within|and|"
+    r"is|was|sits|lies)\b)"
+)
 _AMBIGUOUS_MENTION = "|".join(f"{re.escape(label)}{_AS_OBJECT}|{re.escape(plural(label))}" for label in _AMBIGUOUS)
 _VOCAB.update({word: label for label in _AMBIGUOUS for word in (label, plural(label))})
 # (?<!') keeps "o'clock" from mentioning a clock.
-_MENTION = re.compile(r"(?<!')\b(" + _AMBIGUOUS_MENTION + "|" + "|".join(
-    sorted(map(re.escape, set(_VOCAB) - _AMBIGUOUS - {plural(a) for a in _AMBIGUOUS}), key=len, reverse=True))
-    + r")\b", re.IGNORECASE)
+_MENTION = re.compile(
+    r"(?<!')\b("
+    + _AMBIGUOUS_MENTION
+    + "|"
+    + "|".join(
+        sorted(map(re.escape, set(_VOCAB) - _AMBIGUOUS - {plural(a) for a in _AMBIGUOUS}), key=len, reverse=True)
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _PATTERNS = {
     # "left"/"right" only as places ("on the left", "your right", "left side"), not "right next to" or "left behind".
-    "side": re.compile(r"\b(?:the|your|far|slightly|to)\s+(left|right)\b|\b(left|right)(?=[\s-]+(?:side|hand|of|"
-                       r"corner|edge)\b)|\b(cent(?:er|re)|middle|straight ahead)\b", re.IGNORECASE),
+    "side": re.compile(
+        r"\b(?:the|your|far|slightly|to)\s+(left|right)\b|\b(left|right)(?=[\s-]+(?:side|hand|of|"
+        r"corner|edge)\b)|\b(cent(?:er|re)|middle|straight ahead)\b",
+        re.IGNORECASE,
+    ),
     "height": re.compile(r"\b(top|upper|bottom|lower)\b", re.IGNORECASE),
     "clock": re.compile(r"\b(1[0-2]|[1-9])\s*o'?\s*clock\b", re.IGNORECASE),
     "distance": re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|meters?|metres?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE),
@@ -59,7 +86,10 @@ _PATTERNS = {
     "relation": re.compile(r"\b(in front of|behind)\b", re.IGNORECASE),
 }
 _CLAUSE = re.compile(r",|;|\b(?:and|but|while|whereas)\b", re.IGNORECASE)
-_ABSENCE = re.compile(r"\b(no|not(?!\s+(?:sure|certain|quite))|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b", re.IGNORECASE)
+_ABSENCE = re.compile(
+    r"\b(no|not(?!\s+(?:sure|certain|quite))|without|isn't|aren't|cannot see|can't see|don't see|doesn't)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -105,9 +135,15 @@ class GroundingReport:
         return float(agree - disagree - 2 * len(self.hallucinated) - len(self.readouts))
 
     def to_dict(self) -> dict:
-        return {"agreement": self.agreement, "hallucination_rate": self.hallucination_rate, "score": self.score(),
-                "mentioned": self.mentioned, "hallucinated": self.hallucinated, "readouts": self.readouts,
-                "claims": [c.__dict__ for c in self.claims]}
+        return {
+            "agreement": self.agreement,
+            "hallucination_rate": self.hallucination_rate,
+            "score": self.score(),
+            "mentioned": self.mentioned,
+            "hallucinated": self.hallucinated,
+            "readouts": self.readouts,
+            "claims": [c.__dict__ for c in self.claims],
+        }
 
 
 def _side(detection: Detection, scene: Scene) -> str:
@@ -127,8 +163,11 @@ def _check(kind: str, value, members: list[Detection], scene: Scene, others: dic
         wanted = "top" if value in ("top", "upper") else "bottom"
         return any(_row(d, scene) == wanted for d in members)
     if kind == "clock":
-        return any(d.clock is not None and min((d.clock - value) % 12, (value - d.clock) % 12) <= 1 for d in members) \
-            if any(d.clock is not None for d in members) else None
+        return (
+            any(d.clock is not None and min((d.clock - value) % 12, (value - d.clock) % 12) <= 1 for d in members)
+            if any(d.clock is not None for d in members)
+            else None
+        )
     distances = [d.distance_m for d in members if d.distance_m is not None]
     if kind == "distance":
         return any(abs(value - d) <= DISTANCE_TOLERANCE * d for d in distances) if distances else None
@@ -169,8 +208,15 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
                 report.hallucinated.append(label)
             count = _count_before(sentence, start)
             if count is not _NO_COUNT:
-                report.claims.append(Claim("count", label, count, sentence,
-                                           _check("count", count, by_label.get(label, []), scene, by_label)))
+                report.claims.append(
+                    Claim(
+                        "count",
+                        label,
+                        count,
+                        sentence,
+                        _check("count", count, by_label.get(label, []), scene, by_label),
+                    )
+                )
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
         for kind, pattern in _PATTERNS.items():
             for match in pattern.finditer(sentence):
@@ -182,8 +228,9 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
                 value = _claim_value(kind, match, sentence, mentions, label)
                 if value is None:
                     continue
-                report.claims.append(Claim(kind, label, value, sentence,
-                                           _check(kind, value, by_label[label], scene, by_label)))
+                report.claims.append(
+                    Claim(kind, label, value, sentence, _check(kind, value, by_label[label], scene, by_label))
+                )
     report.mentioned = list(dict.fromkeys(report.mentioned))
     return report
 
@@ -210,8 +257,12 @@ def _several(count) -> bool:
 
 def _plural(word: str, label: str) -> bool:
     word = word.lower()
-    return word != label and (word == plural(label) or word in ("people", "men", "women", "children", "kids")
-                              or word.endswith("s") and not label.endswith("s"))
+    return word != label and (
+        word == plural(label)
+        or word in ("people", "men", "women", "children", "kids")
+        or word.endswith("s")
+        and not label.endswith("s")
+    )
 
 
 def _same_clause(mentions, match, clauses):
@@ -249,8 +300,10 @@ def summarise(reports: list[GroundingReport]) -> dict:
     return {
         "spatial_claims": len(claims),
         "agreement": sum(bool(c.agrees) for c in claims) / len(claims) if claims else None,
-        "by_kind": {kind: {"claims": n, "agree": sum(c.agrees for c in claims if c.kind == kind)}
-                    for kind, n in Counter(c.kind for c in claims).items()},
+        "by_kind": {
+            kind: {"claims": n, "agree": sum(c.agrees for c in claims if c.kind == kind)}
+            for kind, n in Counter(c.kind for c in claims).items()
+        },
         "mentions": mentioned,
         "hallucination_rate": hallucinated / mentioned if mentioned else None,
         "readouts": sum(len(r.readouts) for r in reports),
@@ -259,46 +312,75 @@ def summarise(reports: list[GroundingReport]) -> dict:
 
 
 # --- What a listener must never hear, and the verdict per sentence -------------------------------------------------
-_UNITS = (r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?|millimet(?:er|re)s?|ft|feet|foot|"
-          r"inch(?:es)?|miles?|yards?|seconds?|s|minutes?|hours?|kg|grams?|g|litres?|liters?|degrees?|"
-          r"dollars?|euros?|pounds?|o'?\s*clock)\b")
+_UNITS = (
+    r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?|millimet(?:er|re)s?|ft|feet|foot|"
+    r"inch(?:es)?|miles?|yards?|seconds?|s|minutes?|hours?|kg|grams?|g|litres?|liters?|degrees?|"
+    r"dollars?|euros?|pounds?|o'?\s*clock)\b"
+)
 _READOUTS = {
-    "coordinates": re.compile(r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
-                              r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b", re.IGNORECASE),
+    "coordinates": re.compile(
+        r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
+        r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b",
+        re.IGNORECASE,
+    ),
     "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.IGNORECASE),
-    "score": re.compile(r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
-                        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")", re.IGNORECASE),
-    "grid cell": re.compile(r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
-                            r"\bmatrix\b", re.IGNORECASE),
+    "score": re.compile(
+        r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
+        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")",
+        re.IGNORECASE,
+    ),
+    "grid cell": re.compile(
+        r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
+        r"\bmatrix\b",
+        re.IGNORECASE,
+    ),
     "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.MULTILINE),
     # How we know, not what is there: a listener has no use for our models' names or the prompt's wording.
-    "machinery": re.compile(r"\b(?:object detectors?|detectors?|classifiers?|fact sheet|facts? (?:measured|given|provided))\b|"
-                            r"\(a guess\)", re.IGNORECASE),
+    "machinery": re.compile(
+        r"\b(?:object detectors?|detectors?|classifiers?|fact sheet|facts? (?:measured|given|provided))\b|"
+        r"\(a guess\)",
+        re.IGNORECASE,
+    ),
 }
 # Repairs that leave a sentence meaning what it meant: markdown marks, a cell-name heading, a coordinate
 # parenthesis, and a score clause at the very end ("..., with a confidence of 0.8.").
 _REPAIRS = (
     re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.MULTILINE),
     re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.IGNORECASE),
-    re.compile(r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
-               re.IGNORECASE),
-    re.compile(r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
-               r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
-               re.IGNORECASE),
-    re.compile(r",?\s*\b(?:with\s+)?(?:about\s+)?\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)\s*(?:confiden(?:t|ce)|"
-               r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)", re.IGNORECASE),
+    re.compile(
+        r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
+        r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r",?\s*\b(?:with\s+)?(?:about\s+)?\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)\s*(?:confiden(?:t|ce)|"
+        r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)",
+        re.IGNORECASE,
+    ),
 )
-_HEDGE = re.compile(r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
-                    r"not sure|what looks)\b", re.IGNORECASE)
-_DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE)  # a repair cut it short
+_HEDGE = re.compile(
+    r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
+    r"not sure|what looks)\b",
+    re.IGNORECASE,
+)
+_DANGLING = re.compile(
+    r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE
+)  # a repair cut it short
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE)
 
 
 def readouts(sentence: str) -> list[str]:
     """What in `sentence` reads the machinery aloud: 'coordinates: (291, 129)', 'score: 0.96', 'markdown: **'."""
-    return [f"{kind}: {match.group(0).strip()}" for kind, pattern in _READOUTS.items()
-            for match in pattern.finditer(sentence)]
+    return [
+        f"{kind}: {match.group(0).strip()}"
+        for kind, pattern in _READOUTS.items()
+        for match in pattern.finditer(sentence)
+    ]
 
 
 @dataclass(frozen=True)
@@ -342,8 +424,9 @@ def check_sentence(sentence: str, scene: Scene) -> Verdict:
         problems.append("a distance in metres, but this scene's depth is only relative")
     unsure = {d.label for d in scene.detections if not d.certain} - {d.label for d in scene.detections if d.certain}
     if not _HEDGE.search(text):
-        problems += [f"said as certain, but the detector was unsure: {label}" for label in report.mentioned
-                     if label in unsure]
+        problems += [
+            f"said as certain, but the detector was unsure: {label}" for label in report.mentioned if label in unsure
+        ]
     if problems:
         return Verdict("drop", "", tuple(problems))
     return Verdict("repair", text, tuple(reasons)) if text != original else Verdict("keep", text)

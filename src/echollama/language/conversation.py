@@ -42,11 +42,16 @@ CONTEXT_MARGIN_TOKENS = 32  # the chat template's own tokens that a per-message 
 
 def instruction_for_questions(depth_unit: str) -> str:
     """The paper style's one instruction turn before questions; distances only in the unit the scene really has."""
-    where = ("clock directions and distances in metres" if depth_unit == "metres"
-             else "left, right or ahead, and nearer or farther (the depth values are relative, not metres)")
-    return ("The user is blind and now asks questions about this image. Answer each in one to three short sentences, "
-            f"using only the image description and the detection matrix above. Say where things are as {where}. "
-            "If the object asked about is not in the matrix, say that you cannot see it.")
+    where = (
+        "clock directions and distances in metres"
+        if depth_unit == "metres"
+        else "left, right or ahead, and nearer or farther (the depth values are relative, not metres)"
+    )
+    return (
+        "The user is blind and now asks questions about this image. Answer each in one to three short sentences, "
+        f"using only the image description and the detection matrix above. Say where things are as {where}. "
+        "If the object asked about is not in the matrix, say that you cannot see it."
+    )
 
 
 @dataclass
@@ -65,8 +70,16 @@ class Turn:
     prompt_text: str = field(default="", repr=False)  # the answer exactly as the LLM saw it (whitespace included)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "question": self.question, "answer": self.answer, "grounded": self.grounded,
-                "used_llm": self.used_llm, "dropped": self.dropped, "usage": self.usage, "timings": self.timings}
+        return {
+            "kind": self.kind,
+            "question": self.question,
+            "answer": self.answer,
+            "grounded": self.grounded,
+            "used_llm": self.used_llm,
+            "dropped": self.dropped,
+            "usage": self.usage,
+            "timings": self.timings,
+        }
 
 
 def check_question(question: str) -> str:
@@ -74,14 +87,21 @@ def check_question(question: str) -> str:
     if not question:
         raise InputError("the question is empty; type or say something to ask about the picture")
     if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS} "
-                         "characters")
+        raise InputError(
+            f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS} characters"
+        )
     return question
 
 
 class Conversation:
-    def __init__(self, llm: LanguageModel, settings: GenerationSettings, style: str = "grounded",
-                 legend: bool = True, vocabulary: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        llm: LanguageModel,
+        settings: GenerationSettings,
+        style: str = "grounded",
+        legend: bool = True,
+        vocabulary: Sequence[str] = (),
+    ) -> None:
         if style not in ("grounded", "paper"):
             raise ValueError(f"unknown prompt style {style!r}")
         self.llm = llm
@@ -132,9 +152,16 @@ class Conversation:
             return Reply(self, "describe", messages[-1]["content"], messages, settings, opening=[], check=False)
         # The object sentences are spoken at once; the text sentences and the LLM's prompt (whose fact sheet quotes
         # the text) wait for the text stage, which runs on while the first sentences are spoken.
-        return Reply(self, "describe", "", lambda: self.scene_messages(detail), settings,
-                     opening=narration.narrate(scene, detail), check=True,
-                     then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width))
+        return Reply(
+            self,
+            "describe",
+            "",
+            lambda: self.scene_messages(detail),
+            settings,
+            opening=narration.narrate(scene, detail),
+            check=True,
+            then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width),
+        )
 
     def ask(self, question: str) -> Reply:
         """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
@@ -146,8 +173,15 @@ class Conversation:
             return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
         grounding = ground(question, scene, self.vocabulary)
         settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
-        return Reply(self, "question", question, self._question_prefix(), settings, grounding=grounding,
-                     check=self.style == "grounded")
+        return Reply(
+            self,
+            "question",
+            question,
+            self._question_prefix(),
+            settings,
+            grounding=grounding,
+            check=self.style == "grounded",
+        )
 
     def _question_prefix(self) -> list[Message]:
         """What every question's prompt starts with: the scene, then the description (or the summary)."""
@@ -167,8 +201,10 @@ class Conversation:
         for turn in self._history:
             if turn.kind == "describe":
                 continue  # already in the prefix
-            messages += [{"role": "user", "content": turn.question},
-                         {"role": "assistant", "content": turn.prompt_text or turn.answer}]
+            messages += [
+                {"role": "user", "content": turn.question},
+                {"role": "assistant", "content": turn.prompt_text or turn.answer},
+            ]
         messages.append({"role": "user", "content": question})
         return messages
 
@@ -180,7 +216,7 @@ class Conversation:
     def _fit(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
         """Trim the oldest turns until prompt + answer fit the context (and at most MAX_HISTORY_TURNS remain)."""
         questions = [t for t in self._history if t.kind != "describe"]
-        for turn in questions[:-MAX_HISTORY_TURNS or None]:
+        for turn in questions[: -MAX_HISTORY_TURNS or None]:
             self._history.remove(turn)
         while True:
             messages = self.messages_for(question)
@@ -189,8 +225,10 @@ class Conversation:
                 return messages
             oldest = next((t for t in self._history if t.kind != "describe"), None)
             if oldest is None:
-                raise InputError(f"the scene and question need {needed} tokens, more than the LLM's context of "
-                                 f"{self.llm.n_ctx}; ask a shorter question")
+                raise InputError(
+                    f"the scene and question need {needed} tokens, more than the LLM's context of "
+                    f"{self.llm.n_ctx}; ask a shorter question"
+                )
             self._history.remove(oldest)
 
     def _record(self, turn: Turn) -> None:
@@ -203,10 +241,18 @@ class Conversation:
 class Reply:
     """An answer being produced: iterate it for text pieces (whole sentences once checked); then `turn` is set."""
 
-    def __init__(self, conversation: Conversation, kind: str, question: str,
-                 messages: list[Message] | Callable[[], list[Message]], settings: GenerationSettings,
-                 opening: Sequence[str] = (), grounding: Grounding | None = None, check: bool = True,
-                 then: Callable[[], Sequence[str]] | None = None) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        kind: str,
+        question: str,
+        messages: list[Message] | Callable[[], list[Message]],
+        settings: GenerationSettings,
+        opening: Sequence[str] = (),
+        grounding: Grounding | None = None,
+        check: bool = True,
+        then: Callable[[], Sequence[str]] | None = None,
+    ) -> None:
         self.conversation = conversation
         self.kind = kind
         self.question = question
@@ -245,8 +291,11 @@ class Reply:
             return
         if opening and self.before_llm is not None:
             self.before_llm()
-        messages = (conversation._fit(self.question, prefix, self.settings.max_tokens) if self.kind == "question"
-                    else self.messages)
+        messages = (
+            conversation._fit(self.question, prefix, self.settings.max_tokens)
+            if self.kind == "question"
+            else self.messages
+        )
         self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=prefix)
         raw: list[str] = []
         spoken: list[str] = [opening] if opening else []
@@ -270,27 +319,52 @@ class Reply:
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
                         continue
                     if verdict.action == "repair":
-                        dropped.append({"sentence": sentence, "repaired": verdict.text,
-                                        "reasons": list(verdict.reasons)})
+                        dropped.append(
+                            {"sentence": sentence, "repaired": verdict.text, "reasons": list(verdict.reasons)}
+                        )
                     spoken.append(verdict.text)
                     yield verdict.text + " "
         finally:
             self.generation.close()
         # The prompt keeps exactly what the model saw (prefix + its own tokens) so the next prompt matches the cache.
         prompt_text = (prefix + "".join(raw)) if prefix else "".join(raw)
-        self._finish(" ".join(spoken), prompt_text, dropped, used_llm=True, usage=self.generation.usage,
-                     start=start, messages=messages)
+        self._finish(
+            " ".join(spoken),
+            prompt_text,
+            dropped,
+            used_llm=True,
+            usage=self.generation.usage,
+            start=start,
+            messages=messages,
+        )
 
     def close(self) -> None:
         """Stop generating (a barge-in, a cancelled request); returns when the model is free."""
         if self.generation is not None:
             self.generation.close()
 
-    def _finish(self, answer: str, prompt_text: str, dropped: list[dict], used_llm: bool, usage: dict,
-                start: float, messages: list[Message]) -> None:
-        turn = Turn(question=self.question, answer=" ".join(answer.split()), kind=self.kind,
-                    grounded=self.opening, used_llm=used_llm, dropped=dropped, usage=dict(usage),
-                    timings={"answer_s": time.perf_counter() - start}, messages=messages, prompt_text=prompt_text)
+    def _finish(
+        self,
+        answer: str,
+        prompt_text: str,
+        dropped: list[dict],
+        used_llm: bool,
+        usage: dict,
+        start: float,
+        messages: list[Message],
+    ) -> None:
+        turn = Turn(
+            question=self.question,
+            answer=" ".join(answer.split()),
+            kind=self.kind,
+            grounded=self.opening,
+            used_llm=used_llm,
+            dropped=dropped,
+            usage=dict(usage),
+            timings={"answer_s": time.perf_counter() - start},
+            messages=messages,
+            prompt_text=prompt_text,
+        )
         self.turn = turn
         self.conversation._record(turn)
 

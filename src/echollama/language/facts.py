@@ -93,10 +93,14 @@ def summary(scene: Scene) -> str:
 
 
 # Questions answered by the scene alone: where/how far/how many/is there ..., unless they also ask something else.
-_SPATIAL = re.compile(r"^\s*(where|how (far|close|near|many|much further)|is there|are there|"
-                      r"do you see|can you see|any)\b", re.IGNORECASE)
-_NOT_ONLY_SPATIAL = re.compile(r"\b(what|which|who|why|describe|colou?r|doing|look like|wear|kind|type)\b",
-                               re.IGNORECASE)
+_SPATIAL = re.compile(
+    r"^\s*(where|how (far|close|near|many|much further)|is there|are there|"
+    r"do you see|can you see|any)\b",
+    re.IGNORECASE,
+)
+_NOT_ONLY_SPATIAL = re.compile(
+    r"\b(what|which|who|why|describe|colou?r|doing|look like|wear|kind|type)\b", re.IGNORECASE
+)
 
 
 _COUNT_QUESTION = re.compile(r"\bhow many\b", re.IGNORECASE)
@@ -134,8 +138,10 @@ def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
     absent = tuple(label for label in labels if label not in groups)
     sentences = [describe_label(label, groups[label], scene) for label in present]
     if _COUNT_QUESTION.search(question):  # "how many" deserves a number even for a single object
-        sentences = [(f"I can see one {label}. " if len(groups[label]) == 1 else "") + sentence
-                     for label, sentence in zip(present, sentences)]
+        sentences = [
+            (f"I can see one {label}. " if len(groups[label]) == 1 else "") + sentence
+            for label, sentence in zip(present, sentences)
+        ]
     for label in absent:
         sentences.append(f"I cannot see any {plural(label)} here.")
     if absent and not present:
@@ -144,8 +150,14 @@ def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
     if text:
         sentences.append(text)
     details = {label: len(groups[label]) for label in present} | {label: 0 for label in absent}
-    return Grounding(present=present, absent=absent, facts=" ".join(sentences), details=details,
-                     spatial=is_spatial_question(question), text=text)
+    return Grounding(
+        present=present,
+        absent=absent,
+        facts=" ".join(sentences),
+        details=details,
+        spatial=is_spatial_question(question),
+        text=text,
+    )
 
 
 def _by_label(detections: Iterable[Detection]) -> dict[str, list[Detection]]:
@@ -153,4 +165,3 @@ def _by_label(detections: Iterable[Detection]) -> dict[str, list[Detection]]:
     for detection in detections:
         groups.setdefault(detection.label, []).append(detection)
     return groups
-

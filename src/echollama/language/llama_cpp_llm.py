@@ -88,8 +88,14 @@ class LlamaCppModel:
                 if not Path(self._path).is_file():
                     raise ModelError(f"LLM file {self._path} does not exist")
                 try:
-                    self._llama = Llama(model_path=str(self._path), n_ctx=self._n_ctx, n_threads=self._threads,
-                                        n_batch=512, seed=0, verbose=False)
+                    self._llama = Llama(
+                        model_path=str(self._path),
+                        n_ctx=self._n_ctx,
+                        n_threads=self._threads,
+                        n_batch=512,
+                        seed=0,
+                        verbose=False,
+                    )
                 except ValueError as error:
                     raise ModelError(f"llama.cpp could not load {self._path}: {error}") from None
         return self._llama
@@ -109,7 +115,8 @@ class LlamaCppModel:
             if not template:
                 raise ModelError(f"{self.name} has no chat template in its GGUF metadata")
             formatter = Jinja2ChatFormatter(
-                template=template, add_generation_prompt=add_generation_prompt,
+                template=template,
+                add_generation_prompt=add_generation_prompt,
                 eos_token=llama._model.token_get_text(llama.token_eos()),  # the same strings Llama.__init__ passes
                 bos_token=llama._model.token_get_text(llama.token_bos()),
             )
@@ -121,8 +128,9 @@ class LlamaCppModel:
         return self.load().tokenize(text.encode("utf-8"), add_bos=False, special=special)
 
     def prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> list[int]:
-        return self.tokens(self.format(messages)) + (self.tokens(assistant_prefix, special=False)
-                                                     if assistant_prefix else [])
+        return self.tokens(self.format(messages)) + (
+            self.tokens(assistant_prefix, special=False) if assistant_prefix else []
+        )
 
     def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
         return len(self.prompt_tokens(messages, assistant_prefix))
@@ -141,8 +149,12 @@ class LlamaCppModel:
             for _ in llama.create_completion(prompt=tokens, max_tokens=1, stream=True, temperature=0.0):
                 pass
             after = _perf(llama)
-        return {"prompt_tokens": float(len(tokens)), "prompt_tokens_reused": float(reused),
-                "prompt_tokens_evaluated": float(after[0] - before[0]), "prefill_s": time.perf_counter() - start}
+        return {
+            "prompt_tokens": float(len(tokens)),
+            "prompt_tokens_reused": float(reused),
+            "prompt_tokens_evaluated": float(after[0] - before[0]),
+            "prefill_s": time.perf_counter() - start,
+        }
 
     def warm_start(self, messages: Sequence[Message]) -> dict[str, float]:
         """Have `messages` (a constant prompt start, e.g. the system prompt) in the KV cache: loaded from disk when
@@ -172,13 +184,15 @@ class LlamaCppModel:
         with self.generate_lock:
             llama.reset()
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
-               assistant_prefix: str = "") -> Generation:
+    def stream(
+        self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = ""
+    ) -> Generation:
         usage: dict[str, float] = {}
         return Generation(self._pieces(messages, settings, assistant_prefix, usage), usage)
 
-    def _pieces(self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str,
-                usage: dict[str, float]) -> Iterator[str]:
+    def _pieces(
+        self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str, usage: dict[str, float]
+    ) -> Iterator[str]:
         llama = self.load()
         tokens = self.prompt_tokens(messages, assistant_prefix)
         with self.generate_lock:
@@ -187,21 +201,28 @@ class LlamaCppModel:
             timer = GenerationTimer()
             eos = llama._model.token_get_text(llama.token_eos())
             chunks = llama.create_completion(
-                prompt=tokens, stream=True, max_tokens=settings.max_tokens, temperature=settings.temperature,
-                top_p=settings.top_p, repeat_penalty=settings.repeat_penalty, seed=settings.seed,
+                prompt=tokens,
+                stream=True,
+                max_tokens=settings.max_tokens,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                repeat_penalty=settings.repeat_penalty,
+                seed=settings.seed,
                 stop=[eos] if eos else [],
             )
             yield from timer.count(chunk["choices"][0]["text"] for chunk in chunks)
             after = _perf(llama)
-            usage.update({
-                "prompt_tokens": float(len(tokens)),
-                "prompt_tokens_reused": float(reused),
-                # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
-                "prompt_tokens_evaluated": float(after[0] - before[0]),
-                "prompt_eval_s": (after[1] - before[1]) / 1000.0,
-                "context_tokens": float(llama.n_tokens),
-                **timer.usage(),
-            })
+            usage.update(
+                {
+                    "prompt_tokens": float(len(tokens)),
+                    "prompt_tokens_reused": float(reused),
+                    # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
+                    "prompt_tokens_evaluated": float(after[0] - before[0]),
+                    "prompt_eval_s": (after[1] - before[1]) / 1000.0,
+                    "context_tokens": float(llama.n_tokens),
+                    **timer.usage(),
+                }
+            )
 
     @staticmethod
     def _reusable(llama: Any, tokens: Sequence[int]) -> int:

@@ -30,10 +30,31 @@ DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
 
 # Things a listener must hear about early: they move, or they are in the way outdoors.
-EARLY_LABELS = frozenset({
-    "person", "bicycle", "car", "motorcycle", "bus", "train", "truck", "boat", "dog", "horse", "cow", "sheep",
-    "elephant", "bear", "zebra", "giraffe", "traffic light", "stop sign", "fire hydrant", "parking meter", "bench",
-})
+EARLY_LABELS = frozenset(
+    {
+        "person",
+        "bicycle",
+        "car",
+        "motorcycle",
+        "bus",
+        "train",
+        "truck",
+        "boat",
+        "dog",
+        "horse",
+        "cow",
+        "sheep",
+        "elephant",
+        "bear",
+        "zebra",
+        "giraffe",
+        "traffic light",
+        "stop sign",
+        "fire hydrant",
+        "parking meter",
+        "bench",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,7 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
         return name + (f" {only}" if only else "")
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
+
     def place(d: Detection) -> str:
         return where(d, scene) if metric else direction(d, scene)
 
@@ -111,8 +133,11 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
     if len(set(directions)) == 1 and (max_members == 1 or not nearest_distance):
         return f"{name} {directions[0]}" + (f", the nearest {nearest_distance}" if nearest_distance else "")
     if max_members == 1:
-        return f"{name}, the nearest {place(members[0])}" if metric else f"{name}: " + join_words(
-            list(dict.fromkeys(directions)))
+        return (
+            f"{name}, the nearest {place(members[0])}"
+            if metric
+            else f"{name}: " + join_words(list(dict.fromkeys(directions)))
+        )
     shown = members if max_members is None else members[:max_members]
     places = [f"one {place(d)}" for d in shown]
     if len(shown) < count:
@@ -139,15 +164,16 @@ def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase(g, scene, limits.members) for g in located]
     if detail == "brief":  # two objects a sentence, so three sentences hold four objects and the rest
-        sentences = [_sentence(phrases[i: i + 2], "I can see" if i == 0 else "Also")
-                     for i in range(0, len(phrases), 2)]
+        sentences = [
+            _sentence(phrases[i : i + 2], "I can see" if i == 0 else "Also") for i in range(0, len(phrases), 2)
+        ]
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
         sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
         sentences += [_sentence([p]) for p in phrases]
     else:
         sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
-    rest = sum(len(g) for g in ordered[len(located):])
+    rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
         sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
     return sentences

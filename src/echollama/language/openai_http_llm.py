@@ -33,8 +33,14 @@ ESTIMATE_TOKENS_PER_MESSAGE = 5
 
 
 class OpenAIHttpLLM:
-    def __init__(self, base_url: str, model: str = PAPER_LLM_MODEL, api_key: str | None = None,
-                 timeout_s: float = LLM_HTTP_TIMEOUT_S, n_ctx: int | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = PAPER_LLM_MODEL,
+        api_key: str | None = None,
+        timeout_s: float = LLM_HTTP_TIMEOUT_S,
+        n_ctx: int | None = None,
+    ) -> None:
         """`base_url` ends before `/chat/completions`, e.g. http://127.0.0.1:8000/v1; the key defaults to the env;
         `n_ctx` defaults to $ECHOLLAMA_LLM_N_CTX, else 4096."""
         self.base_url = base_url.rstrip("/")
@@ -68,8 +74,9 @@ class OpenAIHttpLLM:
         characters = sum(len(message["content"]) for message in chat)
         return math.ceil(characters / ESTIMATE_CHARS_PER_TOKEN) + ESTIMATE_TOKENS_PER_MESSAGE * len(chat)
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
-               assistant_prefix: str = "") -> Generation:
+    def stream(
+        self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = ""
+    ) -> Generation:
         usage: dict[str, float] = {}
         return Generation(self._pieces(list(messages), settings, assistant_prefix, usage), usage)
 
@@ -81,17 +88,22 @@ class OpenAIHttpLLM:
 
     def _body(self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str) -> dict:
         body = {
-            "model": self.model, "messages": _with_prefix(messages, assistant_prefix), "stream": True,
+            "model": self.model,
+            "messages": _with_prefix(messages, assistant_prefix),
+            "stream": True,
             "stream_options": {"include_usage": True},  # servers that know it send token counts at the end
-            "max_tokens": settings.max_tokens, "temperature": settings.temperature, "top_p": settings.top_p,
+            "max_tokens": settings.max_tokens,
+            "temperature": settings.temperature,
+            "top_p": settings.top_p,
             "seed": settings.seed,
         }
         if assistant_prefix:  # vLLM: continue the last (assistant) message instead of opening a new turn
             body.update(continue_final_message=True, add_generation_prompt=False)
         return body
 
-    def _pieces(self, messages: list[Message], settings: GenerationSettings, assistant_prefix: str,
-                usage: dict[str, float]) -> Iterator[str]:
+    def _pieces(
+        self, messages: list[Message], settings: GenerationSettings, assistant_prefix: str, usage: dict[str, float]
+    ) -> Iterator[str]:
         httpx = _httpx()
         url = f"{self.base_url}/chat/completions"
         start = time.perf_counter()
@@ -100,14 +112,22 @@ class OpenAIHttpLLM:
         reported: dict = {}
         try:
             with httpx.Client(timeout=httpx.Timeout(self._timeout_s, connect=10.0)) as client:
-                with client.stream("POST", url, json=self._body(messages, settings, assistant_prefix),
-                                   headers=self._headers("text/event-stream")) as response:
+                with client.stream(
+                    "POST",
+                    url,
+                    json=self._body(messages, settings, assistant_prefix),
+                    headers=self._headers("text/event-stream"),
+                ) as response:
                     if response.status_code != 200:
                         detail = " ".join(response.read().decode("utf-8", "replace").split())[:200]
-                        feature = (" to a request continuing an assistant prefix (vLLM's continue_final_message)"
-                                   if assistant_prefix and 400 <= response.status_code < 500 else "")
-                        raise ModelError(f"the LLM server at {url} answered HTTP {response.status_code}{feature}: "
-                                         f"{detail}")
+                        feature = (
+                            " to a request continuing an assistant prefix (vLLM's continue_final_message)"
+                            if assistant_prefix and 400 <= response.status_code < 500
+                            else ""
+                        )
+                        raise ModelError(
+                            f"the LLM server at {url} answered HTTP {response.status_code}{feature}: {detail}"
+                        )
                     for data in _sse_data(response.iter_lines()):
                         if data == "[DONE]":
                             break
@@ -126,24 +146,35 @@ class OpenAIHttpLLM:
             raise ModelError(f"the LLM server at {url} sent a stream that is not OpenAI-style JSON") from None
         total = time.perf_counter() - start
         completion = float(reported.get("completion_tokens", pieces))
-        usage.update({
-            "prompt_tokens": float(reported.get("prompt_tokens", 0)),
-            "completion_tokens": completion,
-            "first_token_s": first if first is not None else total,
-            "generate_s": total,
-            "tokens_per_s": (completion - 1) / (total - first)
-            if first is not None and total > first and completion > 1 else 0.0,
-        })
+        usage.update(
+            {
+                "prompt_tokens": float(reported.get("prompt_tokens", 0)),
+                "completion_tokens": completion,
+                "first_token_s": first if first is not None else total,
+                "generate_s": total,
+                "tokens_per_s": (completion - 1) / (total - first)
+                if first is not None and total > first and completion > 1
+                else 0.0,
+            }
+        )
 
     def _tokenize(self, chat: list[Message], continues: bool) -> int | None:
         """vLLM's POST /tokenize (at the server root) on chat messages; None where the server has no such route."""
         httpx = _httpx()
         root = self.base_url.removesuffix("/v1")
-        body = {"model": self.model, "messages": chat, "add_generation_prompt": not continues,
-                "continue_final_message": continues}
+        body = {
+            "model": self.model,
+            "messages": chat,
+            "add_generation_prompt": not continues,
+            "continue_final_message": continues,
+        }
         try:
-            response = httpx.post(f"{root}/tokenize", json=body, headers=self._headers("application/json"),
-                                  timeout=httpx.Timeout(self._timeout_s, connect=10.0))
+            response = httpx.post(
+                f"{root}/tokenize",
+                json=body,
+                headers=self._headers("application/json"),
+                timeout=httpx.Timeout(self._timeout_s, connect=10.0),
+            )
         except httpx.HTTPError as error:
             raise ModelError(f"cannot reach the LLM server at {root}/tokenize: {error}") from None
         if response.status_code != 200:

@@ -17,7 +17,9 @@ METRIC_DEPTH_LEGEND = "In each r(x, y, z), x and y are pixels from the top-left 
 
 def user_prompt(scene: Scene, legend: bool = False) -> str:
     caption = f"{scene.caption} {quoted_text_for_caption(scene.wait_text())}".strip()
-    text = USER_PROMPT_TEMPLATE.format(caption=caption, matrix=format_matrix(scene.detections, scene.width, scene.height))
+    text = USER_PROMPT_TEMPLATE.format(
+        caption=caption, matrix=format_matrix(scene.detections, scene.width, scene.height)
+    )
     if not legend:
         return text
     body, instruction = text.rsplit("\n", 1)

@@ -48,13 +48,13 @@ class LanguageModel(Protocol):
         """Load the model now (idempotent); otherwise it loads on first use."""
         ...
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
-               assistant_prefix: str = "") -> Generation:
+    def stream(
+        self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = ""
+    ) -> Generation:
         """Generate the assistant's reply; it continues `assistant_prefix` (which is not repeated in the pieces)."""
         ...
 
-    def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
-        ...
+    def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int: ...
 
     def prefill(self, messages: Sequence[Message]) -> dict[str, float]:
         """Read `messages` into the model's prompt cache now, where the backend has one (usage figures returned)."""

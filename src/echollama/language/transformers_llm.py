@@ -33,8 +33,9 @@ class TransformersLLM:
     def load(self):
         with self._load_lock:
             if self._loaded is None:
-                loaded = load_pretrained_pair("transformers (the LLM)", self._model_ref, "AutoTokenizer",
-                                              "AutoModelForCausalLM", self._placement)
+                loaded = load_pretrained_pair(
+                    "transformers (the LLM)", self._model_ref, "AutoTokenizer", "AutoModelForCausalLM", self._placement
+                )
                 if not loaded[1].chat_template:
                     raise ModelError(f"{self._model_ref} has no chat template; the paper's prompt needs one")
                 self._loaded = loaded
@@ -60,13 +61,15 @@ class TransformersLLM:
         self.load()
         return {"prefill_s": time.perf_counter() - start, "prompt_tokens_reused": 0.0}
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings,
-               assistant_prefix: str = "") -> Generation:
+    def stream(
+        self, messages: Sequence[Message], settings: GenerationSettings, assistant_prefix: str = ""
+    ) -> Generation:
         usage: dict[str, float] = {}
         return Generation(self._pieces(list(messages), settings, assistant_prefix, usage), usage)
 
-    def _pieces(self, messages: list[Message], settings: GenerationSettings, assistant_prefix: str,
-                usage: dict[str, float]) -> Iterator[str]:
+    def _pieces(
+        self, messages: list[Message], settings: GenerationSettings, assistant_prefix: str, usage: dict[str, float]
+    ) -> Iterator[str]:
         torch, tokenizer, model, placement = self.load()
         from transformers import TextIteratorStreamer
 
@@ -76,8 +79,12 @@ class TransformersLLM:
             streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
             sampling = settings.temperature > 0
             kwargs = dict(
-                input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
-                max_new_tokens=settings.max_tokens, do_sample=sampling, repetition_penalty=settings.repeat_penalty,
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                streamer=streamer,
+                max_new_tokens=settings.max_tokens,
+                do_sample=sampling,
+                repetition_penalty=settings.repeat_penalty,
                 pad_token_id=tokenizer.eos_token_id if tokenizer.pad_token_id is None else tokenizer.pad_token_id,
             )
             if sampling:
@@ -97,14 +104,17 @@ class TransformersLLM:
                 worker.close()
                 total = time.perf_counter() - start
                 count = worker.new_tokens(input_ids.shape[-1])
-                usage.update({
-                    "prompt_tokens": float(input_ids.shape[-1]),
-                    "prompt_tokens_evaluated": float(input_ids.shape[-1]),
-                    "completion_tokens": float(count),
-                    "first_token_s": first if first is not None else total,
-                    "generate_s": total,
-                    "tokens_per_s": (count - 1) / (total - first)
-                    if first is not None and total > first and count > 1 else 0.0,
-                })
+                usage.update(
+                    {
+                        "prompt_tokens": float(input_ids.shape[-1]),
+                        "prompt_tokens_evaluated": float(input_ids.shape[-1]),
+                        "completion_tokens": float(count),
+                        "first_token_s": first if first is not None else total,
+                        "generate_s": total,
+                        "tokens_per_s": (count - 1) / (total - first)
+                        if first is not None and total > first and count > 1
+                        else 0.0,
+                    }
+                )
             if worker.failure is not None:
                 raise ModelError(f"{self.name} failed while generating: {worker.failure}")

@@ -35,8 +35,10 @@ class GgufModel:
     wheel_module: str = ""  # module whose folder holds `filename` as is
     install_hint: str = "make setup"
 
+
 def _parts(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{i}" for i in range(1, count + 1))
+
 
 LLM_MODELS: dict[str, GgufModel] = {
     "1.5b": GgufModel(
@@ -66,15 +68,21 @@ LLM_MODELS: dict[str, GgufModel] = {
 }
 
 
-
 _CHUNK = 8 << 20
 
 
 def _progress(total: int, description: str):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, leave=False,
-                disable=True if total < (256 << 20) else None)  # None: only on a terminal
+    return tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc=description,
+        file=sys.stderr,
+        leave=False,
+        disable=True if total < (256 << 20) else None,
+    )  # None: only on a terminal
 
 
 def _stamp_path(path: Path) -> Path:
@@ -108,7 +116,9 @@ def verify_file(path: Path, expected_sha256: str, fix_hint: str, force: bool = F
             pass
     actual = sha256_file(path)
     if actual != expected_sha256:
-        raise ModelError(f"model file {path} is corrupt (sha256 {actual[:12]}…, expected {expected_sha256[:12]}…); {fix_hint}")
+        raise ModelError(
+            f"model file {path} is corrupt (sha256 {actual[:12]}…, expected {expected_sha256[:12]}…); {fix_hint}"
+        )
     _write_stamp(stamp, {**key, "sha256": expected_sha256})
 
 
@@ -143,7 +153,10 @@ def assemble(model: GgufModel, target: Path) -> None:
     digest = hashlib.sha256()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     try:
-        with os.fdopen(fd, "wb") as out, _progress(sum(p.stat().st_size for p in parts), f"assembling {target.name}") as bar:
+        with (
+            os.fdopen(fd, "wb") as out,
+            _progress(sum(p.stat().st_size for p in parts), f"assembling {target.name}") as bar,
+        ):
             for part in parts:
                 with open(part, "rb") as handle:
                     while block := handle.read(_CHUNK):
@@ -184,7 +197,9 @@ def gguf_path(model: GgufModel, force_verify: bool = False) -> Path:
             try:
                 assemble(model, path)
             except OSError as error:
-                raise ModelError(f"cannot write {path} ({error.strerror}); set ECHOLLAMA_HOME to a writable folder") from None
+                raise ModelError(
+                    f"cannot write {path} ({error.strerror}); set ECHOLLAMA_HOME to a writable folder"
+                ) from None
             return path
     verify_file(path, model.sha256, hint, force=force_verify)
     return path

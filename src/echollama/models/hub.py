@@ -38,22 +38,81 @@ class HubModel:
 
 
 PAPER_MODELS: tuple[HubModel, ...] = (
-    HubModel("detector", paper.PAPER_DETECTOR_MODEL, paper.PAPER_DETECTOR_REVISION, "41 M", "0.17 GB", "Apache-2.0",
-             _TRANSFORMERS_FILES + ("pytorch_model.bin",), "DETR-R50, COCO; branch without the timm dependency"),
-    HubModel("depth", paper.PAPER_DEPTH_MODEL, paper.PAPER_DEPTH_REVISION, "123 M", "0.49 GB", "Apache-2.0",
-             note="MiDaS v3 DPT-Hybrid, relative inverse depth"),
-    HubModel("captioner", paper.PAPER_CAPTION_MODEL, paper.PAPER_CAPTION_REVISION, "1.9 B", "3.7 GB", "Apache-2.0",
-             _TRANSFORMERS_FILES + ("*.py",), "revision 2024-08-26 (92d3d73) as cited; runs remote code"),
-    HubModel("llm", paper.PAPER_LLM_MODEL, paper.PAPER_LLM_REVISION, "1.2 B", "≈2.5 GB", "Llama 3.2 Community",
-             note="Llama-3.2-1B-Instruct + spatial DPO"),
-    HubModel("tts", paper.PAPER_TTS_MODELS["elise"], paper.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
-             "Llama 3.2 Community", note="Orpheus 3B fine-tuned on the Elise voice"),
-    HubModel("tts", paper.PAPER_TTS_MODELS["canopylabs"], paper.PAPER_TTS_REVISION, "3.3 B", "≈6.6 GB",
-             "Apache-2.0 card; Llama 3.2 base", note="selectable: ECHOLLAMA_PAPER_TTS=canopylabs (not pulled by default)"),
-    HubModel("codec", paper.PAPER_SNAC_MODEL, paper.PAPER_SNAC_REVISION, "19.8 M", "0.08 GB", "MIT",
-             ("config.json", "pytorch_model.bin"), "SNAC 24 kHz speech codec"),
-    HubModel("asr", PAPER_ASR_MODEL, PAPER_ASR_REVISION, "242 M", "0.97 GB", "Apache-2.0",
-             note="Whisper small.en for spoken questions"),
+    HubModel(
+        "detector",
+        paper.PAPER_DETECTOR_MODEL,
+        paper.PAPER_DETECTOR_REVISION,
+        "41 M",
+        "0.17 GB",
+        "Apache-2.0",
+        _TRANSFORMERS_FILES + ("pytorch_model.bin",),
+        "DETR-R50, COCO; branch without the timm dependency",
+    ),
+    HubModel(
+        "depth",
+        paper.PAPER_DEPTH_MODEL,
+        paper.PAPER_DEPTH_REVISION,
+        "123 M",
+        "0.49 GB",
+        "Apache-2.0",
+        note="MiDaS v3 DPT-Hybrid, relative inverse depth",
+    ),
+    HubModel(
+        "captioner",
+        paper.PAPER_CAPTION_MODEL,
+        paper.PAPER_CAPTION_REVISION,
+        "1.9 B",
+        "3.7 GB",
+        "Apache-2.0",
+        _TRANSFORMERS_FILES + ("*.py",),
+        "revision 2024-08-26 (92d3d73) as cited; runs remote code",
+    ),
+    HubModel(
+        "llm",
+        paper.PAPER_LLM_MODEL,
+        paper.PAPER_LLM_REVISION,
+        "1.2 B",
+        "≈2.5 GB",
+        "Llama 3.2 Community",
+        note="Llama-3.2-1B-Instruct + spatial DPO",
+    ),
+    HubModel(
+        "tts",
+        paper.PAPER_TTS_MODELS["elise"],
+        paper.PAPER_TTS_REVISION,
+        "3.3 B",
+        "≈6.6 GB",
+        "Llama 3.2 Community",
+        note="Orpheus 3B fine-tuned on the Elise voice",
+    ),
+    HubModel(
+        "tts",
+        paper.PAPER_TTS_MODELS["canopylabs"],
+        paper.PAPER_TTS_REVISION,
+        "3.3 B",
+        "≈6.6 GB",
+        "Apache-2.0 card; Llama 3.2 base",
+        note="selectable: ECHOLLAMA_PAPER_TTS=canopylabs (not pulled by default)",
+    ),
+    HubModel(
+        "codec",
+        paper.PAPER_SNAC_MODEL,
+        paper.PAPER_SNAC_REVISION,
+        "19.8 M",
+        "0.08 GB",
+        "MIT",
+        ("config.json", "pytorch_model.bin"),
+        "SNAC 24 kHz speech codec",
+    ),
+    HubModel(
+        "asr",
+        PAPER_ASR_MODEL,
+        PAPER_ASR_REVISION,
+        "242 M",
+        "0.97 GB",
+        "Apache-2.0",
+        note="Whisper small.en for spoken questions",
+    ),
 )
 OPTIONAL = {paper.PAPER_TTS_MODELS["canopylabs"]}  # pulled only when named
 
@@ -102,7 +161,9 @@ def pinned_revision(model: HubModel) -> str:
 
 
 def missing_model_error(repo_id: str, revision: str) -> ModelError:
-    return ModelError(f"the paper model {repo_id} (revision {revision[:12]}) is not downloaded; run: {PAPER_PULL_COMMAND}")
+    return ModelError(
+        f"the paper model {repo_id} (revision {revision[:12]}) is not downloaded; run: {PAPER_PULL_COMMAND}"
+    )
 
 
 def local_model_dir(repo_or_path: str | Path) -> Path:
@@ -120,8 +181,9 @@ def local_model_dir(repo_or_path: str | Path) -> Path:
 
         raise missing_extra("huggingface-hub", "paper") from None
     try:
-        folder = snapshot_download(repo_id, revision=revision, local_files_only=True,
-                                   allow_patterns=list(model.allow_patterns))
+        folder = snapshot_download(
+            repo_id, revision=revision, local_files_only=True, allow_patterns=list(model.allow_patterns)
+        )
     except Exception:  # LocalEntryNotFoundError, IncompleteSnapshotError, HFValidationError: all mean "pull it"
         raise missing_model_error(repo_id, revision) from None
     return Path(folder)

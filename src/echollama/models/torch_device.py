@@ -50,8 +50,9 @@ def choose_placement(prefer: str | None = None) -> Placement:
     return Placement("cpu", torch.float32)
 
 
-def load_pretrained_pair(what: str, model_ref, processor_class: str, model_class: str,
-                         placement: Placement | None = None):
+def load_pretrained_pair(
+    what: str, model_ref, processor_class: str, model_class: str, placement: Placement | None = None
+):
     """(torch, processor, model, placement): a transformers processor/tokenizer and model from a local folder,
     the model moved to the chosen device in eval mode; one-line ModelErrors for a missing extra or a bad folder."""
     from echollama.errors import ModelError

@@ -33,8 +33,15 @@ EMBEDDED_CERTAIN_FROM = 0.80
 
 
 class SceneAnalyzer:
-    def __init__(self, detector: Detector, depth: DepthEstimator, captioner: Captioner, threshold: float,
-                 certain_from: float | None = None, text_reader: TextReader | None = None) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        depth: DepthEstimator,
+        captioner: Captioner,
+        threshold: float,
+        certain_from: float | None = None,
+        text_reader: TextReader | None = None,
+    ) -> None:
         self.detector = detector
         self.depth = depth
         self.captioner = captioner

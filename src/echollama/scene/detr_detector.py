@@ -26,8 +26,9 @@ class DetrDetector:
     def load(self):
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_pretrained_pair("DETR", self._model_ref, "DetrImageProcessorPil",
-                                                    "DetrForObjectDetection", self._placement)
+                self._loaded = load_pretrained_pair(
+                    "DETR", self._model_ref, "DetrImageProcessorPil", "DetrForObjectDetection", self._placement
+                )
         return self._loaded
 
     @property
@@ -37,19 +38,23 @@ class DetrDetector:
     def detect(self, image: LoadedImage, threshold: float) -> list[Detection]:
         torch, processor, model, placement = self.load()
         inputs = processor(images=image.rgb, return_tensors="pt")
-        inputs = {k: v.to(placement.device, dtype=placement.dtype if v.is_floating_point() else v.dtype)
-                  for k, v in inputs.items()}
+        inputs = {
+            k: v.to(placement.device, dtype=placement.dtype if v.is_floating_point() else v.dtype)
+            for k, v in inputs.items()
+        }
         with torch.inference_mode():
             outputs = model(**inputs)
         # Post-processing softmaxes in float32 on the CPU: bf16 logits would shift scores around the 0.9 cut.
         outputs.logits = outputs.logits.float().cpu()
         outputs.pred_boxes = outputs.pred_boxes.float().cpu()
         result = processor.post_process_object_detection(
-            outputs, threshold=threshold, target_sizes=[(image.height, image.width)])[0]
+            outputs, threshold=threshold, target_sizes=[(image.height, image.width)]
+        )[0]
         detections = []
         for score, label, box in zip(result["scores"].tolist(), result["labels"].tolist(), result["boxes"].tolist()):
-            x1, y1, x2, y2 = (min(max(v, 0.0), limit) for v, limit in
-                              zip(box, (image.width, image.height, image.width, image.height)))
+            x1, y1, x2, y2 = (
+                min(max(v, 0.0), limit) for v, limit in zip(box, (image.width, image.height, image.width, image.height))
+            )
             if x2 <= x1 or y2 <= y1:
                 continue  # a box entirely outside the image after clipping
             name = model.config.id2label.get(int(label), str(label))

@@ -22,8 +22,9 @@ from echollama.types import Camera, Detection
 
 
 class DptDepthEstimator:
-    def __init__(self, model: str | Path = PAPER_DEPTH_MODEL, in_metres: bool = False,
-                 placement: Placement | None = None) -> None:
+    def __init__(
+        self, model: str | Path = PAPER_DEPTH_MODEL, in_metres: bool = False, placement: Placement | None = None
+    ) -> None:
         self.name = f"dpt:{Path(str(model)).name}" + ("+geometric-scale" if in_metres else "")
         self.unit = "metres" if in_metres else PAPER_DEPTH_UNIT
         self._model_ref = model
@@ -35,8 +36,9 @@ class DptDepthEstimator:
     def load(self):
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_pretrained_pair("DPT", self._model_ref, "DPTImageProcessorPil",
-                                                    "DPTForDepthEstimation", self._placement)
+                self._loaded = load_pretrained_pair(
+                    "DPT", self._model_ref, "DPTImageProcessorPil", "DPTForDepthEstimation", self._placement
+                )
         return self._loaded
 
     def depth_map(self, image: LoadedImage) -> np.ndarray:
@@ -56,7 +58,9 @@ class DptDepthEstimator:
         return sample_at_centres(self.depth_map(image), detections, camera if self._in_metres else None)
 
 
-def sample_at_centres(depth: np.ndarray, detections: Sequence[Detection], camera: Camera | None = None) -> list[Detection]:
+def sample_at_centres(
+    depth: np.ndarray, detections: Sequence[Detection], camera: Camera | None = None
+) -> list[Detection]:
     """z = the depth map at each box centre; with a camera, metres from MiDaS fitted to the geometric estimate."""
     height, width = depth.shape
     values = []

@@ -57,7 +57,9 @@ class GistCaptioner:
         self.load()
         interpreter = self._interpreter
         size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
-        pixels = np.asarray(Image.fromarray(image.rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8)[None]
+        pixels = np.asarray(
+            Image.fromarray(image.rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8
+        )[None]
         with self._lock:
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
             interpreter.invoke()

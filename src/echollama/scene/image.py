@@ -68,8 +68,10 @@ def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
     except UnidentifiedImageError:
         raise InputError(f"{source}: not an image file (or a format Pillow cannot read)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(f"{source}: the image has too many pixels to decode safely "
-                         f"(at most {MAX_IMAGE_PIXELS / 1e6:.0f} MP is accepted)") from None
+        raise InputError(
+            f"{source}: the image has too many pixels to decode safely "
+            f"(at most {MAX_IMAGE_PIXELS / 1e6:.0f} MP is accepted)"
+        ) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise InputError(f"{source}: the image is truncated or corrupt ({error})") from None
     return LoadedImage(rgb=np.asarray(rgb, dtype=np.uint8), source=source, focal_35mm=focal)

@@ -21,8 +21,9 @@ PAPER_CAPTION_QUESTION = "Describe this image."  # older revisions have no capti
 
 
 class MoondreamCaptioner:
-    def __init__(self, model: str | Path = PAPER_CAPTION_MODEL, placement: Placement | None = None,
-                 loaded=None, tokenizer=None) -> None:
+    def __init__(
+        self, model: str | Path = PAPER_CAPTION_MODEL, placement: Placement | None = None, loaded=None, tokenizer=None
+    ) -> None:
         """`loaded` (with `tokenizer` for old revisions) is an already built model object with the documented interface."""
         self.name = f"moondream:{Path(str(model)).name}"
         self._model_ref = model
@@ -44,15 +45,18 @@ class MoondreamCaptioner:
                 try:
                     # trust_remote_code runs the pinned revision's own Python files, downloaded by `models pull`.
                     with PRETRAINED_LOAD_LOCK:
-                        model = AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=True,
-                                                                     dtype=placement.dtype)
+                        model = AutoModelForCausalLM.from_pretrained(
+                            folder, trust_remote_code=True, dtype=placement.dtype
+                        )
                         model.to(placement.device).eval()
                     if not hasattr(model, "caption"):
                         self._tokenizer = AutoTokenizer.from_pretrained(folder)
                 except Exception as error:  # the checkpoint's own Python code can fail in any way
-                    raise ModelError(f"Moondream2's code at {folder} could not load ({type(error).__name__}: {error}); "
-                                     "a revision written for an older transformers may need a newer pinned revision "
-                                     "(PAPER_CAPTION_REVISION in echollama/config.py)") from None
+                    raise ModelError(
+                        f"Moondream2's code at {folder} could not load ({type(error).__name__}: {error}); "
+                        "a revision written for an older transformers may need a newer pinned revision "
+                        "(PAPER_CAPTION_REVISION in echollama/config.py)"
+                    ) from None
                 self._model = model
         return self._model
 
@@ -67,8 +71,10 @@ class MoondreamCaptioner:
             elif hasattr(model, "encode_image") and hasattr(model, "answer_question"):
                 text = model.answer_question(model.encode_image(picture), PAPER_CAPTION_QUESTION, self._tokenizer)
             else:
-                raise ModelError(f"{self._model_ref} has neither caption() nor encode_image()/answer_question(); "
-                                 "pin a Moondream2 revision that does")
+                raise ModelError(
+                    f"{self._model_ref} has neither caption() nor encode_image()/answer_question(); "
+                    "pin a Moondream2 revision that does"
+                )
         if not isinstance(text, str):  # caption(..., stream=True) would give a generator; we ask for the whole text
             text = "".join(text)
         return " ".join(text.split())

@@ -27,8 +27,10 @@ _INSTALL_HINT = "pip install --force-reinstall 'rapidocr==3.10.0'"
 # rapidocr 3.10.0, rapidocr/default_models.yaml (onnxruntime section); checked against the wheel's files.
 MODEL_FILES = {
     "det": ("models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
-    "cls": ("models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-            "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
+    "cls": (
+        "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+        "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+    ),
     "rec": ("models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
 }
 # RapidOCR drops detected boxes scoring under 0.5; a plain, legible serif sign on a busy photo scored 0.49 there and
@@ -81,19 +83,25 @@ def keep_read(text: str, score: float, height_px: float, image_height: int, poli
     chars = len(_LATIN_OR_DIGIT.findall(text))
     if chars >= policy.min_chars:
         return True
-    return (chars == 1 and len(text.strip()) == 1 and score >= policy.single_char_min_score
-            and fraction >= policy.single_char_min_height_fraction)
+    return (
+        chars == 1
+        and len(text.strip()) == 1
+        and score >= policy.single_char_min_score
+        and fraction >= policy.single_char_min_height_fraction
+    )
 
 
 def drop_duplicates(regions: list[TextRegion]) -> list[TextRegion]:
     """Drop a region lying mostly inside another whose text contains its own: the detector sometimes finds one
     sign both as a whole and line by line, or one big character twice. Of two copies, the longer, surer one stays."""
+
     def rank(index: int) -> tuple[int, float, int]:
         return len(regions[index].text), regions[index].score, -index
 
     def covers(outer: int, inner: int) -> bool:
-        return (_mostly_inside(regions[inner].box, regions[outer].box)
-                and _plain(regions[inner].text) in _plain(regions[outer].text))
+        return _mostly_inside(regions[inner].box, regions[outer].box) and _plain(regions[inner].text) in _plain(
+            regions[outer].text
+        )
 
     def duplicate(i: int) -> bool:
         return any(j != i and covers(j, i) and (not covers(i, j) or rank(j) > rank(i)) for j in range(len(regions)))
@@ -194,16 +202,18 @@ def _build_engine():
     from rapidocr import RapidOCR
 
     try:
-        engine = RapidOCR(params={
-            "Global.log_level": "critical",
-            "Global.text_score": 0.0,  # our policy filters; RapidOCR's own 0.5 cut would hide what it drops
-            "Det.model_path": paths["det"],
-            "Cls.model_path": paths["cls"],
-            "Rec.model_path": paths["rec"],
-            "EngineConfig.onnxruntime.intra_op_num_threads": _THREADS,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            **DETECTOR_SETTINGS,
-        })
+        engine = RapidOCR(
+            params={
+                "Global.log_level": "critical",
+                "Global.text_score": 0.0,  # our policy filters; RapidOCR's own 0.5 cut would hide what it drops
+                "Det.model_path": paths["det"],
+                "Cls.model_path": paths["cls"],
+                "Rec.model_path": paths["rec"],
+                "EngineConfig.onnxruntime.intra_op_num_threads": _THREADS,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                **DETECTOR_SETTINGS,
+            }
+        )
         # RapidOCR would open each ONNX session on the first image that needs it; open all three now, once.
         engine._load_det_model()
         engine._load_cls_model()

@@ -64,13 +64,28 @@ def reading_text(regions: Sequence[TextRegion]) -> str:
 
 def columns_for_json(regions: Sequence[TextRegion]) -> list[dict]:
     """Columns -> paragraphs -> lines, each with its text and box, and each line's regions with their scores."""
+
     def box(b: Box) -> list[float]:
         return [round(v, 1) for v in b]
 
-    return [{"text": column.text, "box": box(column.box), "paragraphs": [
-        [{"text": line.text, "box": box(line.box),
-          "regions": [{"text": r.text, "score": r.score, "box": box(r.box)} for r in line.regions]}
-         for line in paragraph] for paragraph in column.paragraphs]} for column in reading_order(regions)]
+    return [
+        {
+            "text": column.text,
+            "box": box(column.box),
+            "paragraphs": [
+                [
+                    {
+                        "text": line.text,
+                        "box": box(line.box),
+                        "regions": [{"text": r.text, "score": r.score, "box": box(r.box)} for r in line.regions],
+                    }
+                    for line in paragraph
+                ]
+                for paragraph in column.paragraphs
+            ],
+        }
+        for column in reading_order(regions)
+    ]
 
 
 def _blocks(regions: list[TextRegion], unit: float) -> list[list[TextRegion]]:
@@ -156,5 +171,9 @@ def _lines(regions: list[TextRegion]) -> list[TextLine]:
 
 
 def _union(regions: Sequence[TextRegion]) -> Box:
-    return (min(r.box[0] for r in regions), min(r.box[1] for r in regions),
-            max(r.box[2] for r in regions), max(r.box[3] for r in regions))
+    return (
+        min(r.box[0] for r in regions),
+        min(r.box[1] for r in regions),
+        max(r.box[2] for r in regions),
+        max(r.box[3] for r in regions),
+    )

@@ -54,14 +54,22 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             store.clear()
             host.close()
 
-    app = FastAPI(title="echollama", version=__version__, lifespan=lifespan,
-                  description="Photo in, spoken and spatially grounded description out; spoken questions about it.")
+    app = FastAPI(
+        title="echollama",
+        version=__version__,
+        lifespan=lifespan,
+        description="Photo in, spoken and spatially grounded description out; spoken questions about it.",
+    )
     app.state.host, app.state.store, app.state.sessions, app.state.settings = host, store, sessions, settings
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["*"],
+        )
     app.add_middleware(SecurityHeaders, allowed_origins=settings.cors_origins)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     _add_error_handlers(app, settings)
@@ -73,16 +81,23 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.get("/healthz", summary="Readiness: loading, ready or error")
     async def healthz() -> JSONResponse:
-        body = {"status": host.status, "detail": host.detail, "llm": host.pipeline.llm.name,
-                "active_generations": host.active, "max_generations": settings.max_generations,
-                "sessions": len(sessions)}
+        body = {
+            "status": host.status,
+            "detail": host.detail,
+            "llm": host.pipeline.llm.name,
+            "active_generations": host.active,
+            "max_generations": settings.max_generations,
+            "sessions": len(sessions),
+        }
         return JSONResponse(body, status_code=500 if host.status == "error" else 200)
 
     @app.post("/v1/describe", summary="Describe a photo aloud; also opens a session for questions about it")
-    async def describe(image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
-                       detail: Literal["brief", "normal", "full"] = Form(
-                           "brief", description="brief: a few sentences; full: the paper's detailed description")
-                       ) -> dict:
+    async def describe(
+        image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
+        detail: Literal["brief", "normal", "full"] = Form(
+            "brief", description="brief: a few sentences; full: the paper's detailed description"
+        ),
+    ) -> dict:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
         result, conversation = await host.run(lambda cancel: jobs.describe(host, store, loaded, cancel, detail))
         session = sessions.add(conversation)
@@ -104,8 +119,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
         conversation, opening = await host.run(lambda cancel: look())  # admitted like any other work
         session = sessions.add(conversation)
-        return {"session_id": session.id, "scene": conversation.scene.to_dict(), "summary": opening.answer,
-                "expires_in_s": settings.session_ttl_s}
+        return {
+            "session_id": session.id,
+            "scene": conversation.scene.to_dict(),
+            "summary": opening.answer,
+            "expires_in_s": settings.session_ttl_s,
+        }
 
     @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
     async def session_info(session_id: str) -> dict:
@@ -118,18 +137,27 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return Response(status_code=204)
 
     @app.post("/v1/sessions/{session_id}/ask", summary="Ask a typed (text) or recorded (audio) question")
-    async def ask(session_id: str, text: str | None = Form(None, description="the question, typed"),
-                  audio: UploadFile | None = File(None, description="the question, recorded (WAV, WebM, OGG, MP3...)")) -> dict:
+    async def ask(
+        session_id: str,
+        text: str | None = Form(None, description="the question, typed"),
+        audio: UploadFile | None = File(None, description="the question, recorded (WAV, WebM, OGG, MP3...)"),
+    ) -> dict:
         if (text is None) == (audio is None):
             raise HTTPException(400, "send either a text field or an audio file, not both or neither")
         recording = await audio.read() if audio is not None else None
         session = _session(sessions, session_id)
         hold(session)
-        return await host.run(lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording),
-                              cleanup=session.busy.release)  # freed when the answer really ends, not on disconnect
+        return await host.run(
+            lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording),
+            cleanup=session.busy.release,
+        )  # freed when the answer really ends, not on disconnect
 
-    @app.get("/v1/audio/{audio_id}.wav", summary="A spoken answer (WAV); ids are random and expire",
-             response_class=Response, responses={200: {"content": {"audio/wav": {}}}})
+    @app.get(
+        "/v1/audio/{audio_id}.wav",
+        summary="A spoken answer (WAV); ids are random and expire",
+        response_class=Response,
+        responses={200: {"content": {"audio/wav": {}}}},
+    )
     async def audio(audio_id: str) -> Response:
         data = store.get(audio_id)  # a dictionary lookup of a pattern-checked id: no path is ever built from it
         if data is None:

@@ -23,8 +23,9 @@ def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
     import soundfile
 
     buffer = io.BytesIO()
-    soundfile.write(buffer, np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), sample_rate,
-                    subtype="PCM_16", format="WAV")
+    soundfile.write(
+        buffer, np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV"
+    )
     return buffer.getvalue()
 
 

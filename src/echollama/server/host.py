@@ -126,8 +126,10 @@ class ModelHost:
             self.require_ready()
             with self._active_lock:
                 if self._active >= self.settings.max_generations:
-                    raise Busy(f"busy: {self._active} answers are being generated; retry in "
-                               f"{self.settings.retry_after_s} s", self.settings.retry_after_s)
+                    raise Busy(
+                        f"busy: {self._active} answers are being generated; retry in {self.settings.retry_after_s} s",
+                        self.settings.retry_after_s,
+                    )
                 self._active += 1
         except BaseException:
             cleanup()
@@ -147,8 +149,9 @@ class ModelHost:
             cancel.set()
             raise
 
-    def _release_after(self, job: Callable[[threading.Event], T], cancel: threading.Event,
-                       cleanup: Callable[[], None]) -> T:
+    def _release_after(
+        self, job: Callable[[threading.Event], T], cancel: threading.Event, cleanup: Callable[[], None]
+    ) -> T:
         try:
             return job(cancel)
         finally:

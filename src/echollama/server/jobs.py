@@ -32,22 +32,35 @@ def audio_url(audio_id: str) -> str:
     return f"/v1/audio/{audio_id}.wav"
 
 
-def _speak(host: ModelHost, store: AudioStore, reply: Reply, cancel: threading.Event, emit: Emit,
-           start: float) -> tuple[SpokenAnswer, dict]:
-    emit("audio_format", {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1,
-                          "sample_rate": host.pipeline.tts.sample_rate})
+def _speak(
+    host: ModelHost, store: AudioStore, reply: Reply, cancel: threading.Event, emit: Emit, start: float
+) -> tuple[SpokenAnswer, dict]:
+    emit(
+        "audio_format",
+        {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1, "sample_rate": host.pipeline.tts.sample_rate},
+    )
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
     answer = host.pipeline.speak(reply, sink, on_text=lambda piece: emit("text", piece), cancel=cancel, start=start)
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
     answer.audio_path = url
-    fields = {"audio_url": url, "audio_s": round(answer.timings["audio_s"], 2),
-              "timings": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in answer.timings.items()},
-              "dropped": answer.dropped, "sentences": answer.sentences}
+    fields = {
+        "audio_url": url,
+        "audio_s": round(answer.timings["audio_s"], 2),
+        "timings": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in answer.timings.items()},
+        "dropped": answer.dropped,
+        "sentences": answer.sentences,
+    }
     return answer, fields
 
 
-def describe(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event, detail: str = "brief",
-             emit: Emit = _quiet) -> tuple[dict, Conversation]:
+def describe(
+    host: ModelHost,
+    store: AudioStore,
+    image: LoadedImage,
+    cancel: threading.Event,
+    detail: str = "brief",
+    emit: Emit = _quiet,
+) -> tuple[dict, Conversation]:
     """Perception, a new conversation about the scene, its spoken description; returns (result, conversation)."""
     start = time.perf_counter()
     scene = host.look(image)
@@ -55,13 +68,27 @@ def describe(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: thr
     opening = conversation.start(scene)
     answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)
     fields["timings"].update({k: round(v, 3) for k, v in scene.timings.items()})
-    return {"scene": scene.to_dict(), "summary": opening.answer, "description": answer.text,
-            "grounded": answer.grounded, "llm": answer.llm, "usage": answer.usage, "prompt": answer.prompt(),
-            **fields}, conversation
+    return {
+        "scene": scene.to_dict(),
+        "summary": opening.answer,
+        "description": answer.text,
+        "grounded": answer.grounded,
+        "llm": answer.llm,
+        "usage": answer.usage,
+        "prompt": answer.prompt(),
+        **fields,
+    }, conversation
 
 
-def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event, text: str | None = None,
-           recording: bytes | None = None, emit: Emit = _quiet) -> dict:
+def answer(
+    host: ModelHost,
+    store: AudioStore,
+    session: Session,
+    cancel: threading.Event,
+    text: str | None = None,
+    recording: bytes | None = None,
+    emit: Emit = _quiet,
+) -> dict:
     """Answer a typed question or a recorded one (transcribed first) in `session`, speaking as it is generated."""
     from echollama.speech.audio_in import decode_audio, trim_to_speech
 
@@ -75,13 +102,25 @@ def answer(host: ModelHost, store: AudioStore, session: Session, cancel: threadi
     spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)
     if transcript is not None:
         fields["timings"]["transcribe_s"] = round(transcript.transcribe_s, 3)
-    return {"session_id": session.id, "question": spoken.question, "answer": spoken.text,
-            "grounded": spoken.grounded, "used_llm": spoken.used_llm,
-            "transcript": transcript.to_dict() if transcript else None, **fields}
+    return {
+        "session_id": session.id,
+        "question": spoken.question,
+        "answer": spoken.text,
+        "grounded": spoken.grounded,
+        "used_llm": spoken.used_llm,
+        "transcript": transcript.to_dict() if transcript else None,
+        **fields,
+    }
 
 
-def redescribe(host: ModelHost, store: AudioStore, session: Session, cancel: threading.Event, detail: str = "brief",
-               emit: Emit = _quiet) -> dict:
+def redescribe(
+    host: ModelHost,
+    store: AudioStore,
+    session: Session,
+    cancel: threading.Event,
+    detail: str = "brief",
+    emit: Emit = _quiet,
+) -> dict:
     """The description again, as a turn of an existing conversation (the WebSocket's "describe")."""
     start = time.perf_counter()
     spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
@@ -94,6 +133,10 @@ def read(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threadi
     reading = host.pipeline.read(image, sink=sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
     result = reading.to_dict()
-    result.update(audio_path=None, audio_url=url, audio_s=round(reading.timings["audio_s"], 2),
-                  timings={k: round(v, 3) for k, v in reading.timings.items()})
+    result.update(
+        audio_path=None,
+        audio_url=url,
+        audio_s=round(reading.timings["audio_s"], 2),
+        timings={k: round(v, 3) for k, v in reading.timings.items()},
+    )
     return result

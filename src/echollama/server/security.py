@@ -43,11 +43,17 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        if scope["method"] not in SAFE_METHODS and not origin_allowed(headers.get("origin"), headers.get("host"),
-                                                                       self.allowed):
+        if scope["method"] not in SAFE_METHODS and not origin_allowed(
+            headers.get("origin"), headers.get("host"), self.allowed
+        ):
             body = b'{"detail":"cross-site request refused: this origin is not allowed (see --cors-origin)"}'
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
             return await send({"type": "http.response.body", "body": body})
 
         async def with_headers(message):

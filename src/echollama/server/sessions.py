@@ -22,8 +22,11 @@ class Session:
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while this session is answering
 
     def to_dict(self, ttl_s: float) -> dict:
-        return {"session_id": self.id, "turns": [turn.to_dict() for turn in self.conversation.turns],
-                "expires_in_s": round(max(0.0, self.last_used + ttl_s - time.monotonic()), 1)}
+        return {
+            "session_id": self.id,
+            "turns": [turn.to_dict() for turn in self.conversation.turns],
+            "expires_in_s": round(max(0.0, self.last_used + ttl_s - time.monotonic()), 1),
+        }
 
 
 class SessionsFull(Exception):

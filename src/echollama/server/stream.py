@@ -27,8 +27,9 @@ from echollama.speech.streaming import Cancelled
 _END = object()
 
 
-def add_stream_route(app: FastAPI, host: ModelHost, store: AudioStore, sessions: SessionStore,
-                     settings: ServerSettings) -> None:
+def add_stream_route(
+    app: FastAPI, host: ModelHost, store: AudioStore, sessions: SessionStore, settings: ServerSettings
+) -> None:
     @app.websocket("/v1/sessions/{session_id}/stream")
     async def stream(websocket: WebSocket, session_id: str) -> None:
         # Browsers let any page open a WebSocket to localhost; only our own page (or allowed origins) may.
@@ -38,7 +39,9 @@ def add_stream_route(app: FastAPI, host: ModelHost, store: AudioStore, sessions:
         await websocket.accept()
         session = sessions.get(session_id)
         if session is None:
-            await websocket.send_json({"type": "error", "status": 404, "detail": "no such session (it may have expired)"})
+            await websocket.send_json(
+                {"type": "error", "status": 404, "detail": "no such session (it may have expired)"}
+            )
             await websocket.close(code=4404)
             return
         try:
@@ -72,8 +75,9 @@ def _parse(message: dict) -> dict[str, Any]:
     return {"kind": request["type"], "text": request.get("text"), "detail": detail}
 
 
-async def _answer(websocket: WebSocket, host: ModelHost, store: AudioStore, session: Session,
-                  request: dict[str, Any]) -> None:
+async def _answer(
+    websocket: WebSocket, host: ModelHost, store: AudioStore, session: Session, request: dict[str, Any]
+) -> None:
     if not session.busy.acquire(blocking=False):
         await websocket.send_json({"type": "error", "status": 409, "detail": "still answering the previous question"})
         return
@@ -86,8 +90,9 @@ async def _answer(websocket: WebSocket, host: ModelHost, store: AudioStore, sess
     def job(cancel: threading.Event) -> dict:
         if request["kind"] == "describe":
             return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
-        return jobs.answer(host, store, session, cancel, text=request.get("text"), recording=request.get("recording"),
-                           emit=emit)
+        return jobs.answer(
+            host, store, session, cancel, text=request.get("text"), recording=request.get("recording"), emit=emit
+        )
 
     task = asyncio.ensure_future(host.run(job, cleanup=session.busy.release))
     # Runs after every event the job emitted (call_soon_threadsafe keeps their order), so nothing is lost.

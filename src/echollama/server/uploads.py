@@ -40,8 +40,9 @@ def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedIma
     except (OSError, SyntaxError, ValueError) as error:
         raise UploadError(400, f"{source}: the image is corrupt ({error})") from None
     if width * height > max_pixels:
-        raise UploadError(413, f"{source}: the image is {width}x{height} pixels; at most {max_pixels / 1e6:.0f} MP "
-                               "is accepted")
+        raise UploadError(
+            413, f"{source}: the image is {width}x{height} pixels; at most {max_pixels / 1e6:.0f} MP is accepted"
+        )
     try:
         return decode_image(data, source)
     except InputError as error:
@@ -104,7 +105,15 @@ class _TooLarge(HTTPException):
 
 async def _refuse(send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

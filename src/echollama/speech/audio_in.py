@@ -55,8 +55,13 @@ def decode_audio(data: bytes, source: str = "<upload>") -> AudioClip:
         raise InputError(f"{source}: the file holds no audio samples")
     if not np.all(np.isfinite(samples)):
         raise InputError(f"{source}: the audio is corrupt (it holds non-numeric samples)")
-    return AudioClip(samples=to_speech_rate(samples, rate), sample_rate=ASR_SAMPLE_RATE, source=source,
-                     original_rate=rate, original_channels=channels)
+    return AudioClip(
+        samples=to_speech_rate(samples, rate),
+        sample_rate=ASR_SAMPLE_RATE,
+        source=source,
+        original_rate=rate,
+        original_channels=channels,
+    )
 
 
 def to_speech_rate(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -70,8 +75,10 @@ def to_speech_rate(samples: np.ndarray, rate: int) -> np.ndarray:
 
 
 def _too_long(source: str, seconds: float) -> InputError:
-    return InputError(f"{source}: the recording is {seconds:.0f} s long; a spoken question may last at most "
-                      f"{MAX_QUESTION_AUDIO_S:.0f} s")
+    return InputError(
+        f"{source}: the recording is {seconds:.0f} s long; a spoken question may last at most "
+        f"{MAX_QUESTION_AUDIO_S:.0f} s"
+    )
 
 
 def _read_with_soundfile(data: bytes, source: str) -> tuple[np.ndarray, int, int] | None:
@@ -142,9 +149,14 @@ def trim_to_speech(clip: AudioClip) -> AudioClip:
         raise InputError(f"{clip.source}: no speech found in the recording (only noise or silence?)")
     pad = int(VAD_PAD_S * ASR_SAMPLE_RATE)
     start, end = max(0, spans[0][0] - pad), min(samples.size, spans[-1][1] + pad)
-    return AudioClip(samples=np.ascontiguousarray(samples[start:end]), sample_rate=clip.sample_rate,
-                     source=clip.source, original_rate=clip.original_rate, original_channels=clip.original_channels,
-                     trimmed_s=(samples.size - (end - start)) / clip.sample_rate)
+    return AudioClip(
+        samples=np.ascontiguousarray(samples[start:end]),
+        sample_rate=clip.sample_rate,
+        source=clip.source,
+        original_rate=clip.original_rate,
+        original_channels=clip.original_channels,
+        trimmed_s=(samples.size - (end - start)) / clip.sample_rate,
+    )
 
 
 def speech_spans(samples: np.ndarray) -> list[tuple[int, int]]:
@@ -154,8 +166,12 @@ def speech_spans(samples: np.ndarray) -> list[tuple[int, int]]:
     except ImportError:
         raise missing_extra("faster-whisper", "embedded") from None
     # No padding here (trim_to_speech pads once) and short pauses do not split a question into pieces.
-    options = VadOptions(threshold=VAD_THRESHOLD, min_speech_duration_ms=int(MIN_SPEECH_S * 1000) // 2,
-                         min_silence_duration_ms=300, speech_pad_ms=0)
+    options = VadOptions(
+        threshold=VAD_THRESHOLD,
+        min_speech_duration_ms=int(MIN_SPEECH_S * 1000) // 2,
+        min_silence_duration_ms=300,
+        speech_pad_ms=0,
+    )
     return [(int(s["start"]), int(s["end"])) for s in get_speech_timestamps(samples, options)]
 
 

@@ -13,8 +13,10 @@ from echollama.errors import InputError, missing_extra
 from echollama.speech.audio_in import ASR_SAMPLE_RATE, MAX_QUESTION_AUDIO_S
 from echollama.speech.protocols import AudioClip
 
-NO_MICROPHONE = ("no microphone is available{why}; type the question instead, or pass recordings with --audio FILE "
-                 "(ask) or --audio-dir DIR (chat)")
+NO_MICROPHONE = (
+    "no microphone is available{why}; type the question instead, or pass recordings with --audio FILE "
+    "(ask) or --audio-dir DIR (chat)"
+)
 _WAIT_FOR_SPEECH_S = 8.0
 
 
@@ -43,5 +45,10 @@ def listen(status: Callable[[str], None] | None = None) -> AudioClip:
         raise InputError(NO_MICROPHONE.format(why=f" ({error or 'no input device'})")) from None
     pcm = audio.get_raw_data(convert_rate=ASR_SAMPLE_RATE, convert_width=2)
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-    return AudioClip(samples=samples, sample_rate=ASR_SAMPLE_RATE, source="microphone",
-                     original_rate=ASR_SAMPLE_RATE, original_channels=1)
+    return AudioClip(
+        samples=samples,
+        sample_rate=ASR_SAMPLE_RATE,
+        source="microphone",
+        original_rate=ASR_SAMPLE_RATE,
+        original_channels=1,
+    )

@@ -59,8 +59,14 @@ def inference_prompt(text_ids: Sequence[int]) -> list[int]:
     `text_ids` is the tokenizer's output with its BOS, as in training; the prompt runs up to start of speech, as the
     public Orpheus engine does, so every generated token belongs to the audio.
     """
-    return [ORPHEUS_START_OF_HUMAN, *text_ids, ORPHEUS_END_OF_TEXT, ORPHEUS_END_OF_HUMAN,
-            ORPHEUS_START_OF_AI, ORPHEUS_START_OF_SPEECH]
+    return [
+        ORPHEUS_START_OF_HUMAN,
+        *text_ids,
+        ORPHEUS_END_OF_TEXT,
+        ORPHEUS_END_OF_HUMAN,
+        ORPHEUS_START_OF_AI,
+        ORPHEUS_START_OF_SPEECH,
+    ]
 
 
 def training_ids(text_ids: Sequence[int], audio_tokens: Sequence[int]) -> list[int]:
@@ -100,11 +106,11 @@ def audio_tokens(generated: Iterable[int]) -> list[int]:
     """The audio part of a generation: after the last start of speech, up to end of speech, whole frames only."""
     ids = list(generated)
     if ORPHEUS_START_OF_SPEECH in ids:
-        ids = ids[len(ids) - ids[::-1].index(ORPHEUS_START_OF_SPEECH):]
+        ids = ids[len(ids) - ids[::-1].index(ORPHEUS_START_OF_SPEECH) :]
     if ORPHEUS_END_OF_SPEECH in ids:
-        ids = ids[:ids.index(ORPHEUS_END_OF_SPEECH)]
+        ids = ids[: ids.index(ORPHEUS_END_OF_SPEECH)]
     ids = [t for t in ids if t >= ORPHEUS_AUDIO_OFFSET]
-    return ids[:len(ids) - len(ids) % ORPHEUS_FRAME_TOKENS]
+    return ids[: len(ids) - len(ids) % ORPHEUS_FRAME_TOKENS]
 
 
 class FrameAssembler:

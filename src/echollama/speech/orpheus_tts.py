@@ -77,9 +77,16 @@ class OrpheusSpeech:
 class OrpheusSynthesizer:
     sample_rate = SNAC_SAMPLE_RATE
 
-    def __init__(self, model: str | Path = PAPER_TTS_MODELS[PAPER_TTS_DEFAULT], snac: str | Path = PAPER_SNAC_MODEL,
-                 voice: str | None = None, placement: Placement | None = None,
-                 generation: dict | None = None, seed: int = 0, max_new_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str | Path = PAPER_TTS_MODELS[PAPER_TTS_DEFAULT],
+        snac: str | Path = PAPER_SNAC_MODEL,
+        voice: str | None = None,
+        placement: Placement | None = None,
+        generation: dict | None = None,
+        seed: int = 0,
+        max_new_tokens: int | None = None,
+    ) -> None:
         """`generation`: sampling settings over ORPHEUS_GENERATION's; `max_new_tokens` caps each chunk's budget
         (which is otherwise scaled to the chunk's text)."""
         self.name = f"orpheus:{Path(str(model)).name}"
@@ -156,11 +163,22 @@ class OrpheusSynthesizer:
         if self._max_new_tokens is not None:
             budget = min(budget, self._max_new_tokens)
         tokens: queue.Queue = queue.Queue()
-        worker = GenerateThread("orpheus-generate", model, dict(
-            input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=True, max_new_tokens=budget,
-            streamer=_IdStreamer(tokens, speech.token_times), logits_processor=_audio_only(ids.shape[-1]),
-            eos_token_id=ORPHEUS_END_OF_SPEECH, pad_token_id=ORPHEUS_END_OF_SPEECH, **self._generation),
-            self._seed)
+        worker = GenerateThread(
+            "orpheus-generate",
+            model,
+            dict(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                do_sample=True,
+                max_new_tokens=budget,
+                streamer=_IdStreamer(tokens, speech.token_times),
+                logits_processor=_audio_only(ids.shape[-1]),
+                eos_token_id=ORPHEUS_END_OF_SPEECH,
+                pad_token_id=ORPHEUS_END_OF_SPEECH,
+                **self._generation,
+            ),
+            self._seed,
+        )
         frames = FrameAssembler()
         decoder = SnacStreamDecoder(snac, placement.device)
         try:
@@ -178,8 +196,14 @@ class OrpheusSynthesizer:
             raise ModelError(f"Orpheus failed while generating speech: {worker.failure}")
         if not frames.finished:
             speech.cut_chunks.append(chunk)
-            logger.warning("Orpheus stopped chunk %d of %d (%r) at its %d-token budget without end of speech; "
-                           "its audio may be cut short", index + 1, len(speech.chunks), chunk, budget)
+            logger.warning(
+                "Orpheus stopped chunk %d of %d (%r) at its %d-token budget without end of speech; "
+                "its audio may be cut short",
+                index + 1,
+                len(speech.chunks),
+                chunk,
+                budget,
+            )
         tail = decoder.flush()
         if tail is not None:
             yield tail
@@ -216,7 +240,7 @@ def _audio_only(prompt_length: int):
             slot = (input_ids.shape[-1] - prompt_length) % ORPHEUS_FRAME_TOKENS
             allowed = torch.full_like(scores, float("-inf"))
             start = token_offset(slot)
-            allowed[:, start:start + SNAC_CODEBOOK_SIZE] = 0.0
+            allowed[:, start : start + SNAC_CODEBOOK_SIZE] = 0.0
             if slot == 0:
                 allowed[:, ORPHEUS_END_OF_SPEECH] = 0.0
             return scores + allowed

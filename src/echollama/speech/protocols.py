@@ -60,8 +60,14 @@ class Transcript:
         return self.transcribe_s / self.audio_s if self.audio_s else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "backend": self.backend, "audio_s": self.audio_s,
-                "transcribe_s": self.transcribe_s, "real_time_factor": self.real_time_factor, "language": self.language}
+        return {
+            "text": self.text,
+            "backend": self.backend,
+            "audio_s": self.audio_s,
+            "transcribe_s": self.transcribe_s,
+            "real_time_factor": self.real_time_factor,
+            "language": self.language,
+        }
 
 
 class SpeechRecognizer(Protocol):

@@ -20,8 +20,9 @@ Frame = tuple[np.ndarray, np.ndarray, np.ndarray]  # level 0, 1, 2 codes of one 
 
 
 class SnacStreamDecoder:
-    def __init__(self, snac, device: str = "cpu", left: int = SNAC_LEFT_CONTEXT_FRAMES,
-                 right: int = SNAC_RIGHT_CONTEXT_FRAMES) -> None:
+    def __init__(
+        self, snac, device: str = "cpu", left: int = SNAC_LEFT_CONTEXT_FRAMES, right: int = SNAC_RIGHT_CONTEXT_FRAMES
+    ) -> None:
         self._snac = snac
         self._device = device
         self._left = left
@@ -51,15 +52,17 @@ class SnacStreamDecoder:
         stop = end if through_end else target + 1
         first = (target - start) * self.samples_per_frame
         self._emitted = stop
-        return audio[first:(stop - start) * self.samples_per_frame]
+        return audio[first : (stop - start) * self.samples_per_frame]
 
 
 def decode_frames(snac, frames: Sequence[Frame], device: str = "cpu") -> np.ndarray:
     """Decode whole frames with SNAC in one pass; float32 mono samples (len(frames) x samples per frame)."""
     import torch
 
-    codes = [torch.from_numpy(np.concatenate([frame[level] for frame in frames]).astype(np.int64))[None].to(device)
-             for level in range(3)]
+    codes = [
+        torch.from_numpy(np.concatenate([frame[level] for frame in frames]).astype(np.int64))[None].to(device)
+        for level in range(3)
+    ]
     with torch.inference_mode():
         audio = snac.decode(codes)
     return audio.reshape(-1).float().cpu().numpy().astype(np.float32)

@@ -42,14 +42,24 @@ class SpeechResult:
     cancelled: bool = False
 
     def to_dict(self) -> dict:
-        return {"sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
-                "first_text_s": self.first_text_s, "first_audio_s": self.first_audio_s,
-                "audio_s": round(self.audio_seconds, 3), "tts_s": round(self.synthesis_s, 3)}
+        return {
+            "sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
+            "first_text_s": self.first_text_s,
+            "first_audio_s": self.first_audio_s,
+            "audio_s": round(self.audio_seconds, 3),
+            "tts_s": round(self.synthesis_s, 3),
+        }
 
 
-def speak(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
-          on_text: Callable[[str], None] | None = None, stream: bool = True,
-          cancel: threading.Event | None = None, start: float | None = None) -> SpeechResult:
+def speak(
+    pieces: Iterable[str],
+    tts: SpeechSynthesizer,
+    sink: AudioSink,
+    on_text: Callable[[str], None] | None = None,
+    stream: bool = True,
+    cancel: threading.Event | None = None,
+    start: float | None = None,
+) -> SpeechResult:
     """Speak `pieces` into `sink`; returns when all audio is out. Raises `Cancelled` when `cancel` is set."""
     start = time.perf_counter() if start is None else start
     cancel = cancel or threading.Event()
@@ -75,8 +85,15 @@ def speak(pieces: Iterable[str], tts: SpeechSynthesizer, sink: AudioSink,
     return result
 
 
-def _speak_streaming(pieces: Iterator[str], tts: SpeechSynthesizer, sink: AudioSink, on_text,
-                     result: SpeechResult, cancel: threading.Event, start: float) -> None:
+def _speak_streaming(
+    pieces: Iterator[str],
+    tts: SpeechSynthesizer,
+    sink: AudioSink,
+    on_text,
+    result: SpeechResult,
+    cancel: threading.Event,
+    start: float,
+) -> None:
     sentences: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -118,8 +135,9 @@ def _until_cancelled(pieces: Iterable[str], cancel: threading.Event) -> Iterator
             close()
 
 
-def _recording(pieces: Iterable[str], result: SpeechResult, on_text, start: float,
-               stop: threading.Event | None = None) -> Iterator[str]:
+def _recording(
+    pieces: Iterable[str], result: SpeechResult, on_text, start: float, stop: threading.Event | None = None
+) -> Iterator[str]:
     for piece in pieces:
         if stop is not None and stop.is_set():
             break
@@ -131,8 +149,9 @@ def _recording(pieces: Iterable[str], result: SpeechResult, on_text, start: floa
         yield piece
 
 
-def _speak_one(sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult,
-               cancel: threading.Event, start: float) -> None:
+def _speak_one(
+    sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult, cancel: threading.Event, start: float
+) -> None:
     began = time.perf_counter()
     first = True
     for samples in tts.synthesize(sentence):

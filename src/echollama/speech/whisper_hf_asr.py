@@ -19,8 +19,9 @@ from echollama.speech.protocols import AudioClip, Transcript
 
 
 class WhisperHfRecognizer:
-    def __init__(self, model: str | Path = PAPER_ASR_MODEL, placement: Placement | None = None,
-                 max_new_tokens: int = 128) -> None:
+    def __init__(
+        self, model: str | Path = PAPER_ASR_MODEL, placement: Placement | None = None, max_new_tokens: int = 128
+    ) -> None:
         self.name = f"whisper-hf:{Path(str(model)).name}"
         self._model_ref = model
         self._placement = placement
@@ -40,8 +41,12 @@ class WhisperHfRecognizer:
                 placement = self._placement or choose_placement()
                 try:
                     with PRETRAINED_LOAD_LOCK:
-                        self._pipe = pipeline("automatic-speech-recognition", model=str(folder),
-                                              device=placement.device, dtype=placement.dtype)
+                        self._pipe = pipeline(
+                            "automatic-speech-recognition",
+                            model=str(folder),
+                            device=placement.device,
+                            dtype=placement.dtype,
+                        )
                 except (OSError, ValueError) as error:
                     raise ModelError(f"transformers could not load Whisper from {folder}: {error}") from None
         return self._pipe
@@ -54,8 +59,10 @@ class WhisperHfRecognizer:
         pipe = self.load()
         start = time.perf_counter()
         with self._lock:
-            result = pipe({"raw": audio.samples, "sampling_rate": audio.sample_rate},
-                          generate_kwargs={"max_new_tokens": self._max_new_tokens})
+            result = pipe(
+                {"raw": audio.samples, "sampling_rate": audio.sample_rate},
+                generate_kwargs={"max_new_tokens": self._max_new_tokens},
+            )
         text = " ".join(str(result["text"]).split())
         if not text:
             raise InputError(f"{audio.source}: no words were recognised in the recording")

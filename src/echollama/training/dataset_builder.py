@@ -27,9 +27,12 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 def dataset_generation(max_tokens: int | None = None, seed: int = 0) -> GenerationSettings:
     """The paper's sampling for both sides of the dataset (§6.1); `max_tokens` may be lowered for CPU runs."""
-    return GenerationSettings(max_tokens=int(max_tokens or DATASET_GENERATION["max_tokens"]),
-                              temperature=DATASET_GENERATION["temperature"], top_p=DATASET_GENERATION["top_p"],
-                              seed=seed)
+    return GenerationSettings(
+        max_tokens=int(max_tokens or DATASET_GENERATION["max_tokens"]),
+        temperature=DATASET_GENERATION["temperature"],
+        top_p=DATASET_GENERATION["top_p"],
+        seed=seed,
+    )
 
 
 @dataclass
@@ -84,8 +87,11 @@ class PairMaker:
         self.pipeline = Pipeline(pipeline_config)
         self.base = OpenAIHttpLLM(settings.base_url, settings.base_model) if settings.base_url else self.pipeline.llm
         key = next((os.environ[k] for k in TEACHER_API_KEY_ENVS if os.environ.get(k)), None)
-        self.teacher = (OpenAIHttpLLM(settings.teacher_url, settings.teacher_model, api_key=key)
-                        if settings.teacher_url and not settings.grounded else None)
+        self.teacher = (
+            OpenAIHttpLLM(settings.teacher_url, settings.teacher_model, api_key=key)
+            if settings.teacher_url and not settings.grounded
+            else None
+        )
         # The detector's OpenCV net is one object: perception runs one image at a time (~0.1 s, not the bottleneck).
         # The local llama.cpp model serialises itself (one context); HTTP endpoints take the workers in parallel.
         self._perception = threading.Lock()
@@ -106,8 +112,10 @@ class PairMaker:
         messages = describe_messages(scene, legend=self.pipeline.profile.legend)
         generation = self.settings.generation
         if self.settings.grounded:
-            answers = [generate(self.base, messages, replace(generation, seed=generation.seed + i))
-                       for i in range(self.settings.samples)]
+            answers = [
+                generate(self.base, messages, replace(generation, seed=generation.seed + i))
+                for i in range(self.settings.samples)
+            ]
             pair = choose_pair(answers, scene)
             if pair is None:
                 return None, "tie: every sample scored the same"
@@ -120,11 +128,16 @@ class PairMaker:
         if not chosen or not rejected:
             return None, "an empty answer"
         return {
-            "prompt": messages[1]["content"], "chosen": chosen, "rejected": rejected,
+            "prompt": messages[1]["content"],
+            "chosen": chosen,
+            "rejected": rejected,
             "system": messages[0]["content"],
-            "image_id": image_id, "scene": json.dumps(scene.to_dict()),
-            "chosen_score": check_text(chosen, scene).score(), "rejected_score": check_text(rejected, scene).score(),
-            "chosen_by": chosen_by, "rejected_by": rejected_by,
+            "image_id": image_id,
+            "scene": json.dumps(scene.to_dict()),
+            "chosen_score": check_text(chosen, scene).score(),
+            "rejected_score": check_text(rejected, scene).score(),
+            "chosen_by": chosen_by,
+            "rejected_by": rejected_by,
         }, ""
 
 
@@ -141,6 +154,7 @@ Runner = Callable[[list[tuple[str, Path]], Callable[[str, dict | None, str], Non
 
 def thread_runner(settings: BuildSettings, pipeline_config: PipelineConfig) -> Runner:
     """Workers as threads in this process, sharing one PairMaker (one set of models)."""
+
     def run(todo: list[tuple[str, Path]], record: Callable[[str, dict | None, str], None]) -> None:
         maker = PairMaker(settings, pipeline_config)
         stop = threading.Event()
@@ -161,6 +175,7 @@ def thread_runner(settings: BuildSettings, pipeline_config: PipelineConfig) -> R
                 for future in futures:
                     future.cancel()
                 raise
+
     return run
 
 
@@ -172,8 +187,14 @@ def build_dataset(settings: BuildSettings, runner: Runner, progress: bool = True
     with PairsFile(settings.output) as pairs, PairsFile(settings.skipped_path) as skipped:
         todo = [(i, p) for i, p in images if i not in pairs.done and i not in skipped.done]
         report = BuildReport(images=len(images), already_done=len(images) - len(todo))
-        with tqdm(total=len(images), initial=report.already_done, unit="image", file=sys.stderr,
-                  disable=not progress, desc="pairs") as bar:
+        with tqdm(
+            total=len(images),
+            initial=report.already_done,
+            unit="image",
+            file=sys.stderr,
+            disable=not progress,
+            desc="pairs",
+        ) as bar:
             lock = threading.Lock()
 
             def record(image_id: str, row: dict | None, why: str) -> None:
@@ -193,4 +214,4 @@ def build_dataset(settings: BuildSettings, runner: Runner, progress: bool = True
 
 def chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -16,18 +16,25 @@ def _help(text: str) -> dict:
 
 @dataclass
 class DpoRecipe:
-    base_model: str = field(default="meta-llama/Llama-3.2-1B-Instruct", metadata=_help(
-        "base model: a hub id, a checkpoint folder, a .gguf file, or a bundled LLM key (tiny, 0.5b, 1.5b); GGUFs are "
-        "converted once to a trainable checkpoint"))
-    dataset: str = field(default="AquaLabs/Spatial-DPO-Dataset", metadata=_help(
-        "preference pairs: a JSONL file from `echollama dataset build`, or a hub dataset id"))
+    base_model: str = field(
+        default="meta-llama/Llama-3.2-1B-Instruct",
+        metadata=_help(
+            "base model: a hub id, a checkpoint folder, a .gguf file, or a bundled LLM key (tiny, 0.5b, 1.5b); GGUFs are "
+            "converted once to a trainable checkpoint"
+        ),
+    )
+    dataset: str = field(
+        default="AquaLabs/Spatial-DPO-Dataset",
+        metadata=_help("preference pairs: a JSONL file from `echollama dataset build`, or a hub dataset id"),
+    )
     output_dir: str = field(default="runs/dpo", metadata=_help("where the adapter, merged model, logs and GGUF go"))
     max_rows: int | None = field(default=None, metadata=_help("train on at most this many rows"))
     lora_r: int = field(default=8, metadata=_help("LoRA rank (paper §6.2: 8)"))
     lora_alpha: int = field(default=16, metadata=_help("LoRA alpha (not in the paper; 2 x rank)"))
     lora_dropout: float = field(default=0.05, metadata=_help("LoRA dropout (not in the paper)"))
-    lora_target_modules: list[str] = field(default_factory=lambda: list(LLAMA_PROJECTIONS),
-                                           metadata=_help("modules that get LoRA adapters"))
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: list(LLAMA_PROJECTIONS), metadata=_help("modules that get LoRA adapters")
+    )
     beta: float = field(default=0.1, metadata=_help("DPO beta (paper §6.2: 0.1)"))
     learning_rate: float = field(default=2e-5, metadata=_help("peak learning rate (paper §6.2: 2e-5)"))
     lr_scheduler_type: str = field(default="cosine", metadata=_help("schedule to 0 (paper §6.2: cosine)"))

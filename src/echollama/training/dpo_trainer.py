@@ -32,7 +32,9 @@ def load_pairs(source: str, max_rows: int | None = None, cache_dir: Path | None 
     if path.is_file():
         rows = load_dataset("json", data_files=str(path), split="train", cache_dir=cache)
     elif path.is_dir():
-        rows = load_dataset("json", data_files=sorted(str(p) for p in path.glob("*.jsonl")), split="train", cache_dir=cache)
+        rows = load_dataset(
+            "json", data_files=sorted(str(p) for p in path.glob("*.jsonl")), split="train", cache_dir=cache
+        )
     else:
         rows = load_dataset(source, split="train", cache_dir=cache)  # a hub dataset (needs HF_HUB_OFFLINE=0)
     missing = [c for c in PAIR_COLUMNS if c not in rows.column_names]
@@ -46,9 +48,11 @@ def load_pairs(source: str, max_rows: int | None = None, cache_dir: Path | None 
     def to_chat(row: dict) -> dict:
         # Both sides share the paper's system prompt (§6.1); the published dataset has no system column.
         system = row.get("system") or SYSTEM_PROMPT
-        return {"prompt": [{"role": "system", "content": system}, {"role": "user", "content": row["prompt"]}],
-                "chosen": [{"role": "assistant", "content": row["chosen"]}],
-                "rejected": [{"role": "assistant", "content": row["rejected"]}]}
+        return {
+            "prompt": [{"role": "system", "content": system}, {"role": "user", "content": row["prompt"]}],
+            "chosen": [{"role": "assistant", "content": row["chosen"]}],
+            "rejected": [{"role": "assistant", "content": row["rejected"]}],
+        }
 
     return rows.map(to_chat, remove_columns=rows.column_names)
 
@@ -77,19 +81,41 @@ def build_trainer(recipe: DpoRecipe, callbacks=()):
         raise ModelError(f"{base} has no chat template; DPO formats the paper's prompt with it")
     pairs = load_pairs(recipe.dataset, recipe.max_rows, output / "datasets-cache")
     args = DPOConfig(
-        output_dir=str(output / "trainer"), beta=recipe.beta, learning_rate=recipe.learning_rate,
-        lr_scheduler_type=recipe.lr_scheduler_type, warmup_steps=recipe.warmup_steps,
+        output_dir=str(output / "trainer"),
+        beta=recipe.beta,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type=recipe.lr_scheduler_type,
+        warmup_steps=recipe.warmup_steps,
         per_device_train_batch_size=recipe.per_device_train_batch_size,
-        gradient_accumulation_steps=recipe.gradient_accumulation_steps, max_length=recipe.max_length,
-        num_train_epochs=recipe.num_train_epochs, max_steps=recipe.max_steps,
-        gradient_checkpointing=recipe.gradient_checkpointing, seed=recipe.seed, logging_steps=1,
-        save_strategy="no", report_to="none", bf16=bf16, fp16=cuda and not bf16, use_cpu=not cuda,
+        gradient_accumulation_steps=recipe.gradient_accumulation_steps,
+        max_length=recipe.max_length,
+        num_train_epochs=recipe.num_train_epochs,
+        max_steps=recipe.max_steps,
+        gradient_checkpointing=recipe.gradient_checkpointing,
+        seed=recipe.seed,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        bf16=bf16,
+        fp16=cuda and not bf16,
+        use_cpu=not cuda,
         dataloader_num_workers=0,
     )
-    lora = LoraConfig(r=recipe.lora_r, lora_alpha=recipe.lora_alpha, lora_dropout=recipe.lora_dropout,
-                      target_modules=list(recipe.lora_target_modules), task_type="CAUSAL_LM")
-    trainer = DPOTrainer(model=model, args=args, train_dataset=pairs, processing_class=tokenizer,
-                         peft_config=lora, callbacks=list(callbacks))
+    lora = LoraConfig(
+        r=recipe.lora_r,
+        lora_alpha=recipe.lora_alpha,
+        lora_dropout=recipe.lora_dropout,
+        target_modules=list(recipe.lora_target_modules),
+        task_type="CAUSAL_LM",
+    )
+    trainer = DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=pairs,
+        processing_class=tokenizer,
+        peft_config=lora,
+        callbacks=list(callbacks),
+    )
     return trainer, tokenizer
 
 

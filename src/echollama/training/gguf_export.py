@@ -50,12 +50,26 @@ def converter_path(fetch: bool = True) -> Path:
 
 def _fetch(version: str, folder: Path) -> None:
     """Download the sdist with pip (PyPI only, once) and keep just the converter's files."""
-    print(f"echollama: fetching llama.cpp's GGUF converter (llama-cpp-python {version} sdist, ~75 MB, once)",
-          file=sys.stderr, flush=True)
+    print(
+        f"echollama: fetching llama.cpp's GGUF converter (llama-cpp-python {version} sdist, ~75 MB, once)",
+        file=sys.stderr,
+        flush=True,
+    )
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
-                   f"llama-cpp-python=={version}", "-d", scratch]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--quiet",
+            f"llama-cpp-python=={version}",
+            "-d",
+            scratch,
+        ]
         done = subprocess.run(command, capture_output=True, text=True)
         archives = list(Path(scratch).glob("llama_cpp_python-*.tar.gz"))
         if done.returncode != 0 or not archives:

@@ -21,9 +21,11 @@ def _make_rows(settings: BuildSettings, pipeline_config: PipelineConfig, items: 
     return [(image_id, *maker.make(image_id, path)) for image_id, path in items]
 
 
-def ray_runner(settings: BuildSettings, pipeline_config: PipelineConfig, address: str | None = None,
-               images_per_task: int = 8) -> Runner:
+def ray_runner(
+    settings: BuildSettings, pipeline_config: PipelineConfig, address: str | None = None, images_per_task: int = 8
+) -> Runner:
     """`address` is a running cluster ("auto", "ray://host:10001"); None starts a local one sized to `workers`."""
+
     def run(todo: list[tuple[str, Path]], record: Callable[[str, dict | None, str], None]) -> None:
         try:
             import ray
@@ -31,8 +33,12 @@ def ray_runner(settings: BuildSettings, pipeline_config: PipelineConfig, address
             raise missing_extra("ray", "ray") from None
         started = not ray.is_initialized()
         if started:
-            ray.init(address=address, num_cpus=None if address else settings.workers, include_dashboard=False,
-                     log_to_driver=False)
+            ray.init(
+                address=address,
+                num_cpus=None if address else settings.workers,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
         pending: list = []
         try:
             task = ray.remote(_make_rows)
@@ -48,4 +54,5 @@ def ray_runner(settings: BuildSettings, pipeline_config: PipelineConfig, address
         finally:
             if started:
                 ray.shutdown()
+
     return run

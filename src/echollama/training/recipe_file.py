@@ -36,8 +36,13 @@ def add_recipe_flags(parser: argparse.ArgumentParser, recipe_class) -> None:
         if kind is bool:
             group.add_argument(flag, dest=f"recipe_{item.name}", action=argparse.BooleanOptionalAction, help=help_text)
         elif kind is list:
-            group.add_argument(flag, dest=f"recipe_{item.name}", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
-                               metavar="A,B", help=help_text)
+            group.add_argument(
+                flag,
+                dest=f"recipe_{item.name}",
+                type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+                metavar="A,B",
+                help=help_text,
+            )
         else:
             group.add_argument(flag, dest=f"recipe_{item.name}", type=kind, metavar=metavar, help=help_text)
 
@@ -69,8 +74,10 @@ def load_recipe(recipe_class, path: Path | None, overrides: dict | None = None):
     known = {f.name for f in dataclasses.fields(recipe_class)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise EchollamaError(f"unknown recipe field(s) {', '.join(unknown)}{f' in {path}' if path else ''}; "
-                             f"known: {', '.join(sorted(known))}")
+        raise EchollamaError(
+            f"unknown recipe field(s) {', '.join(unknown)}{f' in {path}' if path else ''}; "
+            f"known: {', '.join(sorted(known))}"
+        )
     try:
         return recipe_class(**values)
     except (TypeError, ValueError) as error:

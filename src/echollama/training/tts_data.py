@@ -55,7 +55,7 @@ def remove_redundant_frames(tokens: list[int], mode: str = "level0") -> list[int
     """Drop frames that repeat the last kept one: by level-0 code (the public Orpheus recipe) or whole frame."""
     if mode == "none" or not tokens:
         return list(tokens)
-    frames = [tokens[i:i + ORPHEUS_FRAME_TOKENS] for i in range(0, len(tokens), ORPHEUS_FRAME_TOKENS)]
+    frames = [tokens[i : i + ORPHEUS_FRAME_TOKENS] for i in range(0, len(tokens), ORPHEUS_FRAME_TOKENS)]
     kept = [frames[0]]
     for frame in frames[1:]:
         same = frame[0] == kept[-1][0] if mode == "level0" else frame == kept[-1]
@@ -68,8 +68,10 @@ def utterance_ids(tokenizer, snac, utterance: Utterance, dedupe: str = "level0")
     """The whole training sequence for one utterance."""
     spoken = f"{utterance.speaker}: {utterance.text}" if utterance.speaker else utterance.text
     text_ids = tokenizer(spoken, add_special_tokens=True)["input_ids"]  # with BOS, as at inference
-    audio = remove_redundant_frames(codes_to_tokens(*(c.tolist() for c in snac_codes(snac, to_24khz(utterance.audio, utterance.sample_rate)))),
-                                    dedupe)
+    audio = remove_redundant_frames(
+        codes_to_tokens(*(c.tolist() for c in snac_codes(snac, to_24khz(utterance.audio, utterance.sample_rate)))),
+        dedupe,
+    )
     return training_ids(text_ids, audio)
 
 
@@ -90,7 +92,7 @@ def load_utterances(source: str, speaker: str | None = None, max_rows: int | Non
     if folder.is_dir():
         metadata = folder / "metadata.jsonl"
         if not metadata.is_file():
-            raise EchollamaError(f"{folder} has no metadata.jsonl (one {{\"audio\", \"text\"}} object per line)")
+            raise EchollamaError(f'{folder} has no metadata.jsonl (one {{"audio", "text"}} object per line)')
         rows = [json.loads(line) for line in metadata.read_text(encoding="utf-8").splitlines() if line.strip()]
         base: Path | None = folder
     else:
@@ -112,8 +114,11 @@ def prepare_dataset(tokenizer, snac, utterances, max_length: int, dedupe: str = 
     """A datasets.Dataset of input_ids / labels / attention_mask; utterances over `max_length` tokens are dropped."""
     from datasets import Dataset
 
-    sequences = [ids for ids in (utterance_ids(tokenizer, snac, u, dedupe) for u in utterances) if len(ids) <= max_length]
+    sequences = [
+        ids for ids in (utterance_ids(tokenizer, snac, u, dedupe) for u in utterances) if len(ids) <= max_length
+    ]
     if not sequences:
         raise EchollamaError(f"no utterance fits in {max_length} tokens")
-    return Dataset.from_dict({"input_ids": sequences, "labels": sequences,
-                              "attention_mask": [[1] * len(ids) for ids in sequences]})
+    return Dataset.from_dict(
+        {"input_ids": sequences, "labels": sequences, "attention_mask": [[1] * len(ids) for ids in sequences]}
+    )

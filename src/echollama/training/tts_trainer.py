@@ -49,8 +49,11 @@ def pad_batch(features: list[dict]) -> dict:
     def padded(key: str, value: int):
         return torch.tensor([list(f[key]) + [value] * (longest - len(f[key])) for f in features])
 
-    return {"input_ids": padded("input_ids", ORPHEUS_PAD), "labels": padded("labels", -100),
-            "attention_mask": padded("attention_mask", 0)}
+    return {
+        "input_ids": padded("input_ids", ORPHEUS_PAD),
+        "labels": padded("labels", -100),
+        "attention_mask": padded("attention_mask", 0),
+    }
 
 
 def _quantisation(recipe: OrpheusRecipe, cuda: bool, status):
@@ -71,7 +74,9 @@ def _quantisation(recipe: OrpheusRecipe, cuda: bool, status):
     from transformers import BitsAndBytesConfig
 
     compute = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute), recipe.optim
+    return BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute
+    ), recipe.optim
 
 
 def build_trainer(recipe: OrpheusRecipe, callbacks=(), status=_status):
@@ -90,8 +95,11 @@ def build_trainer(recipe: OrpheusRecipe, callbacks=(), status=_status):
     try:
         tokenizer = AutoTokenizer.from_pretrained(recipe.base_model)
         model: Any = AutoModelForCausalLM.from_pretrained(
-            recipe.base_model, dtype=torch.bfloat16 if bf16 else (torch.float16 if cuda else torch.float32),
-            quantization_config=quantisation, device_map={"": 0} if quantisation else None)
+            recipe.base_model,
+            dtype=torch.bfloat16 if bf16 else (torch.float16 if cuda else torch.float32),
+            quantization_config=quantisation,
+            device_map={"": 0} if quantisation else None,
+        )
     except OSError as error:
         raise ModelError(f"cannot load the Orpheus base {recipe.base_model}: {error}") from None
     snac = load_snac(recipe.snac_model)
@@ -102,16 +110,36 @@ def build_trainer(recipe: OrpheusRecipe, callbacks=(), status=_status):
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=recipe.gradient_checkpointing)
     elif recipe.gradient_checkpointing:
         model.enable_input_require_grads()  # LoRA + checkpointing: the frozen embeddings must still pass gradients
-    model = get_peft_model(model, LoraConfig(r=recipe.lora_r, lora_alpha=recipe.lora_alpha,
-                                             lora_dropout=recipe.lora_dropout, bias="none", task_type="CAUSAL_LM",
-                                             target_modules=list(recipe.lora_target_modules)))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=recipe.lora_r,
+            lora_alpha=recipe.lora_alpha,
+            lora_dropout=recipe.lora_dropout,
+            bias="none",
+            task_type="CAUSAL_LM",
+            target_modules=list(recipe.lora_target_modules),
+        ),
+    )
     args = TrainingArguments(
-        output_dir=str(Path(recipe.output_dir) / "trainer"), per_device_train_batch_size=recipe.per_device_train_batch_size,
-        gradient_accumulation_steps=recipe.gradient_accumulation_steps, warmup_steps=recipe.warmup_steps,
-        max_steps=recipe.max_steps, learning_rate=recipe.learning_rate, lr_scheduler_type=recipe.lr_scheduler_type,
-        optim=optim, gradient_checkpointing=recipe.gradient_checkpointing, logging_steps=1, save_strategy="no",
-        report_to="none", seed=recipe.seed, bf16=bf16, fp16=cuda and not bf16, use_cpu=not cuda,
-        dataloader_num_workers=0, remove_unused_columns=False,
+        output_dir=str(Path(recipe.output_dir) / "trainer"),
+        per_device_train_batch_size=recipe.per_device_train_batch_size,
+        gradient_accumulation_steps=recipe.gradient_accumulation_steps,
+        warmup_steps=recipe.warmup_steps,
+        max_steps=recipe.max_steps,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type=recipe.lr_scheduler_type,
+        optim=optim,
+        gradient_checkpointing=recipe.gradient_checkpointing,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=recipe.seed,
+        bf16=bf16,
+        fp16=cuda and not bf16,
+        use_cpu=not cuda,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
     )
     trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=pad_batch, callbacks=list(callbacks))
     return trainer, tokenizer, quantisation is not None
@@ -140,8 +168,12 @@ def train_tts(recipe: OrpheusRecipe, status=_status, callbacks=()) -> TtsResult:
     adapter = output / "adapter"
     trainer.save_model(str(adapter))
     tokenizer.save_pretrained(adapter)
-    summary = {**summarise(log.records, TTS_KEYS), "utterances": len(trainer.train_dataset),
-               "train_wall_s": round(seconds, 1), "recipe": asdict(recipe)}
+    summary = {
+        **summarise(log.records, TTS_KEYS),
+        "utterances": len(trainer.train_dataset),
+        "train_wall_s": round(seconds, 1),
+        "recipe": asdict(recipe),
+    }
     (output / "metrics.json").write_text(json.dumps(summary, indent=2))
     plot(log.records, output / "metrics.png", TTS_KEYS, title="Orpheus LoRA")
     merged = None
