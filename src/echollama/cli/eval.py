@@ -33,6 +33,11 @@ def register(commands) -> None:
         metavar="NAMES",
         help="only these labelled photos, comma-separated (a quick check; the figures come from the whole set)",
     )
+    parser.add_argument(
+        "--prompt",
+        choices=["grounded", "paper"],
+        help="evaluate only this prompt variant (default: both, side by side)",
+    )
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
     parser.set_defaults(run=run)

@@ -139,7 +139,7 @@ def prompt_variants(config: PipelineConfig) -> tuple[str | None, ...]:
     """The describe-prompt variants compared side by side (`--prompt paper|grounded`)."""
     if config.profile == "paper":
         return (None,)  # the paper profile keeps the paper's prompt untouched
-    return ("paper", "grounded")
+    return (config.prompt,) if config.prompt else ("paper", "grounded")
 
 
 def run_eval(
