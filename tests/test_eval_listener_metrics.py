@@ -6,12 +6,12 @@ from echollama.evaluation.labelled_set import LabelledImage, LabelledObject, lab
 from echollama.evaluation.listener import (
     TARGETS,
     mentions,
-    position_words,
     readouts,
     score_description,
     summarise_listener,
     targets_met,
 )
+from echollama.evaluation.listener_positions import position_words
 
 # The porch photo as a person labelled it: a dog on the left, a bicycle in the middle, a pickup far right.
 PORCH = LabelledImage(

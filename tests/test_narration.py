@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from echollama.language.claims import check_sentence, readouts
+from echollama.language.claims import check_sentence
 from echollama.language.narration import direction, fact_sheet, narrate
+from echollama.language.readouts import readouts
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction
 from echollama.scene.words import distance_words

@@ -6,8 +6,9 @@ Run: .venv/bin/python -m pytest -q tests/test_perception.py   (real SSD-MobileNe
 import pytest
 
 from echollama.config import EMBEDDED_DETECTION_THRESHOLD
-from echollama.language.claims import check_sentence, readouts
+from echollama.language.claims import check_sentence
 from echollama.language.narration import narrate
+from echollama.language.readouts import readouts
 from echollama.scene.analyze import EMBEDDED_CERTAIN_FROM, SceneAnalyzer
 from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.geometric_depth import GeometricDepthEstimator

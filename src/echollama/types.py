@@ -13,8 +13,35 @@ Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (EXIF
 Message = dict[str, str]  # a chat message: {"role": "system" | "user" | "assistant", "content": ...}
 
 
+class _FoundInImage:
+    """What Detection and TextRegion share: a score in 0-1 and a box with area, whose centre and size they give."""
+
+    score: float
+    box: Box
+
+    def _check_score_and_box(self) -> None:
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} is not a probability")
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise ValueError(f"box {self.box} has no area")
+
+    @property
+    def center(self) -> tuple[float, float]:
+        x1, y1, x2, y2 = self.box
+        return (x1 + x2) / 2.0, (y1 + y2) / 2.0
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
 @dataclass(frozen=True)
-class Detection:
+class Detection(_FoundInImage):
     """One detected object, and what later stages learnt about it."""
 
     label: str
@@ -29,28 +56,11 @@ class Detection:
     def __post_init__(self) -> None:
         if not self.label:
             raise ValueError("a detection needs a label")
-        if not 0.0 <= self.score <= 1.0:
-            raise ValueError(f"score {self.score} is not a probability")
-        x1, y1, x2, y2 = self.box
-        if not (x2 > x1 and y2 > y1):
-            raise ValueError(f"box {self.box} has no area")
-
-    @property
-    def center(self) -> tuple[float, float]:
-        x1, y1, x2, y2 = self.box
-        return (x1 + x2) / 2.0, (y1 + y2) / 2.0
-
-    @property
-    def width(self) -> float:
-        return self.box[2] - self.box[0]
-
-    @property
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
+        self._check_score_and_box()
 
 
 @dataclass(frozen=True)
-class TextRegion:
+class TextRegion(_FoundInImage):
     """One line of text read in the image; later stages fill where it sits and what it is written on."""
 
     text: str
@@ -64,24 +74,7 @@ class TextRegion:
     def __post_init__(self) -> None:
         if not self.text.strip():
             raise ValueError("a text region needs text")
-        if not 0.0 <= self.score <= 1.0:
-            raise ValueError(f"score {self.score} is not a probability")
-        x1, y1, x2, y2 = self.box
-        if not (x2 > x1 and y2 > y1):
-            raise ValueError(f"box {self.box} has no area")
-
-    @property
-    def center(self) -> tuple[float, float]:
-        x1, y1, x2, y2 = self.box
-        return (x1 + x2) / 2.0, (y1 + y2) / 2.0
-
-    @property
-    def width(self) -> float:
-        return self.box[2] - self.box[0]
-
-    @property
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
+        self._check_score_and_box()
 
 
 @dataclass(frozen=True)

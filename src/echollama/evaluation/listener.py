@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from echollama.evaluation.labelled_set import LabelledImage
+from echollama.evaluation.listener_positions import position_words
 from echollama.paper import GRID_CELL_NAMES
 from echollama.scene.ssd_detector import COCO_LABELS
 from echollama.scene.words import SPOKEN_NAMES, plural
@@ -139,56 +140,6 @@ _NUMBER_WORDS = {
     "couple of": 2,
 }
 
-# Positions as a listener hears them, each with the labelled thirds it can truthfully describe.
-_CLOCK_WORDS = {
-    word: n
-    for n, word in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
-    )
-}
-_CLOCK = re.compile(r"\b(1[0-2]|[1-9]|" + "|".join(_CLOCK_WORDS) + r")\s*o'?\s*clock\b", re.IGNORECASE)
-_SLIGHT = r"(?:slightly|a little|a bit|just|somewhat|a touch)"
-_SIDE = re.compile(
-    r"\b(?P<slight>" + _SLIGHT + r"\s+(?:to\s+|towards?\s+|on\s+)?(?:the\s+|your\s+)?)?"
-    r"(?P<far>far\s+(?:to\s+)?(?:the\s+|your\s+)?)?(?P<side>left|right)\b"
-    r"(?P<of>\s+of\b(?!\s+(?:the\s+|this\s+)?(?:picture|image|photo|photograph|frame|scene|view)\b))?"
-    r"(?P<centre>\s+(?:of\s+)?(?:the\s+)?(?:cent(?:re|er)|middle))?",
-    re.IGNORECASE,
-)
-_CENTRE = re.compile(
-    r"\b(?:in\s+the\s+(?:cent(?:re|er)|middle)|cent(?:re|er)|middle|straight ahead|"
-    r"directly ahead|dead ahead|right in front of you)\b(?![-\w])",
-    re.IGNORECASE,
-)
-# "left"/"right" name a side only after a word like these ("on the left", "far right", "bottom left") or before one
-# ("right-hand side"); otherwise they are adverbs or agreement: "right next to", "right now", "that's right".
-_SIDE_BEFORE = {
-    "the",
-    "your",
-    "far",
-    "to",
-    "towards",
-    "toward",
-    "on",
-    "at",
-    "top",
-    "bottom",
-    "upper",
-    "lower",
-    "slightly",
-    "bit",
-    "little",
-    "just",
-    "its",
-    "their",
-    "his",
-    "her",
-    "my",
-    "extreme",
-    "very",
-}
-_SIDE_AFTER = {"side", "hand", "half", "third", "corner", "edge", "part", "end", "sides"}
-
 # Readouts: things a listener should never hear.
 _READOUTS = {
     "coordinates": re.compile(
@@ -309,56 +260,6 @@ def readouts(text: str) -> list[tuple[str, str]]:
         for kind, pattern in _READOUTS.items()
         for match in pattern.finditer(_plain(text))
     ]
-
-
-def _thirds_for_clock(hour: int) -> frozenset[str] | None:
-    if hour == 12:
-        return frozenset({"centre"})
-    if hour == 11:
-        return frozenset({"left", "centre"})
-    if hour == 1:
-        return frozenset({"centre", "right"})
-    if 7 <= hour <= 10:
-        return frozenset({"left"})
-    if 2 <= hour <= 5:
-        return frozenset({"right"})
-    return None  # 6 o'clock is behind the listener: nothing in a photo
-
-
-def position_words(sentence: str) -> list[tuple[int, int, str, frozenset[str]]]:
-    """(start, end, words, thirds) for each absolute position in a sentence; "left of the dog" is relative: skipped."""
-    found, taken = [], []
-    for match in _CLOCK.finditer(sentence):
-        word = match.group(1).lower()
-        thirds = _thirds_for_clock(int(word) if word.isdigit() else _CLOCK_WORDS[word])
-        if thirds:
-            found.append((match.start(), match.end(), match.group(0), thirds))
-        taken.append((match.start(), match.end()))
-    for match in _SIDE.finditer(sentence):
-        side = match.group("side").lower()
-        at = match.start("side")
-        if any(s <= at < e for s, e in taken):
-            continue
-        before = re.search(r"(\w+)\W*$", sentence[:at])
-        after = re.match(r"\W*(\w+)", sentence[match.end("side") :])
-        if not (
-            match.group("centre")
-            or (before and before.group(1).lower() in _SIDE_BEFORE)
-            or (after and after.group(1).lower() in _SIDE_AFTER)
-        ):
-            continue
-        if match.group("of") and not match.group("centre"):
-            continue  # "to the left of the bicycle": a relation between two objects
-        if re.match(r"\s+(?:top|bottom)\b", sentence[match.end("side") :], re.IGNORECASE):
-            continue  # "the Left Top axis": the paper's grid-cell name, counted as a readout instead
-        slight = bool(match.group("slight") or match.group("centre"))
-        thirds = frozenset({side, "centre"}) if slight else frozenset({side})
-        found.append((match.start(), match.end(), match.group(0), thirds))
-        taken.append((match.start(), match.end()))
-    for match in _CENTRE.finditer(sentence):
-        if not any(s <= match.start() < e for s, e in taken):
-            found.append((match.start(), match.end(), match.group(0), frozenset({"centre"})))
-    return sorted(found)
 
 
 def _nearest(mentions_here: list[Mention], start: int, end: int, sentence: str) -> Mention | None:

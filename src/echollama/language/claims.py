@@ -5,8 +5,9 @@ Claims it understands (per sentence, each attached to the nearest object mention
   ("1.5 metres"), count ("two chairs"), nearest / farthest, "in front of" / "behind" another object, absence ("no dog").
 Objects are COCO labels or common synonyms; a mentioned object the scene does not contain is a hallucination.
 Readouts a listener should never hear (coordinates, scores, percentages, grid-cell names, "matrix", markdown) are
-found by `readouts`; `check_sentence` decides per sentence: keep, repair (strip markdown, drop a trailing score or
-coordinate clause) or drop. One checker for `echollama eval`, the Spatial-DPO pair scorer and the live description.
+found and cut by language/readouts.py; `check_sentence` decides per sentence: keep, repair (strip markdown, drop a
+trailing score or coordinate clause) or drop. One checker for `echollama eval`, the Spatial-DPO pair scorer and the
+live description.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from echollama.language.readouts import readouts, repair
 from echollama.paper import GRID_COLS, GRID_ROWS
 from echollama.scene.size_priors import SIZE_PRIORS_M
 from echollama.scene.words import SPOKEN_NAMES, plural
@@ -311,57 +313,7 @@ def summarise(reports: list[GroundingReport]) -> dict:
     }
 
 
-# --- What a listener must never hear, and the verdict per sentence -------------------------------------------------
-_UNITS = (
-    r"(?:m|km|cm|mm|metres?|meters?|kilomet(?:er|re)s?|centimet(?:er|re)s?|millimet(?:er|re)s?|ft|feet|foot|"
-    r"inch(?:es)?|miles?|yards?|seconds?|s|minutes?|hours?|kg|grams?|g|litres?|liters?|degrees?|"
-    r"dollars?|euros?|pounds?|o'?\s*clock)\b"
-)
-_READOUTS = {
-    "coordinates": re.compile(
-        r"\br\s*(?=\()|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*(?:,\s*\d+(?:\.\d+)?\s*)?\)|"
-        r"\b(?:coordinates?|pixels?|bounding box(?:es)?)\b",
-        re.IGNORECASE,
-    ),
-    "percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)", re.IGNORECASE),
-    "score": re.compile(
-        r"\b(?:confidence|probabilit(?:y|ies)|certainty)\b|\bscores?\s+(?:of\s+)?\d*\.?\d+|"
-        r"(?<![\d.])\d*\.\d+(?!\d|\.\d)(?!\s*-?\s*" + _UNITS + ")",
-        re.IGNORECASE,
-    ),
-    "grid cell": re.compile(
-        r"\b(?:left|mid|middle|right)[\s-]+(?:top|bottom)\b|\bgrid\b|\bcells?\b(?!\s+phones?)|"
-        r"\bmatrix\b",
-        re.IGNORECASE,
-    ),
-    "markdown": re.compile(r"\*+|__|`|^\s*#+\s|^\s*[-*•]\s+|^\s*\d+[.)]\s+|\[[^\]]*\]\([^)]*\)", re.MULTILINE),
-    # How we know, not what is there: a listener has no use for our models' names or the prompt's wording.
-    "machinery": re.compile(
-        r"\b(?:object detectors?|detectors?|classifiers?|fact sheet|facts? (?:measured|given|provided))\b|"
-        r"\(a guess\)",
-        re.IGNORECASE,
-    ),
-}
-# Repairs that leave a sentence meaning what it meant: markdown marks, a cell-name heading, a coordinate
-# parenthesis, and a score clause at the very end ("..., with a confidence of 0.8.").
-_REPAIRS = (
-    re.compile(r"\*+|__|`|^\s*#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+", re.MULTILINE),
-    re.compile(r"^\s*(?:left|mid|middle|right)\s+(?:top|bottom)\s*:\s*", re.IGNORECASE),
-    re.compile(
-        r",?\s*(?:\b(?:at|in)\s+(?:the\s+)?(?:(?:position|coordinates?|location|point)\s*)?)?(?:\br)?\([^()]*\d[^()]*\)",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r",?\s*\b(?:with|at|having)\s+(?:an?\s+|the\s+)?(?:(?:confidence|probability|certainty|detection)\s*)+"
-        r"(?:(?:score|level|value|rate)\s*)?(?:of\s+)?(?:about\s+|around\s+)?\d*\.?\d+\s*%?(?=\s*[.!?]?\s*$)",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r",?\s*\b(?:with\s+)?(?:about\s+)?\d+(?:\.\d+)?\s*(?:%|per\s*cent\b)\s*(?:confiden(?:t|ce)|"
-        r"certain(?:ty)?|sure|probability)?(?=\s*[.!?]?\s*$)",
-        re.IGNORECASE,
-    ),
-)
+# --- The verdict per sentence: keep, repair or drop ----------------------------------------------------------------
 _HEDGE = re.compile(
     r"\b(possibly|maybe|perhaps|might|may|could|probably|likely|appears?|seems?|looks like|"
     r"not sure|what looks)\b",
@@ -370,17 +322,7 @@ _HEDGE = re.compile(
 _DANGLING = re.compile(
     r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE
 )  # a repair cut it short
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _UNIT_METRES = re.compile(r"\b\d+(?:\.\d+)?\s*(?:m|metres?|meters?|cm|centimet(?:er|re)s?)\b", re.IGNORECASE)
-
-
-def readouts(sentence: str) -> list[str]:
-    """What in `sentence` reads the machinery aloud: 'coordinates: (291, 129)', 'score: 0.96', 'markdown: **'."""
-    return [
-        f"{kind}: {match.group(0).strip()}"
-        for kind, pattern in _READOUTS.items()
-        for match in pattern.finditer(sentence)
-    ]
 
 
 @dataclass(frozen=True)
@@ -394,16 +336,6 @@ class Verdict:
     @property
     def spoken(self) -> bool:
         return self.action != "drop"
-
-
-def repair(sentence: str) -> str:
-    """The sentence with markdown, cell-name headings, coordinate parentheses and a trailing score clause removed."""
-    text = _LINK.sub(r"\1", sentence)
-    for pattern in _REPAIRS:
-        text = pattern.sub("", text)
-    text = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
-    text = re.sub(r"[,;:]+(?=[.!?]|$)", "", text).strip()
-    return text[:1].upper() + text[1:] if text else ""
 
 
 def check_sentence(sentence: str, scene: Scene) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from echollama.language.claims import repair
+from echollama.language.readouts import repair
 from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
 from echollama.scene.camera import camera_for
