@@ -145,8 +145,11 @@ class Conversation:
         if detail not in DETAIL_LEVELS:
             raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
         self.detail_said = detail
-        max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens)
-        settings = replace(self.settings, max_tokens=min(max_tokens, self.settings.max_tokens))
+        # Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1).
+        max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens) if self.style == "grounded" else None
+        settings = replace(
+            self.settings, max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens)
+        )
         if self.style == "paper":
             messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
             return Reply(self, "describe", messages[-1]["content"], messages, settings, opening=[], check=False)
