@@ -194,3 +194,10 @@ def test_on_a_real_labelled_photo():
     assert all(p.right for p in score.positions) and len(score.positions) == 3
     assert score.invented == ["sheep"] and score.absent_named == ["sheep"]
     assert all(score.must_see.values())
+
+
+def test_quoted_text_read_off_a_sign_is_not_an_object_mention():
+    from echollama.evaluation.listener import mentions
+
+    said = [m.label for m in mentions('A sign ahead reads: "galleries at the ship". A car is on your left.')]
+    assert said == ["car"]

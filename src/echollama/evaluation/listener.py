@@ -227,6 +227,9 @@ def _clause_start(sentence: str, position: int) -> int:
     return max((m.end() for m in _CLAUSE.finditer(sentence, 0, position)), default=0)
 
 
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+
+
 def mentions(text: str, extra_words: dict[str, str] | None = None) -> list[Mention]:
     """Every object the text names, with its COCO label; `negated` when its clause denies it ("no cat")."""
     pattern, vocabulary = _MENTION, VOCABULARY
@@ -238,7 +241,10 @@ def mentions(text: str, extra_words: dict[str, str] | None = None) -> list[Menti
         )
     found = []
     for index, sentence in enumerate(sentences(text)):
+        quoted = [range(q.start(), q.end()) for q in _QUOTED.finditer(sentence)]
         for match in pattern.finditer(sentence):
+            if any(match.start() in span for span in quoted):
+                continue  # words read off a sign ("... at the ship") are quoted text, not an object said to be there
             before = sentence[_clause_start(sentence, match.start()) : match.start()]
             found.append(
                 Mention(
