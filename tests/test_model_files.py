@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from echollama import model_files
 from echollama.errors import ModelError
+from echollama.models import gguf as model_files
 from echollama.models.gguf import GgufModel
 
 
