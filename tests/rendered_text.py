@@ -38,7 +38,11 @@ def opencv_photo(name: str) -> Path:
 
 
 def photo(name: str) -> Image.Image:
-    data = pytest.importorskip("skimage.data")
+    from paper_checkpoints import require
+
+    require("skimage")
+    from skimage import data
+
     pixels = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
     return Image.fromarray(np.asarray(pixels)).convert("RGB")
 

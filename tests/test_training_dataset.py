@@ -188,7 +188,9 @@ def test_a_build_without_teacher_or_grounded_is_refused(images, tmp_path):
 
 def test_ray_workers_write_the_same_rows(images, server, tmp_path):
     """Ray 2.60 removed `local_mode`; the runner starts a local one-node Ray instance instead (~10 s)."""
-    pytest.importorskip("ray")
+    from paper_checkpoints import require
+
+    require("ray")
     output = tmp_path / "ray.jsonl"
     done = subprocess.run(
         build_command(

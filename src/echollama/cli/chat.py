@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     voice = voice_chat(args)
     voice.pipeline.recognizer(args.asr)  # loads in the background: the first spoken question should not wait for it
     audio = AnswerAudio(args.output, args.output_dir, voice.pipeline.tts.sample_rate)
-    session = ChatSession(voice, audio, quiet=args.quiet, stream=not args.no_stream)
+    session = ChatLoop(voice, audio, quiet=args.quiet, stream=not args.no_stream)
     finished = False
     try:
         if args.image:
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-class ChatSession:
+class ChatLoop:
     """The chat loop: every turn's error is reported on one line and the session goes on."""
 
     def __init__(self, voice, audio: AnswerAudio, quiet: bool, stream: bool) -> None:
