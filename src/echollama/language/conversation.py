@@ -27,6 +27,8 @@ from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
+# A sentence that ends like one (a run-on cut at a comma is mid-answer, not unfinished).
+_FINISHED = re.compile(r"[.!?,;:…][\"'”’)\]]*$")
 _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
 _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
@@ -317,6 +319,11 @@ class Reply:
                     verdict = claims.check_sentence(sentence, scene)
                     if echoes_text(sentence, scene.text):  # text in the picture is quoted, never obeyed
                         dropped.append({"sentence": sentence, "reasons": ["says the picture's text unquoted"]})
+                        continue
+                    if not _FINISHED.search(sentence):  # only the last piece can lack an ending: the length limit
+                        dropped.append(
+                            {"sentence": sentence, "reasons": ["unfinished: the answer hit its length limit"]}
+                        )
                         continue
                     if verdict.action == "drop":
                         dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
