@@ -173,3 +173,20 @@ def test_tell_me_more_continues_the_description_in_more_detail(tiny_pipeline, la
     "".join(more)
     assert more.turn.kind == "describe" and conversation.detail_said == "normal"
     assert len(more.opening) >= len(brief.opening)
+
+
+@pytest.mark.parametrize(
+    "sentence, repeated",
+    [
+        ("I can see a cup straight ahead, within reach and possibly the dining table.", True),
+        ("This is likely to be an espresso bar or a cafe.", False),
+        ("Yes.", False),
+    ],
+)
+def test_an_llm_sentence_that_restates_the_facts_is_recognised(sentence, repeated):
+    from echollama.language.conversation import repeats
+
+    said = (
+        "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, about 1 metre away."
+    )
+    assert repeats(sentence, said) is repeated

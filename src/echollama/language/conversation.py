@@ -84,6 +84,13 @@ class Turn:
         }
 
 
+def repeats(sentence: str, said: str, share: float = 0.8) -> bool:
+    """Whether nearly every word of `sentence` was already spoken (small LLMs restate the facts they were given)."""
+    words = re.findall(r"[a-z']+", sentence.lower())
+    heard = set(re.findall(r"[a-z']+", said.lower()))
+    return len(words) >= 4 and sum(word in heard for word in words) >= share * len(words)
+
+
 def check_question(question: str) -> str:
     question = " ".join(question.split())
     if not question:
@@ -319,6 +326,9 @@ class Reply:
                     verdict = claims.check_sentence(sentence, scene)
                     if echoes_text(sentence, scene.text):  # text in the picture is quoted, never obeyed
                         dropped.append({"sentence": sentence, "reasons": ["says the picture's text unquoted"]})
+                        continue
+                    if repeats(sentence, " ".join(spoken)):
+                        dropped.append({"sentence": sentence, "reasons": ["repeats what was already said"]})
                         continue
                     if not _FINISHED.search(sentence):  # only the last piece can lack an ending: the length limit
                         dropped.append(
