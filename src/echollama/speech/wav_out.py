@@ -46,14 +46,16 @@ class WavWriter:
         self.frames = 0
         self._peak = 0.0
         fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".partial")
-        os.close(fd)
         try:
+            os.close(fd)
             self._file = soundfile.SoundFile(
                 self._tmp, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV"
             )
-        except Exception as error:
+        except BaseException as error:  # Ctrl-C here too: the temporary file must not outlive us
             Path(self._tmp).unlink(missing_ok=True)
-            raise OutputError(f"{self.path}: cannot write ({error})") from None
+            if isinstance(error, Exception):
+                raise OutputError(f"{self.path}: cannot write ({error})") from None
+            raise
 
     def write(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
