@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"--- answer ---\n{description.text}")
     else:
         print()
+    if args.quiet:
+        return 0
     timings = description.timings
     for dropped in description.answer.dropped:
         status(f"not said: {dropped['sentence']!r} ({'; '.join(dropped['reasons'])})")

@@ -10,7 +10,8 @@ Examples:
   echollama eval --compare 0.5b,1.5b            # correctness report
   echollama models verify                       # re-hash every model file
 
-Exit codes: 0 done, 2 bad input, 3 bad output path, 4 model problem, 130 interrupted.
+Exit codes: 0 done, 2 bad input, 3 bad output path, 4 model problem, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM), 129 hung up (SIGHUP).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 
 from echollama import __version__
@@ -41,17 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C, so every cleanup that Ctrl-C runs runs for them."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # we never fetch from a hub implicitly
     args = build_parser().parse_args(argv)
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:  # an ignored SIGHUP (nohup) stays so
+            signal.signal(signum, _terminate)
     try:
         return args.run(args)
     except EchollamaError as error:
         print(f"echollama: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("\nechollama: interrupted; no partial output was kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        signum = interrupt.signum if isinstance(interrupt, Terminated) else signal.SIGINT
+        why = {signal.SIGINT: "interrupted"}.get(signum, f"stopped by {signal.Signals(signum).name}")
+        print(f"\nechollama: {why}; no partial output was kept", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
 

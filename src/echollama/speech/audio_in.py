@@ -36,6 +36,13 @@ MIN_SPEECH_S = 0.25  # shorter "speech" is a click or a cough
 
 READABLE = "WAV, FLAC, OGG, MP3 or WebM"
 
+# Headers beyond these are corrupt (studio audio stops at 384 kHz; 7.1.4 surround is 12 channels); they also bound
+# how many samples a 60 s question can decode to, whatever rate a damaged header declares.
+MAX_SAMPLE_RATE = 384_000
+MAX_CHANNELS = 64
+
+_BLOCK_FRAMES = 65_536
+
 
 def load_audio(path: str | Path) -> AudioClip:
     """Read an audio file as 16 kHz mono, refusing missing, empty, huge, corrupt and non-audio files clearly."""
@@ -88,21 +95,39 @@ def _read_with_soundfile(data: bytes, source: str) -> tuple[np.ndarray, int, int
     try:
         with native_stderr_silenced():
             handle = soundfile.SoundFile(io.BytesIO(data))
-    except (soundfile.LibsndfileError, RuntimeError, TypeError):
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError):
         return None
     with handle:
-        rate, channels = handle.samplerate, handle.channels
-        if rate <= 0:
-            raise InputError(f"{source}: the audio header is corrupt (sample rate {rate})")
+        rate, channels = _checked_header(source, handle.samplerate, handle.channels)
         # The header's length is checked before anything is decoded: a long file is refused cheaply.
-        if handle.frames > MAX_QUESTION_AUDIO_S * rate:
+        if handle.seekable() and handle.frames > MAX_QUESTION_AUDIO_S * rate:
             raise _too_long(source, handle.frames / rate)
+        pieces: list[np.ndarray] = []
+        decoded = 0
         try:
-            with native_stderr_silenced():  # libmpg123 prints warnings about damaged MP3 headers straight to fd 2
-                frames = handle.read(dtype="float32", always_2d=True)
-        except (soundfile.LibsndfileError, RuntimeError) as error:
+            # Read in blocks, counting what really decodes: a header's frame count can lie (and some codecs, e.g.
+            # G.721 ADPCM, are not seekable and have none), so nothing is allocated from it.
+            while True:
+                with native_stderr_silenced():  # libmpg123 prints warnings about damaged MP3 headers to fd 2
+                    block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                pieces.append(block.mean(axis=1))
+                decoded += len(block)
+                if decoded > MAX_QUESTION_AUDIO_S * rate:
+                    raise _too_long(source, decoded / rate)
+        except (soundfile.LibsndfileError, RuntimeError, ValueError, OverflowError, MemoryError) as error:
             raise InputError(f"{source}: the audio is truncated or corrupt ({error})") from None
-    return frames.mean(axis=1), rate, channels
+    return (np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)), rate, channels
+
+
+def _checked_header(source: str, rate: int, channels: int) -> tuple[int, int]:
+    """The header's rate and channel count, refused when no real recording could have them."""
+    if not 0 < rate <= MAX_SAMPLE_RATE:
+        raise InputError(f"{source}: the audio header is corrupt (sample rate {rate} Hz)")
+    if not 0 < channels <= MAX_CHANNELS:
+        raise InputError(f"{source}: the audio header is corrupt ({channels} channels)")
+    return rate, channels
 
 
 def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
@@ -112,7 +137,7 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
         raise missing_extra("av", "embedded") from None
     try:
         container = av.open(io.BytesIO(data))
-    except (av.error.FFmpegError, ValueError, UnicodeDecodeError):
+    except (av.error.FFmpegError, ValueError, UnicodeDecodeError, OverflowError):
         raise InputError(f"{source}: not a readable audio file (corrupt, or not {READABLE})") from None
     with container:
         stream = next((s for s in container.streams if s.type == "audio"), None)
@@ -120,7 +145,8 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
             raise InputError(f"{source}: the file has no audio track")
         rate, channels = int(getattr(stream, "rate", 0) or 0), int(getattr(stream, "channels", 1) or 1)
         if rate <= 0:
-            raise InputError(f"{source}: the audio stream has no sample rate (corrupt?)")
+            raise InputError(f"{source}: the audio stream has no sample rate (corrupt, or an unknown format)")
+        rate, channels = _checked_header(source, rate, channels)
         # FFmpeg does the downmix to mono float; soxr then resamples, as for every other file.
         mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
         pieces: list[np.ndarray] = []
@@ -132,7 +158,7 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
                     decoded += pieces[-1].size
                 if decoded > MAX_QUESTION_AUDIO_S * rate:  # some WebM files carry no duration: count as we go
                     raise _too_long(source, decoded / rate)
-        except av.error.FFmpegError as error:
+        except (av.error.FFmpegError, ValueError, OverflowError, MemoryError) as error:
             raise InputError(f"{source}: the audio is truncated or corrupt ({error})") from None
     samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
     return samples, rate, channels

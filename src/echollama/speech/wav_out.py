@@ -5,8 +5,10 @@ A failure or Ctrl-C mid-way removes the partial file, so the user never finds a 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +19,54 @@ from echollama.errors import OutputError
 def check_output_path(path: str | Path) -> Path:
     """Fail now, before minutes of work, if `path` cannot become a file we can write."""
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name such as {path / 'description.wav'}")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise OutputError(f"{path}: permission denied; choose another output file with -o")
+    name_max = _name_max(parent)
+    if len(os.fsencode(path.name)) > name_max:
+        raise OutputError(
+            f"{path.name[:40]}...: the file name is {len(os.fsencode(path.name))} bytes long; "
+            f"a file name may have at most {name_max}"
+        )
+    try:
+        if path.is_dir():
+            raise OutputError(f"{path}: is a directory; give a file name such as {path / 'description.wav'}")
+        if not parent.is_dir():
+            raise OutputError(f"{path}: the folder {parent} does not exist")
+        if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise OutputError(f"{path}: permission denied; choose another output file with -o")
+    except OSError as error:  # a path too long in total, a loop of links on the way
+        if error.errno == errno.ENAMETOOLONG:
+            raise OutputError(f"{str(path)[:60]}...: the path is {len(os.fsencode(path))} bytes long") from None
+        raise OutputError(f"{path}: cannot be written ({error.strerror})") from None
     if path.suffix.lower() != ".wav":
         raise OutputError(f"{path}: the output is a WAV file; give a name ending in .wav")
+    # Try it: /proc, /sys, read-only mounts and full disks pass the checks above but take no new file.
+    fd, probe = _create_partial(path)
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def _create_partial(path: Path) -> tuple[int, str]:
+    """A new, empty hidden file beside `path` (fd, name). Created with mode 0666, so the kernel applies the process
+    umask itself: reading the umask would mean setting it, which changes it for every thread for a moment."""
+    stem = path.name if len(os.fsencode(path.name)) <= 200 else path.name[:40]  # the hidden name stays legal
+    for _ in range(100):
+        candidate = path.parent / f".{stem}.{secrets.token_hex(4)}.partial"
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise OutputError(f"{path}: cannot create a file in {path.parent} ({error.strerror})") from None
+        return fd, str(candidate)
+    raise OutputError(f"{path}: cannot create a temporary file in {path.parent}")
 
 
 class WavWriter:
@@ -45,13 +79,14 @@ class WavWriter:
         self.sample_rate = sample_rate
         self.frames = 0
         self._peak = 0.0
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".partial")
+        fd, self._tmp = _create_partial(self.path)
         try:
-            os.close(fd)
             self._file = soundfile.SoundFile(
-                self._tmp, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV"
+                fd, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV", closefd=True
             )
         except BaseException as error:  # Ctrl-C here too: the temporary file must not outlive us
+            with contextlib.suppress(OSError):
+                os.close(fd)  # not yet handed to libsndfile
             Path(self._tmp).unlink(missing_ok=True)
             if isinstance(error, Exception):
                 raise OutputError(f"{self.path}: cannot write ({error})") from None
@@ -75,7 +110,6 @@ class WavWriter:
     def commit(self) -> Path:
         self._file.close()
         try:
-            os.chmod(self._tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a WAV should get the usual permissions
             os.replace(self._tmp, self.path)
         except OSError as error:
             Path(self._tmp).unlink(missing_ok=True)
