@@ -88,6 +88,12 @@ class Pipeline:
                 future.result()
         return time.perf_counter() - start
 
+    def settle(self) -> None:
+        """Wait for the loads already started, ignoring their errors: llama.cpp still reading its prompt when the
+        process exits crashes it (SIGSEGV), e.g. after `ask` answered from the scene alone without the LLM."""
+        for future in list(self._loads.values()):
+            future.exception()
+
     def _decode_while_loading(self, image: str | Path | LoadedImage) -> LoadedImage:
         """Decode the image while the voice and the detector load; the LLM starts once the image is known good.
 

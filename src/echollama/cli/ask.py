@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             turn = voice.ask(args.question, wav.write, on_text=live, stream=not args.no_stream)
     turn.audio_path = str(args.output)
+    voice.pipeline.settle()
     if args.json:
         print(json.dumps({**turn.to_dict(), "llm": voice.pipeline.llm.name, "scene": voice.scene.to_dict()}, indent=2))
         return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError, missing_extra
+from echollama.language.chat_segments import template_segments
 from echollama.language.protocols import Generation
 from echollama.types import Message
 
@@ -127,17 +128,20 @@ class LlamaCppModel:
         # The template writes its own BOS. Special tokens are parsed only in text we built from the template.
         return self.load().tokenize(text.encode("utf-8"), add_bos=False, special=special)
 
+    def chat_tokens(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> list[int]:
+        """The templated prompt's tokens: the template's special tokens parsed, every message content as plain text."""
+        segments = template_segments(lambda masked: self.format(masked, add_generation_prompt), messages)
+        return [token for text, from_template in segments for token in self.tokens(text, special=from_template)]
+
     def prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> list[int]:
-        return self.tokens(self.format(messages)) + (
-            self.tokens(assistant_prefix, special=False) if assistant_prefix else []
-        )
+        return self.chat_tokens(messages) + (self.tokens(assistant_prefix, special=False) if assistant_prefix else [])
 
     def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
         return len(self.prompt_tokens(messages, assistant_prefix))
 
     def prefill(self, messages: Sequence[Message]) -> dict[str, float]:
         """Evaluate `messages` (no generation prompt) into the KV cache now, so the next turn only adds to them."""
-        return self.prefill_tokens(self.tokens(self.format(messages, add_generation_prompt=False)))
+        return self.prefill_tokens(self.chat_tokens(messages, add_generation_prompt=False))
 
     def prefill_tokens(self, tokens: list[int]) -> dict[str, float]:
         llama = self.load()
@@ -162,7 +166,7 @@ class LlamaCppModel:
         from echollama.models import prompt_state
 
         start = time.perf_counter()
-        tokens = self.tokens(self.format(messages, add_generation_prompt=False))
+        tokens = self.chat_tokens(messages, add_generation_prompt=False)
         path = prompt_state.state_path(self.path, self._n_ctx, tokens)
         llama = self.load()
         with self.generate_lock:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from echollama.config import GenerationSettings
 from echollama.errors import ModelError
+from echollama.language.chat_segments import template_segments
 from echollama.language.protocols import Generation
 from echollama.models.generate_thread import GenerateThread
 from echollama.models.torch_device import Placement, load_pretrained_pair
@@ -47,10 +48,20 @@ class TransformersLLM:
 
     def prompt_ids(self, messages: Sequence[Message], assistant_prefix: str = ""):
         """Token ids of the chat-templated prompt, continuing an assistant turn that starts with `assistant_prefix`."""
-        _, tokenizer, _, _ = self.load()
-        text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
-        # The template already wrote the BOS token; don't let the tokenizer add a second one.
-        return tokenizer(text + assistant_prefix, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        torch, tokenizer, _, _ = self.load()
+
+        def render(masked: list[Message]) -> str:
+            return tokenizer.apply_chat_template(masked, tokenize=False, add_generation_prompt=True)
+
+        # The template's special tokens are parsed; message contents and the prefix are plain text, whatever they
+        # spell. The template already wrote the BOS token, so the tokenizer adds none.
+        segments = template_segments(render, messages) + ([(assistant_prefix, False)] if assistant_prefix else [])
+        ids = [
+            token
+            for text, from_template in segments
+            for token in tokenizer(text, add_special_tokens=False, split_special_tokens=not from_template)["input_ids"]
+        ]
+        return torch.tensor([ids], dtype=torch.long)
 
     def count_prompt_tokens(self, messages: Sequence[Message], assistant_prefix: str = "") -> int:
         return int(self.prompt_ids(messages, assistant_prefix).shape[-1])

@@ -112,7 +112,8 @@ def _read_with_soundfile(data: bytes, source: str) -> tuple[np.ndarray, int, int
                     block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
                 if not len(block):
                     break
-                pieces.append(block.mean(axis=1))
+                with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN samples are refused below
+                    pieces.append(block.mean(axis=1))
                 decoded += len(block)
                 if decoded > MAX_QUESTION_AUDIO_S * rate:
                     raise _too_long(source, decoded / rate)
