@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"echollama: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt as interrupt:
-        signum = interrupt.signum if isinstance(interrupt, Terminated) else signal.SIGINT
-        why = {signal.SIGINT: "interrupted"}.get(signum, f"stopped by {signal.Signals(signum).name}")
+        signum = interrupt.signum if isinstance(interrupt, Terminated) else int(signal.SIGINT)
+        why = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
         print(f"\nechollama: {why}; no partial output was kept", file=sys.stderr)
         return 128 + signum
     except BrokenPipeError:

@@ -20,7 +20,7 @@ from echollama.config import GenerationSettings
 from echollama.errors import InputError
 from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
-from echollama.language.prompt import describe_messages, grounded_messages, question_turn
+from echollama.language.prompt import describe_messages, grounded_messages
 from echollama.language.protocols import Generation, LanguageModel
 from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
@@ -214,14 +214,11 @@ class Conversation:
             if turn.kind == "describe":
                 continue  # already in the prefix
             messages += [
-                {"role": "user", "content": self._asked(turn.question)},
+                {"role": "user", "content": turn.question},
                 {"role": "assistant", "content": turn.prompt_text or turn.answer},
             ]
-        messages.append({"role": "user", "content": self._asked(question)})
+        messages.append({"role": "user", "content": question})
         return messages
-
-    def _asked(self, question: str) -> str:
-        return question_turn(question) if self.style == "grounded" else question
 
     def _require_scene(self) -> Scene:
         if self.scene is None:
