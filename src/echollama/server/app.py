@@ -151,17 +151,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         def look(cancel):
             conversation = host.pipeline.conversation()
             opening = conversation.start(host.look(read_image(data, settings.max_image_pixels, name)))
-            return conversation, opening
+            # to_dict waits for the text stage (seconds): here on the worker, never on the event loop.
+            return conversation, {"scene": conversation.scene.to_dict(), "summary": opening.answer}
 
         with sessions.reserve(_client(request)) as place:
-            conversation, opening = await host.run(look)  # admitted like any other work
+            conversation, result = await host.run(look)  # admitted like any other work
             session = place.fill(conversation)
-        return {
-            "session_id": session.id,
-            "scene": conversation.scene.to_dict(),
-            "summary": opening.answer,
-            "expires_in_s": settings.session_ttl_s,
-        }
+        return {"session_id": session.id, **result, "expires_in_s": settings.session_ttl_s}
 
     @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
     async def session_info(session_id: str) -> dict:
