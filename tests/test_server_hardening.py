@@ -19,7 +19,6 @@ from contextlib import ExitStack
 import httpx
 import numpy as np
 import pytest
-import soundfile
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -87,12 +86,12 @@ def test_dns_rebinding_is_refused_over_http_and_websocket(server, client):
             with connect(
                 f"ws://evil.example:{port}/v1/sessions/{session_id}/stream",
                 sock=raw,
-                origin=evil["origin"],  # type: ignore[arg-type]
+                origin=evil["origin"],
                 open_timeout=30,
             ):
                 pass
     assert refused.value.response.status_code == 403
-    with connect(stream_url(server, session_id), origin=f"http://127.0.0.1:{port}", open_timeout=30):  # type: ignore[arg-type]
+    with connect(stream_url(server, session_id), origin=f"http://127.0.0.1:{port}", open_timeout=30):
         pass  # the page's own origin still connects
 
 
@@ -278,3 +277,48 @@ def test_a_model_failure_is_told_without_exception_text_or_paths(tmp_path):
         assert "secret-folder" not in answer and "/" not in json.loads(answer)["detail"]
         assert "Error" not in answer and "Traceback" not in answer
     assert "secret-folder" in log_path.read_text()  # the operator still finds out why
+
+
+def matroska_pcm(seconds: float, rate: int, declared: float) -> bytes:
+    """A tone as 16-bit PCM in Matroska (read through PyAV, not libsndfile), its header's sampling frequency
+    rewritten to `declared`: the rate every decoder downstream then believes."""
+    import av
+
+    tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)).astype(np.int16)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="matroska") as out:
+        stream = out.add_stream("pcm_s16le", rate=rate, layout="mono")
+        for start in range(0, tone.size, 4096):
+            frame = av.AudioFrame.from_ndarray(tone[None, start : start + 4096].copy(), format="s16", layout="mono")
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    data = bytearray(buffer.getvalue())
+    where = data.find(b"\xb5\x88")  # SamplingFrequency, an 8-byte float
+    assert where > 0 and struct.unpack_from(">d", data, where + 2)[0] == rate
+    struct.pack_into(">d", data, where + 2, declared)
+    return bytes(data)
+
+
+def test_audio_length_is_bounded_by_decoded_samples_not_the_declared_rate(client):
+    from echollama.errors import InputError
+    from echollama.speech.audio_in import decode_audio
+
+    # Declared 96 kHz: decoded at 48 kHz, so 2 s of samples are 2 s; the length bound counts what was decoded.
+    clip = decode_audio(matroska_pcm(2.0, 96_000, 96_000), "fast.mkv")
+    assert clip.original_rate == 48_000 and clip.seconds == pytest.approx(2.0, abs=0.05)
+    # The count is what bounds the work: 70 s of samples at an honest 8 kHz are refused while they are decoded...
+    with pytest.raises(InputError, match="at most 60 s"):
+        decode_audio(matroska_pcm(70.0, 8_000, 8_000), "long.mkv")
+    # ...the same samples declared at 768 kHz come down to 48 kHz (0.73 s of them), never up to the declared rate...
+    assert decode_audio(matroska_pcm(70.0, 8_000, 768_000), "lie.mkv").seconds == pytest.approx(0.73, abs=0.01)
+    # ...and a rate no recorder writes is a corrupt header.
+    with pytest.raises(InputError, match="sample rate 1000000000 Hz"):
+        decode_audio(matroska_pcm(1.0, 8_000, 1e9), "lie.mkv")
+    response = client.post(
+        f"/v1/sessions/{open_session(client)}/ask",
+        files={"audio": ("q.mkv", matroska_pcm(1.0, 8_000, 1e9), "audio/x-matroska")},
+    )
+    assert response.status_code == 400 and "sample rate" in response.json()["detail"]

@@ -68,7 +68,7 @@ def test_one_client_cannot_hold_every_session_and_reads_do_not_renew(tmp_path):
 
 def test_a_session_ends_at_its_lifetime_however_busy():
     store = SessionStore(ttl_s=60.0, max_sessions=4, lifetime_s=0.6, max_turns=100)
-    session = store.add(conversation=None, client="a")  # type: ignore[arg-type]  # the table never looks inside
+    session = store.add(conversation=None, client="a")  # the table never looks inside a conversation
     while time.monotonic() - session.created < 0.5:  # used all the time: the idle time never runs out
         session.start_answer()
         session.busy.release()
@@ -85,20 +85,20 @@ def test_places_are_reserved_and_given_back():
     store = SessionStore(ttl_s=60.0, max_sessions=2, max_per_client=2)
     with store.reserve("a"):  # the work for this session failed: its place comes back
         with pytest.raises(SessionsFull) as full:
-            store.reserve("b").fill(None)  # type: ignore[arg-type]
+            store.reserve("b").fill(None)
             store.reserve("c")
         assert full.value.status == 503
     assert len(store) == 1
     held = store.reserve("b")
     held.release()
     held.release()  # twice is harmless
-    store.add(None, "a")  # type: ignore[arg-type]
+    store.add(None, "a")
     assert len(store) == 2
 
 
 def test_a_busy_session_refuses_a_second_question_and_counts_turns():
     store = SessionStore(ttl_s=60.0, max_sessions=2, max_turns=2)
-    session = store.add(None, "a")  # type: ignore[arg-type]
+    session = store.add(None, "a")
     session.start_answer()
     with pytest.raises(SessionRefused) as busy:
         session.start_answer()

@@ -32,7 +32,7 @@ def render(spec: dict) -> str:
         f"<h1>{escape(info.get('title', 'API'))} {escape(str(info.get('version', '')))} API reference</h1>",
         f"<p>{escape(info.get('description', ''))}</p>",
         '<p>The machine-readable OpenAPI document is at <a href="/openapi.json">/openapi.json</a>; '
-        'the live conversation is the WebSocket <code>/v1/sessions/{session_id}/stream</code>. '
+        "the live conversation is the WebSocket <code>/v1/sessions/{session_id}/stream</code>. "
         '<a href="/">Back to the page</a>.</p>',
     ]
     for path, operations in spec.get("paths", {}).items():
@@ -47,9 +47,10 @@ def _operation(method: str, path: str, operation: dict, spec: dict) -> str:
     rows = [f"<section><h2>{method.upper()} <code>{escape(path)}</code></h2>"]
     if operation.get("summary"):
         rows.append(f"<p>{escape(operation['summary'])}</p>")
-    fields = [(p["name"], p.get("in", ""), p.get("required", False), p.get("schema", {})) for p in operation.get(
-        "parameters", []
-    )]
+    fields = [
+        (p["name"], p.get("in", ""), p.get("required", False), p.get("schema", {}))
+        for p in operation.get("parameters", [])
+    ]
     fields += _body_fields(operation, spec)
     if fields:
         rows.append("<h3>Parameters</h3><ul>")

@@ -95,7 +95,12 @@ class Reservation:
 
 class SessionStore:
     def __init__(
-        self, ttl_s: float, max_sessions: int, lifetime_s: float = 2 * 3600.0, max_per_client: int = 16, max_turns: int = 50
+        self,
+        ttl_s: float,
+        max_sessions: int,
+        lifetime_s: float = 2 * 3600.0,
+        max_per_client: int = 16,
+        max_turns: int = 50,
     ) -> None:
         self.ttl_s = ttl_s
         self.lifetime_s = lifetime_s
