@@ -154,7 +154,7 @@ def test_healthz_stays_fast_while_a_60_megapixel_png_is_decoded(client, server):
         f"p50={np.median(latencies) * 1000:.1f} ms max={max(latencies) * 1000:.1f} ms"
     )
     assert len(latencies) >= 5, "the decode finished too quickly to measure anything"
-    assert max(latencies) < 0.5
+    assert_responsive(latencies)
 
 
 def test_healthz_stays_fast_while_a_session_is_opened(client, server):
@@ -165,7 +165,13 @@ def test_healthz_stays_fast_while_a_session_is_opened(client, server):
         f"\n/healthz while a session is opened: n={len(latencies)} "
         f"p50={np.median(latencies) * 1000:.1f} ms max={max(latencies) * 1000:.1f} ms"
     )
-    assert max(latencies) < 0.5
+    assert_responsive(latencies)
+
+
+def assert_responsive(latencies: list[float]) -> None:
+    """Generous bounds (the machine may be shared): before the fix the loop was blocked for the whole decode (1.8 s
+    and more); a responsive loop answers in milliseconds, with the odd scheduling hiccup."""
+    assert np.median(latencies) < 0.1 and max(latencies) < 1.0, [round(t, 3) for t in latencies]
 
 
 def test_a_body_that_never_arrives_gets_408_and_the_connection_closes(server):

@@ -8,7 +8,9 @@ Run: .venv/bin/python -m pytest -q tests/test_server_sessions.py   (about 40 s)
 
 from __future__ import annotations
 
+import socket
 import time
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -25,14 +27,22 @@ def client_from(base: str, address: str) -> httpx.Client:
     return httpx.Client(base_url=base, timeout=120, transport=httpx.HTTPTransport(local_address=address))
 
 
+MAX_CONNECTIONS = 12
+LIMITS = (
+    *("--max-tokens", "24", "--max-sessions", "3", "--max-sessions-per-client", "2", "--max-turns", "1"),
+    *("--session-ttl", str(TTL_S), "--max-connections", str(MAX_CONNECTIONS)),
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("serve") / "serve.log", *LIMITS) as base:
+        yield base
+
+
 @pytest.mark.timeout(600)
-def test_one_client_cannot_hold_every_session_and_reads_do_not_renew(tmp_path):
-    limits = ("--max-sessions", "3", "--max-sessions-per-client", "2", "--max-turns", "1", "--session-ttl", str(TTL_S))
-    with (
-        running_server(tmp_path / "serve.log", "--max-tokens", "24", *limits) as base,
-        client_from(base, "127.0.0.1") as first,
-        client_from(base, "127.0.0.2") as second,
-    ):
+def test_one_client_cannot_hold_every_session_and_reads_do_not_renew(server):
+    with client_from(server, "127.0.0.1") as first, client_from(server, "127.0.0.2") as second:
         kept = first.post("/v1/sessions", files={"image": JPEG})
         opened = time.monotonic()
         assert kept.status_code == 201, kept.text
@@ -64,6 +74,21 @@ def test_one_client_cannot_hold_every_session_and_reads_do_not_renew(tmp_path):
             time.sleep(0.3)
         assert read.status_code == 404 and time.monotonic() - opened >= TTL_S - 0.5
         assert first.post("/v1/sessions", files={"image": JPEG}).status_code == 201  # its place is free again
+
+
+def test_connections_beyond_the_limit_get_503_at_once(server):
+    port = int(server.rsplit(":", 1)[1])
+    with ExitStack() as stack:
+        # Connections that never send a request (slow clients, or an attacker) fill uvicorn's limit...
+        for _ in range(MAX_CONNECTIONS):
+            stack.enter_context(socket.create_connection(("127.0.0.1", port)))
+        time.sleep(0.5)
+        refused = httpx.get(f"{server}/healthz", timeout=30)
+        assert refused.status_code == 503
+    deadline = time.monotonic() + 30  # ...and once they are gone, everyone is served again
+    while (served := httpx.get(f"{server}/healthz", timeout=30)).status_code != 200:
+        assert time.monotonic() < deadline, served.text
+        time.sleep(0.2)
 
 
 def test_a_session_ends_at_its_lifetime_however_busy():
