@@ -24,8 +24,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(log_path: Path, *extra: str, llm: str = "tiny", ready_timeout_s: float = 300.0):
-    """Start `echollama serve --llm tiny` and yield its base URL once /healthz says ready; stop it afterwards."""
+def running_server(
+    log_path: Path, *extra: str, llm: str = "tiny", ready_timeout_s: float = 300.0, expect: str = "ready"
+):
+    """Start `echollama serve --llm tiny` and yield its base URL once /healthz says ready (or `expect`, e.g. "error"
+    for a server whose models fail to load); stop it afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "echollama.cli", "serve", "--llm", llm, "--port", str(port), *extra]
     with open(log_path, "wb") as log:
@@ -34,7 +37,7 @@ def running_server(log_path: Path, *extra: str, llm: str = "tiny", ready_timeout
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(base, process, log_path, ready_timeout_s)
+            wait_ready(base, process, log_path, ready_timeout_s, expect)
             yield base
         finally:
             process.terminate()
@@ -45,7 +48,7 @@ def running_server(log_path: Path, *extra: str, llm: str = "tiny", ready_timeout
                 process.wait()
 
 
-def wait_ready(base: str, process: subprocess.Popen, log_path: Path, timeout_s: float) -> dict:
+def wait_ready(base: str, process: subprocess.Popen, log_path: Path, timeout_s: float, expect: str = "ready") -> dict:
     deadline = time.monotonic() + timeout_s
     seen = None
     while time.monotonic() < deadline:
@@ -53,7 +56,7 @@ def wait_ready(base: str, process: subprocess.Popen, log_path: Path, timeout_s: 
             raise AssertionError(f"echollama serve exited with {process.returncode}:\n{log_path.read_text()}")
         try:
             seen = httpx.get(f"{base}/healthz", timeout=5).json()
-            if seen["status"] == "ready":
+            if seen["status"] == expect:
                 return seen
             if seen["status"] == "error":
                 raise AssertionError(f"models failed to load: {seen}")

@@ -269,6 +269,10 @@ def test_busy_server_says_retry_and_sessions_expire(tmp_path):
         second = http.post("/v1/describe", files={"image": jpeg})
         assert second.status_code == 503 and "busy" in second.json()["detail"]
         assert int(second.headers["retry-after"]) > 0
+        # Admission comes before decoding: a corrupt photo is not even looked at while the server is busy.
+        corrupt = ("a.jpg", jpeg[1][:5000], "image/jpeg")
+        for path in ("/v1/describe", "/v1/read", "/v1/sessions"):
+            assert http.post(path, files={"image": corrupt}).status_code == 503, path
         worker.join(300)
         assert first["r"].status_code == 200, first["r"].text
         time.sleep(2.5)  # the idle session outlives its 2 s time-to-live

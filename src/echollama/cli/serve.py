@@ -20,7 +20,8 @@ def register(commands) -> None:
         "serve",
         help="serve the accessible web page and the HTTP/WebSocket API (photo in, speech out, questions)",
         description="Open http://HOST:PORT/ in a browser: choose or take a photo, hear its description, hold the "
-        "talk button (or Space) to ask about it. API docs at /docs. GET /healthz says when models are ready.",
+        "talk button (or Space) to ask about it. API reference at /docs (OpenAPI: /openapi.json). "
+        "GET /healthz says when models are ready.",
         epilog="examples:\n  echollama serve --llm 0.5b\n"
         "  echollama serve --host 0.0.0.0 --ssl-certfile cert.pem --ssl-keyfile key.pem   # phones on the LAN\n"
         "Browsers allow the microphone only on https:// or on localhost.",
@@ -65,6 +66,15 @@ def register(commands) -> None:
         help="allow this web origin (e.g. https://app.example) to call the API; repeatable (default: none)",
     )
     parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name (e.g. mybox.local); localhost names, IP addresses, --host and "
+        "the --cors-origin hosts are always allowed, any other name is refused (DNS rebinding)",
+    )
+    _add_limits(parser.add_argument_group("limits"), defaults)
+    parser.add_argument(
         "--asr",
         choices=["whisper", "sphinx"],
         default=defaults.asr,
@@ -99,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
             session_ttl_s=args.session_ttl,
             audio_dir=args.audio_dir,
             cors_origins=tuple(args.cors_origin),
+            allowed_hosts=tuple(args.allow_host),
             asr=args.asr,
+            **{name: getattr(args, name) for name, _, _ in LIMITS},
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None
@@ -109,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     scheme = "https" if args.ssl_certfile else "http"
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(
-        f"echollama: serving {scheme}://{shown}:{args.port}/ (API docs at /docs); models are loading", file=sys.stderr
+        f"echollama: serving {scheme}://{shown}:{args.port}/ (API reference at /docs); models are loading",
+        file=sys.stderr,
     )
     if not _is_loopback(args.host):
         print(
@@ -123,11 +136,35 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         ws_max_size=settings.max_upload_bytes,
+        limit_concurrency=settings.max_connections,  # beyond it uvicorn answers 503 at once
+        proxy_headers=False,  # client addresses count sessions per client: X-Forwarded-For must not fake them
         timeout_graceful_shutdown=5,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )
     return 0
+
+
+# ServerSettings field, flag help, type: the limits an operator may tune (tests use small ones).
+LIMITS = (
+    ("max_sessions", "sessions kept at once", int),
+    ("max_sessions_per_client", "sessions one client address may hold", int),
+    ("max_turns", "questions answered per session", int),
+    ("session_lifetime_s", "seconds a session lives at most, however busy", float),
+    ("max_connections", "open connections; more get 503 at once", int),
+    ("max_websockets", "WebSockets open at once", int),
+    ("max_websockets_per_session", "WebSockets open per session", int),
+    ("websocket_idle_s", "seconds of silence after which a WebSocket is closed", float),
+    ("body_timeout_s", "seconds a request body may stall before 408", float),
+)
+
+
+def _add_limits(group, defaults: ServerSettings) -> None:
+    for name, help_text, kind in LIMITS:
+        flag = "--" + name.removesuffix("_s").replace("_", "-")
+        group.add_argument(
+            flag, dest=name, type=kind, default=getattr(defaults, name), help=f"{help_text} (default %(default)g)"
+        )
 
 
 def _is_loopback(host: str) -> bool:

@@ -1,7 +1,10 @@
-"""The FastAPI app: readiness, describe, read, sessions and questions, answer audio, the page. OpenAPI at /docs.
+"""The FastAPI app: readiness, describe, read, sessions and questions, answer audio, the page. OpenAPI at
+/openapi.json, a plain reference page at /docs.
 
-Work runs on the host's worker threads (models are native code, not async); handlers only admit, wait and translate
-errors into HTTP statuses: 400 unusable input, 404 unknown id, 409 session busy, 413/415 upload refused, 503 busy.
+Work runs on the host's worker threads (models are native code, not async), and so does decoding an upload: handlers
+only admit (a generation slot, a session place), wait and translate errors into HTTP statuses: 400 unusable input,
+404 unknown id, 408 stalled body, 409 session busy or used up, 413/415 upload refused, 429 this client's share of
+sessions taken, 503 busy. Clients get short, generic text for server faults; the details go to the log.
 """
 
 from __future__ import annotations
@@ -21,23 +24,32 @@ from starlette.formparsers import MultiPartParser
 from echollama import __version__
 from echollama.errors import EchollamaError, InputError
 from echollama.server import jobs
+from echollama.server.api_docs import add_docs_route
 from echollama.server.audio_store import AudioStore
+from echollama.server.connections import WebSocketLimits
 from echollama.server.host import Busy, ModelHost, TimedOut
-from echollama.server.security import SecurityHeaders
-from echollama.server.sessions import Session, SessionsFull, SessionStore
+from echollama.server.security import SecurityHeaders, host_names
+from echollama.server.sessions import Session, SessionRefused, SessionsFull, SessionStore
 from echollama.server.settings import ServerSettings
 from echollama.server.uploads import BodyLimit, UploadError, read_image
 from echollama.speech.streaming import Cancelled
 
 STATIC = Path(str(files("echollama").joinpath("server/static")))
 log = logging.getLogger("echollama.server")
+SERVER_FAULT = "the server could not answer this request; the details are in its log"
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
     host = ModelHost(settings)
     store = AudioStore(settings.audio_ttl_s, settings.max_audio_bytes, settings.audio_dir)
-    sessions = SessionStore(settings.session_ttl_s, settings.max_sessions)
+    sessions = SessionStore(
+        settings.session_ttl_s,
+        settings.max_sessions,
+        lifetime_s=settings.session_lifetime_s,
+        max_per_client=settings.max_sessions_per_client,
+        max_turns=settings.max_turns,
+    )
     # Starlette spools file parts over 1 MiB to a temporary file; uploads are capped anyway, so keep them in memory
     # (nothing of a user's photo or voice is written to disk).
     MultiPartParser.spool_max_size = settings.max_upload_bytes
@@ -45,7 +57,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         host.start_loading()
-        sweeper = asyncio.create_task(_sweep(sessions, store, min(60.0, settings.session_ttl_s / 2)))
+        every_s = min(60.0, settings.session_ttl_s / 2, settings.session_lifetime_s / 2)
+        sweeper = asyncio.create_task(_sweep(sessions, store, every_s))
         try:
             yield
         finally:
@@ -59,6 +72,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         description="Photo in, spoken and spatially grounded description out; spoken questions about it.",
+        # Swagger UI and ReDoc come from a CDN and need inline scripts and styles, which the page's CSP forbids
+        # (and nothing is fetched from elsewhere): /docs is a plain reference page instead (api_docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.host, app.state.store, app.state.sessions, app.state.settings = host, store, sessions, settings
     if settings.cors_origins:
@@ -70,8 +87,19 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
         )
-    app.add_middleware(SecurityHeaders, allowed_origins=settings.cors_origins)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        WebSocketLimits,
+        max_open=settings.max_websockets,
+        max_per_session=settings.max_websockets_per_session,
+        idle_s=settings.websocket_idle_s,
+        retry_after_s=settings.retry_after_s,
+    )
+    app.add_middleware(
+        SecurityHeaders,
+        allowed_origins=settings.cors_origins,
+        host_names=host_names(settings.host, settings.cors_origins, settings.allowed_hosts),
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, timeout_s=settings.body_timeout_s)
     _add_error_handlers(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -83,7 +111,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def healthz() -> JSONResponse:
         body = {
             "status": host.status,
-            "detail": host.detail,
+            "detail": host.detail,  # never an exception's text: that goes to the log
             "llm": host.pipeline.llm.name,
             "active_generations": host.active,
             "max_generations": settings.max_generations,
@@ -93,42 +121,47 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.post("/v1/describe", summary="Describe a photo aloud; also opens a session for questions about it")
     async def describe(
+        request: Request,
         image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
         detail: Literal["brief", "normal", "full"] = Form(
             "brief", description="brief: a few sentences; full: the paper's detailed description"
         ),
     ) -> dict:
-        loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
-        result, conversation = await host.run(lambda cancel: jobs.describe(host, store, loaded, cancel, detail))
-        session = sessions.add(conversation)
+        data, name = await image.read(), _name(image)
+
+        def work(cancel):  # on a worker, after admission: decoding a big photo never blocks the event loop
+            return jobs.describe(host, store, read_image(data, settings.max_image_pixels, name), cancel, detail)
+
+        with sessions.reserve(_client(request)) as place:  # a full table answers 503 before any work
+            result, conversation = await host.run(work)
+            session = place.fill(conversation)
         return {"session_id": session.id, **result}
 
     @app.post("/v1/read", summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes")
     async def read(image: UploadFile = File(..., description="the photo; its type is read from its bytes")) -> dict:
-        loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
-        return await host.run(lambda cancel: jobs.read(host, store, loaded, cancel))
+        data, name = await image.read(), _name(image)
+        return await host.run(
+            lambda cancel: jobs.read(host, store, read_image(data, settings.max_image_pixels, name), cancel)
+        )
 
     @app.post("/v1/sessions", status_code=201, summary="Open a session about a photo (perception only, no LLM)")
-    async def open_session(image: UploadFile = File(..., description="the photo")) -> dict:
-        loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
+    async def open_session(request: Request, image: UploadFile = File(..., description="the photo")) -> dict:
+        data, name = await image.read(), _name(image)
 
-        def look():
+        def look(cancel):
             conversation = host.pipeline.conversation()
-            opening = conversation.start(host.look(loaded))
-            return conversation, opening
+            opening = conversation.start(host.look(read_image(data, settings.max_image_pixels, name)))
+            # to_dict waits for the text stage (seconds): here on the worker, never on the event loop.
+            return conversation, {"scene": conversation.scene.to_dict(), "summary": opening.answer}
 
-        conversation, opening = await host.run(lambda cancel: look())  # admitted like any other work
-        session = sessions.add(conversation)
-        return {
-            "session_id": session.id,
-            "scene": conversation.scene.to_dict(),
-            "summary": opening.answer,
-            "expires_in_s": settings.session_ttl_s,
-        }
+        with sessions.reserve(_client(request)) as place:
+            conversation, result = await host.run(look)  # admitted like any other work
+            session = place.fill(conversation)
+        return {"session_id": session.id, **result, "expires_in_s": settings.session_ttl_s}
 
     @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
     async def session_info(session_id: str) -> dict:
-        return _session(sessions, session_id).to_dict(settings.session_ttl_s)
+        return _session(sessions, session_id).to_dict(settings.session_ttl_s, settings.session_lifetime_s)
 
     @app.delete("/v1/sessions/{session_id}", status_code=204, summary="Forget a session now")
     async def close_session(session_id: str) -> Response:
@@ -146,7 +179,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             raise HTTPException(400, "send either a text field or an audio file, not both or neither")
         recording = await audio.read() if audio is not None else None
         session = _session(sessions, session_id)
-        hold(session)
+        session.start_answer()  # 409 while it answers, or when its questions are used up
         return await host.run(
             lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording),
             cleanup=session.busy.release,
@@ -167,6 +200,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     from echollama.server.stream import add_stream_route
 
     add_stream_route(app, host, store, sessions, settings)
+    add_docs_route(app)
     return app
 
 
@@ -177,10 +211,8 @@ def _session(sessions: SessionStore, session_id: str) -> Session:
     return session
 
 
-def hold(session: Session) -> None:
-    """Reserve a session for one answer (each answer extends its history); a second question meanwhile gets 409."""
-    if not session.busy.acquire(blocking=False):
-        raise HTTPException(409, "this session is still answering the previous question")
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def _name(upload: UploadFile) -> str:
@@ -201,7 +233,13 @@ def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
 
     @app.exception_handler(SessionsFull)
     async def full_error(request: Request, error: SessionsFull) -> JSONResponse:
-        return busy(str(error), settings.retry_after_s)
+        if error.status == 503:
+            return busy(str(error), settings.retry_after_s)
+        return JSONResponse({"detail": str(error)}, status_code=error.status)
+
+    @app.exception_handler(SessionRefused)
+    async def refused_error(request: Request, error: SessionRefused) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status)
 
     @app.exception_handler(TimedOut)
     @app.exception_handler(Cancelled)
@@ -211,10 +249,15 @@ def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
     @app.exception_handler(EchollamaError)
     async def echollama_error(request: Request, error: EchollamaError) -> JSONResponse:
         # The user's input (a silent recording, an empty question) is 400; a model problem is ours: 500.
-        status = 400 if isinstance(error, InputError) else 500
-        if status == 500:
-            log.error("request failed: %s", error)
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        if isinstance(error, InputError):
+            return JSONResponse({"detail": str(error)}, status_code=400)
+        log.error("%s %s failed: %s", request.method, request.url.path, error)
+        return JSONResponse({"detail": SERVER_FAULT}, status_code=500)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return JSONResponse({"detail": SERVER_FAULT}, status_code=500)
 
 
 async def _sweep(sessions: SessionStore, store: AudioStore, every_s: float) -> None:

@@ -7,6 +7,7 @@ so each gets a lock; at most `max_generations` jobs are admitted (running or que
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from echollama.speech.protocols import SpeechRecognizer
 from echollama.types import Scene
 
 T = TypeVar("T")
+log = logging.getLogger("echollama.server")
 
 
 class Busy(Exception):
@@ -87,11 +89,10 @@ class ModelHost:
             self.recognizer = self.pipeline.recognizer(self.settings.asr)
             self.pipeline.wait_loaded()  # perception, LLM, voice and the recogniser, each re-raising its load error
             self.n_ctx = self.pipeline.llm.n_ctx
-        except EchollamaError as error:
-            self.status, self.detail = "error", str(error)
-            return
         except Exception as error:  # a load failure must show in /healthz, not die silently in a thread
-            self.status, self.detail = "error", f"{type(error).__name__}: {error}"
+            # /healthz is public: it says what failed, never the exception's text (paths, versions); the log has it.
+            log.error("the models failed to load: %s", error, exc_info=not isinstance(error, EchollamaError))
+            self.status, self.detail = "error", "the models failed to load; the server's log says why"
             return
         self.load_s = time.perf_counter() - start
         self.status, self.detail = "ready", f"models loaded in {self.load_s:.1f} s"
@@ -100,7 +101,7 @@ class ModelHost:
         if self.status == "loading":
             raise Busy("the models are still loading; retry in a few seconds", self.settings.retry_after_s)
         if self.status == "error":
-            raise ModelError(f"the models failed to load: {self.detail}")
+            raise ModelError(self.detail)
 
     @property
     def active(self) -> int:

@@ -8,6 +8,7 @@ lands in the audio store. So `POST /v1/describe` sends the same prompt as `echol
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from echollama.speech.streaming import MemorySink
 from echollama.types import SpokenAnswer
 
 Emit = Callable[[str, Any], None]
+log = logging.getLogger("echollama.server")
 
 
 def _quiet(kind: str, payload: Any) -> None:
@@ -90,12 +92,12 @@ def answer(
     emit: Emit = _quiet,
 ) -> dict:
     """Answer a typed question or a recorded one (transcribed first) in `session`, speaking as it is generated."""
-    from echollama.speech.audio_in import decode_audio, trim_to_speech
+    from echollama.speech.audio_in import trim_to_speech
 
     start = time.perf_counter()
     transcript = None
     if recording is not None:
-        clip = trim_to_speech(decode_audio(recording, "recording"))
+        clip = trim_to_speech(_decode_recording(recording))
         transcript = host.pipeline.recognizer(host.settings.asr).transcribe(clip)
         text = transcript.text
         emit("transcript", {"type": "transcript", "text": text})
@@ -111,6 +113,20 @@ def answer(
         "transcript": transcript.to_dict() if transcript else None,
         **fields,
     }
+
+
+def _decode_recording(recording: bytes):
+    """The uploaded question as 16 kHz audio; any decoder failure on these bytes is the upload's fault (400)."""
+    from echollama.errors import InputError
+    from echollama.speech.audio_in import decode_audio
+
+    try:
+        return decode_audio(recording, "recording")
+    except InputError:
+        raise
+    except Exception:  # libsndfile/FFmpeg faults on hostile headers: logged, answered as unreadable input
+        log.warning("audio decoder failed on an uploaded recording", exc_info=True)
+        raise InputError("recording: not a readable audio file (corrupt, or not WAV, FLAC, OGG, MP3 or WebM)") from None
 
 
 def redescribe(

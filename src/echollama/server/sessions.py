@@ -1,5 +1,9 @@
-"""Conversation sessions kept by the server: one scene and its history each, forgotten after an idle time-to-live.
+"""Conversation sessions kept by the server: one scene and its history each, bounded in time, turns and number.
 
+A session is forgotten after an idle time-to-live or, at the latest, after its absolute lifetime; only answering in it
+counts as use (reading its turns does not keep it alive). It takes at most `max_turns` answers, and one client address
+holds at most `max_per_client` of the `max_sessions` places, so no single client can keep everyone else out.
+A place is reserved before any work is done for it: with the table full, a request is refused at once.
 Ids are random (128 bits) and never reused; one answer at a time per session, since each answer extends the history.
 """
 
@@ -8,54 +12,127 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from echollama.language.conversation import Conversation
+
+
+class SessionRefused(Exception):
+    """A session cannot take this question now (busy, or its turns are used up); `status` is the HTTP status."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class SessionsFull(Exception):
+    """No place for a new session: the table is full (503) or this client already holds its share (429)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
 
 
 @dataclass
 class Session:
     id: str
     conversation: Conversation
+    client: str = ""
+    max_turns: int = 50
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
+    answers: int = 0  # answers admitted in this session (the opening summary is not one)
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while this session is answering
 
-    def to_dict(self, ttl_s: float) -> dict:
+    def start_answer(self) -> None:
+        """Reserve the session for one answer (a second question meanwhile gets 409); counts as use."""
+        if not self.busy.acquire(blocking=False):
+            raise SessionRefused(409, "this session is still answering the previous question")
+        if self.answers >= self.max_turns:
+            self.busy.release()
+            raise SessionRefused(
+                409, f"this session has had its {self.max_turns} questions; upload the photo again for a new one"
+            )
+        self.answers += 1
+        self.last_used = time.monotonic()
+
+    def to_dict(self, ttl_s: float, lifetime_s: float) -> dict:
+        now = time.monotonic()
+        ends = min(self.last_used + ttl_s, self.created + lifetime_s)
         return {
             "session_id": self.id,
             "turns": [turn.to_dict() for turn in self.conversation.turns],
-            "expires_in_s": round(max(0.0, self.last_used + ttl_s - time.monotonic()), 1),
+            "questions_left": max(0, self.max_turns - self.answers),
+            "expires_in_s": round(max(0.0, ends - now), 1),
         }
 
 
-class SessionsFull(Exception):
-    pass
+class Reservation:
+    """A place in the table held for one client while its session is being made; released unless filled."""
+
+    def __init__(self, store: SessionStore, client: str) -> None:
+        self._store = store
+        self.client = client
+        self.session: Session | None = None
+        self._open = True
+
+    def fill(self, conversation: Conversation) -> Session:
+        self.session = self._store._fill(self, conversation)
+        return self.session
+
+    def release(self) -> None:
+        self._store._release(self)
+
+    def __enter__(self) -> Reservation:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.session is None:
+            self.release()
 
 
 class SessionStore:
-    def __init__(self, ttl_s: float, max_sessions: int) -> None:
+    def __init__(
+        self,
+        ttl_s: float,
+        max_sessions: int,
+        lifetime_s: float = 2 * 3600.0,
+        max_per_client: int = 16,
+        max_turns: int = 50,
+    ) -> None:
         self.ttl_s = ttl_s
+        self.lifetime_s = lifetime_s
         self.max_sessions = max_sessions
+        self.max_per_client = max_per_client
+        self.max_turns = max_turns
         self._sessions: dict[str, Session] = {}
+        self._reserved: Counter[str] = Counter()  # client -> places held for sessions still being made
         self._lock = threading.Lock()
 
-    def add(self, conversation: Conversation) -> Session:
-        session = Session(id=secrets.token_urlsafe(16), conversation=conversation)
+    def reserve(self, client: str) -> Reservation:
+        """Hold a place for `client` before any work is done; SessionsFull (at once) if there is none."""
         with self._lock:
             self._expire()
-            if len(self._sessions) >= self.max_sessions:
-                raise SessionsFull(f"{self.max_sessions} sessions are open; retry when one has expired")
-            self._sessions[session.id] = session
-        return session
+            held = self._reserved[client] + sum(1 for s in self._sessions.values() if s.client == client)
+            if held >= self.max_per_client:
+                raise SessionsFull(
+                    429, f"this client already has {held} sessions open; close one (DELETE) or let one expire"
+                )
+            if len(self._sessions) + self._reserved.total() >= self.max_sessions:
+                raise SessionsFull(503, f"{self.max_sessions} sessions are open; retry when one has expired")
+            self._reserved[client] += 1
+        return Reservation(self, client)
+
+    def add(self, conversation: Conversation, client: str = "") -> Session:
+        return self.reserve(client).fill(conversation)
 
     def get(self, session_id: str) -> Session | None:
+        """The session, if it is still alive; looking does not count as use (only answering in it does)."""
         with self._lock:
             self._expire()
-            session = self._sessions.get(session_id)
-            if session is not None:
-                session.last_used = time.monotonic()
-            return session
+            return self._sessions.get(session_id)
 
     def remove(self, session_id: str) -> bool:
         with self._lock:
@@ -72,10 +149,34 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def _fill(self, reservation: Reservation, conversation: Conversation) -> Session:
+        session = Session(
+            id=secrets.token_urlsafe(16), conversation=conversation, client=reservation.client, max_turns=self.max_turns
+        )
+        with self._lock:
+            self._give_back(reservation)
+            self._sessions[session.id] = session
+        return session
+
+    def _release(self, reservation: Reservation) -> None:
+        with self._lock:
+            self._give_back(reservation)
+
+    def _give_back(self, reservation: Reservation) -> None:
+        if reservation._open:
+            reservation._open = False
+            self._reserved[reservation.client] -= 1
+            if self._reserved[reservation.client] <= 0:
+                del self._reserved[reservation.client]
+
     def _expire(self) -> int:
-        deadline = time.monotonic() - self.ttl_s
-        # A session in the middle of an answer is kept even if it went idle for too long before it.
-        stale = [key for key, s in self._sessions.items() if s.last_used < deadline and not s.busy.locked()]
+        now = time.monotonic()
+        # A session in the middle of an answer is kept even if it went idle (or grew old) before it; it goes after.
+        stale = [
+            key
+            for key, s in self._sessions.items()
+            if (s.last_used < now - self.ttl_s or s.created < now - self.lifetime_s) and not s.busy.locked()
+        ]
         for key in stale:
             del self._sessions[key]
         return len(stale)

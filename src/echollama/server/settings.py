@@ -26,18 +26,49 @@ class ServerSettings:
     retry_after_s: int = 5
     request_timeout_s: float = 120.0  # one describe or answer, from admission to the last audio sample
     session_ttl_s: float = 30 * 60.0  # idle time after which a session (its scene and history) is forgotten
+    session_lifetime_s: float = 2 * 3600.0  # a session is forgotten this long after it was opened, however busy
     max_sessions: int = 64
+    max_sessions_per_client: int = 16  # per client address: one client cannot take every place
+    max_turns: int = 50  # answers per session; the history (and its memory) stays bounded
     audio_ttl_s: float = 30 * 60.0
     max_audio_bytes: int = 256 * 1024 * 1024  # all kept answers together, in memory; the oldest go first
     audio_dir: Path | None = None  # also keep every WAV in this folder (off: nothing is written to disk)
     cors_origins: tuple[str, ...] = ()  # empty: no CORS headers, cross-site pages cannot call the API
+    # Host names the server answers to besides localhost names, IP addresses, `host` and the CORS origins' hosts
+    # (a DNS-rebinding page arrives under its own name and is refused).
+    allowed_hosts: tuple[str, ...] = ()
+    # Open connections (uvicorn's limit_concurrency: beyond it, 503 at once), WebSockets in all and per session, the
+    # silence after which a WebSocket is closed, and how long a request body may stall before 408.
+    max_connections: int = 128
+    max_websockets: int = 64
+    max_websockets_per_session: int = 4
+    websocket_idle_s: float = 300.0
+    body_timeout_s: float = 30.0
     asr: str = "whisper"
 
     def __post_init__(self) -> None:
-        for name in ("max_upload_bytes", "max_image_pixels", "max_generations", "max_sessions", "max_audio_bytes"):
+        for name in (
+            "max_upload_bytes",
+            "max_image_pixels",
+            "max_generations",
+            "max_sessions",
+            "max_sessions_per_client",
+            "max_turns",
+            "max_audio_bytes",
+            "max_connections",
+            "max_websockets",
+            "max_websockets_per_session",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("request_timeout_s", "session_ttl_s", "audio_ttl_s"):
+        for name in (
+            "request_timeout_s",
+            "session_ttl_s",
+            "session_lifetime_s",
+            "audio_ttl_s",
+            "websocket_idle_s",
+            "body_timeout_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if not 0 < self.port < 65536:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from typing import Any
 
@@ -20,11 +21,12 @@ from echollama.server import jobs
 from echollama.server.audio_store import AudioStore, pcm16
 from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import origin_allowed
-from echollama.server.sessions import Session, SessionStore
+from echollama.server.sessions import Session, SessionRefused, SessionStore
 from echollama.server.settings import ServerSettings
 from echollama.speech.streaming import Cancelled
 
 _END = object()
+log = logging.getLogger("echollama.server")
 
 
 def add_stream_route(
@@ -63,7 +65,7 @@ def _parse(message: dict) -> dict[str, Any]:
         return {"kind": "ask", "recording": message["bytes"]}
     try:
         request = json.loads(message.get("text") or "")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser's stack (`[` x 100000)
         return {"error": 'send JSON such as {"type": "ask", "text": "where is the cup?"} or a binary recording'}
     if not isinstance(request, dict) or request.get("type") not in ("ask", "describe"):
         return {"error": 'the message type must be "ask" or "describe"'}
@@ -78,8 +80,10 @@ def _parse(message: dict) -> dict[str, Any]:
 async def _answer(
     websocket: WebSocket, host: ModelHost, store: AudioStore, session: Session, request: dict[str, Any]
 ) -> None:
-    if not session.busy.acquire(blocking=False):
-        await websocket.send_json({"type": "error", "status": 409, "detail": "still answering the previous question"})
+    try:
+        session.start_answer()
+    except SessionRefused as refused:
+        await websocket.send_json({"type": "error", "status": refused.status, "detail": refused.detail})
         return
     loop = asyncio.get_running_loop()
     events: asyncio.Queue = asyncio.Queue()
@@ -107,7 +111,9 @@ async def _answer(
             else:
                 await websocket.send_json(payload)
         await websocket.send_json({"type": "done", **task.result()})
-    except (Busy, TimedOut, Cancelled, EchollamaError) as error:
+    except WebSocketDisconnect:
+        raise
+    except Exception as error:  # every failure becomes an error frame; the socket stays usable
         await websocket.send_json(_error(error, host))
     finally:
         if not task.done():
@@ -119,4 +125,7 @@ def _error(error: Exception, host: ModelHost) -> dict[str, Any]:
         return {"type": "error", "status": 503, "detail": str(error), "retry_after_s": error.retry_after_s}
     if isinstance(error, (TimedOut, Cancelled)):
         return {"type": "error", "status": 504, "detail": str(error)}
-    return {"type": "error", "status": 400 if isinstance(error, InputError) else 500, "detail": str(error)}
+    if isinstance(error, InputError):
+        return {"type": "error", "status": 400, "detail": str(error)}
+    log.error("a WebSocket answer failed: %s", error, exc_info=not isinstance(error, EchollamaError))
+    return {"type": "error", "status": 500, "detail": "the server could not answer; the details are in its log"}

@@ -6,14 +6,18 @@ from the header before anything is decoded, then `decode_image` applies the same
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 
 from PIL import Image, UnidentifiedImageError
 from starlette.exceptions import HTTPException
 
 from echollama.errors import InputError
 from echollama.scene.image import LoadedImage, decode_image
+
+log = logging.getLogger("echollama.server")
 
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG includes MPO (many phone cameras)
 
@@ -28,6 +32,7 @@ class UploadError(Exception):
 
 
 def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedImage:
+    """Check and decode an uploaded image (slow for a big photo: call it on a worker thread, after admission)."""
     if not data:
         raise UploadError(400, f"{source}: the upload is empty (0 bytes)")
     try:
@@ -39,6 +44,9 @@ def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedIma
         raise UploadError(413, f"{source}: the image has too many pixels") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise UploadError(400, f"{source}: the image is corrupt ({error})") from None
+    except Exception:
+        log.warning("image header reader failed on an upload", exc_info=True)
+        raise UploadError(400, f"{source}: the image is corrupt") from None
     if width * height > max_pixels:
         raise UploadError(
             413, f"{source}: the image is {width}x{height} pixels; at most {max_pixels / 1e6:.0f} MP is accepted"
@@ -47,17 +55,22 @@ def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedIma
         return decode_image(data, source)
     except InputError as error:
         raise UploadError(400, str(error)) from None
+    except Exception:  # a decoder fault on hostile bytes is still the upload's fault, not a server error
+        log.warning("image decoder failed on an upload", exc_info=True)
+        raise UploadError(400, f"{source}: the image is corrupt") from None
 
 
 class BodyLimit:
-    """ASGI middleware: refuse bodies over `max_bytes` (by Content-Length at once, or while they stream in).
+    """ASGI middleware: refuse bodies over `max_bytes` (by Content-Length at once, or while they stream in), and
+    bodies that stall: no bytes for `timeout_s` while more are due gets 408 and the connection is closed.
 
     It runs before multipart parsing, so an oversized upload is never buffered or spooled anywhere.
     """
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -70,15 +83,22 @@ class BodyLimit:
                 return await _refuse(send, 413, self._too_big())
         received = 0
         started = False
+        body_done = False
         too_big = self._too_big()
 
         async def counted_receive():
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # after the body, receive() waits for the client to leave: that may take any time
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout_s)
+            except TimeoutError:
+                raise _Refused(408, f"the request body stalled (nothing for {self.timeout_s:g} s)") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
-                    raise _TooLarge(too_big)
+                    raise _Refused(413, too_big)
             return message
 
         async def tracked_send(message):
@@ -88,19 +108,16 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
+        except _Refused as refused:
             if not started:
-                await _refuse(send, 413, self._too_big())
+                await _refuse(send, refused.status_code, refused.detail)
 
     def _too_big(self) -> str:
         return f"the request is larger than {self.max_bytes // 2**20} MiB"
 
 
-class _TooLarge(HTTPException):
+class _Refused(HTTPException):
     """An HTTPException, so that FastAPI's body parser passes it on instead of turning it into a 400."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(413, detail)
 
 
 async def _refuse(send, status: int, detail: str) -> None:

@@ -24,6 +24,11 @@ MAX_QUESTION_AUDIO_S = 60.0
 
 MAX_AUDIO_BYTES = 64 * 1024 * 1024
 
+# PyAV decodes to at most this rate (FFmpeg resamples anything faster), so its length bound counts decoded samples
+# whatever rate a header declares; a declared rate above MAX_DECLARED_RATE is a corrupt or hostile header.
+MAX_DECODE_RATE = 48_000
+MAX_DECLARED_RATE = 768_000
+
 # Below this peak level (about -60 dBFS) a recording is treated as silence, without running the VAD.
 SILENT_PEAK = 0.001
 
@@ -144,11 +149,15 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             raise InputError(f"{source}: the file has no audio track")
-        rate, channels = int(getattr(stream, "rate", 0) or 0), int(getattr(stream, "channels", 1) or 1)
-        if rate <= 0:
-            raise InputError(f"{source}: the audio stream has no sample rate (corrupt, or an unknown format)")
-        rate, channels = _checked_header(source, rate, channels)
-        # FFmpeg does the downmix to mono float; soxr then resamples, as for every other file.
+        declared, channels = int(getattr(stream, "rate", 0) or 0), int(getattr(stream, "channels", 1) or 1)
+        if declared <= 0:
+            raise InputError(f"{source}: the audio stream has no sample rate (corrupt?)")
+        if declared > MAX_DECLARED_RATE:
+            raise InputError(f"{source}: the audio header is corrupt (sample rate {declared} Hz)")
+        # FFmpeg does the downmix to mono float (and brings fast rates down to 48 kHz); soxr then resamples to
+        # 16 kHz, as for every other file. The bound counts the samples decoded, at a rate we chose.
+        declared, channels = _checked_header(source, declared, channels)
+        rate = min(declared, MAX_DECODE_RATE)
         mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
         pieces: list[np.ndarray] = []
         decoded = 0
