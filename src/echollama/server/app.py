@@ -14,13 +14,28 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 
 from echollama import __version__
 from echollama.errors import EchollamaError, InputError
 from echollama.server import jobs
+from echollama.server.api_docs import (
+    AUDIO_TYPES,
+    IMAGE_TYPES,
+    ONE_QUESTION,
+    QUESTION_TEXT_SCHEMA,
+    document,
+    UPLOAD_ERRORS,
+    errors,
+    merged,
+    session_links,
+    upload_encoding,
+)
 from echollama.server.audio_store import AudioStore
 from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import SecurityHeaders
@@ -59,6 +74,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         description="Photo in, spoken and spatially grounded description out; spoken questions about it.",
+        generate_unique_id_function=lambda route: route.name,  # operationIds are the handlers' names
     )
     app.state.host, app.state.store, app.state.sessions, app.state.settings = host, store, sessions, settings
     if settings.cors_origins:
@@ -79,7 +95,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/healthz", summary="Readiness: loading, ready or error")
+    @app.get("/healthz", summary="Readiness: loading, ready or error", responses={500: {"description": "load failed"}})
     async def healthz() -> JSONResponse:
         body = {
             "status": host.status,
@@ -91,7 +107,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         }
         return JSONResponse(body, status_code=500 if host.status == "error" else 200)
 
-    @app.post("/v1/describe", summary="Describe a photo aloud; also opens a session for questions about it")
+    @app.post(
+        "/v1/describe",
+        summary="Describe a photo aloud; also opens a session for questions about it",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=merged(upload_encoding(image=IMAGE_TYPES), session_links(200)),
+    )
     async def describe(
         image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
         detail: Literal["brief", "normal", "full"] = Form(
@@ -103,12 +124,23 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         session = sessions.add(conversation)
         return {"session_id": session.id, **result}
 
-    @app.post("/v1/read", summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes")
+    @app.post(
+        "/v1/read",
+        summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=upload_encoding(image=IMAGE_TYPES),
+    )
     async def read(image: UploadFile = File(..., description="the photo; its type is read from its bytes")) -> dict:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
         return await host.run(lambda cancel: jobs.read(host, store, loaded, cancel))
 
-    @app.post("/v1/sessions", status_code=201, summary="Open a session about a photo (perception only, no LLM)")
+    @app.post(
+        "/v1/sessions",
+        status_code=201,
+        summary="Open a session about a photo (perception only, no LLM)",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=merged(upload_encoding(image=IMAGE_TYPES), session_links(201)),
+    )
     async def open_session(image: UploadFile = File(..., description="the photo")) -> dict:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
 
@@ -126,20 +158,28 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             "expires_in_s": settings.session_ttl_s,
         }
 
-    @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
+    @app.get("/v1/sessions/{session_id}", summary="A session's turns so far", responses=errors(404))
     async def session_info(session_id: str) -> dict:
         return _session(sessions, session_id).to_dict(settings.session_ttl_s)
 
-    @app.delete("/v1/sessions/{session_id}", status_code=204, summary="Forget a session now")
+    @app.delete(
+        "/v1/sessions/{session_id}", status_code=204, summary="Forget a session now", responses=errors(403, 404)
+    )
     async def close_session(session_id: str) -> Response:
         if not sessions.remove(session_id):
             raise HTTPException(404, "no such session (it may have expired)")
         return Response(status_code=204)
 
-    @app.post("/v1/sessions/{session_id}/ask", summary="Ask a typed (text) or recorded (audio) question")
+    @app.post(
+        "/v1/sessions/{session_id}/ask",
+        summary="Ask a typed (text) or recorded (audio) question",
+        responses=errors(400, 403, 404, 409, 413, 503, 504),
+        openapi_extra=merged(upload_encoding(audio=AUDIO_TYPES), ONE_QUESTION),
+    )
     async def ask(
         session_id: str,
-        text: str | None = Form(None, description="the question, typed"),
+        # The limits are the conversation's own (a 400 with its message), so documented here, not enforced as a 422.
+        text: str | None = Form(None, description="the question, typed", json_schema_extra=QUESTION_TEXT_SCHEMA),
         audio: UploadFile | None = File(None, description="the question, recorded (WAV, WebM, OGG, MP3...)"),
     ) -> dict:
         if (text is None) == (audio is None):
@@ -156,7 +196,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         "/v1/audio/{audio_id}.wav",
         summary="A spoken answer (WAV); ids are random and expire",
         response_class=Response,
-        responses={200: {"content": {"audio/wav": {}}}},
+        responses={200: {"content": {"audio/wav": {}}}, **errors(404)},
     )
     async def audio(audio_id: str) -> Response:
         data = store.get(audio_id)  # a dictionary lookup of a pattern-checked id: no path is ever built from it
@@ -167,6 +207,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     from echollama.server.stream import add_stream_route
 
     add_stream_route(app, host, store, sessions, settings)
+    document(app)
     return app
 
 
@@ -188,6 +229,12 @@ def _name(upload: UploadFile) -> str:
 
 
 def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 405:  # Starlette names only the first route on the path; name every route's methods
+            error.headers = {**(error.headers or {}), "Allow": _allowed_methods(app, request.scope["path"])}
+        return await http_exception_handler(request, error)
+
     def busy(detail: str, retry_after: int) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": str(retry_after)})
 
@@ -215,6 +262,14 @@ def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
         if status == 500:
             log.error("request failed: %s", error)
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> str:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _sweep(sessions: SessionStore, store: AudioStore, every_s: float) -> None:
