@@ -23,7 +23,9 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,25 +82,23 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
     while soak.running:
         turn += 1
         name, photo = photos[turn % len(photos)]
-        described = await timed(
-            soak, "describe", lambda: http.post("/v1/describe", files={"image": (name, photo, "image/jpeg")})
+        described: Any = await timed(
+            soak, "describe", partial(http.post, "/v1/describe", files={"image": (name, photo, "image/jpeg")})
         )
         if described is None:
             await asyncio.sleep(1)
             continue
         result = described.json()
         session = result["session_id"]
-        await timed(soak, "audio", lambda: http.get(result["audio_url"]))
+        await timed(soak, "audio", partial(http.get, result["audio_url"]))
         ask = f"/v1/sessions/{session}/ask"
         question = QUESTIONS[turn % len(QUESTIONS)]
-        if soak.running:
-            await timed(soak, "ask_text", lambda: http.post(ask, data={"text": question}))
-        if soak.running:
-            await timed(soak, "ask_audio", lambda: http.post(ask, files={"audio": ("q.wav", recording, "audio/wav")}))
-        if soak.running:
-            url = soak.base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
-            await timed(soak, "ask_stream", lambda: stream_question(connect, url, question))
-        await timed(soak, "close", lambda: http.delete(f"/v1/sessions/{session}"))
+        # A round once begun is finished (so every kind is measured even in a short run); none begins after the end.
+        await timed(soak, "ask_text", partial(http.post, ask, data={"text": question}))
+        await timed(soak, "ask_audio", partial(http.post, ask, files={"audio": ("q.wav", recording, "audio/wav")}))
+        url = soak.base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
+        await timed(soak, "ask_stream", partial(stream_question, connect, url, question))
+        await timed(soak, "close", partial(http.delete, f"/v1/sessions/{session}"))
 
 
 async def stream_question(connect, url: str, question: str) -> object:
@@ -127,7 +127,7 @@ async def watch(soak: Soak, http, pid: int | None, started: float) -> None:
 
         process = psutil.Process(pid)
     next_sample = 0.0
-    while soak.running:
+    while True:  # until cancelled, when the last listener has finished its round
         begin = time.perf_counter()
         try:
             response = await http.get("/healthz", timeout=30)
@@ -172,10 +172,9 @@ async def soak_run(base: str, sessions: int, seconds: float, pid: int | None) ->
     soak = Soak(base=base, deadline=started + seconds)
     limits = httpx.Limits(max_connections=sessions * 2 + 4)
     async with httpx.AsyncClient(base_url=base, timeout=600, limits=limits) as http:
-        await asyncio.gather(
-            watch(soak, http, pid, started),
-            *(listener(soak, http, i, photos, recording) for i in range(sessions)),
-        )
+        watcher = asyncio.create_task(watch(soak, http, pid, started))
+        await asyncio.gather(*(listener(soak, http, i, photos, recording) for i in range(sessions)))
+        watcher.cancel()
         if pid is not None:
             import psutil
 
@@ -226,7 +225,9 @@ def print_report(figures: dict) -> None:
         f"{figures['errors']} errors, 503 retried: {figures['retried_503'] or 0}"
     )
     for kind, row in figures["kinds"].items():
-        print(f"  {kind:<11} n={row['n']:<5} p50={row['p50_s']:>6.2f} s  p95={row['p95_s']:>6.2f} s  max={row['max_s']:.2f} s")
+        print(
+            f"  {kind:<11} n={row['n']:<5} p50={row['p50_s']:>6.2f} s  p95={row['p95_s']:>6.2f} s  max={row['max_s']:.2f} s"
+        )
     if "healthz_ms" in figures:
         h = figures["healthz_ms"]
         print(f"  healthz     n={h['n']:<5} p50={h['p50']} ms  p95={h['p95']} ms  max={h['max']} ms")

@@ -29,8 +29,8 @@ from echollama.server.api_docs import (
     IMAGE_TYPES,
     ONE_QUESTION,
     QUESTION_TEXT_SCHEMA,
-    document,
     UPLOAD_ERRORS,
+    document,
     errors,
     merged,
     session_links,
@@ -267,7 +267,7 @@ def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
 def _allowed_methods(app: FastAPI, path: str) -> str:
     methods: set[str] = set()
     for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(path):
+        if isinstance(route, APIRoute) and route.methods and route.path_regex.match(path):
             methods |= route.methods
     return ", ".join(sorted(methods))
 
