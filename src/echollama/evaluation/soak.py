@@ -45,6 +45,7 @@ class Soak:
     errors: Counter[str] = field(default_factory=Counter)
     retried: Counter[str] = field(default_factory=Counter)  # 503 busy, retried after Retry-After (not errors)
     health_ms: list[float] = field(default_factory=list)
+    describe_stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # the server's timings
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, MiB)
 
     @property
@@ -89,6 +90,9 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
             await asyncio.sleep(1)
             continue
         result = described.json()
+        for stage, seconds in result["timings"].items():
+            if isinstance(seconds, float):
+                soak.describe_stages[stage].append(seconds)
         session = result["session_id"]
         await timed(soak, "audio", partial(http.get, result["audio_url"]))
         ask = f"/v1/sessions/{session}/ask"
@@ -112,8 +116,8 @@ async def stream_question(connect, url: str, question: str) -> object:
                 continue
             frame = json.loads(message)
             if frame["type"] == "done":
-                if not audio_bytes:
-                    raise RuntimeError("the answer came without audio frames")
+                if not audio_bytes and frame["answer"].strip():  # an empty answer (all dropped) has nothing to play
+                    raise RuntimeError(f"the answer {frame['answer'][:60]!r} came without audio frames")
                 return frame
             if frame["type"] == "error":
                 raise RuntimeError(f"error frame {frame.get('status')}: {frame.get('detail')}")
@@ -195,6 +199,7 @@ def report(soak: Soak, sessions: int, wall_s: float) -> dict:
         "error_kinds": dict(soak.errors.most_common(20)),
         "retried_503": dict(soak.retried),
         "kinds": kinds,
+        "describe_stage_median_s": {k: round(float(np.median(v)), 2) for k, v in soak.describe_stages.items()},
     }
     if soak.health_ms:
         p50, p95 = np.percentile(soak.health_ms, [50, 95])
@@ -237,6 +242,9 @@ def print_report(figures: dict) -> None:
             f"  server RSS  start {r['start']} MiB, after warm-up {r['after_warm_up']} MiB, end {r['end']} MiB, "
             f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up)"
         )
+    if figures["describe_stage_median_s"]:
+        stages = ", ".join(f"{k} {v}" for k, v in figures["describe_stage_median_s"].items())
+        print(f"  describe, the server's stage times (median s): {stages}")
     for error, count in figures["error_kinds"].items():
         print(f"  error x{count}: {error}")
 
