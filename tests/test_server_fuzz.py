@@ -45,9 +45,9 @@ OPERATIONS = {
     "POST /v1/read": 2,
     "POST /v1/sessions": 3,
     "GET /v1/sessions/{session_id}": 15,
-    "DELETE /v1/sessions/{session_id}": 15,
     "POST /v1/sessions/{session_id}/ask": 6,
     "GET /v1/audio/{audio_id}.wav": 15,
+    "DELETE /v1/sessions/{session_id}": 15,  # last: it closes the real session the others use
 }
 # A long request timeout: a 504 is a 5xx too, and a busy 2-core machine can take minutes for one description.
 SERVER_OPTIONS = ("--max-tokens", "24", "--request-timeout", "600", "--session-ttl", "600")
