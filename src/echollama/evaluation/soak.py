@@ -34,6 +34,7 @@ from echollama.samples import SAMPLE_IMAGE
 PHOTOS = ("airport_snow.jpg", "bar_group_table.jpg", "buses_street.jpg", "dog_indoors_floor.jpg")
 QUESTIONS = ("Where is the cup?", "What is on my left?", "How many people are here?", "Is there a chair?")
 SPOKEN = "Where is my coffee cup?"
+PIPER_WAV_BYTES_PER_S = 22_050 * 2  # 16-bit mono at Piper's rate: what one second of a kept answer costs
 WARM_UP = 0.2  # the first fifth of the run: caches and allocator pools fill; growth is measured after it
 
 
@@ -45,6 +46,7 @@ class Soak:
     errors: Counter[str] = field(default_factory=Counter)
     retried: Counter[str] = field(default_factory=Counter)  # 503 busy, retried after Retry-After (not errors)
     health_ms: list[float] = field(default_factory=list)
+    answer_audio_s: float = 0.0  # seconds of speech the server keeps as WAVs (30 min by default)
     describe_stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # the server's timings
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, MiB)
 
@@ -70,6 +72,9 @@ async def timed(soak: Soak, kind: str, send) -> object | None:
         if status >= 400:
             soak.errors[f"{kind}: {status} {result.text[:120]}"] += 1
             return None
+        answer = result.json() if kind.startswith("ask_") and kind != "ask_stream" else result
+        if isinstance(answer, dict) and "audio_s" in answer:  # every answer's WAV stays in the server's memory
+            soak.answer_audio_s += answer["audio_s"]
         soak.latencies[kind].append(time.perf_counter() - start)
         return result
     soak.errors[f"{kind}: still busy after 20 tries"] += 1
@@ -90,6 +95,7 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
             await asyncio.sleep(1)
             continue
         result = described.json()
+        soak.answer_audio_s += result["audio_s"]
         for stage, seconds in result["timings"].items():
             if isinstance(seconds, float):
                 soak.describe_stages[stage].append(seconds)
@@ -199,6 +205,7 @@ def report(soak: Soak, sessions: int, wall_s: float) -> dict:
         "error_kinds": dict(soak.errors.most_common(20)),
         "retried_503": dict(soak.retried),
         "kinds": kinds,
+        "answer_audio_kept_mb": round(soak.answer_audio_s * PIPER_WAV_BYTES_PER_S / 2**20, 1),
         "describe_stage_median_s": {k: round(float(np.median(v)), 2) for k, v in soak.describe_stages.items()},
     }
     if soak.health_ms:
@@ -240,7 +247,8 @@ def print_report(figures: dict) -> None:
         r = figures["rss_mb"]
         print(
             f"  server RSS  start {r['start']} MiB, after warm-up {r['after_warm_up']} MiB, end {r['end']} MiB, "
-            f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up)"
+            f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up); "
+            f"answers kept as WAV by then: about {figures['answer_audio_kept_mb']} MiB"
         )
     if figures["describe_stage_median_s"]:
         stages = ", ".join(f"{k} {v}" for k, v in figures["describe_stage_median_s"].items())
