@@ -6,7 +6,7 @@ STAMP := $(VENV)/.echollama-installed
 DEV_STAMP := $(VENV)/.echollama-dev-installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup setup-dev web-test-deps demo lint format test test-fast fuzz bench clean
+.PHONY: setup setup-dev web-test-deps demo lint format test test-fast fuzz fuzz-api soak bench clean
 
 # `setup`: what `describe`, `ask`, `chat` need (the offline embedded profile). `setup-dev` adds the paper profile,
 # training, server, evaluation and test tools (torch among them), for the test suite.
@@ -79,6 +79,17 @@ fuzz: setup-dev
 bench: setup-dev
 	$(BIN)/echollama bench detector
 	$(BIN)/echollama bench describe --runs 3
+
+# Schemathesis against a real server: every endpoint, 20x the default test's examples and a longer stateful run.
+fuzz-api: setup-dev
+	ECHOLLAMA_FUZZ_SCALE=20 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_server_fuzz.py
+
+# N listeners describing and asking (typed, recorded, WebSocket) for M minutes: errors, p50/p95, /healthz, memory.
+SOAK_SESSIONS ?= 8
+SOAK_MINUTES ?= 10
+soak: setup-dev
+	$(BIN)/python -m echollama.evaluation.soak --sessions $(SOAK_SESSIONS) --minutes $(SOAK_MINUTES) \
+	  --json soak.json --log soak-serve.log
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info

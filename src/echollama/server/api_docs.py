@@ -1,94 +1,118 @@
-"""`/docs`: the API reference as one plain HTML page made from the OpenAPI document, readable under the page's CSP.
+"""What the OpenAPI document says beyond FastAPI's defaults: every error status a route really answers, the media
+types of uploads, and the links from a new session to the routes that use it.
 
-FastAPI's Swagger UI and ReDoc load their scripts from a CDN (unreachable offline, and refused by `default-src 'self'`)
-and Swagger UI needs inline scripts and styles, so they are off. This page has no script and no inline style: every
-endpoint with its summary, parameters and answers, headings for screen-reader navigation, and a link to the document
-itself (/openapi.json) for tools.
+Schema-driven fuzzing (tests/test_server_fuzz.py) holds the server to this document, so it must be exact.
 """
 
 from __future__ import annotations
 
-from html import escape
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 
-METHODS = ("get", "post", "put", "delete", "patch")
+from echollama.language.conversation import MAX_QUESTION_CHARS
 
-
-def add_docs_route(app: FastAPI) -> None:
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return HTMLResponse(render(app.openapi()), headers={"Cache-Control": "no-cache"})
+IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff"
+AUDIO_TYPES = "audio/wav, audio/webm, audio/ogg, audio/flac, audio/mpeg"
 
 
-def render(spec: dict) -> str:
-    info = spec.get("info", {})
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(info.get('title', 'API'))} API reference</title></head><body><main>",
-        f"<h1>{escape(info.get('title', 'API'))} {escape(str(info.get('version', '')))} API reference</h1>",
-        f"<p>{escape(info.get('description', ''))}</p>",
-        '<p>The machine-readable OpenAPI document is at <a href="/openapi.json">/openapi.json</a>; '
-        "the live conversation is the WebSocket <code>/v1/sessions/{session_id}/stream</code>. "
-        '<a href="/">Back to the page</a>.</p>',
-    ]
-    for path, operations in spec.get("paths", {}).items():
-        for method in METHODS:
-            if method in operations:
-                parts.append(_operation(method, path, operations[method], spec))
-    parts.append("</main></body></html>")
-    return "\n".join(parts)
+class ErrorDetail(BaseModel):
+    detail: str
 
 
-def _operation(method: str, path: str, operation: dict, spec: dict) -> str:
-    rows = [f"<section><h2>{method.upper()} <code>{escape(path)}</code></h2>"]
-    if operation.get("summary"):
-        rows.append(f"<p>{escape(operation['summary'])}</p>")
-    fields = [
-        (p["name"], p.get("in", ""), p.get("required", False), p.get("schema", {}))
-        for p in operation.get("parameters", [])
-    ]
-    fields += _body_fields(operation, spec)
-    if fields:
-        rows.append("<h3>Parameters</h3><ul>")
-        for name, where, required, schema in fields:
-            note = schema.get("description") or ""
-            kind = schema.get("type") or ("file" if schema.get("format") == "binary" else "")
-            rows.append(
-                f"<li><code>{escape(name)}</code> ({escape(where)}{', ' + escape(kind) if kind else ''}"
-                f"{', required' if required else ''}){': ' + escape(note) if note else ''}</li>"
-            )
-        rows.append("</ul>")
-    answers = operation.get("responses", {})
-    if answers:
-        rows.append("<h3>Answers</h3><ul>")
-        rows += [f"<li>{escape(code)}: {escape(r.get('description', ''))}</li>" for code, r in answers.items()]
-        rows.append("</ul>")
-    rows.append("</section>")
-    return "\n".join(rows)
+WHY = {
+    400: "unusable input (empty, corrupt, silent, a bad question)",
+    403: "a cross-site request from an origin that is not allowed",
+    404: "no such session or audio (ids expire)",
+    409: "the session is still answering its previous question",
+    413: "the request body or the image is too large",
+    415: "the upload is not a supported image",
+    503: "busy (every generation slot or session is taken, or the models are loading); retry after Retry-After",
+    504: "no answer within the request timeout",
+}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
 
 
-def _body_fields(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict]]:
-    content = operation.get("requestBody", {}).get("content", {})
-    for media, body in content.items():
-        schema = body.get("schema", {})
-        ref = schema.get("$ref", "")
-        if ref.startswith("#/components/schemas/"):
-            schema = spec.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
-        required = set(schema.get("required", []))
-        return [
-            (name, media, name in required, _first_schema(field))
-            for name, field in schema.get("properties", {}).items()
-        ]
-    return []
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses=` entries: each status with its reason and the `{"detail": "..."}` body."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        documented[status] = {"model": ErrorDetail, "description": WHY[status]}
+        if status == 503:
+            documented[status]["headers"] = RETRY_AFTER
+    return documented
 
 
-def _first_schema(field: dict) -> dict:
-    """A field's own schema, or its first non-null alternative (FastAPI writes optional fields as anyOf [x, null])."""
-    for option in field.get("anyOf", []):
-        if option.get("type") != "null":
-            return {**option, "description": field.get("description", option.get("description"))}
-    return field
+UPLOAD_ERRORS = (400, 403, 413, 415, 503, 504)
+
+
+def upload_encoding(**parts: str) -> dict[str, Any]:
+    """`openapi_extra` naming the accepted media types of multipart file parts (the server reads the bytes anyway)."""
+    encoding = {name: {"contentType": types} for name, types in parts.items()}
+    return {"requestBody": {"content": {"multipart/form-data": {"encoding": encoding}}}}
+
+
+def session_links(status: int) -> dict[str, Any]:
+    """`openapi_extra`: the `session_id` a response returns is the one the session routes take."""
+    session_id = {"session_id": "$response.body#/session_id"}
+    links = {
+        name: {"operationId": operation_id, "parameters": session_id}
+        for name, operation_id in (
+            ("SessionInfo", "session_info"),
+            ("AskInSession", "ask"),
+            ("CloseSession", "close_session"),
+        )
+    }
+    return {"responses": {str(status): {"links": links}}}
+
+
+def merged(*parts: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for part in parts:
+        _merge(result, part)
+    return result
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+# A question is typed (text) or recorded (audio), never both; typed ones must say something, within the limit.
+QUESTION_TEXT_SCHEMA = {"maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"}
+ONE_QUESTION = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {"oneOf": [{"required": ["text"]}, {"required": ["audio"]}]},
+            }
+        }
+    }
+}
+
+
+def document(app: FastAPI) -> None:
+    """Generate the OpenAPI document once, then make optional multipart parts plain: `anyOf: [X, null]` becomes X.
+
+    A multipart form cannot send a null; an optional part is simply left out (and a client that reads `null` as a
+    choice sends the text "null", or a recording without a file name).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for name, component in schema.get("components", {}).get("schemas", {}).items():
+                if name.startswith("Body_"):
+                    for part in component.get("properties", {}).values():
+                        options = part.get("anyOf", [])
+                        if len(options) == 2 and {"type": "null"} in options:
+                            del part["anyOf"]
+                            part.update(next(option for option in options if option != {"type": "null"}))
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]

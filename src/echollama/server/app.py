@@ -17,14 +17,29 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 
 from echollama import __version__
 from echollama.errors import EchollamaError, InputError
 from echollama.server import jobs
-from echollama.server.api_docs import add_docs_route
+from echollama.server.docs_page import add_docs_route
+from echollama.server.api_docs import (
+    AUDIO_TYPES,
+    IMAGE_TYPES,
+    ONE_QUESTION,
+    QUESTION_TEXT_SCHEMA,
+    UPLOAD_ERRORS,
+    document,
+    errors,
+    merged,
+    session_links,
+    upload_encoding,
+)
 from echollama.server.audio_store import AudioStore
 from echollama.server.connections import WebSocketLimits
 from echollama.server.host import Busy, ModelHost, TimedOut
@@ -73,9 +88,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="Photo in, spoken and spatially grounded description out; spoken questions about it.",
         # Swagger UI and ReDoc come from a CDN and need inline scripts and styles, which the page's CSP forbids
-        # (and nothing is fetched from elsewhere): /docs is a plain reference page instead (api_docs.py).
+        # (and nothing is fetched from elsewhere): /docs is a plain reference page instead (docs_page.py).
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,  # operationIds are the handlers' names
     )
     app.state.host, app.state.store, app.state.sessions, app.state.settings = host, store, sessions, settings
     if settings.cors_origins:
@@ -107,7 +123,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/healthz", summary="Readiness: loading, ready or error")
+    @app.get("/healthz", summary="Readiness: loading, ready or error", responses={500: {"description": "load failed"}})
     async def healthz() -> JSONResponse:
         body = {
             "status": host.status,
@@ -119,7 +135,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         }
         return JSONResponse(body, status_code=500 if host.status == "error" else 200)
 
-    @app.post("/v1/describe", summary="Describe a photo aloud; also opens a session for questions about it")
+    @app.post(
+        "/v1/describe",
+        summary="Describe a photo aloud; also opens a session for questions about it",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=merged(upload_encoding(image=IMAGE_TYPES), session_links(200)),
+    )
     async def describe(
         request: Request,
         image: UploadFile = File(..., description="the photo; its type is read from its bytes"),
@@ -137,14 +158,25 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             session = place.fill(conversation)
         return {"session_id": session.id, **result}
 
-    @app.post("/v1/read", summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes")
+    @app.post(
+        "/v1/read",
+        summary="Read all the text in a photo aloud, in reading order (columns, lines), with boxes",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=upload_encoding(image=IMAGE_TYPES),
+    )
     async def read(image: UploadFile = File(..., description="the photo; its type is read from its bytes")) -> dict:
         data, name = await image.read(), _name(image)
         return await host.run(
             lambda cancel: jobs.read(host, store, read_image(data, settings.max_image_pixels, name), cancel)
         )
 
-    @app.post("/v1/sessions", status_code=201, summary="Open a session about a photo (perception only, no LLM)")
+    @app.post(
+        "/v1/sessions",
+        status_code=201,
+        summary="Open a session about a photo (perception only, no LLM)",
+        responses=errors(*UPLOAD_ERRORS),
+        openapi_extra=merged(upload_encoding(image=IMAGE_TYPES), session_links(201)),
+    )
     async def open_session(request: Request, image: UploadFile = File(..., description="the photo")) -> dict:
         data, name = await image.read(), _name(image)
 
@@ -159,20 +191,28 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             session = place.fill(conversation)
         return {"session_id": session.id, **result, "expires_in_s": settings.session_ttl_s}
 
-    @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
+    @app.get("/v1/sessions/{session_id}", summary="A session's turns so far", responses=errors(404))
     async def session_info(session_id: str) -> dict:
         return _session(sessions, session_id).to_dict(settings.session_ttl_s, settings.session_lifetime_s)
 
-    @app.delete("/v1/sessions/{session_id}", status_code=204, summary="Forget a session now")
+    @app.delete(
+        "/v1/sessions/{session_id}", status_code=204, summary="Forget a session now", responses=errors(403, 404)
+    )
     async def close_session(session_id: str) -> Response:
         if not sessions.remove(session_id):
             raise HTTPException(404, "no such session (it may have expired)")
         return Response(status_code=204)
 
-    @app.post("/v1/sessions/{session_id}/ask", summary="Ask a typed (text) or recorded (audio) question")
+    @app.post(
+        "/v1/sessions/{session_id}/ask",
+        summary="Ask a typed (text) or recorded (audio) question",
+        responses=errors(400, 403, 404, 409, 413, 503, 504),
+        openapi_extra=merged(upload_encoding(audio=AUDIO_TYPES), ONE_QUESTION),
+    )
     async def ask(
         session_id: str,
-        text: str | None = Form(None, description="the question, typed"),
+        # The limits are the conversation's own (a 400 with its message), so documented here, not enforced as a 422.
+        text: str | None = Form(None, description="the question, typed", json_schema_extra=QUESTION_TEXT_SCHEMA),
         audio: UploadFile | None = File(None, description="the question, recorded (WAV, WebM, OGG, MP3...)"),
     ) -> dict:
         if (text is None) == (audio is None):
@@ -189,7 +229,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         "/v1/audio/{audio_id}.wav",
         summary="A spoken answer (WAV); ids are random and expire",
         response_class=Response,
-        responses={200: {"content": {"audio/wav": {}}}},
+        responses={200: {"content": {"audio/wav": {}}}, **errors(404)},
     )
     async def audio(audio_id: str) -> Response:
         data = store.get(audio_id)  # a dictionary lookup of a pattern-checked id: no path is ever built from it
@@ -201,6 +241,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     add_stream_route(app, host, store, sessions, settings)
     add_docs_route(app)
+    document(app)
     return app
 
 
@@ -220,6 +261,12 @@ def _name(upload: UploadFile) -> str:
 
 
 def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 405:  # Starlette names only the first route on the path; name every route's methods
+            error.headers = {**(error.headers or {}), "Allow": _allowed_methods(app, request.scope["path"])}
+        return await http_exception_handler(request, error)
+
     def busy(detail: str, retry_after: int) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": str(retry_after)})
 
@@ -258,6 +305,14 @@ def _add_error_handlers(app: FastAPI, settings: ServerSettings) -> None:
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         return JSONResponse({"detail": SERVER_FAULT}, status_code=500)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> str:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _sweep(sessions: SessionStore, store: AudioStore, every_s: float) -> None:

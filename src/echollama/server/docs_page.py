@@ -1,0 +1,94 @@
+"""`/docs`: the API reference as one plain HTML page made from the OpenAPI document, readable under the page's CSP.
+
+FastAPI's Swagger UI and ReDoc load their scripts from a CDN (unreachable offline, and refused by `default-src 'self'`)
+and Swagger UI needs inline scripts and styles, so they are off. This page has no script and no inline style: every
+endpoint with its summary, parameters and answers, headings for screen-reader navigation, and a link to the document
+itself (/openapi.json) for tools.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+METHODS = ("get", "post", "put", "delete", "patch")
+
+
+def add_docs_route(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(render(app.openapi()), headers={"Cache-Control": "no-cache"})
+
+
+def render(spec: dict) -> str:
+    info = spec.get("info", {})
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(info.get('title', 'API'))} API reference</title></head><body><main>",
+        f"<h1>{escape(info.get('title', 'API'))} {escape(str(info.get('version', '')))} API reference</h1>",
+        f"<p>{escape(info.get('description', ''))}</p>",
+        '<p>The machine-readable OpenAPI document is at <a href="/openapi.json">/openapi.json</a>; '
+        "the live conversation is the WebSocket <code>/v1/sessions/{session_id}/stream</code>. "
+        '<a href="/">Back to the page</a>.</p>',
+    ]
+    for path, operations in spec.get("paths", {}).items():
+        for method in METHODS:
+            if method in operations:
+                parts.append(_operation(method, path, operations[method], spec))
+    parts.append("</main></body></html>")
+    return "\n".join(parts)
+
+
+def _operation(method: str, path: str, operation: dict, spec: dict) -> str:
+    rows = [f"<section><h2>{method.upper()} <code>{escape(path)}</code></h2>"]
+    if operation.get("summary"):
+        rows.append(f"<p>{escape(operation['summary'])}</p>")
+    fields = [
+        (p["name"], p.get("in", ""), p.get("required", False), p.get("schema", {}))
+        for p in operation.get("parameters", [])
+    ]
+    fields += _body_fields(operation, spec)
+    if fields:
+        rows.append("<h3>Parameters</h3><ul>")
+        for name, where, required, schema in fields:
+            note = schema.get("description") or ""
+            kind = schema.get("type") or ("file" if schema.get("format") == "binary" else "")
+            rows.append(
+                f"<li><code>{escape(name)}</code> ({escape(where)}{', ' + escape(kind) if kind else ''}"
+                f"{', required' if required else ''}){': ' + escape(note) if note else ''}</li>"
+            )
+        rows.append("</ul>")
+    answers = operation.get("responses", {})
+    if answers:
+        rows.append("<h3>Answers</h3><ul>")
+        rows += [f"<li>{escape(code)}: {escape(r.get('description', ''))}</li>" for code, r in answers.items()]
+        rows.append("</ul>")
+    rows.append("</section>")
+    return "\n".join(rows)
+
+
+def _body_fields(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict]]:
+    content = operation.get("requestBody", {}).get("content", {})
+    for media, body in content.items():
+        schema = body.get("schema", {})
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            schema = spec.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+        required = set(schema.get("required", []))
+        return [
+            (name, media, name in required, _first_schema(field))
+            for name, field in schema.get("properties", {}).items()
+        ]
+    return []
+
+
+def _first_schema(field: dict) -> dict:
+    """A field's own schema, or its first non-null alternative (FastAPI writes optional fields as anyOf [x, null])."""
+    for option in field.get("anyOf", []):
+        if option.get("type") != "null":
+            return {**option, "description": field.get("description", option.get("description"))}
+    return field
