@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from echollama.language.conversation import Conversation
+from echollama.speech.streaming import Cancel
 
 
 @dataclass
@@ -20,6 +21,27 @@ class Session:
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while this session is answering
+    answering: Cancel | None = None  # the answer in flight, which the listener may stop (barge-in, Stop)
+
+    def begin_answer(self, cancel: Cancel | None = None) -> Cancel | None:
+        """Reserve the session for one answer (each extends the history), stopped through `cancel` (made here if
+        not given); None while another answer is in flight."""
+        if not self.busy.acquire(blocking=False):
+            return None
+        self.answering = cancel if cancel is not None else Cancel()
+        return self.answering
+
+    def end_answer(self) -> None:
+        self.answering = None
+        self.busy.release()
+
+    def stop_answer(self, heard_s: float | None = None) -> bool:
+        """Stop the answer in flight; the listener heard `heard_s` seconds of its audio. False if none was."""
+        answering = self.answering
+        if answering is None:
+            return False
+        answering.stop(heard_s)
+        return True
 
     def to_dict(self, ttl_s: float) -> dict:
         return {
