@@ -225,7 +225,8 @@ def test_websocket_streams_text_and_audio_then_done(server, session_id):
         socket.send("not json")
         assert json.loads(socket.recv(timeout=30))["status"] == 400
     kinds = [m["type"] for m in messages]
-    assert kinds[0] == "audio_format" and "text" in kinds and kinds[-1] == "done", messages
+    assert kinds[:2] == ["start", "audio_format"] and "text" in kinds and kinds[-1] == "done", messages
+    assert {m["answer_id"] for m in messages} == {1}
     assert frames and all(len(frame) % 2 == 0 for frame in frames)  # 16-bit PCM
     assert "".join(m["text"] for m in messages if m["type"] == "text").strip() == messages[-1]["answer"]
 
