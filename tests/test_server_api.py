@@ -339,7 +339,8 @@ def test_websocket_stop_cuts_the_answer_and_the_next_question_follows(server, cl
 def test_websocket_cancel_messages_are_checked(server, client):
     from websockets.sync.client import connect
 
-    url = server.replace("http://", "ws://") + f"/v1/sessions/{new_session(client)}/stream"
+    session = new_session(client)
+    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
     with connect(url, max_size=None, open_timeout=30) as socket:
         socket.send(json.dumps({"type": "cancel"}))  # nothing to stop: ignored
         for bad in ({"heard_s": -1}, {"heard_s": "2"}, {"heard_s": True}, {"answer_id": 1.5}):
@@ -352,6 +353,19 @@ def test_websocket_cancel_messages_are_checked(server, client):
             if isinstance(message, str):
                 replies.append(json.loads(message))
         assert replies[0] == {"type": "start", "answer_id": 1, "kind": "ask"} and replies[-1]["type"] == "done"
+        first = replies[-1]["sentences"][0]
+        assert first["audio_s"][1] > first["audio_s"][0] >= 0  # where each sentence lies in the answer's audio
+        # Stop after the answer was sent whole, while its audio still played: the conversation keeps what was heard
+        middle = sum(first["audio_s"]) / 2
+        socket.send(json.dumps({"type": "cancel", "answer_id": 1, "heard_s": middle}))
+        cut = json.loads(socket.recv(timeout=30))
+        assert cut["type"] == "cancelled" and cut["answer_id"] == 1 and cut["answer"].endswith("…"), cut
+        assert first["text"].startswith(cut["answer"][:-1])
+        socket.send(json.dumps({"type": "cancel", "answer_id": 1, "heard_s": 0.1}))  # once only: ignored
+        socket.send(json.dumps({"type": "ask", "text": "Where is the cup?"}))
+        assert json.loads(socket.recv(timeout=300)) == {"type": "start", "answer_id": 2, "kind": "ask"}
+    turns = client.get(f"/v1/sessions/{session}").json()["turns"]
+    assert turns[1]["interrupted"] and turns[1]["answer"] == cut["answer"]
 
 
 def test_http_cancel_stops_an_answer_in_flight(client):

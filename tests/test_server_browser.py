@@ -92,6 +92,9 @@ def test_page_stop_toggle_talk_text_mode_and_axe(node_modules, tmp_path):
     assert result["spaceStarts"] and result["escapeCancels"] == "described"
     assert result["spaceOff"] == {"state": "described", "saved": "false"}
 
+    # With a pointer, a tap toggles (still recording after it; a second tap sends) and a hold sends on release.
+    assert result["pointer"] == {"afterTap": "recording", "sentByTap": 0, "sent": 2}
+
     # Screen reader text: sentences in a polite live region, no sound at all, "Answer finished" said.
     text_mode = result["textMode"]
     assert text_mode["live"] == "polite" and text_mode["saved"] == "text"

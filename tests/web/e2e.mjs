@@ -133,6 +133,26 @@ async function main() {
     out.spaceOff = await page.evaluate(() => ({ state: document.body.dataset.state, saved: localStorage.getItem("echollama.space") }));
     await page.check("#space-shortcut");
 
+    // Pointers: a tap toggles (recording goes on after the finger lifts, the next tap sends), a hold sends on release.
+    const questionsAsked = () => page.evaluate(() => state.asked);
+    const questionsBefore = await questionsAsked();
+    await page.click("#talk");
+    await page.waitForSelector("body[data-state=recording]", { timeout: 30_000 });
+    await page.waitForTimeout(800);
+    out.pointer = { afterTap: await page.evaluate(() => document.body.dataset.state), sentByTap: await questionsAsked() - questionsBefore };
+    await page.click("#talk");
+    await page.waitForFunction((n) => state.asked > n, questionsBefore, { timeout: 30_000 });
+    await waitAnswered(page);
+    const box = await page.locator("#talk").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.waitForSelector("body[data-state=recording]", { timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    await page.mouse.up();
+    await page.waitForFunction((n) => state.asked > n + 1, questionsBefore, { timeout: 30_000 });
+    await waitAnswered(page);
+    out.pointer.sent = await questionsAsked() - questionsBefore;
+
     // 4. Screen reader text: the answer arrives sentence by sentence in a polite live region, and no sound plays.
     await page.check("input[name=output][value=text]");
     const before = await pageState(page);

@@ -72,6 +72,11 @@ class Turn:
     prompt_text: str = field(default="", repr=False)  # the answer exactly as the LLM saw it (whitespace included)
     interrupted: bool = False  # the listener stopped it (barge-in, Stop): `answer` is what they heard of it
 
+    def cut(self, heard: str) -> None:
+        """The listener stopped this answer having heard only `heard` of it; the next prompt says so."""
+        self.interrupted = True
+        self.answer = self.prompt_text = " ".join(heard.split())
+
     def to_dict(self) -> dict:
         return {
             "kind": self.kind,
@@ -378,8 +383,7 @@ class Reply:
     def interrupt(self, heard: str) -> None:
         """Record this answer as stopped by the listener, who heard `heard` of it (the next prompt says so)."""
         if self.turn is not None:  # it had finished: only its audio was still playing
-            self.turn.interrupted = True
-            self.turn.answer = self.turn.prompt_text = " ".join(heard.split())
+            self.turn.cut(heard)
             return
         if callable(self.messages):  # stopped before the LLM's prompt was made
             self.messages = self.messages()
@@ -395,7 +399,7 @@ class Reply:
             messages=messages,
         )
         assert self.turn is not None
-        self.turn.interrupted = True
+        self.turn.cut(heard)
 
     def _finish(
         self,

@@ -3,7 +3,8 @@
 Client -> server: a JSON text frame {"type": "ask", "text": "..."} or {"type": "describe", "detail": "brief"}, or one
 binary frame holding a whole recorded question (WebM/Opus from MediaRecorder, WAV, OGG...); and at any time
 {"type": "cancel", "heard_s": 2.4} to stop the answer in flight (barge-in, Stop), saying how many seconds of its
-audio the listener heard, so the conversation records what was really said.
+audio the listener heard, so the conversation records what was really said (also after the answer was sent whole,
+while its audio still plays: the last answer is then cut to what was heard).
 Server -> client: {"type": "start"}, {"type": "transcript"}, {"type": "audio_format"}, {"type": "text"} pieces and
 binary frames of 16-bit PCM as soon as each sentence is spoken, then {"type": "done", ...answer JSON...},
 {"type": "cancelled", "answer": what was heard} or {"type": "error"}.
@@ -25,13 +26,14 @@ from typing import Any
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from echollama.errors import EchollamaError, InputError
+from echollama.language.conversation import Turn
 from echollama.server import jobs
 from echollama.server.audio_store import AudioStore, pcm16
 from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import origin_allowed
 from echollama.server.sessions import Session, SessionStore
 from echollama.server.settings import ServerSettings
-from echollama.speech.streaming import Cancel, Cancelled
+from echollama.speech.streaming import Cancel, Cancelled, heard_of
 
 _END = object()
 log = logging.getLogger("echollama.server")
@@ -107,6 +109,8 @@ class _Connection:
         self.task: asyncio.Task | None = None  # the answer being sent
         self.cancel: Cancel | None = None  # and its cancel event
         self.current = 0  # and its number
+        # The last answer sent whole, which the listener may still be hearing: (answer_id, its turn, its sentences)
+        self.heard: tuple[int, Turn, list[dict]] | None = None
         self._sending = asyncio.Lock()  # replies (errors) and the answer's frames never interleave mid-frame
 
     async def send(self, payload: dict | bytes) -> None:
@@ -121,7 +125,7 @@ class _Connection:
             if "error" in request:
                 await self.send({"type": "error", "status": 400, "detail": request["error"]})
             else:
-                self.stop(request["heard_s"], request["answer_id"])
+                await self.stop(request["heard_s"], request["answer_id"])
             return
         self.asked += 1
         answer_id = self.asked
@@ -133,15 +137,36 @@ class _Connection:
                 await self.send(_still_answering(answer_id))
                 return
             await asyncio.wait([self.task])  # a stopped answer ends within a sentence; the new question waits for it
-        self.cancel, self.current = Cancel(), answer_id
+        self.cancel, self.current, self.heard = Cancel(), answer_id, None
         self.task = asyncio.create_task(self._answer(answer_id, request, self.cancel))
 
-    def stop(self, heard_s: float | None, answer_id: int | None) -> None:
-        """The listener stopped the answer in flight (a stale id, or no answer, is ignored)."""
-        if self.task is None or self.task.done() or self.cancel is None:
+    async def stop(self, heard_s: float | None, answer_id: int | None) -> None:
+        """The listener stopped the answer in flight, or one already sent that they were still hearing (a stale id,
+        or no answer, is ignored)."""
+        if self.task is not None and not self.task.done() and self.cancel is not None:
+            if answer_id is None or answer_id == self.current:
+                self.cancel.stop(heard_s)
             return
-        if answer_id is None or answer_id == self.current:
-            self.cancel.stop(heard_s)
+        if self.heard is None or answer_id != self.heard[0] or heard_s is None:
+            return
+        _, turn, sentences = self.heard
+        heard = heard_of(sentences, heard_s)
+        if heard == heard_of(sentences, math.inf) or not self.session.busy.acquire(blocking=False):
+            return  # heard to the end (Stop in the last pause), or the session is answering again
+        try:
+            turn.cut(heard)
+        finally:
+            self.session.busy.release()
+        self.heard = None
+        await self.send(
+            {
+                "type": "cancelled",
+                "answer_id": answer_id,
+                "question": turn.question,
+                "answer": turn.answer,
+                "interrupted": True,
+            }
+        )
 
     def close(self) -> None:
         if self.task is not None and not self.task.done():
@@ -155,12 +180,20 @@ class _Connection:
         def emit(kind: str, payload: Any) -> None:  # called on worker threads
             loop.call_soon_threadsafe(events.put_nowait, (kind, payload))
 
-        def job(cancel: threading.Event) -> dict:
+        def job(cancel: threading.Event) -> tuple[dict, Turn]:
             if request["kind"] == "describe":
-                return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
-            return jobs.answer(
-                host, store, session, cancel, text=request.get("text"), recording=request.get("recording"), emit=emit
-            )
+                result = jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
+            else:
+                result = jobs.answer(
+                    host,
+                    store,
+                    session,
+                    cancel,
+                    text=request.get("text"),
+                    recording=request.get("recording"),
+                    emit=emit,
+                )
+            return result, session.conversation.turns[-1]  # taken while the session is still reserved
 
         if session.begin_answer(cancel) is None:  # an answer over HTTP in the same session
             await self.send(_still_answering(answer_id))
@@ -170,8 +203,10 @@ class _Connection:
         forward = asyncio.create_task(self._forward(answer_id, request["kind"], events, cancel))
         try:
             try:
-                result = await run
+                result, turn = await run
                 ending = {"type": "cancelled" if result.get("interrupted") else "done", **result}
+                if not result.get("interrupted"):
+                    self.heard = (answer_id, turn, result.get("sentences", []))
             except (Busy, TimedOut, Cancelled, EchollamaError) as error:
                 ending = _error(error, host)
             except Exception:  # never a dropped socket: the client hears that it failed, the log says why

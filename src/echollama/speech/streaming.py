@@ -74,7 +74,11 @@ class SpeechResult:
 
     def to_dict(self) -> dict:
         return {
-            "sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
+            # at_s: when its audio reached the sink (from `start`); audio_s: where it lies in that audio
+            "sentences": [
+                {"text": s, "at_s": round(t, 3), "audio_s": [round(begin, 3), round(end, 3)]}
+                for s, t, (begin, end) in zip(self.sentences, self.spoken_at, self.spans)
+            ],
             "first_text_s": self.first_text_s,
             "first_audio_s": self.first_audio_s,
             "audio_s": round(self.audio_seconds, 3),
@@ -114,6 +118,12 @@ def speak(
         result.cancelled = True
         raise Cancelled("stopped", result, by_listener=getattr(cancel, "by_listener", False))
     return result
+
+
+def heard_of(sentences: list[dict], heard_s: float) -> str:
+    """`heard_text` for an answer already spoken, from its `sentences` (text and audio_s, as `to_dict` gives them)."""
+    spans = [(float(s["audio_s"][0]), float(s["audio_s"][1])) for s in sentences]
+    return heard_text(SpeechResult(text="", sentences=[s["text"] for s in sentences], spans=spans), heard_s)
 
 
 def heard_text(result: SpeechResult, heard_s: float | None = None) -> str:

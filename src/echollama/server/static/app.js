@@ -1,5 +1,7 @@
-// echollama page: photo -> spoken description; Talk (toggle, or hold with a pointer) -> streamed spoken answer.
-// Plain script, no build step. Every change a listener needs to know about goes to a live region, briefly.
+// echollama page: photo -> streamed spoken description; a question (talk.js, or typed) -> streamed spoken answer;
+// Stop (and Escape, and starting to talk) silences it at once and tells the server. Plain scripts, no build step:
+// playback.js plays the audio, talk.js records questions. Every change a listener needs to know about goes to a live
+// region, briefly: answers as screen reader text go there one sentence at a time.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -16,12 +18,11 @@ const state = {
   wanted: 0,      // the answer being listened to (0: none, e.g. after Stop)
   owner: 0,       // the answer the next binary audio frames belong to
   answer: null,   // the answer in flight: {kind, text, pending}
-  describing: null, finishTimer: 0,
+  heard: 0,       // the last answer sent whole, whose audio may still be playing
+  logged: {},     // answer_id -> its item in the conversation log
+  describing: null, reading: null, finishTimer: 0,  // requests Stop aborts; the "answer finished" timer
 };
-const MIN_RECORDING_MS = 400;  // shorter is an accidental tap, not a question
-const HOLD_MS = 600;           // a press held at least this long is hold-to-talk: releasing it sends
 const KEEP_SENTENCES = 3;      // the live region holds only the newest few sentences
-const TALK_LABEL = "Talk", SEND_LABEL = "Send question";
 
 function say(message) { ui.status.textContent = message; }
 function fail(message) { ui.error.textContent = message; ui.error.hidden = false; }
@@ -134,8 +135,12 @@ async function readText() {
   say("Reading the text in the photo.");
   const form = new FormData();
   form.append("image", state.file);
+  const aborted = new AbortController();
+  state.reading = aborted;
   let response;
-  try { response = await postWithRetry("/v1/read", form); } catch { fail("The server did not answer."); }
+  try { response = await postWithRetry("/v1/read", form, aborted.signal); } catch {
+    if (!aborted.signal.aborted) fail("The server did not answer.");
+  } finally { state.reading = null; }
   ui.readText.disabled = false;
   if (!response) { ui.reading.replaceChildren(paragraph("No text read.", "placeholder")); return; }
   if (!response.ok) {
@@ -185,7 +190,8 @@ function connect() {
     if (state.answer) { endAnswer(); fail("The connection to the server was lost."); setState("described"); }
   };
   state.socket = socket;
-  state.asked = state.wanted = state.owner = 0;  // a new connection numbers its answers from 1 again
+  state.asked = state.wanted = state.owner = state.heard = 0;  // a new connection numbers its answers from 1 again
+  state.logged = {};
   return new Promise((resolve, reject) => {
     socket.onopen = () => resolve(socket);
     socket.onerror = () => reject(new Error("connection failed"));
@@ -217,8 +223,8 @@ function onMessage(data) {
     return;
   }
   const message = JSON.parse(data);
-  if (message.answer_id !== undefined) state.owner = message.answer_id;
-  if (message.type === "cancelled") { addLog("Answer, stopped", message.answer || "(nothing heard)"); return; }
+  if (message.type === "start") state.owner = message.answer_id;  // the audio frames from here on are this answer's
+  if (message.type === "cancelled") { noteStopped(message); return; }
   if (message.answer_id !== state.wanted && message.answer_id !== undefined) return;  // a stopped answer's
   if (message.type === "transcript") {
     addLog("You asked", message.text);
@@ -258,6 +264,7 @@ function announce(sentence) {
 
 function finishAnswer(message) {
   const kind = state.answer ? state.answer.kind : "question";
+  state.heard = message.answer_id;  // its audio may play on after this: Stop then still tells the server
   if (state.answer) announce(state.answer.pending);
   state.answer = null;
   ui.answering.hidden = true;
@@ -269,9 +276,10 @@ function finishAnswer(message) {
     ui.description.replaceChildren(paragraph(message.answer));
     ui.descriptionAudio.src = message.audio_url;
     ui.descriptionAudio.hidden = false;
-    addLog("Description", message.answer);
+    state.logged[message.answer_id] = addLog("Description", message.answer);
   } else {
     const item = addLog("Answer", message.answer);
+    state.logged[message.answer_id] = item;
     audio.setAttribute("aria-label", `Spoken answer to: ${message.question}`);
     item.append(audio);
     item.dataset.streamedChunks = String(playback.scheduled);
@@ -282,6 +290,17 @@ function finishAnswer(message) {
   clearTimeout(state.finishTimer);
   const left = voiced() ? playback.remainingSeconds() : 0;
   if (left > 0) { say("Speaking…"); state.finishTimer = setTimeout(finished, left * 1000 + 100); } else finished();
+}
+
+function noteStopped(message) {
+  // What the conversation kept of a stopped answer (what was heard of it), beside the answer if it was shown whole.
+  const heard = message.answer || "nothing";
+  const item = state.logged[message.answer_id];
+  if (!item) { addLog("Answer, stopped", heard); return; }
+  const note = document.createElement("span");
+  note.className = "note";
+  note.textContent = ` (stopped; heard: ${heard})`;
+  item.insertBefore(note, item.querySelector("audio"));
 }
 
 function endAnswer() {
@@ -309,14 +328,19 @@ function stopAudio() {
 
 function stopSpeaking() {
   const heard = playback.heardSeconds();
-  const wasSpeaking = Boolean(state.answer) || playback.playing() || [...document.querySelectorAll("audio")].some((a) => !a.paused);
-  if (state.describing) state.describing.abort();
-  if (state.answer && state.socket && state.socket.readyState === WebSocket.OPEN) {
+  const wasSpeaking = Boolean(state.answer || state.describing || state.reading) || playback.playing() || [...document.querySelectorAll("audio")].some((a) => !a.paused);
+  for (const request of [state.describing, state.reading]) if (request) request.abort();
+  const open = state.socket && state.socket.readyState === WebSocket.OPEN;
+  if (state.answer && open) {
     // In text mode nothing was played: the server counts what it sent as heard.
     const cancel = { type: "cancel", answer_id: state.wanted };
     if (voiced()) cancel.heard_s = Math.round(heard * 100) / 100;
     state.socket.send(JSON.stringify(cancel));
+  } else if (open && state.heard && playback.playing()) {
+    // The answer was all sent, but its audio was still playing: the conversation keeps only what was heard.
+    state.socket.send(JSON.stringify({ type: "cancel", answer_id: state.heard, heard_s: Math.round(heard * 100) / 100 }));
   }
+  state.heard = 0;
   const stopped = state.answer;
   state.wanted = 0;
   endAnswer();
@@ -332,131 +356,13 @@ function stop() {
 }
 
 ui.stop.addEventListener("click", stop);
-
-// --- talking: a toggle for everyone (click), hold-to-talk as an extra for pointers and the Space key ----------------
-
-async function startRecording() {
-  if (state.recorder || ui.talk.disabled) return;
-  stopSpeaking();  // barge-in: starting to talk silences the answer at once
-  clearError();
-  playback.audioContext();
-  if (!navigator.mediaDevices || !window.MediaRecorder) {
-    fail("This browser cannot record here (the microphone needs https:// or localhost). Type the question instead.");
-    return;
-  }
-  const recorder = { pending: true };
-  state.recorder = recorder;  // taken now: a second press while the microphone opens sends, not starts again
-  try {
-    state.stream = state.stream || await navigator.mediaDevices.getUserMedia({ audio: true });
-  } catch {
-    state.recorder = null;
-    fail("The microphone is not available or permission was refused. Type the question instead.");
-    return;
-  }
-  if (state.recorder !== recorder) return;  // cancelled while the microphone opened
-  const chunks = [];
-  const media = new MediaRecorder(state.stream);
-  media.ondataavailable = (event) => { if (event.data.size) chunks.push(event.data); };
-  media.onstop = () => {
-    releaseMicrophone();  // the browser's "microphone in use" sign goes off between questions
-    if (!media.discard) sendRecording(new Blob(chunks, { type: media.mimeType }), media.short);
-  };
-  state.recorder = media;
-  state.recordStart = performance.now();
-  media.start();
-  ui.talk.textContent = SEND_LABEL;
-  ui.talk.classList.add("recording");
-  setState("recording");
-  say("Listening. Press Send question when you have asked.");
-}
-
-function releaseMicrophone() {
-  if (state.stream) for (const track of state.stream.getTracks()) track.stop();
-  state.stream = null;
-}
-
-function stopRecording(discard = false) {
-  const recorder = state.recorder;
-  if (!recorder) return;
-  state.recorder = null;
-  ui.talk.textContent = TALK_LABEL;
-  ui.talk.classList.remove("recording");
-  if (recorder.pending) return;  // the microphone never opened
-  recorder.discard = discard;
-  recorder.short = performance.now() - state.recordStart < MIN_RECORDING_MS;
-  recorder.stop();
-}
-
-function cancelRecording() {
-  stopRecording(true);
-  setState(state.sessionId ? "described" : "ready");
-}
-
-async function sendRecording(blob, short) {
-  if (short || !blob.size) {
-    say("That was too short. Press Talk, ask, then press Send question.");
-    setState("described");
-    return;
-  }
-  say("Sending your question…");
-  await send(await blob.arrayBuffer(), "question");
-}
-
-function toggleTalk() { if (state.recorder) stopRecording(); else startRecording(); }
-
-// A press (pointer or Space) starts talking, or sends when already talking; releasing a long press sends too.
-function press() {
-  if (state.recorder) { stopRecording(); state.pressedAt = 0; return; }
-  state.pressedAt = performance.now();
-  startRecording();
-}
-function release() {
-  if (state.pressedAt && state.recorder && performance.now() - state.pressedAt >= HOLD_MS) stopRecording();
-  state.pressedAt = 0;
-}
+document.addEventListener("keydown", (event) => { if (event.key === "Escape") stop(); });
 
 function setQuestionsEnabled(enabled) {
   ui.talk.disabled = !enabled;
   ui.question.disabled = !enabled;
   ui.ask.disabled = !enabled;
 }
-
-ui.talk.addEventListener("pointerdown", (event) => {
-  if (!event.isPrimary || event.button !== 0 || ui.talk.disabled) return;
-  event.preventDefault();
-  ui.talk.setPointerCapture(event.pointerId);
-  press();
-});
-for (const type of ["pointerup", "pointercancel"]) {
-  ui.talk.addEventListener(type, () => { if (state.pressedAt || state.recorder) state.pointerUpAt = performance.now(); release(); });
-}
-ui.talk.addEventListener("contextmenu", (event) => event.preventDefault());
-ui.talk.addEventListener("click", (event) => {
-  // Keyboards and screen readers (NVDA and JAWS browse mode too) arrive here as a click, which toggles. The click
-  // that follows a pointer press was handled by the press itself.
-  event.preventDefault();
-  if (performance.now() - state.pointerUpAt < 1000) { state.pointerUpAt = 0; return; }
-  toggleTalk();
-});
-
-// The Space shortcut (WCAG 2.1.4): it can be turned off, and never acts while a text box or another control has focus.
-function spaceTalks(event) {
-  if (event.code !== "Space" || !ui.spaceShortcut.checked || ui.talk.disabled) return false;
-  const active = document.activeElement;
-  if (active === ui.talk || !active || active === document.body) return true;
-  return !active.closest("input, textarea, select, button, a, audio, video, summary, label, [contenteditable]");
-}
-document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") { stop(); return; }
-  if (!spaceTalks(event)) return;
-  event.preventDefault();
-  if (!event.repeat) press();
-});
-document.addEventListener("keyup", (event) => {
-  if (!spaceTalks(event)) return;
-  event.preventDefault();
-  release();
-});
 
 ui.form.addEventListener("submit", (event) => {
   event.preventDefault();
