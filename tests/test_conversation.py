@@ -15,7 +15,7 @@ from echollama.evaluation.wer import normalise_words
 from echollama.language.conversation import ANSWER_MAX_TOKENS, Conversation
 from echollama.language.llama_cpp_llm import LlamaCppModel
 from echollama.models.gguf import LLM_MODELS, gguf_path
-from echollama.speech.streaming import speak
+from echollama.speech.streaming import Cancel, Cancelled, SpeechResult, heard_text, speak
 from echollama.voice_chat import VoiceChat
 from spoken import write_noise, write_silence, write_spoken
 
@@ -190,3 +190,46 @@ def test_an_llm_sentence_that_restates_the_facts_is_recognised(sentence, repeate
         "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, about 1 metre away."
     )
     assert repeats(sentence, said) is repeated
+
+
+def test_a_stopped_description_is_kept_as_heard_and_the_next_prompt_says_it_was_cut(voice):
+    rate = voice.pipeline.tts.sample_rate
+    cancel = Cancel()
+    audio = Recorder()
+
+    def listener(samples):  # stops it after hearing 1.2 s, as a barge-in would
+        audio(samples)
+        if sum(chunk.size for chunk in audio.chunks) >= 1.2 * rate:
+            cancel.stop(heard_s=1.2)
+
+    with pytest.raises(Cancelled) as stopped:
+        voice.pipeline.speak(voice.conversation.describe("full"), listener, cancel=cancel)
+    turn = voice.conversation.turns[-1]
+    assert turn.kind == "describe" and turn.interrupted and stopped.value.by_listener
+    assert turn.answer == stopped.value.heard and turn.answer.endswith("…")
+    assert stopped.value.result.sentences[0].startswith(turn.answer[:-1])  # cut inside the first sentence
+    messages = voice.conversation.messages_for("What else is there?")
+    assert messages[-3] == {"role": "assistant", "content": turn.answer}
+    assert messages[-2]["role"] == "system" and "interrupted" in messages[-2]["content"]
+    # the next answer goes on normally, and its prompt (the LLM's own input) carries the note
+    reply = voice.pipeline.speak(voice.conversation.ask("Why is the cat here?"), Recorder())
+    assert reply.used_llm and messages[-2] in reply.messages
+
+
+@pytest.mark.parametrize(
+    ("heard_s", "heard"),
+    [
+        (None, "The cup is ahead. A chair, on your left, within reach."),
+        (0.0, ""),
+        (0.5, "The…"),
+        (1.5, "The cup is ahead."),
+        (1.6, "The cup is ahead."),  # in the pause between sentences
+        (3.2, "The cup is ahead. A chair, on your…"),  # the comma gives way to the ellipsis
+        (9.0, "The cup is ahead. A chair, on your left, within reach."),
+    ],
+)
+def test_what_the_listener_heard_of_a_stopped_answer(heard_s, heard):
+    result = SpeechResult(
+        text="", sentences=["The cup is ahead.", "A chair, on your left, within reach."], spans=[(0, 1.5), (1.7, 4.7)]
+    )
+    assert heard_text(result, heard_s) == heard

@@ -225,7 +225,8 @@ def test_websocket_streams_text_and_audio_then_done(server, session_id):
         socket.send("not json")
         assert json.loads(socket.recv(timeout=30))["status"] == 400
     kinds = [m["type"] for m in messages]
-    assert kinds[0] == "audio_format" and "text" in kinds and kinds[-1] == "done", messages
+    assert kinds[:2] == ["start", "audio_format"] and "text" in kinds and kinds[-1] == "done", messages
+    assert {m["answer_id"] for m in messages} == {1}
     assert frames and all(len(frame) % 2 == 0 for frame in frames)  # 16-bit PCM
     assert "".join(m["text"] for m in messages if m["type"] == "text").strip() == messages[-1]["answer"]
 
@@ -277,3 +278,118 @@ def test_busy_server_says_retry_and_sessions_expire(tmp_path):
         assert first["r"].status_code == 200, first["r"].text
         time.sleep(2.5)  # the idle session outlives its 2 s time-to-live
         assert http.post(f"/v1/sessions/{session}/ask", data={"text": "Where is the cup?"}).status_code == 404
+
+
+def new_session(client) -> str:
+    response = client.post("/v1/sessions", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
+    assert response.status_code == 201, response.text
+    return response.json()["session_id"]
+
+
+def test_websocket_stop_cuts_the_answer_and_the_next_question_follows(server, client):
+    """Barge-in: Stop during the description; it ends within a sentence, nothing more of it is sent once the end
+    is announced, the next question is answered at once, and the conversation keeps what was heard, marked cut."""
+    from websockets.sync.client import connect
+
+    session = new_session(client)
+    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
+    received = []  # (answer_id the frame belongs to, message or byte count), in arrival order
+    with connect(url, max_size=None, open_timeout=30) as socket:
+        socket.send(json.dumps({"type": "describe", "detail": "full"}))
+        owner = None
+        while True:  # until the first audio of the description
+            message = socket.recv(timeout=300)
+            if isinstance(message, bytes):
+                received.append((owner, len(message)))
+                break
+            owner = json.loads(message)["answer_id"]
+            received.append((owner, json.loads(message)))
+        socket.send(json.dumps({"type": "cancel", "answer_id": 1, "heard_s": 0.8}))
+        socket.send(json.dumps({"type": "ask", "text": "Where is the cup?"}))
+        while True:
+            message = socket.recv(timeout=300)
+            if isinstance(message, bytes):
+                received.append((owner, len(message)))
+                continue
+            reply = json.loads(message)
+            owner = reply["answer_id"]
+            received.append((owner, reply))
+            if reply["type"] in ("done", "error") and owner == 2:
+                break
+    replies = [r for _, r in received if isinstance(r, dict)]
+    assert [(r["type"], r["answer_id"]) for r in replies if r["type"] in ("start", "cancelled", "done")] == [
+        ("start", 1),
+        ("cancelled", 1),
+        ("start", 2),
+        ("done", 2),
+    ], replies
+    cancelled = next(r for r in replies if r["type"] == "cancelled")
+    assert cancelled["interrupted"] and cancelled["answer"].endswith("…")  # 0.8 s is inside the first sentence
+    assert 1 <= len(cancelled["answer"].split()) <= 5
+    ending = received.index((1, cancelled))
+    assert all(owner == 2 for owner, _ in received[ending + 1 :])  # nothing of the stopped answer after its end
+    assert "cup" in replies[-1]["answer"].lower() and not replies[-1].get("interrupted")
+    audio_of_stopped = sum(size for owner, size in received if owner == 1 and isinstance(size, int))
+    assert audio_of_stopped < 22050 * 2 * 10, "the whole description was sent anyway"
+    turns = client.get(f"/v1/sessions/{session}").json()["turns"]
+    assert [(t["kind"], t["interrupted"]) for t in turns] == [
+        ("summary", False),
+        ("describe", True),
+        ("question", False),
+    ]
+    assert turns[1]["answer"] == cancelled["answer"]
+
+
+def test_websocket_cancel_messages_are_checked(server, client):
+    from websockets.sync.client import connect
+
+    session = new_session(client)
+    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
+    with connect(url, max_size=None, open_timeout=30) as socket:
+        socket.send(json.dumps({"type": "cancel"}))  # nothing to stop: ignored
+        for bad in ({"heard_s": -1}, {"heard_s": "2"}, {"heard_s": True}, {"answer_id": 1.5}):
+            socket.send(json.dumps({"type": "cancel", **bad}))
+            assert json.loads(socket.recv(timeout=30))["status"] == 400, bad
+        socket.send(json.dumps({"type": "ask", "text": "Where is the cup?"}))
+        replies = []
+        while not replies or replies[-1]["type"] not in ("done", "error"):
+            message = socket.recv(timeout=300)
+            if isinstance(message, str):
+                replies.append(json.loads(message))
+        assert replies[0] == {"type": "start", "answer_id": 1, "kind": "ask"} and replies[-1]["type"] == "done"
+        first = replies[-1]["sentences"][0]
+        assert first["audio_s"][1] > first["audio_s"][0] >= 0  # where each sentence lies in the answer's audio
+        # Stop after the answer was sent whole, while its audio still played: the conversation keeps what was heard
+        middle = sum(first["audio_s"]) / 2
+        socket.send(json.dumps({"type": "cancel", "answer_id": 1, "heard_s": middle}))
+        cut = json.loads(socket.recv(timeout=30))
+        assert cut["type"] == "cancelled" and cut["answer_id"] == 1 and cut["answer"].endswith("…"), cut
+        assert first["text"].startswith(cut["answer"][:-1])
+        socket.send(json.dumps({"type": "cancel", "answer_id": 1, "heard_s": 0.1}))  # once only: ignored
+        socket.send(json.dumps({"type": "ask", "text": "Where is the cup?"}))
+        assert json.loads(socket.recv(timeout=300)) == {"type": "start", "answer_id": 2, "kind": "ask"}
+    turns = client.get(f"/v1/sessions/{session}").json()["turns"]
+    assert turns[1]["interrupted"] and turns[1]["answer"] == cut["answer"]
+
+
+def test_http_cancel_stops_an_answer_in_flight(client):
+    session = new_session(client)
+    outcome: dict = {}
+    asking = threading.Thread(
+        target=lambda: outcome.setdefault(
+            "r", client.post(f"/v1/sessions/{session}/ask", data={"text": "Write a long poem about this place."})
+        )
+    )
+    asking.start()
+    deadline = time.monotonic() + 120
+    while not client.post(f"/v1/sessions/{session}/cancel").json()["stopped"]:
+        assert time.monotonic() < deadline and asking.is_alive(), "the answer was never in flight"
+        time.sleep(0.02)
+    asking.join(300)
+    answer = outcome["r"].json()
+    assert outcome["r"].status_code == 200 and answer["interrupted"], answer
+    assert answer["answer"] == "" and answer["question"] == "Write a long poem about this place."
+    turns = client.get(f"/v1/sessions/{session}").json()["turns"]
+    assert turns[-1]["interrupted"] and turns[-1]["answer"] == ""
+    assert client.post("/v1/sessions/nope/cancel").status_code == 404
+    assert client.post(f"/v1/sessions/{session}/cancel", data={"heard_s": "-1"}).status_code == 422

@@ -1,6 +1,9 @@
-"""The page end to end in real headless Debian Chromium (playwright-core): photo -> spoken description -> spoken
-question through a fake microphone -> streamed spoken answer -> "Read text" from the keyboard; axe-core finds 0
-accessibility violations.
+"""The page end to end in real headless Debian Chromium (playwright-core): photo -> streamed spoken description,
+stopped with the Stop button while it is still being made (no audio after Stop, the server told, the turn kept as cut)
+-> a spoken question through a fake microphone with Talk as a toggle (Enter to start, a screen reader's bare click
+to send) -> the Space shortcut, Escape and turning the shortcut off -> an answer as screen reader text (sentences in a
+polite live region, no sound) -> "Read text" from the keyboard; axe-core finds 0 accessibility violations at phone
+width and at 320 px, where nothing scrolls sideways and every control is at least 24 x 24 px.
 
 Needs /usr/bin/chromium, Node and tests/web/node_modules, all set up by `make web-test-deps` (part of `make test`); the
 test itself never installs or downloads anything, and fails naming that command when something is missing.
@@ -45,7 +48,7 @@ def node_modules():
     return WEB / "node_modules"
 
 
-def test_page_photo_description_spoken_question_answer_and_axe(node_modules, tmp_path):
+def test_page_stop_toggle_talk_text_mode_and_axe(node_modules, tmp_path):
     question = tmp_path / "question.wav"
     seconds = spoken_question(question, "Where is my coffee cup?")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -56,30 +59,57 @@ def test_page_photo_description_spoken_question_answer_and_axe(node_modules, tmp
             text=True,
             timeout=1000,
             cwd=WEB,
-            # hold the talk key until the question has been spoken, releasing inside the trailing silence
+            # talk until the question has been spoken, sending inside the trailing silence
             env={**os.environ, "CHROMIUM": CHROMIUM, "QUESTION_SECONDS": f"{seconds - 1.0:.1f}"},
         )
     assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
     result = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"\nscreenshot of the page: {result['screenshot']}")
     print(
-        f"describe {result['describeSeconds']:.1f} s, answer {result['answerSeconds']:.1f} s; "
+        f"first audio of the description {result['firstAudioSeconds']:.1f} s, answer {result['answerSeconds']:.1f} s; "
         f"axe passes {result['axeFull']['passes']}, violations {len(result['axeFull']['violations'])}"
     )
-
     assert not result["errors"], result["errors"]
-    assert len(result["description"].split()) >= 5
-    audio = result["descriptionAudio"]
-    assert audio["src"].startswith("/v1/audio/") and audio["duration"] > 1 and audio["readyState"] >= 1
+    assert result["firstFocus"] == "stop"  # Stop is the first thing in the tab order
+
+    # Stop during the description: silent at once, nothing of it played afterwards, the server stopped it and the
+    # conversation keeps what was heard, marked as cut.
+    at_stop, after_stop = result["atStop"], result["afterStop"]
+    assert not at_stop["playing"] and not after_stop["playing"] and after_stop["paused"]
+    assert after_stop["scheduled"] == at_stop["scheduled"], "audio of the stopped description was played after Stop"
+    described = [turn for turn in result["turnsAfterStop"] if turn["kind"] == "describe"]
+    assert len(described) == 1 and described[0]["interrupted"], result["turnsAfterStop"]
+
+    # Talk as a toggle (Enter, then a bare click as NVDA/JAWS send it): the spoken question and a streamed answer.
+    assert result["talkLabelWhileRecording"].strip() == "Send question"
     asked, answered = result["log"][-2:]
     assert asked.startswith("You asked:") and "cup" in asked.lower()
     assert answered.startswith("Answer:") and "cup" in answered.lower()
+    assert result["voiced"]["scheduled"] > at_stop["scheduled"]  # the answer was heard
     assert result["answerAudio"]["streamedChunks"] > 0 and result["answerAudio"]["duration"] > 0.5
-    # "Read text" is in the tab order and pressed with Enter; the photo has no text, and the live region says so.
-    assert result["readTabIndex"] == 0
-    assert result["readingLive"] == "polite" and "cannot read any text" in result["reading"]
+
+    # The Space shortcut starts talking where no control has focus; Escape cancels; it can be turned off (remembered).
+    assert result["spaceStarts"] and result["escapeCancels"] == "described"
+    assert result["spaceOff"] == {"state": "described", "saved": "false"}
+
+    # With a pointer, a tap toggles (still recording after it; a second tap sends) and a hold sends on release.
+    assert result["pointer"] == {"afterTap": "recording", "sentByTap": 0, "sent": 2}
+
+    # Screen reader text: sentences in a polite live region, no sound at all, "Answer finished" said.
+    text_mode = result["textMode"]
+    assert text_mode["live"] == "polite" and text_mode["saved"] == "text"
+    assert text_mode["spoken"] and "cup" in " ".join(text_mode["spoken"]).lower()
+    assert text_mode["after"]["scheduled"] == text_mode["before"]["scheduled"] and text_mode["after"]["paused"]
+    assert text_mode["after"]["status"].startswith("Answer finished")
+
+    # Read text, pressed with Enter: the status line sums it up; in text mode its audio does not start by itself.
+    assert result["readTabIndex"] == 0 and "no text" in result["readStatus"]
+    assert result["readingPaused"]
+
     for audit in ("axeEmpty", "axeFull", "axeNarrow"):
         assert result[audit]["violations"] == [], (audit, result[audit]["violations"])
-    assert result["narrow"]["scrollWidth"] <= result["narrow"]["width"], "the page scrolls sideways at 320 px"
-    assert result["narrow"]["talkHeight"] >= 88  # the push-to-talk target stays big on a phone
+    for width in ("phone", "narrow"):
+        assert result[width]["scrollWidth"] <= result[width]["width"], f"the page scrolls sideways at {width} width"
+        assert result[width]["small"] == [], f"targets under 24 x 24 px: {result[width]['small']}"
+    assert result["narrow"]["talkHeight"] >= 88  # the talk target stays big on a phone
     assert SCREENSHOT.stat().st_size > 10_000

@@ -46,6 +46,7 @@ OPERATIONS = {
     "POST /v1/sessions": 3,
     "GET /v1/sessions/{session_id}": 15,
     "POST /v1/sessions/{session_id}/ask": 6,
+    "POST /v1/sessions/{session_id}/cancel": 10,
     "GET /v1/audio/{audio_id}.wav": 15,
     "DELETE /v1/sessions/{session_id}": 15,  # last: it closes the real session the others use
 }

@@ -20,7 +20,7 @@ from echollama.language.prompt import system_messages
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
-from echollama.speech.streaming import AudioSink, speak
+from echollama.speech.streaming import AudioSink, Cancelled, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
 from echollama.types import Description, Reading, Scene, SpokenAnswer
 
@@ -169,6 +169,12 @@ class Pipeline:
             self.wait_loaded(("llm",))
         try:
             spoken = speak(reply, self.tts, sink_and_mark, on_text=on_text, stream=stream, cancel=cancel, start=start)
+        except Cancelled as stopped:
+            # The next turn must know the answer was cut and what of it the listener heard (a barge-in, Stop).
+            if stopped.result is not None:
+                stopped.heard = heard_text(stopped.result, getattr(cancel, "heard_s", None))
+            reply.interrupt(stopped.heard)
+            raise
         finally:
             reply.close()
         turn = reply.turn

@@ -70,6 +70,12 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list, repr=False)  # the prompt sent (empty without the LLM)
     prompt_text: str = field(default="", repr=False)  # the answer exactly as the LLM saw it (whitespace included)
+    interrupted: bool = False  # the listener stopped it (barge-in, Stop): `answer` is what they heard of it
+
+    def cut(self, heard: str) -> None:
+        """The listener stopped this answer having heard only `heard` of it; the next prompt says so."""
+        self.interrupted = True
+        self.answer = self.prompt_text = " ".join(heard.split())
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +84,7 @@ class Turn:
             "answer": self.answer,
             "grounded": self.grounded,
             "used_llm": self.used_llm,
+            "interrupted": self.interrupted,
             "dropped": self.dropped,
             "usage": self.usage,
             "timings": self.timings,
@@ -89,6 +96,13 @@ def repeats(sentence: str, said: str, share: float = 0.8) -> bool:
     words = re.findall(r"[a-z']+", sentence.lower())
     heard = set(re.findall(r"[a-z']+", said.lower()))
     return len(words) >= 4 and sum(word in heard for word in words) >= share * len(words)
+
+
+def interruption_note(heard: str) -> Message:
+    """Said to the LLM after an answer the listener stopped, so its next turn knows the answer was cut short."""
+    if heard:
+        return {"role": "system", "content": "The user interrupted that answer; they heard only the words above."}
+    return {"role": "system", "content": "The user interrupted that answer before hearing any of it."}
 
 
 def check_question(question: str) -> str:
@@ -199,7 +213,8 @@ class Conversation:
         """What every question's prompt starts with: the scene, then the description (or the summary)."""
         described = next((t for t in self._history if t.kind == "describe"), None)
         if described is not None:
-            return list(described.messages) + [{"role": "assistant", "content": described.prompt_text}]
+            prefix = list(described.messages) + [{"role": "assistant", "content": described.prompt_text}]
+            return prefix + [interruption_note(described.answer)] if described.interrupted else prefix
         messages = self.scene_messages()
         messages.append({"role": "assistant", "content": self.summary})
         if self.style == "paper":
@@ -217,6 +232,8 @@ class Conversation:
                 {"role": "user", "content": turn.question},
                 {"role": "assistant", "content": turn.prompt_text or turn.answer},
             ]
+            if turn.interrupted:
+                messages.append(interruption_note(turn.answer))
         messages.append({"role": "user", "content": question})
         return messages
 
@@ -362,6 +379,27 @@ class Reply:
         """Stop generating (a barge-in, a cancelled request); returns when the model is free."""
         if self.generation is not None:
             self.generation.close()
+
+    def interrupt(self, heard: str) -> None:
+        """Record this answer as stopped by the listener, who heard `heard` of it (the next prompt says so)."""
+        if self.turn is not None:  # it had finished: only its audio was still playing
+            self.turn.cut(heard)
+            return
+        if callable(self.messages):  # stopped before the LLM's prompt was made
+            self.messages = self.messages()
+            self.question = self.question or self.messages[-1]["content"]
+        messages = self.messages if self.kind == "describe" else []
+        self._finish(
+            heard,
+            heard,
+            [],
+            used_llm=self.generation is not None,
+            usage={},
+            start=time.perf_counter(),
+            messages=messages,
+        )
+        assert self.turn is not None
+        self.turn.cut(heard)
 
     def _finish(
         self,

@@ -47,7 +47,7 @@ from echollama.server.security import SecurityHeaders, host_names
 from echollama.server.sessions import Session, SessionRefused, SessionsFull, SessionStore
 from echollama.server.settings import ServerSettings
 from echollama.server.uploads import BodyLimit, UploadError, read_image
-from echollama.speech.streaming import Cancelled
+from echollama.speech.streaming import Cancel, Cancelled
 
 STATIC = Path(str(files("echollama").joinpath("server/static")))
 log = logging.getLogger("echollama.server")
@@ -219,11 +219,27 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             raise HTTPException(400, "send either a text field or an audio file, not both or neither")
         recording = await audio.read() if audio is not None else None
         session = _session(sessions, session_id)
-        session.start_answer()  # 409 while it answers, or when its questions are used up
+        stop = session.start_answer()  # 409 while it answers, or when its questions are used up
         return await host.run(
             lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording),
-            cleanup=session.busy.release,
+            cleanup=session.end_answer,
+            cancel=stop,
         )  # freed when the answer really ends, not on disconnect
+
+    @app.post(
+        "/v1/sessions/{session_id}/cancel",
+        summary="Stop the answer in flight (Stop, barge-in)",
+        responses=errors(400, 403, 404),
+    )
+    async def cancel(
+        session_id: str,
+        heard_s: float = Form(
+            0.0, ge=0, allow_inf_nan=False, description="seconds of its audio the listener heard (none over HTTP)"
+        ),
+    ) -> dict:
+        """The answer stops within a sentence; its request returns `interrupted: true` with what was heard, and the
+        conversation records it as cut short, so the next answer knows."""
+        return {"stopped": _session(sessions, session_id).stop_answer(heard_s)}
 
     @app.get(
         "/v1/audio/{audio_id}.wav",

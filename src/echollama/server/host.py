@@ -115,12 +115,18 @@ class ModelHost:
 
     # --- admission --------------------------------------------------------------------------------------------------
 
-    async def run(self, job: Callable[[threading.Event], T], cleanup: Callable[[], None] | None = None) -> T:
+    async def run(
+        self,
+        job: Callable[[threading.Event], T],
+        cleanup: Callable[[], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> T:
         """Run `job(cancel)` on a worker if a slot is free (else Busy); TimedOut after the request timeout.
 
         The slot is released when the job really ends, not when the client stops waiting: a timed-out job is told
         to stop (cancel is set) and keeps its slot until it has, so the bound holds. `cleanup` runs exactly once,
         at that same moment (or now, if the job is not admitted): e.g. to free the session the job answers in.
+        `cancel` is the job's cancel event when the caller wants to stop it too (a listener's Stop).
         """
         cleanup = cleanup or _nothing
         try:
@@ -135,7 +141,7 @@ class ModelHost:
         except BaseException:
             cleanup()
             raise
-        cancel = threading.Event()
+        cancel = cancel if cancel is not None else threading.Event()
         try:
             future = self._workers.submit(self._release_after, job, cancel, cleanup)
         except BaseException:

@@ -19,7 +19,7 @@ from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost
 from echollama.server.sessions import Session
-from echollama.speech.streaming import MemorySink
+from echollama.speech.streaming import Cancelled, MemorySink
 from echollama.types import SpokenAnswer
 
 Emit = Callable[[str, Any], None]
@@ -101,7 +101,10 @@ def answer(
         transcript = host.pipeline.recognizer(host.settings.asr).transcribe(clip)
         text = transcript.text
         emit("transcript", {"type": "transcript", "text": text})
-    spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)
+    try:
+        spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)
+    except Cancelled as stopped:
+        return _stopped(session, stopped, transcript.to_dict() if transcript else None)
     if transcript is not None:
         fields["timings"]["transcribe_s"] = round(transcript.transcribe_s, 3)
     return {
@@ -139,8 +142,27 @@ def redescribe(
 ) -> dict:
     """The description again, as a turn of an existing conversation (the WebSocket's "describe")."""
     start = time.perf_counter()
-    spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
+    try:
+        spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
+    except Cancelled as stopped:
+        return _stopped(session, stopped)
     return {"session_id": session.id, "question": spoken.question, "answer": spoken.text, **fields}
+
+
+def _stopped(session: Session, stopped: Cancelled, transcript: dict | None = None) -> dict:
+    """The listener stopped the answer (Stop, barge-in): what they heard of it, as the conversation recorded it.
+
+    Any other cancel (a timeout, a client that left) is an error for the caller and is raised again."""
+    if not stopped.by_listener:
+        raise stopped
+    turn = session.conversation.turns[-1]
+    return {
+        "session_id": session.id,
+        "question": turn.question,
+        "answer": turn.answer,
+        "interrupted": True,
+        "transcript": transcript,
+    }
 
 
 def read(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event, emit: Emit = _quiet) -> dict:

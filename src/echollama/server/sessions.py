@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from echollama.language.conversation import Conversation
+from echollama.speech.streaming import Cancel
 
 
 class SessionRefused(Exception):
@@ -45,9 +46,23 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     answers: int = 0  # answers admitted in this session (the opening summary is not one)
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while this session is answering
+    answering: Cancel | None = None  # the answer in flight, which the listener may stop (barge-in, Stop)
 
-    def start_answer(self) -> None:
-        """Reserve the session for one answer (a second question meanwhile gets 409); counts as use."""
+    def end_answer(self) -> None:
+        self.answering = None
+        self.busy.release()
+
+    def stop_answer(self, heard_s: float | None = None) -> bool:
+        """Stop the answer in flight; the listener heard `heard_s` seconds of its audio. False if none was."""
+        answering = self.answering
+        if answering is None:
+            return False
+        answering.stop(heard_s)
+        return True
+
+    def start_answer(self, cancel: Cancel | None = None) -> Cancel:
+        """Reserve the session for one answer (a second question meanwhile gets 409), stopped through `cancel`
+        (made here if not given); counts as use."""
         if not self.busy.acquire(blocking=False):
             raise SessionRefused(409, "this session is still answering the previous question")
         if self.answers >= self.max_turns:
@@ -57,6 +72,8 @@ class Session:
             )
         self.answers += 1
         self.last_used = time.monotonic()
+        self.answering = cancel if cancel is not None else Cancel()
+        return self.answering
 
     def to_dict(self, ttl_s: float, lifetime_s: float) -> dict:
         now = time.monotonic()

@@ -24,8 +24,35 @@ _DONE = object()
 _PAUSE_S = 0.2  # silence after each sentence; Piper itself leaves none between separately spoken sentences
 
 
+class Cancel(threading.Event):
+    """A cancel event that can also say the listener stopped the answer, and how much of its audio they had heard.
+
+    `set()` alone (a timed-out request, a client that left) means "stop"; `stop(heard_s)` is a barge-in or Stop.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_listener = False
+        self.heard_s: float | None = None
+
+    def stop(self, heard_s: float | None = None) -> None:
+        if not self.is_set():
+            self.by_listener, self.heard_s = True, heard_s
+        self.set()
+
+
 class Cancelled(Exception):
-    """Speaking was stopped by its cancel event (barge-in, Stop, a timed-out request, a client that left)."""
+    """Speaking was stopped by its cancel event (barge-in, Stop, a timed-out request, a client that left).
+
+    `result` holds what had been spoken into the sink by then; `heard` is set by `Pipeline.speak` to what the
+    listener heard (recorded in the conversation as an interrupted turn).
+    """
+
+    def __init__(self, message: str, result: SpeechResult | None = None, by_listener: bool = False) -> None:
+        super().__init__(message)
+        self.result = result
+        self.by_listener = by_listener
+        self.heard = ""
 
 
 @dataclass
@@ -40,10 +67,18 @@ class SpeechResult:
     audio_seconds: float = 0.0
     synthesis_s: float = 0.0
     cancelled: bool = False
+    # Where each sentence lies in the audio handed to the sink (seconds from its first sample, pauses included),
+    # so a listener's "I heard 3.2 s of it" maps back to words.
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    sent_s: float = 0.0  # audio handed to the sink so far, pauses included
 
     def to_dict(self) -> dict:
         return {
-            "sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
+            # at_s: when its audio reached the sink (from `start`); audio_s: where it lies in that audio
+            "sentences": [
+                {"text": s, "at_s": round(t, 3), "audio_s": [round(begin, 3), round(end, 3)]}
+                for s, t, (begin, end) in zip(self.sentences, self.spoken_at, self.spans)
+            ],
             "first_text_s": self.first_text_s,
             "first_audio_s": self.first_audio_s,
             "audio_s": round(self.audio_seconds, 3),
@@ -81,8 +116,33 @@ def speak(
             close()  # stops the generator chain now: the LLM's lock is released before we return
     if cancel.is_set():
         result.cancelled = True
-        raise Cancelled("stopped")
+        raise Cancelled("stopped", result, by_listener=getattr(cancel, "by_listener", False))
     return result
+
+
+def heard_of(sentences: list[dict], heard_s: float) -> str:
+    """`heard_text` for an answer already spoken, from its `sentences` (text and audio_s, as `to_dict` gives them)."""
+    spans = [(float(s["audio_s"][0]), float(s["audio_s"][1])) for s in sentences]
+    return heard_text(SpeechResult(text="", sentences=[s["text"] for s in sentences], spans=spans), heard_s)
+
+
+def heard_text(result: SpeechResult, heard_s: float | None = None) -> str:
+    """What the listener heard of a stopped answer: the sentences whose audio began before `heard_s` (all that
+    reached the sink when it is None), the last one cut in proportion to the share of its audio played, with "…".
+    """
+    words: list[str] = []
+    for sentence, (begin, end) in zip(result.sentences, result.spans):
+        if heard_s is not None and heard_s <= begin:
+            break
+        if heard_s is None or heard_s >= end:
+            words += sentence.split()
+            continue
+        share = (heard_s - begin) / (end - begin) if end > begin else 1.0
+        cut = sentence.split()[: round(share * len(sentence.split()))]
+        if cut:
+            words += cut[:-1] + [cut[-1].rstrip(",;:.!?") + "…"]
+        break
+    return " ".join(words)
 
 
 def _speak_streaming(
@@ -163,11 +223,17 @@ def _speak_one(
             at = time.perf_counter() - start
             result.sentences.append(sentence)
             result.spoken_at.append(at)
+            result.spans.append((result.sent_s, result.sent_s))
             if result.first_audio_s is None:
                 result.first_audio_s = at
         result.audio_seconds += samples.size / tts.sample_rate
+        result.sent_s += samples.size / tts.sample_rate
+        if not first:
+            result.spans[-1] = (result.spans[-1][0], result.sent_s)
     if not cancel.is_set():
-        sink(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32))
+        pause = np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32)
+        sink(pause)
+        result.sent_s += pause.size / tts.sample_rate
     result.synthesis_s += time.perf_counter() - began
 
 

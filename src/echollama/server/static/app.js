@@ -1,16 +1,28 @@
-// echollama page: photo -> spoken description; push-to-talk (button or Space) -> streamed spoken answer.
-// Plain script, no build step. Every change a listener needs to know about goes to a live region.
+// echollama page: photo -> streamed spoken description; a question (talk.js, or typed) -> streamed spoken answer;
+// Stop (and Escape, and starting to talk) silences it at once and tells the server. Plain scripts, no build step:
+// playback.js plays the audio, talk.js records questions. Every change a listener needs to know about goes to a live
+// region, briefly: answers as screen reader text go there one sentence at a time.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  status: $("status"), error: $("error"), photo: $("photo"), photoFile: $("photo-file"), preview: $("preview"),
-  detail: $("detail"), description: $("description"), descriptionAudio: $("description-audio"), talk: $("talk"), form: $("ask-form"),
+  status: $("status"), error: $("error"), spoken: $("spoken"), stop: $("stop"), spaceShortcut: $("space-shortcut"),
+  photo: $("photo"), photoFile: $("photo-file"), preview: $("preview"), detail: $("detail"),
+  description: $("description"), descriptionAudio: $("description-audio"), talk: $("talk"), form: $("ask-form"),
   question: $("question"), ask: $("ask"), answering: $("answering"), stream: $("answer-stream"), log: $("log"),
   readText: $("read-text"), reading: $("reading"), readingAudio: $("reading-audio"),
 };
-const state = { file: null, sessionId: null, socket: null, recorder: null, recordStart: 0, audio: null, answering: false };
-const MIN_RECORDING_MS = 400;  // shorter is an accidental tap, not a question
+const state = {
+  file: null, sessionId: null, socket: null, recorder: null, recordStart: 0, pressedAt: 0, pointerUpAt: 0,
+  asked: 0,       // questions sent on this socket; the server numbers them the same way (answer_id)
+  wanted: 0,      // the answer being listened to (0: none, e.g. after Stop)
+  owner: 0,       // the answer the next binary audio frames belong to
+  answer: null,   // the answer in flight: {kind, text, pending}
+  heard: 0,       // the last answer sent whole, whose audio may still be playing
+  logged: {},     // answer_id -> its item in the conversation log
+  describing: null, reading: null, finishTimer: 0,  // requests Stop aborts; the "answer finished" timer
+};
+const KEEP_SENTENCES = 3;      // the live region holds only the newest few sentences
 
 function say(message) { ui.status.textContent = message; }
 function fail(message) { ui.error.textContent = message; ui.error.hidden = false; }
@@ -21,6 +33,27 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function detail(response) {
   try { return (await response.json()).detail || response.statusText; } catch { return response.statusText; }
 }
+
+// --- settings, remembered in this browser ------------------------------------------------------------------------
+
+const outputs = [...document.querySelectorAll("input[name=output]")];
+const output = () => outputs.find((radio) => radio.checked).value;  // "voice", "text" or "both"
+const voiced = () => output() !== "text";
+const texted = () => output() !== "voice";
+
+function remember(key, read, write, events) {
+  try { const saved = localStorage.getItem(`echollama.${key}`); if (saved !== null) write(saved); } catch { /* private mode */ }
+  for (const [element, type] of events) {
+    element.addEventListener(type, () => { try { localStorage.setItem(`echollama.${key}`, read()); } catch { /* full */ } });
+  }
+}
+remember("output", output, (value) => outputs.forEach((radio) => { radio.checked = radio.value === value; }),
+  outputs.map((radio) => [radio, "change"]));
+remember("space", () => String(ui.spaceShortcut.checked), (value) => { ui.spaceShortcut.checked = value === "true"; },
+  [[ui.spaceShortcut, "change"]]);
+remember("detail", () => ui.detail.value, (value) => { if ([...ui.detail.options].some((o) => o.value === value)) ui.detail.value = value; },
+  [[ui.detail, "change"]]);
+for (const radio of outputs) radio.addEventListener("change", () => { if (!voiced()) stopAudio(); });
 
 // --- readiness --------------------------------------------------------------------------------------------------
 
@@ -36,12 +69,10 @@ async function waitForServer() {
   }
 }
 
-// --- describing a photo -----------------------------------------------------------------------------------------
-
-async function postWithRetry(url, body) {
+async function postWithRetry(url, body, signal) {
   // 503 means busy or still loading: wait as long as the server asks, a few times, telling the listener.
   for (let attempt = 0; ; attempt++) {
-    const response = await fetch(url, { method: "POST", body });
+    const response = await fetch(url, { method: "POST", body, signal });
     if (response.status !== 503 || attempt >= 10) return response;
     const wait = Number(response.headers.get("Retry-After") || "5");
     say(`The server is busy; trying again in ${wait} seconds.`);
@@ -49,8 +80,11 @@ async function postWithRetry(url, body) {
   }
 }
 
+// --- a photo: perception opens a session, then the description streams over its WebSocket like any answer -------
+
 async function describePhoto(file) {
   if (!file) return;
+  stopSpeaking();
   clearError();
   state.file = file;
   ui.readText.disabled = false;
@@ -63,12 +97,19 @@ async function describePhoto(file) {
   ui.descriptionAudio.hidden = true;
   setQuestionsEnabled(false);
   setState("describing");
-  say("Looking at the photo and describing it. This takes a few seconds.");
+  say("Looking at the photo. This takes a few seconds.");
+  playback.audioContext();  // inside the file picker's gesture: the description may then play by itself
   const form = new FormData();
   form.append("image", file);
-  form.append("detail", ui.detail.value);
+  const aborted = new AbortController();
+  state.describing = aborted;
   let response;
-  try { response = await postWithRetry("/v1/describe", form); } catch { fail("The server did not answer."); return; }
+  try { response = await postWithRetry("/v1/sessions", form, aborted.signal); } catch {
+    if (!aborted.signal.aborted) fail("The server did not answer.");
+    ui.description.replaceChildren(paragraph("No description.", "placeholder"));
+    setState("ready");
+    return;
+  } finally { state.describing = null; }
   if (!response.ok) {
     fail(`The photo could not be described: ${await detail(response)}`);
     ui.description.replaceChildren(paragraph("No description.", "placeholder"));
@@ -76,20 +117,17 @@ async function describePhoto(file) {
     return;
   }
   const result = await response.json();
-  ui.description.replaceChildren(paragraph(result.description));
-  ui.descriptionAudio.src = result.audio_url;
-  ui.descriptionAudio.hidden = false;
-  ui.descriptionAudio.play().catch(() => say("Description ready. Press play to hear it."));
   ui.preview.alt = `The photo: ${result.summary}`;
-  openSession(result.session_id);
-  say("Description ready. Hold the talk button or the Space key to ask about the photo.");
-  setState("described");
+  await openSession(result.session_id);
+  ui.description.replaceChildren(paragraph("", "streaming"));
+  send(JSON.stringify({ type: "describe", detail: ui.detail.value }), "describe");
 }
 
 // --- reading the text in the photo (signs, labels, pages) ----------------------------------------------------------
 
 async function readText() {
   if (!state.file) return;
+  stopSpeaking();
   clearError();
   ui.readText.disabled = true;
   ui.reading.hidden = false;
@@ -97,8 +135,12 @@ async function readText() {
   say("Reading the text in the photo.");
   const form = new FormData();
   form.append("image", state.file);
+  const aborted = new AbortController();
+  state.reading = aborted;
   let response;
-  try { response = await postWithRetry("/v1/read", form); } catch { fail("The server did not answer."); }
+  try { response = await postWithRetry("/v1/read", form, aborted.signal); } catch {
+    if (!aborted.signal.aborted) fail("The server did not answer.");
+  } finally { state.reading = null; }
   ui.readText.disabled = false;
   if (!response) { ui.reading.replaceChildren(paragraph("No text read.", "placeholder")); return; }
   if (!response.ok) {
@@ -107,13 +149,16 @@ async function readText() {
     return;
   }
   const result = await response.json();
-  // One paragraph per block of the page, in reading order; the live region announces it like the description.
+  // One paragraph per block, in reading order. A page of text is never poured into a live region: the status says
+  // how much there is, the text follows the button (focusable), and the voice reads it if answers are voiced.
   const blocks = result.text ? result.text.split("\n\n") : [result.spoken];
   ui.reading.replaceChildren(...blocks.map((block) => paragraph(block.replaceAll("\n", " "))));
   ui.readingAudio.src = result.audio_url;
   ui.readingAudio.hidden = false;
-  ui.readingAudio.play().catch(() => say("Text read. Press play to hear it."));
-  say(result.text ? "Text read." : "There is no text I can read in this photo.");
+  if (voiced()) ui.readingAudio.play().catch(() => {});
+  const lines = result.text ? result.text.split("\n").filter((line) => line.trim()).length : 0;
+  say(lines ? `Text read: ${lines} ${lines === 1 ? "line" : "lines"}, shown after the Read text button.`
+    : "There is no text I can read in this photo.");
 }
 
 ui.readText.addEventListener("click", readText);
@@ -127,10 +172,10 @@ function paragraph(text, className) {
 
 // --- the session's WebSocket: questions out, text and audio back as they are produced ----------------------------
 
-function openSession(sessionId) {
+async function openSession(sessionId) {
   if (state.socket) state.socket.close();
   state.sessionId = sessionId;
-  connect();
+  try { await connect(); } catch { /* send() reconnects and reports */ }
   setQuestionsEnabled(true);
 }
 
@@ -138,66 +183,129 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/v1/sessions/${state.sessionId}/stream`);
   socket.binaryType = "arraybuffer";
-  socket.onmessage = (event) => onMessage(event.data);
-  socket.onclose = () => { if (state.socket === socket) state.socket = null; };
+  socket.onmessage = (event) => { if (state.socket === socket) onMessage(event.data); };
+  socket.onclose = () => {
+    if (state.socket !== socket) return;
+    state.socket = null;
+    if (state.answer) { endAnswer(); fail("The connection to the server was lost."); setState("described"); }
+  };
   state.socket = socket;
+  state.asked = state.wanted = state.owner = state.heard = 0;  // a new connection numbers its answers from 1 again
+  state.logged = {};
   return new Promise((resolve, reject) => {
     socket.onopen = () => resolve(socket);
     socket.onerror = () => reject(new Error("connection failed"));
   });
 }
 
-async function send(payload) {
+async function send(payload, kind) {
   clearError();
-  if (state.answering) { say("Still answering the last question."); return; }
   let socket = state.socket;
   try {
     if (!socket || socket.readyState > WebSocket.OPEN) socket = await connect();
     else if (socket.readyState === WebSocket.CONNECTING) await new Promise((r) => socket.addEventListener("open", r, { once: true }));
   } catch { fail("Cannot reach the server to ask the question."); return; }
-  state.answering = true;
+  state.asked += 1;
+  state.wanted = state.asked;
+  state.answer = { kind, text: "", pending: "" };
   ui.stream.textContent = "";
-  ui.answering.hidden = false;
-  setState("answering");
-  say("Thinking about the answer…");
+  ui.answering.hidden = kind === "describe";
+  ui.spoken.replaceChildren();
+  setState(kind === "describe" ? "describing" : "answering");
+  say(kind === "describe" ? "Describing the photo…" : "Thinking about the answer…");
   socket.send(payload);
 }
 
 function onMessage(data) {
-  if (data instanceof ArrayBuffer) { playPcm(data); return; }
+  if (data instanceof ArrayBuffer) {
+    // Audio of the answer being listened to only: frames of a stopped answer are dropped, never played late.
+    if (state.owner === state.wanted && voiced()) playback.play(data);
+    return;
+  }
   const message = JSON.parse(data);
+  if (message.type === "start") state.owner = message.answer_id;  // the audio frames from here on are this answer's
+  if (message.type === "cancelled") { noteStopped(message); return; }
+  if (message.answer_id !== state.wanted && message.answer_id !== undefined) return;  // a stopped answer's
   if (message.type === "transcript") {
     addLog("You asked", message.text);
     say(`You asked: ${message.text}`);
   } else if (message.type === "audio_format") {
-    startPlayback(message.sample_rate);
+    if (voiced()) playback.begin(message.sample_rate);
   } else if (message.type === "text") {
-    ui.stream.textContent += message.text;
+    addText(message.text);
   } else if (message.type === "done") {
     finishAnswer(message);
   } else if (message.type === "error") {
-    state.answering = false;
-    ui.answering.hidden = true;
+    endAnswer();
     const retry = message.retry_after_s ? ` Try again in ${message.retry_after_s} seconds.` : "";
     fail(`${message.detail}.${retry}`);
     say("Ready for another question.");
-    setState("described");
+    setState(state.sessionId ? "described" : "ready");
   }
 }
 
+function addText(piece) {
+  const answer = state.answer;
+  answer.text += piece;
+  if (answer.kind === "describe") ui.description.firstChild.textContent = answer.text.trim();
+  else ui.stream.textContent = answer.text;
+  // Whole sentences go to the live region as they are completed (a text piece is often a word or a clause).
+  answer.pending += piece;
+  const sentences = answer.pending.split(/(?<=[.!?…]["'”’)\]]*)\s+/);
+  answer.pending = sentences.pop();
+  for (const sentence of sentences) announce(sentence);
+}
+
+function announce(sentence) {
+  if (!texted() || !sentence.trim()) return;
+  ui.spoken.append(paragraph(sentence.trim()));
+  while (ui.spoken.childElementCount > KEEP_SENTENCES) ui.spoken.firstElementChild.remove();
+}
+
 function finishAnswer(message) {
-  state.answering = false;
+  const kind = state.answer ? state.answer.kind : "question";
+  state.heard = message.answer_id;  // its audio may play on after this: Stop then still tells the server
+  if (state.answer) announce(state.answer.pending);
+  state.answer = null;
   ui.answering.hidden = true;
-  const item = addLog("Answer", message.answer);
   const audio = document.createElement("audio");
   audio.controls = true;
   audio.preload = "auto";
   audio.src = message.audio_url;
-  audio.setAttribute("aria-label", `Spoken answer to: ${message.question}`);
-  item.append(audio);
-  item.dataset.streamedChunks = String(state.audio ? state.audio.chunks : 0);
-  say("Answered. Hold the talk button or the Space key to ask again.");
-  setState("answered");
+  if (kind === "describe") {
+    ui.description.replaceChildren(paragraph(message.answer));
+    ui.descriptionAudio.src = message.audio_url;
+    ui.descriptionAudio.hidden = false;
+    state.logged[message.answer_id] = addLog("Description", message.answer);
+  } else {
+    const item = addLog("Answer", message.answer);
+    state.logged[message.answer_id] = item;
+    audio.setAttribute("aria-label", `Spoken answer to: ${message.question}`);
+    item.append(audio);
+    item.dataset.streamedChunks = String(playback.scheduled);
+  }
+  setState(kind === "describe" ? "described" : "answered");
+  // "Answer finished" once the listener has heard it all: at once as text, when the voice ends otherwise.
+  const finished = () => say(`${kind === "describe" ? "Description" : "Answer"} finished. Press Talk to ask about the photo.`);
+  clearTimeout(state.finishTimer);
+  const left = voiced() ? playback.remainingSeconds() : 0;
+  if (left > 0) { say("Speaking…"); state.finishTimer = setTimeout(finished, left * 1000 + 100); } else finished();
+}
+
+function noteStopped(message) {
+  // What the conversation kept of a stopped answer (what was heard of it), beside the answer if it was shown whole.
+  const heard = message.answer || "nothing";
+  const item = state.logged[message.answer_id];
+  if (!item) { addLog("Answer, stopped", heard); return; }
+  const note = document.createElement("span");
+  note.className = "note";
+  note.textContent = ` (stopped; heard: ${heard})`;
+  item.insertBefore(note, item.querySelector("audio"));
+}
+
+function endAnswer() {
+  state.answer = null;
+  ui.answering.hidden = true;
 }
 
 function addLog(who, text) {
@@ -210,84 +318,45 @@ function addLog(who, text) {
   return item;
 }
 
-// --- streamed audio: 16-bit PCM chunks scheduled back to back with Web Audio -------------------------------------
+// --- Stop (and barge-in): silence now, tell the server, drop whatever of that answer is still on its way ---------
 
-function audioContext() {
-  // Created (or resumed) inside a user gesture, as browsers require before sound may play.
-  if (!state.context) state.context = new AudioContext();
-  if (state.context.state === "suspended") state.context.resume();
-  return state.context;
+function stopAudio() {
+  playback.stop();
+  for (const audio of document.querySelectorAll("audio")) audio.pause();
+  clearTimeout(state.finishTimer);
 }
 
-function startPlayback(sampleRate) {
-  const context = audioContext();
-  state.audio = { rate: sampleRate, next: context.currentTime + 0.05, chunks: 0 };
-}
-
-function playPcm(buffer) {
-  if (!state.audio) return;
-  const context = audioContext();
-  const pcm = new Int16Array(buffer);
-  const clip = context.createBuffer(1, pcm.length, state.audio.rate);
-  const samples = clip.getChannelData(0);
-  for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
-  const source = context.createBufferSource();
-  source.buffer = clip;
-  source.connect(context.destination);
-  const at = Math.max(context.currentTime + 0.02, state.audio.next);
-  source.start(at);
-  state.audio.next = at + clip.duration;
-  state.audio.chunks += 1;
-}
-
-// --- push to talk -----------------------------------------------------------------------------------------------
-
-async function startRecording() {
-  if (state.recorder || ui.talk.disabled || state.answering) return;
-  clearError();
-  audioContext();
-  if (!navigator.mediaDevices || !window.MediaRecorder) {
-    fail("This browser cannot record here (the microphone needs https:// or localhost). Type the question instead.");
-    return;
+function stopSpeaking() {
+  const heard = playback.heardSeconds();
+  const wasSpeaking = Boolean(state.answer || state.describing || state.reading) || playback.playing() || [...document.querySelectorAll("audio")].some((a) => !a.paused);
+  for (const request of [state.describing, state.reading]) if (request) request.abort();
+  const open = state.socket && state.socket.readyState === WebSocket.OPEN;
+  if (state.answer && open) {
+    // In text mode nothing was played: the server counts what it sent as heard.
+    const cancel = { type: "cancel", answer_id: state.wanted };
+    if (voiced()) cancel.heard_s = Math.round(heard * 100) / 100;
+    state.socket.send(JSON.stringify(cancel));
+  } else if (open && state.heard && playback.playing()) {
+    // The answer was all sent, but its audio was still playing: the conversation keeps only what was heard.
+    state.socket.send(JSON.stringify({ type: "cancel", answer_id: state.heard, heard_s: Math.round(heard * 100) / 100 }));
   }
-  try {
-    state.stream = state.stream || await navigator.mediaDevices.getUserMedia({ audio: true });
-  } catch {
-    fail("The microphone is not available or permission was refused. Type the question instead.");
-    return;
-  }
-  const chunks = [];
-  const recorder = new MediaRecorder(state.stream);
-  recorder.ondataavailable = (event) => { if (event.data.size) chunks.push(event.data); };
-  recorder.onstop = () => sendRecording(new Blob(chunks, { type: recorder.mimeType }));
-  state.recorder = recorder;
-  state.recordStart = performance.now();
-  recorder.start();
-  ui.talk.setAttribute("aria-pressed", "true");
-  ui.talk.textContent = "Listening… release to send";
-  setState("recording");
-  say("Listening. Release to send.");
+  state.heard = 0;
+  const stopped = state.answer;
+  state.wanted = 0;
+  endAnswer();
+  stopAudio();
+  if (stopped && stopped.kind === "describe") ui.description.replaceChildren(paragraph(stopped.text.trim() || "Stopped.", ""));
+  if (stopped) setState(state.sessionId ? "described" : "ready");
+  return wasSpeaking;
 }
 
-function stopRecording() {
-  const recorder = state.recorder;
-  if (!recorder) return;
-  state.recorder = null;
-  state.short = performance.now() - state.recordStart < MIN_RECORDING_MS;
-  ui.talk.setAttribute("aria-pressed", "false");
-  ui.talk.textContent = "Hold to ask a question";
-  recorder.stop();
+function stop() {
+  if (state.recorder) { cancelRecording(); say("Recording cancelled."); return; }
+  say(stopSpeaking() ? "Stopped." : "Nothing is playing.");
 }
 
-async function sendRecording(blob) {
-  if (state.short || !blob.size) {
-    say("That was too short: hold the button (or Space) for as long as you speak.");
-    setState("described");
-    return;
-  }
-  say("Sending your question…");
-  await send(await blob.arrayBuffer());
-}
+ui.stop.addEventListener("click", stop);
+document.addEventListener("keydown", (event) => { if (event.key === "Escape") stop(); });
 
 function setQuestionsEnabled(enabled) {
   ui.talk.disabled = !enabled;
@@ -295,51 +364,15 @@ function setQuestionsEnabled(enabled) {
   ui.ask.disabled = !enabled;
 }
 
-function isTyping(element) {
-  return element && (element.tagName === "INPUT" || element.tagName === "TEXTAREA" || element.isContentEditable);
-}
-
-function spaceTarget(event) {
-  // Space means push-to-talk on the talk button and on the page itself, never inside a field or on another control.
-  if (event.code !== "Space") return false;
-  const active = document.activeElement;
-  return active === ui.talk || active === document.body || active === null;
-}
-
-ui.talk.addEventListener("pointerdown", (event) => {
-  event.preventDefault();
-  state.pointerPress = true;
-  ui.talk.setPointerCapture(event.pointerId);
-  startRecording();
-});
-ui.talk.addEventListener("pointerup", stopRecording);
-ui.talk.addEventListener("pointercancel", stopRecording);
-ui.talk.addEventListener("contextmenu", (event) => event.preventDefault());
-ui.talk.addEventListener("click", (event) => {
-  // A click with no press before it comes from Enter or a screen reader, which cannot hold: it toggles instead.
-  event.preventDefault();
-  if (state.pointerPress) { state.pointerPress = false; return; }
-  if (state.recorder) stopRecording(); else startRecording();
-});
-document.addEventListener("keydown", (event) => {
-  if (isTyping(event.target) || !spaceTarget(event)) return;
-  event.preventDefault();
-  if (!event.repeat) startRecording();
-});
-document.addEventListener("keyup", (event) => {
-  if (isTyping(event.target) || !spaceTarget(event)) return;
-  event.preventDefault();
-  stopRecording();
-});
-
 ui.form.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = ui.question.value.trim();
   if (!text) { fail("Type a question first."); ui.question.focus(); return; }
-  audioContext();
+  stopSpeaking();
+  playback.audioContext();
   addLog("You asked", text);
   ui.question.value = "";
-  send(JSON.stringify({ type: "ask", text }));
+  send(JSON.stringify({ type: "ask", text }), "question");
 });
 
 for (const input of [ui.photo, ui.photoFile]) {
