@@ -66,15 +66,23 @@ def test_the_photo_clip_announces_each_change_once_and_answers_a_question(photo_
     for seen, change in zip(events[1:], CHANGES):
         assert change.at_s <= seen["seen_s"] <= change.at_s + 2.0, (seen, change)
 
-    spoken = [i for i in items if i["type"] == "spoken"]
-    assert [s["kind"] for s in spoken] == ["scene", "appeared", "approaching", "left"]
-    assert spoken[1]["sentence"].startswith("New: a person on your right")
-    assert "coming closer" in spoken[2]["sentence"] and spoken[3]["sentence"] == "The person on your right has gone."
     answers = [i for i in items if i["type"] == "answer"]
-    assert len(answers) == 1 and "person" in answers[0]["answer"] and "right" in answers[0]["answer"]
+    assert len(answers) == 1 and "person" in answers[0]["answer"] and "right" in answers[0]["answer"], items
+    spoken = [i for i in items if i["type"] == "spoken"]
+    kinds = [s["kind"] for s in spoken]
+    answer_ends = answers[0]["heard_s"] + answers[0]["audio_s"]
+    assert all(not s["heard_s"] < answer_ends < s["heard_s"] + s["audio_s"] for s in spoken)  # never talked over
+    if "approaching" not in kinds:  # it came while the answer was due or being said, and was stale by its end
+        dropped = next(i for i in items if i["type"] == "dropped" and i["kind"] == "approaching")
+        assert "stale" in dropped["reason"] and dropped["seen_s"] < answer_ends
+    assert [k for k in kinds if k != "approaching"] == ["scene", "appeared", "left"]
+    assert spoken[1]["sentence"].startswith("New: a person on your right")
+    assert spoken[-1]["sentence"] == "The person on your right has gone."
+    for earlier, later in zip(spoken, spoken[1:]):
+        assert later["heard_s"] >= earlier["heard_s"] + earlier["audio_s"]  # one at a time
 
     summary = items[-1]
-    assert summary["type"] == "summary" and summary["frames_analysed"] == 55 and summary["spoken"] == 4
+    assert summary["type"] == "summary" and summary["frames_analysed"] == 55 and summary["spoken"] == len(spoken)
     samples, rate = soundfile.read(out)
     for said in spoken:  # the WAV is in step with the video: each announcement is heard at its moment
         start = int(said["heard_s"] * rate)
@@ -82,6 +90,7 @@ def test_the_photo_clip_announces_each_change_once_and_answers_a_question(photo_
     assert np.abs(samples[: int(spoken[0]["heard_s"] * rate)]).max() == 0.0  # silence before the first
 
 
+@pytest.mark.slow  # about 40 s on two shared cores (110 frames of a crowd)
 @pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian's opencv-doc (make setup-dev installs it)")
 def test_people_walking_in_are_announced_from_their_side(tmp_path):
     process = watch(str(VTEST), "--fast", "--duration", "11", "--json", "--llm", "tiny", "-o", str(tmp_path / "v.wav"))

@@ -53,12 +53,9 @@ class WatchSession:
         self._stopping = threading.Event()
 
     def load(self) -> None:
-        """Load the detector and the voice before the clock starts (the LLM loads only for a question)."""
-        self.pipeline.start_loading(llm=False)
-        load_voice = getattr(self.pipeline.tts, "load", None)
-        if load_voice is not None:
-            load_voice()
-        self.pipeline.analyzer.load()
+        """Load every model before the clock starts, the LLM for questions included: llama.cpp points the process's
+        stdout and stderr at /dev/null while it loads, which would swallow the events printed meanwhile."""
+        self.pipeline.wait_loaded()
 
     def ask(self, line: str) -> None:
         if self.speaker is not None:

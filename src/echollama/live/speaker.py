@@ -12,6 +12,7 @@ video's, so the same file always gives the same announcements), or `start(clock)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,7 @@ class Speaker:
         starts = self.sink.at(now)
         self._cancel.clear()
         try:
-            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel)
+            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel, start=time.perf_counter() - now)
         except Cancelled:
             self.report({"type": "cut_off", "kind": event.kind, "sentence": event.sentence})
             with self._lock:
@@ -126,7 +127,8 @@ class Speaker:
             {
                 "type": "spoken",
                 **event.to_dict(),
-                "heard_s": round(starts, 3),
+                "heard_s": round(starts, 3),  # where it starts in the WAV (after what was still being said)
+                "audio_ready_s": round(result.first_audio_s or now, 3),  # when its first audio was synthesised
                 "delay_s": round(starts - event.seen_s, 3),
                 "audio_s": round(result.audio_seconds, 3),
             }
@@ -157,6 +159,7 @@ class Speaker:
                 "question": answer.question,
                 "answer": answer.text,
                 "heard_s": round(starts, 3),
+                "audio_s": round(answer.timings.get("audio_s", 0.0), 3),
                 "first_audio_s": round(answer.timings.get("first_audio_s", 0.0), 3),
                 "transcript": (answer.transcript or {}).get("text"),
             }
