@@ -118,7 +118,9 @@ def test_coming_closer_needs_steady_growth_beyond_what_was_seen_before():
 
     # the zebra was half hidden behind a passer-by and shows itself whole again: not coming closer
     heights = [200] * 6 + [120, 110, 130, 160, 190, 200, 200]
-    hidden = {round(i * 0.2, 1): [(1, person(300, 300 - h, 400, 300, 4.0, label="zebra"))] for i, h in enumerate(heights)}
+    hidden = {
+        round(i * 0.2, 1): [(1, person(300, 300 - h, 400, 300, 4.0, label="zebra"))] for i, h in enumerate(heights)
+    }
     assert [e.kind for e in frames(ChangeDetector(), hidden)] == ["scene"]
 
 

@@ -30,18 +30,17 @@ class Change:
     at_s: float  # when it happens in the clip
 
 
-# (start s, end s, walker height px at start, at end, walker right edge from the right side at start, at end);
-# a right edge of 0 or less is outside the frame.
+# While the walker is in the clip: (start s, end s, walker height px at start, at end, gap between the walker's right
+# edge and the frame's right side at start, at end; a negative gap is outside the frame). Only the background before
+# 2.0 s and after 7.6 s.
 _SCRIPT = [
-    (0.0, 2.0, None, None, None, None),
     (2.0, 3.0, 200, 200, -70, RIGHT_MARGIN),  # walks in from the right edge
     (3.0, 5.0, 200, 200, RIGHT_MARGIN, RIGHT_MARGIN),
     (5.0, 6.0, 200, 450, RIGHT_MARGIN, RIGHT_MARGIN),  # comes closer: 4.7 m to 2.1 m in one second
     (6.0, 7.0, 450, 450, RIGHT_MARGIN, RIGHT_MARGIN),
     (7.0, 7.6, 450, 450, RIGHT_MARGIN, -160),  # walks out to the right
-    (7.6, 11.0, None, None, None, None),
 ]
-DURATION_S = _SCRIPT[-1][1]
+DURATION_S = 11.0
 # What happens, by hand from the script above: the moment the walker is first whole in view, starts coming closer,
 # and is last seen.
 CHANGES = (
@@ -60,7 +59,7 @@ def _walker() -> np.ndarray:
 def frame_at(t: float, background: np.ndarray, walker: np.ndarray) -> np.ndarray:
     frame = background.copy()
     for start, end, h0, h1, r0, r1 in _SCRIPT:
-        if not start <= t < end or h0 is None:
+        if not start <= t < end:
             continue
         share = (t - start) / (end - start)
         height = round(h0 + (h1 - h0) * share)
@@ -81,7 +80,7 @@ def write_clip(path: str | Path, loops: int = 1) -> Path:
     path = Path(path)
     background = np.asarray(Image.open(PHOTOS / "giraffe_zebra.jpg").convert("RGB").resize(SIZE))
     walker = _walker()
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, SIZE)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), FPS, SIZE)
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write {path}")
     try:

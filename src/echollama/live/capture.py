@@ -40,7 +40,9 @@ def _cv2():
         import cv2
     except ImportError:
         raise missing_extra("opencv-python-headless", "embedded") from None
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # OpenCV's own warnings ("can't open camera by index") would duplicate our one line
+    cv2.utils.logging.setLogLevel(
+        cv2.utils.logging.LOG_LEVEL_SILENT
+    )  # OpenCV's own warnings ("can't open camera by index") would duplicate our one line
     return cv2
 
 
