@@ -46,6 +46,7 @@ def photo_clip(tmp_path_factory):
     return write_clip(tmp_path_factory.mktemp("clip") / "walker.avi")
 
 
+@pytest.mark.slow  # about 40 s on two shared cores (55 frames, two voices, a question)
 def test_the_photo_clip_announces_each_change_once_and_answers_a_question(photo_clip, tmp_path):
     out = tmp_path / "watch.wav"
     process = watch(str(photo_clip), "--fast", "--json", "--llm", "tiny", "-o", str(out), stdin=subprocess.PIPE)
@@ -144,3 +145,24 @@ def test_ctrl_c_stops_cleanly_with_no_partial_wav(photo_clip, tmp_path):
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not out.exists() and not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob(".*partial"))
+
+
+@pytest.mark.slow  # about 50 s on two shared cores (Whisper loads too)
+def test_a_spoken_question_is_answered_about_the_latest_frame(photo_clip, tmp_path):
+    from spoken import write_spoken
+
+    question = write_spoken(tmp_path / "question.wav", "Where is the giraffe?")
+    process = watch(str(photo_clip), "--fast", "--duration", "3", "--json", "--llm", "tiny", "-o", str(tmp_path / "w.wav"),
+                    stdin=subprocess.PIPE)  # fmt: skip
+    items = []
+    for line in process.stdout:
+        items.append(json.loads(line))
+        if items[-1]["type"] == "spoken" and items[-1]["kind"] == "scene":
+            process.stdin.write(f"/audio {question}\n")
+            process.stdin.flush()
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    answers = [i for i in items if i["type"] == "answer"]
+    assert len(answers) == 1, items
+    assert "giraffe" in answers[0]["transcript"].lower()
+    assert answers[0]["answer"].startswith("The giraffe is straight ahead"), answers[0]

@@ -48,7 +48,9 @@ def register(commands) -> None:
     watch = commands.add_parser(
         "watch",
         help="narrate a camera, video file or stream live: what appears, comes closer fast or leaves",
-        description=__doc__.replace("\n", " "),
+        description="Narrate a camera, a video file or a stream as it happens: what is there at first, then what "
+        "appears, what comes closer fast and what leaves, with sides and distances as descriptions say them. Typed "
+        "questions are answered about the latest frame. Text in the picture is not read while watching.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     args.no_text = True  # reading signs takes half a second a frame: not while watching
     pipeline = Pipeline(pipeline_config(args), status=None)
     voice = VoiceChat(pipeline, asr=args.asr)
-    settings = WatchSettings(args.source, fast=args.fast, sample_fps=args.fps, loop=args.loop, duration_s=args.duration)
+    settings = WatchSettings(args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream)
     report = _printer(args.json, args.quiet)
     session = WatchSession(voice, settings, None, report)
     if not args.quiet:

@@ -33,6 +33,7 @@ class WatchSettings:
     sample_fps: float = 5.0  # frames analysed per second of video when fast
     loop: bool = False
     duration_s: float | None = None  # stop after this long on the session clock
+    stream: bool = True  # answers to questions spoken as they are written
 
 
 class WatchSession:
@@ -69,7 +70,7 @@ class WatchSession:
         settings = self.settings
         analyzer = self.pipeline.analyzer
         sink = TimelineSink(self.write_audio, self.pipeline.tts.sample_rate)
-        speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report)
+        speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report, settings.stream)
         fast = self.source.fast
         tracker = ObjectTracker(settings.sample_fps if fast else self.source.fps)
         changes = ChangeDetector()

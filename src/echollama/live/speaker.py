@@ -53,8 +53,11 @@ class TimelineSink:
 
 
 class Speaker:
-    def __init__(self, voice, sink: TimelineSink, announcer: Announcer, latest: Latest, report: Report) -> None:
+    def __init__(
+        self, voice, sink: TimelineSink, announcer: Announcer, latest: Latest, report: Report, stream: bool = True
+    ) -> None:
         self.voice = voice  # a VoiceChat: the conversation answers about the latest scene
+        self.stream = stream  # answers: spoken sentence by sentence as the LLM writes them (False: all, then speech)
         self.tts = voice.pipeline.tts
         self.sink = sink
         self.announcer = announcer
@@ -147,9 +150,9 @@ class Speaker:
             starts = self.sink.at(now)
             if line.startswith("/audio"):
                 path = Path(line.removeprefix("/audio").strip() or "<missing path>")
-                answer = self.voice.ask_audio(path, self.sink)
+                answer = self.voice.ask_audio(path, self.sink, stream=self.stream)
             else:
-                answer = self.voice.ask(line, self.sink)
+                answer = self.voice.ask(line, self.sink, stream=self.stream)
         except EchollamaError as error:
             self.report({"type": "error", "question": line, "error": str(error)})
             return
