@@ -124,6 +124,17 @@ def test_coming_closer_needs_steady_growth_beyond_what_was_seen_before():
     assert [e.kind for e in frames(ChangeDetector(), hidden)] == ["scene"]
 
 
+def test_at_a_slow_frame_rate_coming_closer_is_judged_over_the_last_three_frames():
+    slow = {
+        round(i * 0.7, 1): [(1, person(400, 300 - h, 440, 300, 4.0))] for i, h in enumerate([200, 200, 200, 300, 450])
+    }
+    assert [e.kind for e in frames(ChangeDetector(), slow)] == ["scene", "approaching"]
+    still = {
+        round(i * 0.7, 1): [(1, person(400, 300 - h, 440, 300, 4.0))] for i, h in enumerate([200, 210, 195, 205, 200])
+    }
+    assert [e.kind for e in frames(ChangeDetector(), still)] == ["scene"]
+
+
 def event(kind, seen, track=1, urgency=1, label="person"):
     return WatchEvent(kind, f"{kind} {track}", seen, label=label, track_id=track, urgency=urgency)
 

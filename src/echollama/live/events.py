@@ -28,6 +28,7 @@ SAME_OBJECT_OVERLAP = 0.6  # a new track whose box lies this much inside a follo
 APPROACH_WINDOW_S = 1.0  # growth is measured over this much history
 APPROACH_GROWTH = 1.25  # the box grew this much taller within the window (5 m -> 4 m is 1.25)
 APPROACH_MIN_SAMPLES = 3
+APPROACH_LONGEST_S = 2.0  # on a slow CPU (under 3 frames a second) the last 3 frames, if they span at most this
 APPROACH_ABOVE_BEFORE = 1.1  # and is this much taller than it ever was before the window (not just un-hidden)
 APPROACH_WITHIN_M = 8.0  # farther than this (when metres are known), coming closer is not urgent yet
 APPROACH_AGAIN_AFTER_S = 2.0  # said again only after it stopped coming closer for this long
@@ -163,8 +164,11 @@ def _overlap(a: Detection, b: Detection) -> float:
 
 def _coming_closer(history: deque, at_s: float) -> bool:
     """Whether the object's box grew markedly and steadily taller within the last APPROACH_WINDOW_S."""
-    heights = [h for t, _, h in history if at_s - t <= APPROACH_WINDOW_S + 1e-9]
-    before = [h for t, _, h in history if at_s - t > APPROACH_WINDOW_S + 1e-9]
+    span = APPROACH_WINDOW_S
+    if sum(1 for t, _, _ in history if at_s - t <= span + 1e-9) < APPROACH_MIN_SAMPLES and len(history) >= 3:
+        span = min(APPROACH_LONGEST_S, at_s - history[-APPROACH_MIN_SAMPLES][0])  # too few frames: look further back
+    heights = [h for t, _, h in history if at_s - t <= span + 1e-9]
+    before = [h for t, _, h in history if at_s - t > span + 1e-9]
     if len(heights) < APPROACH_MIN_SAMPLES:
         return False
     steady = all(later >= 0.95 * earlier for earlier, later in zip(heights, heights[1:]))
