@@ -44,8 +44,7 @@ class WatchSession:
         self.report = report
         self.source = VideoSource(settings.source, settings.fast, 1.0 / settings.sample_fps, settings.loop)
         self.write_audio = write_audio
-        self.latest: Scene | None = None
-        self._image: LoadedImage | None = None
+        self._latest: tuple[Scene, LoadedImage] | None = None  # one attribute: the speaker reads it from its thread
         self.frames = 0
         self.analysis_s = 0.0
         self.elapsed_s = 0.0
@@ -86,7 +85,7 @@ class WatchSession:
                 image = LoadedImage(frame.rgb, self.source.name)
                 scene = analyzer.analyze(image, caption=False)
                 scene.timings["at_s"] = frame.at_s
-                self.latest, self._image = scene, image
+                self._latest = (scene, image)
                 for event in changes.update(tracker.update(scene, frame.at_s), scene, frame.at_s):
                     self.events += 1
                     self.report({"type": "event", **event.to_dict()})
@@ -118,8 +117,10 @@ class WatchSession:
 
     def latest_scene(self) -> Scene | None:
         """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
-        scene, image = self.latest, self._image
-        if scene is not None and image is not None and not scene.caption:
+        if self._latest is None:
+            return None
+        scene, image = self._latest
+        if not scene.caption:
             scene.caption = self.pipeline.analyzer.captioner.caption(image, scene.detections)
         return scene
 

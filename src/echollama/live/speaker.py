@@ -150,11 +150,14 @@ class Speaker:
             starts = self.sink.at(now)
             if line.startswith("/audio"):
                 path = Path(line.removeprefix("/audio").strip() or "<missing path>")
-                answer = self.voice.ask_audio(path, self.sink, stream=self.stream)
+                answer = self.voice.ask_audio(path, self.sink, stream=self.stream, cancel=self._stop)
             else:
-                answer = self.voice.ask(line, self.sink, stream=self.stream)
+                answer = self.voice.ask(line, self.sink, stream=self.stream, cancel=self._stop)
         except EchollamaError as error:
             self.report({"type": "error", "question": line, "error": str(error)})
+            return
+        except Cancelled:  # watching stopped (Ctrl-C) while the answer was being spoken
+            self.report({"type": "cut_off", "kind": "answer", "question": line})
             return
         self.report(
             {
