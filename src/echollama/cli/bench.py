@@ -15,15 +15,19 @@ def register(commands) -> None:
     )
     bench.add_argument(
         "target",
-        choices=["describe", "detector", "conversation", "text"],
+        choices=["describe", "detector", "conversation", "text", "watch"],
         help="describe: streaming vs non-streaming time to first audio per stage; "
         "detector: precision/recall of the SSD detector per threshold on the labelled images; "
         "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
-        "text: perception with vs without the text stage, and its memory",
+        "text: perception with vs without the text stage, and its memory; "
+        "watch: live narration's frames per second, change-to-audio latency, CPU and memory over --minutes",
     )
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument(
+        "--minutes", type=float, default=5.0, help="watch: length of the real-time session (default %(default)s)"
+    )
 
     add_pipeline_options(bench)
     bench.set_defaults(run=run)
@@ -32,6 +36,10 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from echollama.evaluation import bench_describe
 
+    if args.target == "watch":
+        from echollama.evaluation.bench_watch import run as bench_watch
+
+        return bench_watch(args, pipeline_config(args))
     if args.target == "text":
         from echollama.evaluation.bench_text import bench_text
 

@@ -5,6 +5,7 @@ Examples:
   echollama read letter.jpg                     # read all the text aloud, in reading order, into text.wav
   echollama ask photo.jpg --question "where is the cat?"
   echollama chat photo.jpg                      # typed or spoken follow-up questions
+  echollama watch 0                             # narrate a camera live: what appears, comes closer, leaves
   echollama serve                               # the web page and HTTP API on http://127.0.0.1:8000/
   echollama bench describe --runs 3             # stage times, time to first audio, memory
   echollama eval --compare 0.5b,1.5b            # correctness report
@@ -26,7 +27,7 @@ from echollama import __version__
 from echollama.errors import EchollamaError
 
 # One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
-COMMANDS = ("describe", "read", "ask", "chat", "serve", "models", "bench", "eval", "dataset", "train")
+COMMANDS = ("describe", "read", "ask", "chat", "watch", "serve", "models", "bench", "eval", "dataset", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -62,7 +62,8 @@ class SceneAnalyzer:
         if load is not None:
             self._text_pool.submit(load)
 
-    def analyze(self, image: LoadedImage) -> Scene:
+    def analyze(self, image: LoadedImage, caption: bool = True) -> Scene:
+        """The scene in `image`; `caption=False` skips the whole-picture guess (video frames get one on demand)."""
         timings: dict[str, float] = {}
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
@@ -75,9 +76,11 @@ class SceneAnalyzer:
 
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
-        caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections)
+        caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
-        caption, timings["caption_s"] = caption_future.result()
+        text = ""
+        if caption_future is not None:
+            text, timings["caption_s"] = caption_future.result()
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]
@@ -85,7 +88,7 @@ class SceneAnalyzer:
             width=image.width,
             height=image.height,
             detections=placed,
-            caption=caption,
+            caption=text,
             depth_unit=self.depth.unit,
             camera=camera,
             source=image.source,

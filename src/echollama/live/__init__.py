@@ -1,0 +1,1 @@
+"""Live narration (`echollama watch`): frames -> tracked objects -> changes worth saying -> one voice, questions first."""

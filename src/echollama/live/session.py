@@ -1,0 +1,140 @@
+"""One `watch` session: frames -> perception -> tracking -> changes -> the speaker, until the source ends or stops.
+
+The frame loop analyses one frame at a time and takes the next one the source has for it (capture.py), so the rate
+is what this CPU sustains; it is measured and reported. Questions typed meanwhile go to the speaker, which answers
+them about the latest frame analysed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from echollama.live.announcer import Announcer
+from echollama.live.capture import VideoSource
+from echollama.live.events import ChangeDetector
+from echollama.live.speaker import Speaker, TimelineSink
+from echollama.live.tracking import ObjectTracker
+from echollama.scene.image import LoadedImage
+from echollama.types import Scene
+
+Report = Callable[[dict[str, Any]], None]
+DRAIN_LIMIT_S = 30.0  # after the source ends, what is still due is said; a real-time session waits this long at most
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    source: str
+    fast: bool = False  # a file: as fast as possible (video clock) instead of in real time
+    sample_fps: float = 5.0  # frames analysed per second of video when fast
+    loop: bool = False
+    duration_s: float | None = None  # stop after this long on the session clock
+    stream: bool = True  # answers to questions spoken as they are written
+
+
+class WatchSession:
+    def __init__(self, voice, settings: WatchSettings, write_audio, report: Report) -> None:
+        self.voice = voice
+        self.pipeline = voice.pipeline
+        self.settings = settings
+        self.report = report
+        self.source = VideoSource(settings.source, settings.fast, 1.0 / settings.sample_fps, settings.loop)
+        self.write_audio = write_audio
+        self._latest: tuple[Scene, LoadedImage] | None = None  # one attribute: the speaker reads it from its thread
+        self.frames = 0
+        self.analysis_s = 0.0
+        self.elapsed_s = 0.0
+        self.events = 0
+        self.speaker: Speaker | None = None
+        self._stopping = threading.Event()
+
+    def load(self) -> None:
+        """Load every model before the clock starts, the LLM for questions included: llama.cpp points the process's
+        stdout and stderr at /dev/null while it loads, which would swallow the events printed meanwhile."""
+        self.pipeline.wait_loaded()
+
+    def ask(self, line: str) -> None:
+        if self.speaker is not None:
+            self.speaker.ask(line)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.source.stop()
+
+    def run(self) -> dict[str, Any]:
+        settings = self.settings
+        analyzer = self.pipeline.analyzer
+        sink = TimelineSink(self.write_audio, self.pipeline.tts.sample_rate)
+        speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report, settings.stream)
+        fast = self.source.fast
+        tracker = ObjectTracker(settings.sample_fps if fast else self.source.fps)
+        changes = ChangeDetector()
+        start = time.perf_counter()
+        if not fast:
+            speaker.start(lambda: time.perf_counter() - start)
+        now = 0.0
+        try:
+            for frame in self.source.frames(start):
+                if settings.duration_s is not None and frame.at_s > settings.duration_s:
+                    break
+                began = time.perf_counter()
+                image = LoadedImage(frame.rgb, self.source.name)
+                scene = analyzer.analyze(image, caption=False)
+                scene.timings["at_s"] = frame.at_s
+                self._latest = (scene, image)
+                for event in changes.update(tracker.update(scene, frame.at_s), scene, frame.at_s):
+                    self.events += 1
+                    self.report({"type": "event", **event.to_dict()})
+                    speaker.add(event)
+                self.analysis_s += time.perf_counter() - began
+                self.frames += 1
+                now = frame.at_s
+                if fast:
+                    speaker.step(now)
+                if self.frames == 10 and not fast:
+                    self.report({"type": "rate", "frames_per_s": round(self.frames / (time.perf_counter() - start), 2)})
+            self._drain(speaker, fast, now, start)
+        finally:
+            self.elapsed_s = time.perf_counter() - start
+            if not fast:
+                speaker.stop()
+            self.source.close()
+        return self.summary()
+
+    def _drain(self, speaker: Speaker, fast: bool, now: float, start: float) -> None:
+        """The source ended: say what is still due (stale items are dropped as the clock moves on)."""
+        limit = time.perf_counter() + DRAIN_LIMIT_S
+        while speaker.busy and not self._stopping.is_set() and time.perf_counter() < limit:
+            if fast:
+                now = max(now, speaker.announcer.free_at)
+                speaker.step(now)
+            else:
+                time.sleep(0.05)
+
+    def latest_scene(self) -> Scene | None:
+        """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
+        if self._latest is None:
+            return None
+        scene, image = self._latest
+        if not scene.caption:
+            scene.caption = self.pipeline.analyzer.captioner.caption(image, scene.detections)
+        return scene
+
+    def summary(self) -> dict[str, Any]:
+        rate = self.frames / self.analysis_s if self.analysis_s else 0.0
+        return {
+            "type": "summary",
+            "source": self.source.name,
+            "pace": "as fast as possible" if self.source.fast else "real time",
+            "frames_analysed": self.frames,
+            "analysis_frames_per_s": round(rate, 2),
+            "session_frames_per_s": round(self.frames / self.elapsed_s, 2) if self.elapsed_s else 0.0,
+            "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "events": self.events,
+            "spoken": self.speaker.spoken if self.speaker else 0,
+            "elapsed_s": round(self.elapsed_s, 2),
+        }
