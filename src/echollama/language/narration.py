@@ -251,11 +251,17 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(_sentence([group_phrase(members, scene, max_members=None)]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
-    if scene.caption:
-        # The caption's first clause is the whole-picture impression; the rest repeats the objects listed above.
-        impression = repair(scene.caption.split(";")[0].replace(" (a guess)", "").strip()).rstrip(".")
-        lines.append(f"Overall impression (a guess, often wrong): {impression}.")
+    if impression(scene):
+        lines.append(f"Overall impression (a guess, often wrong): {impression(scene)}.")
     fenced = fenced_text_for_prompt(scene.wait_text())
     if fenced:
         lines.append(fenced)
     return "\n".join(lines)
+
+
+def impression(scene: Scene) -> str:
+    """The caption's first clause, the whole-picture guess ("The whole picture may show an espresso"); the rest of
+    the caption repeats the objects the fact sheet lists."""
+    if not scene.caption:
+        return ""
+    return repair(scene.caption.split(";")[0].replace(" (a guess)", "").strip()).rstrip(".")
