@@ -112,10 +112,12 @@ def test_objects_of_one_kind_are_counted_and_each_placed():
         ),
         (
             [(450, 2.0), (100, 3.0), (150, 4.0)],
-            "I can see at least three people, the nearest slightly right, about 2 metres away; "
-            "two more on your left.",
+            "I can see at least three people, the nearest slightly right, about 2 metres away; two more on your left.",
         ),
-        ([(250, 2.0), (300, 3.0), (350, 4.0)], "I can see at least three people straight ahead, the nearest about 2 metres away."),
+        (
+            [(250, 2.0), (300, 3.0), (350, 4.0)],
+            "I can see at least three people straight ahead, the nearest about 2 metres away.",
+        ),
     ],
 )
 def test_a_group_says_every_members_side_in_few_words(people, words):

@@ -19,7 +19,12 @@ from echollama.types import Scene
             "The whole picture may show a football helmet",
             True,
         ),
-        ("It appears to be a missile.", "I cannot recognise any objects.", "The whole picture may show a missile", True),
+        (
+            "It appears to be a missile.",
+            "I cannot recognise any objects.",
+            "The whole picture may show a missile",
+            True,
+        ),
         (
             "It looks like a garbage truck.",
             "I can see a truck slightly right, about 13 metres away.",
@@ -67,6 +72,8 @@ def test_a_sentence_parroting_the_whole_picture_guess(sentence, said, guess, par
 
 
 def test_the_guess_is_the_captions_first_clause_without_its_hedge_mark():
-    scene = Scene(600, 400, [], "The whole picture may show an espresso (a guess); the object detector found one cup.", "metres")
+    scene = Scene(
+        600, 400, [], "The whole picture may show an espresso (a guess); the object detector found one cup.", "metres"
+    )
     assert impression(scene) == "The whole picture may show an espresso"
     assert impression(Scene(600, 400, [], "", "metres")) == ""

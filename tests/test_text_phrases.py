@@ -116,7 +116,9 @@ def test_a_holder_says_about_four_seconds_of_quotes_then_offers_the_rest():
 
 
 def test_more_than_three_holders_end_with_an_offer_to_read():
-    things = [Detection(label, 0.9, (150 * i, 0, 150 * i + 140, 400)) for i, label in enumerate(["bus", "car", "tv", "book"])]
+    things = [
+        Detection(label, 0.9, (150 * i, 0, 150 * i + 140, 400)) for i, label in enumerate(["bus", "car", "tv", "book"])
+    ]
     regions = [region(f"Text {i}", 150 * i + 20, 100, 150 * i + 120, 140) for i in range(4)]
     sentences = text_sentences(regions, things, WIDTH)
     assert len(sentences) == 4 and sentences[-1] == "There is more text in the picture; ask me to read it all."

@@ -21,8 +21,8 @@ from echollama.errors import InputError
 from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages, grounded_messages
-from echollama.language.restatement import repeats, restates_guess
 from echollama.language.protocols import Generation, LanguageModel
+from echollama.language.restatement import repeats, restates_guess
 from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene

@@ -21,7 +21,6 @@ from echollama.scene.words import (
     distance_words,
     join_words,
     number_word,
-    plural,
     side_words,
 )
 from echollama.types import Detection, Scene

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 # Words that frame a guess rather than say anything: "the overall impression is that the whole picture may show".
-_FRAMING = frozenset(
-    """a an the is are was were be been being it its it's this that these those there here of in on at to with and or
-    as so which what i we you think believe whole picture photo photograph image scene overall impression shows show
-    showing shown may might could can seems seem appears appear looks look like likely possibly probably perhaps
-    maybe guess unclear sure kind sort some""".split()
+_FRAMING_WORDS = (
+    "a an the is are was were be been being it its it's this that these those there here of in on at to with and or "
+    "as so which what i we you think believe whole picture photo photograph image scene overall impression shows "
+    "show showing shown may might could can seems seem appears appear looks look like likely possibly probably "
+    "perhaps maybe guess unclear sure kind sort some"
 )
+_FRAMING = frozenset(_FRAMING_WORDS.split())
 
 
 def _words(text: str) -> list[str]:
