@@ -112,6 +112,10 @@ def test_readouts(text, kinds):
         ("There are two dogs.", [("dog", 2, False)]),
         ("A dog sits there.", []),  # "a dog" names one of possibly several: not a count
         ("There are 3 dogs.", [("dog", 3, False)]),
+        # A lower bound is right when the true count reaches it.
+        ("I can see at least one dog.", [("dog", 1, True)]),
+        ("I can see at least two dogs.", [("dog", 2, False)]),
+        ("At least three people wait there.", []),  # no count labelled for people
     ],
 )
 def test_count_claims(text, counts):

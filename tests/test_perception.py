@@ -41,6 +41,24 @@ def test_one_physical_object_is_kept_once(first, second, kept):
     assert [d.label for d in merged] == kept
 
 
+@pytest.mark.parametrize(
+    "seen_for_sure, kept",
+    [
+        ({"horse"}, ("horse", 0.55)),  # in a field of horses the box's horse label wins, with the box's best score
+        (set(), ("cow", 0.55)),  # nothing else to go by: the higher score
+        ({"horse", "cow"}, ("cow", 0.55)),  # both seen for sure elsewhere: the higher score
+    ],
+)
+def test_a_boxs_second_label_names_it_when_that_kind_is_seen_for_sure(seen_for_sure, kept):
+    merged = merge_duplicates([Detection("cow", 0.55, BOX), Detection("horse", 0.49, OVERLAPPING)], seen_for_sure)
+    assert [(d.label, d.score) for d in merged] == [kept]
+
+
+def test_a_person_is_never_renamed_by_a_label_it_is_not_confused_with():
+    merged = merge_duplicates([Detection("person", 0.6, BOX), Detection("dog", 0.5, NEAR_BOX)], {"dog"})
+    assert [d.label for d in merged] == ["person"]
+
+
 @pytest.fixture(scope="module")
 def analyzer():
     return SceneAnalyzer(

@@ -86,9 +86,41 @@ def test_long_text_is_cut_at_a_word_with_more_below():
     ]
 
 
-def test_more_than_three_texts_end_with_an_offer_to_read():
+def test_signs_in_one_direction_are_one_sentence():
     regions = [region(f"Room {i}", 10 + 150 * i, 10 + 90 * i, 110 + 150 * i, 40 + 90 * i) for i in range(4)]
-    sentences = text_sentences(regions, [], WIDTH)
+    assert text_sentences(regions, [], WIDTH) == [
+        'A sign on your left reads: "Room 0".',
+        'Signs ahead read: "Room 1" and "Room 2".',
+        'A sign on your right reads: "Room 3".',
+    ]
+
+
+def test_texts_on_one_object_are_one_sentence_and_a_repeat_is_said_once():
+    bus = Detection("bus", 0.9, (50, 20, 550, 380))
+    regions = [
+        region("LEYLAND", 100, 40, 300, 90),
+        region("Leyland", 350, 300, 420, 320),  # the same word, smaller, elsewhere on the bus
+        region("2676", 200, 200, 260, 230),
+    ]
+    assert text_sentences(regions, [bus], WIDTH) == ['The bus\'s sign reads: "LEYLAND" and "2676".']
+
+
+def test_a_holder_says_about_four_seconds_of_quotes_then_offers_the_rest():
+    bus = Detection("bus", 0.9, (0, 0, 600, 400))
+    lines = ["Route 12", "Central Station", "Not in service on Sundays or public holidays"]
+    regions = [region(words, 50, 10 + 130 * i, 550, 50 + 130 * i) for i, words in enumerate(lines)]
+    assert text_sentences(regions, [bus], WIDTH) == [
+        'The bus\'s sign reads: "Route 12" and "Central Station".',
+        "There is more text in the picture; ask me to read it all.",
+    ]
+
+
+def test_more_than_three_holders_end_with_an_offer_to_read():
+    things = [
+        Detection(label, 0.9, (150 * i, 0, 150 * i + 140, 400)) for i, label in enumerate(["bus", "car", "tv", "book"])
+    ]
+    regions = [region(f"Text {i}", 150 * i + 20, 100, 150 * i + 120, 140) for i in range(4)]
+    sentences = text_sentences(regions, things, WIDTH)
     assert len(sentences) == 4 and sentences[-1] == "There is more text in the picture; ask me to read it all."
 
 

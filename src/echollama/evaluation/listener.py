@@ -283,13 +283,21 @@ def _nearest(mentions_here: list[Mention], start: int, end: int, sentence: str) 
     return earlier[-1] if earlier else None
 
 
-def _count_before(sentence: str, start: int) -> int | None:
+def _count_before(sentence: str, start: int) -> tuple[int, bool] | None:
+    """The number said right before a mention, and whether it is a lower bound ("at least five people")."""
     head = sentence[:start].lower().rstrip()
-    for word, value in _NUMBER_WORDS.items():
+    value = None
+    for word, number in _NUMBER_WORDS.items():
         if head.endswith(" " + word) or head == word:
-            return value
-    digits = re.search(r"(?:^|\s)(\d+)$", head)
-    return int(digits.group(1)) if digits else None
+            value, head = number, head[: -len(word)].rstrip()
+            break
+    else:
+        digits = re.search(r"(?:^|\s)(\d+)$", head)
+        if digits:
+            value, head = int(digits.group(1)), head[: digits.start(1)].rstrip()
+    if value is None:
+        return None
+    return value, bool(re.search(r"(?:^|\W)(?:at least|no fewer than|not fewer than)$", head))
 
 
 def score_description(text: str, photo: LabelledImage, seconds: float | None = None) -> ListenerScore:
@@ -317,9 +325,11 @@ def score_description(text: str, photo: LabelledImage, seconds: float | None = N
                 right = bool(thirds & thirds_of[owner.label])
                 score.positions.append(PositionClaim(owner.label, words, thirds, right))
         for m in here:
-            said = _count_before(sentence, m.start)
-            if said is not None and m.label in photo.counts:
-                score.counts.append((m.label, said, said == photo.counts[m.label]))
+            count = _count_before(sentence, m.start)
+            if count is not None and m.label in photo.counts:
+                said, at_least = count
+                true = photo.counts[m.label]
+                score.counts.append((m.label, said, said <= true if at_least else said == true))
         for match in _DISTANCE.finditer(sentence):
             owner = _nearest(here, match.start(), match.end(), sentence)
             if owner is not None:

@@ -22,6 +22,7 @@ from echollama.language import claims, narration
 from echollama.language.facts import Grounding, ground, summary
 from echollama.language.prompt import describe_messages, grounded_messages
 from echollama.language.protocols import Generation, LanguageModel
+from echollama.language.restatement import repeats, restates_guess
 from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, Scene
@@ -89,13 +90,6 @@ class Turn:
             "usage": self.usage,
             "timings": self.timings,
         }
-
-
-def repeats(sentence: str, said: str, share: float = 0.8) -> bool:
-    """Whether nearly every word of `sentence` was already spoken (small LLMs restate the facts they were given)."""
-    words = re.findall(r"[a-z']+", sentence.lower())
-    heard = set(re.findall(r"[a-z']+", said.lower()))
-    return len(words) >= 4 and sum(word in heard for word in words) >= share * len(words)
 
 
 def interruption_note(heard: str) -> Message:
@@ -346,6 +340,9 @@ class Reply:
                         continue
                     if repeats(sentence, " ".join(spoken)):
                         dropped.append({"sentence": sentence, "reasons": ["repeats what was already said"]})
+                        continue
+                    if restates_guess(sentence, " ".join(spoken), narration.impression(scene)):
+                        dropped.append({"sentence": sentence, "reasons": ["repeats the whole-picture guess"]})
                         continue
                     if not _FINISHED.search(sentence):  # only the last piece can lack an ending: the length limit
                         dropped.append(

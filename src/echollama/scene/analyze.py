@@ -26,10 +26,11 @@ from echollama.types import Detection, Scene
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
 # at >= 0.80, 7/12 (58 %) at 0.55-0.80, 4/16 (25 %) at 0.30-0.55. The confident errors are objects outside COCO's 80
 # classes (a squirrel as a bird at 0.95, a notebook's elastic band as a tie at 0.89): no threshold removes those.
-# So: silence under 0.55 (the profile's detection threshold, which also clears the labelled set's worst false positive,
-# 0.502), "possibly" under 0.80, plain words from 0.80. The paper profile leaves `certain_from` unset: DETR at its
+# So: silence under the profile's detection threshold (0.51, see config.py), "possibly" under 0.80, plain words from
+# 0.80 (or beside a sure one of the same kind: language/narration.py). The paper profile leaves `certain_from` unset: DETR at its
 # 0.9 threshold is said plainly, as in the paper.
 EMBEDDED_CERTAIN_FROM = 0.80
+_SECOND_LABEL_FLOOR = 0.8  # of the threshold: how low a box's other label may score and still name it
 
 
 class SceneAnalyzer:
@@ -68,7 +69,11 @@ class SceneAnalyzer:
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
         start = time.perf_counter()
-        detections = [self._judge(d) for d in merge_duplicates(self.detector.detect(image, self.threshold))]
+        # Found down to a floor under the threshold, so that a box's second label can tell what it is (a "cow" among
+        # horses that also scored as a horse); only what reaches the threshold is kept.
+        found = self.detector.detect(image, self.threshold * _SECOND_LABEL_FLOOR)
+        sure = {d.label for d in found if self.certain_from is not None and d.score >= self.certain_from}
+        detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self.threshold]
         timings["detect_s"] = time.perf_counter() - start
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.

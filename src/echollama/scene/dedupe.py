@@ -9,7 +9,8 @@ as apple and vase); the higher-scoring label is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from echollama.types import Box, Detection
 
@@ -52,10 +53,21 @@ def same_object(a: Detection, b: Detection) -> bool:
     return overlap >= SAME_BOX_IOU or (overlap >= SAME_OBJECT_IOU and confusable(a.label, b.label))
 
 
-def merge_duplicates(detections: Sequence[Detection]) -> list[Detection]:
-    """Detections best score first, each physical object once (a duplicate's lower-scored label is dropped)."""
+def merge_duplicates(detections: Sequence[Detection], seen_for_sure: Collection[str] = ()) -> list[Detection]:
+    """Detections best score first, each physical object once (a duplicate's lower-scored label is dropped).
+
+    Where one box carries two labels the detector confuses and only the lower-scored one is a kind it found for sure
+    elsewhere in the picture (`seen_for_sure`), the box takes that label: in a field of horses SSD scored one horse
+    0.55 as a cow and 0.49 as a horse."""
     kept: list[Detection] = []
     for detection in sorted(detections, key=lambda d: -d.score):
-        if not any(same_object(detection, k) for k in kept):
+        same = next((i for i, k in enumerate(kept) if same_object(detection, k)), None)
+        if same is None:
             kept.append(detection)
+        elif (
+            detection.label in seen_for_sure
+            and kept[same].label not in seen_for_sure
+            and confusable(detection.label, kept[same].label)
+        ):
+            kept[same] = replace(kept[same], label=detection.label)
     return kept

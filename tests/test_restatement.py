@@ -1,0 +1,79 @@
+"""LLM sentences that only parrot the whole-picture guess are recognised; ones that add something are not.
+
+Sentences are the 1.5B model's own, from `echollama eval` on the labelled photos. Pure code, < 1 s.
+"""
+
+import pytest
+
+from echollama.language.narration import impression
+from echollama.language.restatement import restates_guess
+from echollama.types import Scene
+
+
+@pytest.mark.parametrize(
+    "sentence, said, guess, parrot",
+    [
+        (
+            "The overall impression is that the whole picture may show a football helmet.",
+            "I can see a person straight ahead, about 1 metre away.",
+            "The whole picture may show a football helmet",
+            True,
+        ),
+        (
+            "It appears to be a missile.",
+            "I cannot recognise any objects.",
+            "The whole picture may show a missile",
+            True,
+        ),
+        (
+            "It looks like a garbage truck.",
+            "I can see a truck slightly right, about 13 metres away.",
+            "The whole picture may show a garbage truck",
+            True,
+        ),
+        (
+            "The dog may be a malamute.",
+            "I can see a dog slightly left, about 1.5 metres away.",
+            "The whole picture may show a malamute",
+            True,
+        ),
+        (
+            "The overall impression is unclear what the whole picture shows.",
+            "I can see two people.",
+            "It is unclear what the whole picture shows",
+            True,
+        ),
+        # Adds something of its own: kept.
+        (
+            "It's likely an Egyptian cat, which is a type of domesticated feline native to Egypt.",
+            "I can see a cat straight ahead, within reach.",
+            "The whole picture may show an Egyptian cat",
+            False,
+        ),
+        (
+            "This is likely to be an espresso bar or a cafe.",
+            "I can see a cup straight ahead, within reach.",
+            "The whole picture may show an espresso",
+            False,
+        ),
+        (
+            "The bird is likely a bald eagle, perched on a rock by the water.",
+            "I can see a bird straight ahead.",
+            "The whole picture may show a bald eagle",
+            False,
+        ),
+        # Does not echo the guess at all: not this rule's business.
+        ("It seems to be in a forest or park.", "I can see a bird.", "The whole picture may show a bald eagle", False),
+        ("It may show a dog.", "I can see a dog.", "", False),  # no guess was given
+    ],
+)
+def test_a_sentence_parroting_the_whole_picture_guess(sentence, said, guess, parrot):
+    assert restates_guess(sentence, said, guess) is parrot
+
+
+def test_the_guess_is_the_captions_first_clause_without_its_hedge_mark():
+    scene = Scene(
+        600, 400, [], "The whole picture may show an espresso (a guess); the object detector found one cup.", "metres"
+    )
+    assert impression(scene) == "The whole picture may show an espresso"
+    assert impression(Scene(600, 400, [], "", "metres")) == ""
