@@ -47,7 +47,7 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         metavar="P",
-        help="detection confidence threshold (default 0.55 for SSD; the paper's 0.9 for DETR)",
+        help="detection confidence threshold (default 0.51 for SSD; the paper's 0.9 for DETR)",
     )
     group.add_argument(
         "--max-tokens",

@@ -27,7 +27,6 @@ from starlette.formparsers import MultiPartParser
 from echollama import __version__
 from echollama.errors import EchollamaError, InputError
 from echollama.server import jobs
-from echollama.server.docs_page import add_docs_route
 from echollama.server.api_docs import (
     AUDIO_TYPES,
     IMAGE_TYPES,
@@ -42,12 +41,13 @@ from echollama.server.api_docs import (
 )
 from echollama.server.audio_store import AudioStore
 from echollama.server.connections import WebSocketLimits
+from echollama.server.docs_page import add_docs_route
 from echollama.server.host import Busy, ModelHost, TimedOut
 from echollama.server.security import SecurityHeaders, host_names
 from echollama.server.sessions import Session, SessionRefused, SessionsFull, SessionStore
 from echollama.server.settings import ServerSettings
 from echollama.server.uploads import BodyLimit, UploadError, read_image
-from echollama.speech.streaming import Cancel, Cancelled
+from echollama.speech.streaming import Cancelled
 
 STATIC = Path(str(files("echollama").joinpath("server/static")))
 log = logging.getLogger("echollama.server")

@@ -198,7 +198,9 @@ class _Connection:
         try:  # busy with an answer over HTTP in the same session, or its questions used up
             session.start_answer(cancel)
         except SessionRefused as refused:
-            await self.send({"type": "error", "status": refused.status, "detail": refused.detail, "answer_id": answer_id})
+            await self.send(
+                {"type": "error", "status": refused.status, "detail": refused.detail, "answer_id": answer_id}
+            )
             return
         # Nothing may be awaited between reserving the session and host.run, which frees it whatever happens next.
         run = host.run(job, cleanup=session.end_answer, cancel=cancel)
