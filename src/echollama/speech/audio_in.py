@@ -156,7 +156,7 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
             raise InputError(f"{source}: the audio header is corrupt (sample rate {declared} Hz)")
         # FFmpeg does the downmix to mono float (and brings fast rates down to 48 kHz); soxr then resamples to
         # 16 kHz, as for every other file. The bound counts the samples decoded, at a rate we chose.
-        declared, channels = _checked_header(source, declared, channels)
+        _, channels = _checked_header(source, min(declared, MAX_SAMPLE_RATE), channels)  # rate bounded above
         rate = min(declared, MAX_DECODE_RATE)
         mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
         pieces: list[np.ndarray] = []
