@@ -35,13 +35,15 @@ PHOTOS = ("airport_snow.jpg", "bar_group_table.jpg", "buses_street.jpg", "dog_in
 QUESTIONS = ("Where is the cup?", "What is on my left?", "How many people are here?", "Is there a chair?")
 SPOKEN = "Where is my coffee cup?"
 PIPER_WAV_BYTES_PER_S = 22_050 * 2  # 16-bit mono at Piper's rate: what one second of a kept answer costs
-WARM_UP = 0.2  # the first fifth of the run: caches and allocator pools fill; growth is measured after it
+WARM_UP = 0.2  # at least the first fifth of the run: caches and allocator pools fill; growth is measured after it
+WINDOW_S = 60.0  # RSS swings by ~100 MiB with the requests in flight: compare medians over a minute, not two samples
 
 
 @dataclass
 class Soak:
     base: str
     deadline: float
+    sessions: int
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     retried: Counter[str] = field(default_factory=Counter)  # 503 busy, retried after Retry-After (not errors)
@@ -49,6 +51,9 @@ class Soak:
     answer_audio_s: float = 0.0  # seconds of speech the server keeps as WAVs (30 min by default)
     describe_stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # the server's timings
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, MiB)
+    started: float = field(default_factory=time.monotonic)
+    first_rounds: int = 0  # listeners that have finished one whole round (every kind of request, every model loaded)
+    all_warm_s: float | None = None  # when the last of them did, in seconds since the start
 
     @property
     def running(self) -> bool:
@@ -84,7 +89,7 @@ async def timed(soak: Soak, kind: str, send) -> object | None:
 async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]], recording: bytes) -> None:
     from websockets.asyncio.client import connect
 
-    turn = index
+    turn, warm = index, False
     while soak.running:
         turn += 1
         name, photo = photos[turn % len(photos)]
@@ -109,6 +114,11 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
         url = soak.base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
         await timed(soak, "ask_stream", partial(stream_question, connect, url, question))
         await timed(soak, "close", partial(http.delete, f"/v1/sessions/{session}"))
+        if not warm:
+            warm = True
+            soak.first_rounds += 1
+            if soak.first_rounds == soak.sessions:
+                soak.all_warm_s = time.monotonic() - soak.started
 
 
 async def stream_question(connect, url: str, question: str) -> object:
@@ -179,7 +189,7 @@ async def soak_run(base: str, sessions: int, seconds: float, pid: int | None) ->
 
     photos, recording = photo_set(), spoken_question()
     started = time.monotonic()
-    soak = Soak(base=base, deadline=started + seconds)
+    soak = Soak(base=base, deadline=started + seconds, sessions=sessions, started=started)
     limits = httpx.Limits(max_connections=sessions * 2 + 4)
     async with httpx.AsyncClient(base_url=base, timeout=600, limits=limits) as http:
         watcher = asyncio.create_task(watch(soak, http, pid, started))
@@ -217,18 +227,30 @@ def report(soak: Soak, sessions: int, wall_s: float) -> dict:
             "max": round(max(soak.health_ms), 1),
         }
     if soak.rss_mb:
-        start, end = soak.rss_mb[0][1], soak.rss_mb[-1][1]
-        warm = next((mb for t, mb in soak.rss_mb if t >= WARM_UP * wall_s), end)
-        figures["rss_mb"] = {
-            "start": round(start),
-            "after_warm_up": round(warm),
-            "end": round(end),
-            "peak": round(max(mb for _, mb in soak.rss_mb)),
-            "growth_pct": round(100 * (end - start) / start, 1),
-            "growth_after_warm_up_pct": round(100 * (end - warm) / warm, 1),
-            "samples": [(t, round(mb)) for t, mb in soak.rss_mb],
-        }
+        figures["rss_mb"] = memory_figures(soak, wall_s)
     return figures
+
+
+def memory_figures(soak: Soak, wall_s: float) -> dict:
+    """Growth from the minute after warm-up to the last minute, as medians. Warm-up ends when every listener has done
+    one whole round (the OCR, Whisper and LLM are loaded only when first needed), and no sooner than WARM_UP."""
+    samples = soak.rss_mb
+    warm_s = max(WARM_UP * wall_s, soak.all_warm_s or wall_s)
+    end_s = samples[-1][0]
+    after_warm = [mb for t, mb in samples if warm_s <= t <= warm_s + WINDOW_S] or [samples[-1][1]]
+    last = [mb for t, mb in samples if t >= max(warm_s, end_s - WINDOW_S)] or [samples[-1][1]]
+    warm, end = float(np.median(after_warm)), float(np.median(last))
+    start = samples[0][1]
+    return {
+        "start": round(start),
+        "warm_up_ended_s": round(warm_s, 1),
+        "after_warm_up": round(warm),
+        "end": round(end),
+        "peak": round(max(mb for _, mb in samples)),
+        "growth_pct": round(100 * (end - start) / start, 1),
+        "growth_after_warm_up_pct": round(100 * (end - warm) / warm, 1),
+        "samples": [(t, round(mb)) for t, mb in samples],
+    }
 
 
 def print_report(figures: dict) -> None:
@@ -246,7 +268,8 @@ def print_report(figures: dict) -> None:
     if "rss_mb" in figures:
         r = figures["rss_mb"]
         print(
-            f"  server RSS  start {r['start']} MiB, after warm-up {r['after_warm_up']} MiB, end {r['end']} MiB, "
+            f"  server RSS  start {r['start']} MiB, after warm-up (from {r['warm_up_ended_s']} s, a minute's median) "
+            f"{r['after_warm_up']} MiB, end (last minute's median) {r['end']} MiB, "
             f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up); "
             f"answers kept as WAV by then: about {figures['answer_audio_kept_mb']} MiB"
         )
