@@ -1,0 +1,134 @@
+"""The page's live mode over a real WebSocket on loopback: real frames of OpenCV's people-walking video (Debian
+opencv-doc), JPEG-encoded as the page sends them, each one sent only after the server acknowledged the one before.
+
+What is checked: the opening overview and a person walking in are announced as answers (start, audio_format, text,
+PCM, done); nobody is announced twice; a scene that stops changing (the last frame, sent again and again) brings no
+new change; a typed question during live is answered about the latest frame; live off stops it; bad frames get an
+ack with a status, never a dropped socket.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server_process import running_server
+
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+CLIP_S = 7.0  # vtest's first 7 s: a couple walks in at the right edge at about 1.5 s, a man at about 4.5 s
+EVERY = 2  # of its 10 frames a second, every second one
+STILL_FRAMES = 12  # then its last frame again and again: nothing changes
+
+pytestmark = [
+    pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian's opencv-doc (make setup-dev installs it)"),
+    pytest.mark.timeout(600),
+]
+
+
+def vtest_jpegs() -> list[bytes]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(VTEST))
+    frames = []
+    for index in range(int(CLIP_S * 10)):
+        ok, bgr = capture.read()
+        assert ok, f"vtest.avi ended at frame {index}"
+        if index % EVERY == 0:
+            frames.append(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
+    capture.release()
+    return frames
+
+
+class LiveClient:
+    """The page's loop: one frame, wait for its ack (collecting announcements meanwhile), the next frame."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.messages: list[dict] = []
+        self.pcm_frames = 0
+
+    def receive(self, until, timeout_s: float = 120.0) -> dict:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            message = self.socket.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(message, bytes):
+                self.pcm_frames += 1
+                continue
+            item = json.loads(message)
+            self.messages.append(item)
+            if until(item):
+                return item
+
+    def send_frame(self, jpeg: bytes) -> dict:
+        self.socket.send(json.dumps({"type": "frame"}))
+        self.socket.send(jpeg)
+        return self.receive(lambda item: item["type"] == "ack")
+
+    def announcements(self) -> list[dict]:
+        return [m for m in self.messages if m["type"] == "done" and m.get("kind") == "announcement"]
+
+
+def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
+    from websockets.sync.client import connect
+
+    frames = vtest_jpegs()
+    with running_server(tmp_path / "serve.log", "--threshold", "0.55") as base:
+        created = httpx.post(
+            f"{base}/v1/sessions", files={"image": ("frame.jpg", frames[0], "image/jpeg")}, timeout=120
+        ).json()
+        url = base.replace("http://", "ws://") + f"/v1/sessions/{created['session_id']}/stream"
+        with connect(url, max_size=None, open_timeout=30) as socket:
+            live = LiveClient(socket)
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(frames[0])
+            refused = live.receive(lambda item: item["type"] == "ack")
+            assert refused["status"] == 409 and "live mode is off" in refused["detail"]
+
+            socket.send(json.dumps({"type": "live", "on": True}))
+            assert live.receive(lambda item: item["type"] == "live")["on"] is True
+            acks = [live.send_frame(jpeg) for jpeg in frames]
+            still_from = time.monotonic()
+            still = [live.send_frame(frames[-1]) for _ in range(STILL_FRAMES)]
+
+            # a question while live: answered about the latest frame (people on a footpath)
+            socket.send(json.dumps({"type": "ask", "text": "How many people are there?"}))
+            answer = live.receive(lambda item: item["type"] in ("done", "error") and item["answer_id"] == 1)
+
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(b"not a picture")
+            unreadable = live.receive(lambda item: item["type"] == "ack")
+            socket.send(json.dumps({"type": "live", "on": False}))
+            ended = live.receive(lambda item: item["type"] == "live")
+
+    assert all("status" not in ack for ack in acks + still), [a for a in acks + still if "status" in a]
+    rate = acks[-1]["frames_per_s"]
+    print(f"\nlive: {len(acks) + len(still)} frames, {rate} frames a second at the end of the clip (busy machine)")
+    assert rate > 0 and ended == {**ended, "on": False, "frames": len(acks) + len(still)}
+
+    said = live.announcements()
+    events = [m["event"] for m in said]
+    assert events and events[0]["kind"] == "scene" and "people" in events[0]["sentence"], events
+    appeared = [e for e in events if e["kind"] == "appeared"]
+    assert any(e["label"] == "person" for e in appeared), events  # a person walking in
+    assert len({e["track_id"] for e in appeared}) == len(appeared)  # nobody announced twice
+    assert not [e for e in events if e["label"] == "car"]  # the parked van: never news
+
+    # Every announcement came as an answer: start, audio_format, text, then done, under its "live-N" id, with audio.
+    for done in said:
+        own = [m["type"] for m in live.messages if m.get("answer_id") == done["answer_id"]]
+        assert own[:2] == ["start", "audio_format"] and "text" in own and own[-1] == "done", own
+        assert done["answer_id"].startswith("live-") and done["audio_s"] > 0.3
+    assert live.pcm_frames >= len(said)
+
+    # The unchanged scene: after the first still frames, no change is seen and nothing new is announced.
+    assert sum(ack["events"] for ack in still[2:]) == 0, still
+    clip_events = sum(ack["events"] for ack in acks)
+    assert len(said) <= clip_events
+
+    assert answer["type"] == "done", answer
+    assert "people" in answer["answer"] or "person" in answer["answer"], answer
+    assert unreadable["status"] in (400, 415) and time.monotonic() > still_from
