@@ -4,12 +4,14 @@ opencv-doc), JPEG-encoded as the page sends them, each one sent only after the s
 What is checked: the opening overview and a person walking in are announced as answers (start, audio_format, text,
 PCM, done); nobody is announced twice; a scene that stops changing (the last frame, sent again and again) brings no
 new change; a typed question during live is answered about the latest frame; live off stops it; bad frames get an
-ack with a status, never a dropped socket.
+ack with a status, never a dropped socket. Then the page itself in Chromium with a fake camera playing vtest
+(tests/web/live.mjs): Live from the keyboard, announcements heard and shown, Stop and Escape, a refused camera.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import httpx
 import pytest
 
 from server_process import running_server
+from test_server_browser import CHROMIUM, WEB, node_modules  # noqa: F401  (node_modules is a fixture)
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 CLIP_S = 7.0  # vtest's first 7 s: a couple walks in at the right edge at about 1.5 s, a man at about 4.5 s
@@ -132,3 +135,57 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
     assert answer["type"] == "done", answer
     assert "people" in answer["answer"] or "person" in answer["answer"], answer
     assert unreadable["status"] in (400, 415) and time.monotonic() > still_from
+
+
+def write_y4m(path: Path, seconds: float = 6.0) -> Path:
+    """vtest's first seconds as a .y4m file (I420), what Chromium's fake camera plays in a loop."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(VTEST))
+    with open(path, "wb") as out:
+        for index in range(int(seconds * 10)):
+            ok, bgr = capture.read()
+            assert ok, f"vtest.avi ended at frame {index}"
+            if index == 0:
+                height, width = bgr.shape[:2]
+                out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+            out.write(b"FRAME\n" + cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
+    capture.release()
+    return path
+
+
+def test_the_page_goes_live_with_a_fake_camera_and_stop_silences_it(node_modules, tmp_path):
+    import subprocess
+
+    video = write_y4m(tmp_path / "vtest.y4m")
+    with running_server(tmp_path / "serve.log") as base:
+        run = subprocess.run(
+            ["node", str(WEB / "live.mjs"), base, str(video)],
+            capture_output=True,
+            text=True,
+            timeout=400,
+            cwd=WEB,
+            env={**os.environ, "CHROMIUM": CHROMIUM},
+        )
+    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"\npage: {result['rate']}; said: {result['during']['said']}")
+    assert not result["errors"], result["errors"]
+    assert result["liveBox"]["width"] >= 24 and result["liveBox"]["height"] >= 24
+
+    during = result["during"]
+    assert during["live"] and during["camera"] and during["pressed"] == "true"
+    assert during["said"] and during["scheduled"] > 0  # announced, shown and heard
+    assert set(during["spoken"]) <= set(during["said"]) and during["spoken"]  # the live region: announcements only
+    assert result["axeLive"]["violations"] == [], result["axeLive"]["violations"]
+
+    at_stop, after_stop = result["atStop"], result["afterStop"]
+    assert not at_stop["live"] and not at_stop["camera"] and at_stop["pressed"] == "false"
+    assert not at_stop["playing"] and not after_stop["playing"]
+    assert after_stop["scheduled"] == at_stop["scheduled"], "audio was played after Stop"
+    assert after_stop["said"] == at_stop["said"] and at_stop["status"] == "Live stopped."
+    assert not result["afterEscape"]["live"] and not result["afterEscape"]["camera"]
+
+    refused = result["refused"]
+    assert not refused["live"] and refused["pressed"] == "false"
+    assert "camera is not available or permission was refused" in refused["error"]

@@ -3,35 +3,18 @@
 // Prints one JSON object on stdout: what the page showed and played, the axe violations, layout checks.
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { axeAudit, BROWSER_ARGS } from "./common.mjs";
 
 const [baseUrl, image, questionWav, screenshot] = process.argv.slice(2);
 const questionSeconds = Number(process.env.QUESTION_SECONDS || "3");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const MINUTES = 60_000;
 
 // Flags for this machine's closed network (no background connections) plus a fake microphone playing the WAV.
-const args = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-  `--use-file-for-fake-audio-capture=${questionWav}`,
-];
-
-async function axeAudit(page) {
-  await page.addScriptTag({ path: axePath });
-  return page.evaluate(async () => {
-    const report = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] });
-    return {
-      violations: report.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) })),
-      passes: report.passes.length,
-    };
-  });
-}
+const args = [...BROWSER_ARGS, `--use-file-for-fake-audio-capture=${questionWav}`];
 
 async function layout(page, width) {
   // 320 CSS px wide is what a 1280 px window shows at 400 % zoom (WCAG 1.4.10): nothing may need sideways scrolling.
