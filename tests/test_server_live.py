@@ -154,7 +154,8 @@ def write_y4m(path: Path, seconds: float = 6.0) -> Path:
     return path
 
 
-def test_the_page_goes_live_with_a_fake_camera_and_stop_silences_it(node_modules, tmp_path):
+@pytest.mark.usefixtures("node_modules")  # Chromium, Node and playwright-core are there, or it fails naming the fix
+def test_the_page_goes_live_with_a_fake_camera_and_stop_silences_it(tmp_path):
     import subprocess
 
     video = write_y4m(tmp_path / "vtest.y4m")

@@ -156,6 +156,7 @@ LIMITS = (
     ("max_websockets_per_session", "WebSockets open per session", int),
     ("websocket_idle_s", "seconds of silence after which a WebSocket is closed", float),
     ("body_timeout_s", "seconds a request body may stall before 408", float),
+    ("max_frame_bytes", "bytes one live camera frame may have", int),
 )
 
 
