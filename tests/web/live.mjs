@@ -3,14 +3,9 @@
 // gets one clear message; axe-core finds nothing.
 // Usage: node live.mjs BASE_URL VIDEO_Y4M   (run by tests/test_server_live.py); prints one JSON object on stdout.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { axeAudit, BROWSER_ARGS } from "./common.mjs";
+import { axeAudit, runInChromium } from "./common.mjs";
 
 const [baseUrl, video] = process.argv.slice(2);
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 const heard = (page) => page.evaluate(() => ({
   scheduled: playback.scheduled, playing: playback.playing(), live: live.on, camera: Boolean(live.camera),
@@ -20,66 +15,44 @@ const heard = (page) => page.evaluate(() => ({
   error: document.getElementById("error").hidden ? null : document.getElementById("error").textContent,
 }));
 
-async function main() {
-  const profile = mkdtempSync(join(tmpdir(), "echollama-chromium-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath, headless: true, viewport: { width: 412, height: 915 }, bypassCSP: true,
-    args: [...BROWSER_ARGS, `--use-file-for-fake-video-capture=${video}`],
+runInChromium([`--use-file-for-fake-video-capture=${video}`], async (page, out, browser) => {
+  await page.goto(baseUrl);
+  await page.waitForSelector("body[data-state=ready]", { timeout: 180_000 });
+  await page.check("input[name=output][value=both]");  // the voice and the live region both
+
+  // Live from the keyboard; announcements come and are heard.
+  await page.focus("#live");
+  out.liveBox = await page.locator("#live").boundingBox();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll("#live-log li").length > 0 && playback.scheduled > 0,
+    null, { timeout: 120_000, polling: 100 });
+  await page.waitForFunction(() => /\d frames a second/.test(document.getElementById("live-rate").textContent),
+    null, { timeout: 60_000 });
+  out.rate = await page.textContent("#live-rate");
+  out.during = await heard(page);
+  out.axeLive = await axeAudit(page);
+
+  // Stop: silent at once, and nothing after it.
+  await page.click("#stop");
+  out.atStop = await heard(page);
+  await page.waitForTimeout(4000);  // a frame or an announcement still on its way has arrived by now
+  out.afterStop = await heard(page);
+
+  // Escape ends live too.
+  await page.focus("#live");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => live.on && live.acked > 0, null, { timeout: 60_000 });
+  await page.keyboard.press("Escape");
+  out.afterEscape = await heard(page);
+
+  // A camera that is refused: one clear message, live stays off.
+  const refused = await browser.newPage();
+  await refused.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
   });
-  const out = { errors: [] };
-  try {
-    const page = browser.pages()[0] || await browser.newPage();
-    page.on("pageerror", (error) => out.errors.push(String(error)));
-    page.on("console", (message) => { if (message.type() === "error") out.errors.push(message.text()); });
-    await page.goto(baseUrl);
-    await page.waitForSelector("body[data-state=ready]", { timeout: 180_000 });
-    await page.check("input[name=output][value=both]");  // the voice and the live region both
-
-    // Live from the keyboard; announcements come and are heard.
-    await page.focus("#live");
-    out.liveBox = await page.locator("#live").boundingBox();
-    await page.keyboard.press("Enter");
-    await page.waitForFunction(() => document.querySelectorAll("#live-log li").length > 0 && playback.scheduled > 0,
-      null, { timeout: 120_000, polling: 100 });
-    await page.waitForFunction(() => /\d frames a second/.test(document.getElementById("live-rate").textContent),
-      null, { timeout: 60_000 });
-    out.rate = await page.textContent("#live-rate");
-    out.during = await heard(page);
-    out.axeLive = await axeAudit(page);
-
-    // Stop: silent at once, and nothing after it.
-    await page.click("#stop");
-    out.atStop = await heard(page);
-    await page.waitForTimeout(4000);  // a frame or an announcement still on its way has arrived by now
-    out.afterStop = await heard(page);
-
-    // Escape ends live too.
-    await page.focus("#live");
-    await page.keyboard.press("Enter");
-    await page.waitForFunction(() => live.on && live.acked > 0, null, { timeout: 60_000 });
-    await page.keyboard.press("Escape");
-    out.afterEscape = await heard(page);
-
-    // A camera that is refused: one clear message, live stays off.
-    const refused = await browser.newPage();
-    await refused.addInitScript(() => {
-      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
-    });
-    await refused.goto(baseUrl);
-    await refused.waitForSelector("body[data-state=ready]", { timeout: 60_000 });
-    await refused.click("#live");
-    await refused.waitForSelector("#error:not([hidden])", { timeout: 10_000 });
-    out.refused = await heard(refused);
-  } catch (error) {
-    const page = browser.pages()[0];
-    if (page) out.failedAt = await heard(page).catch(() => null);
-    process.stderr.write(`${JSON.stringify(out)}\n`);
-    throw error;
-  } finally {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-  process.stdout.write(JSON.stringify(out) + "\n");
-}
-
-main().catch((error) => { process.stderr.write(`${error.stack || error}\n`); process.exit(1); });
+  await refused.goto(baseUrl);
+  await refused.waitForSelector("body[data-state=ready]", { timeout: 60_000 });
+  await refused.click("#live");
+  await refused.waitForSelector("#error:not([hidden])", { timeout: 10_000 });
+  out.refused = await heard(refused);
+}, async (page, out) => { out.failedAt = await heard(page); });
