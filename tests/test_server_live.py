@@ -111,6 +111,11 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
             socket.send(json.dumps({"type": "frame"}))
             socket.send(b"not a picture")
             unreadable = live.receive(lambda item: item["type"] == "ack")
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(frames[0] + bytes(3 * 2**20))  # over the 2 MiB a frame may have
+            too_big = live.receive(lambda item: item["type"] == "ack")
+            socket.send(json.dumps({"type": "live", "on": "yes"}))
+            malformed = live.receive(lambda item: item["type"] == "error")
             socket.send(json.dumps({"type": "live", "on": False}))
             ended = live.receive(lambda item: item["type"] == "live")
 
@@ -141,7 +146,8 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
 
     assert answer["type"] == "done", answer
     assert "people" in answer["answer"] or "person" in answer["answer"], answer
-    assert unreadable["status"] in (400, 415)
+    assert unreadable["status"] in (400, 415) and too_big["status"] == 413
+    assert malformed["status"] == 400 and '"on"' in malformed["detail"]
 
 
 def write_y4m(path: Path, seconds: float = 6.0) -> Path:
