@@ -8,10 +8,10 @@ while its audio still plays: the last answer is then cut to what was heard).
 Server -> client: {"type": "start"}, {"type": "transcript"}, {"type": "audio_format"}, {"type": "text"} pieces and
 binary frames of 16-bit PCM as soon as each sentence is spoken, then {"type": "done", ...answer JSON...},
 {"type": "cancelled", "answer": what was heard} or {"type": "error"}.
-Every question (any message but "cancel") is numbered 1, 2, 3... on its connection; each JSON reply carries that
-`answer_id`, and binary frames belong to the answer named by the JSON frame before them, so a client drops the
-frames of an answer it stopped. One answer at a time: a question during an answer gets 409, unless that answer is
-being stopped, when the new question waits for it to end.
+Every question (any message but "cancel", "live" and "frame") is numbered 1, 2, 3... on its connection; each JSON
+reply carries that `answer_id`, and binary frames belong to the answer named by the JSON frame before them, so a
+client drops the frames of an answer it stopped. One answer at a time: a question during an answer gets 409, unless
+that answer is being stopped (or is a live announcement, which gives way), when the new question waits for it to end.
 Live mode ({"type": "live"}, {"type": "frame"} + a binary camera frame, each acknowledged; announcements as answers
 numbered "live-1", "live-2"...) is described in live.py.
 """
