@@ -293,6 +293,10 @@ class _Connection:
             turns.append(session.conversation.turns[-1])  # taken while the session is still reserved
             return result
 
+        def sent_whole(result: dict) -> None:  # set before "done" goes out: a Stop right after it cuts this answer
+            if not result.get("interrupted"):
+                self.heard = (answer_id, turns[0], result.get("sentences", []))
+
         try:  # busy with an answer over HTTP in the same session, or its questions used up
             session.start_answer(cancel)
         except SessionRefused as refused:
@@ -301,19 +305,24 @@ class _Connection:
             )
             return
         # Nothing may be awaited between reserving the session and host.run, which frees it whatever happens next.
-        result = await self._stream(answer_id, request["kind"], job, cancel, cleanup=session.end_answer)
-        if result is not None and not result.get("interrupted"):
-            self.heard = (answer_id, turns[0], result.get("sentences", []))
+        result = await self._stream(answer_id, request["kind"], job, cancel, session.end_answer, sent_whole)
         if live.on:  # announcements wait until the answer has been heard
             first_s = (result or {}).get("timings", {}).get("first_audio_s", 0.0)
             live.heard_until(asked_s + first_s + (result or {}).get("audio_s", 0.0))
             self._announce_next()
 
     async def _stream(
-        self, answer_id: int | str, kind: str, job: Job, cancel: Cancel, cleanup: Callable[[], None] | None = None
+        self,
+        answer_id: int | str,
+        kind: str,
+        job: Job,
+        cancel: Cancel,
+        cleanup: Callable[[], None] | None = None,
+        on_result: Callable[[dict], None] | None = None,
     ) -> dict | None:
         """Run `job(cancel, emit)` on a worker, sending what it emits as it comes, then its result as the last frame
-        ("done" unless it says otherwise, or an error). Returns the result (None after an error)."""
+        ("done" unless it says otherwise, or an error); `on_result` sees the result first. Returns the result (None
+        after an error)."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
 
@@ -327,6 +336,8 @@ class _Connection:
             try:
                 result = await run
                 ending = {"type": "cancelled" if result.get("interrupted") else "done", **result}
+                if on_result is not None:
+                    on_result(result)
             except (Busy, TimedOut, Cancelled, EchollamaError) as error:
                 ending = _error(error, self.host)
             except Exception:  # never a dropped socket: the client hears that it failed, the log says why
