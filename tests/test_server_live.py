@@ -77,6 +77,7 @@ class LiveClient:
         return [m for m in self.messages if m["type"] == "done" and m.get("kind") == "announcement"]
 
 
+@pytest.mark.slow  # about 50 s on two shared cores (a server, 47 frames, a question); 85 s on a loaded machine
 def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
     from websockets.sync.client import connect
 
