@@ -164,7 +164,11 @@ def _add_limits(group, defaults: ServerSettings) -> None:
     for name, help_text, kind in LIMITS:
         flag = "--" + name.removesuffix("_s").replace("_", "-")
         group.add_argument(
-            flag, dest=name, type=kind, default=getattr(defaults, name), help=f"{help_text} (default %(default)g)"
+            flag,
+            dest=name,
+            type=kind,
+            default=getattr(defaults, name),
+            help=f"{help_text} (default %(default){'d' if kind is int else 'g'})",
         )
 
 
