@@ -156,6 +156,7 @@ LIMITS = (
     ("max_websockets_per_session", "WebSockets open per session", int),
     ("websocket_idle_s", "seconds of silence after which a WebSocket is closed", float),
     ("body_timeout_s", "seconds a request body may stall before 408", float),
+    ("max_frame_bytes", "bytes one live camera frame may have", int),
 )
 
 
@@ -163,7 +164,11 @@ def _add_limits(group, defaults: ServerSettings) -> None:
     for name, help_text, kind in LIMITS:
         flag = "--" + name.removesuffix("_s").replace("_", "-")
         group.add_argument(
-            flag, dest=name, type=kind, default=getattr(defaults, name), help=f"{help_text} (default %(default)g)"
+            flag,
+            dest=name,
+            type=kind,
+            default=getattr(defaults, name),
+            help=f"{help_text} (default %(default){'d' if kind is int else 'g'})",
         )
 
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from echollama.live.announcer import Announcer
 from echollama.live.capture import VideoSource
-from echollama.live.events import ChangeDetector
 from echollama.live.speaker import Speaker, TimelineSink
-from echollama.live.tracking import ObjectTracker
+from echollama.live.watcher import ChangeWatcher
 from echollama.scene.image import LoadedImage
 from echollama.types import Scene
 
@@ -44,9 +43,7 @@ class WatchSession:
         self.report = report
         self.source = VideoSource(settings.source, settings.fast, 1.0 / settings.sample_fps, settings.loop)
         self.write_audio = write_audio
-        self._latest: tuple[Scene, LoadedImage] | None = None  # one attribute: the speaker reads it from its thread
-        self.frames = 0
-        self.analysis_s = 0.0
+        self.watcher: ChangeWatcher | None = None
         self.elapsed_s = 0.0
         self.events = 0
         self.speaker: Speaker | None = None
@@ -71,8 +68,10 @@ class WatchSession:
         sink = TimelineSink(self.write_audio, self.pipeline.tts.sample_rate)
         speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report, settings.stream)
         fast = self.source.fast
-        tracker = ObjectTracker(settings.sample_fps if fast else self.source.fps)
-        changes = ChangeDetector()
+        watcher = self.watcher = ChangeWatcher(
+            lambda image: analyzer.analyze(image, caption=False, read_text=False),
+            settings.sample_fps if fast else self.source.fps,
+        )
         start = time.perf_counter()
         if not fast:
             speaker.start(lambda: time.perf_counter() - start)
@@ -81,22 +80,16 @@ class WatchSession:
             for frame in self.source.frames(start):
                 if settings.duration_s is not None and frame.at_s > settings.duration_s:
                     break
-                began = time.perf_counter()
-                image = LoadedImage(frame.rgb, self.source.name)
-                scene = analyzer.analyze(image, caption=False)
-                scene.timings["at_s"] = frame.at_s
-                self._latest = (scene, image)
-                for event in changes.update(tracker.update(scene, frame.at_s), scene, frame.at_s):
+                for event in watcher.update(LoadedImage(frame.rgb, self.source.name), frame.at_s):
                     self.events += 1
                     self.report({"type": "event", **event.to_dict()})
                     speaker.add(event)
-                self.analysis_s += time.perf_counter() - began
-                self.frames += 1
                 now = frame.at_s
                 if fast:
                     speaker.step(now)
-                if self.frames == 10 and not fast:
-                    self.report({"type": "rate", "frames_per_s": round(self.frames / (time.perf_counter() - start), 2)})
+                if watcher.frames == 10 and not fast:
+                    rate = watcher.frames / (time.perf_counter() - start)
+                    self.report({"type": "rate", "frames_per_s": round(rate, 2)})
             self._drain(speaker, fast, now, start)
         finally:
             self.elapsed_s = time.perf_counter() - start
@@ -117,15 +110,15 @@ class WatchSession:
 
     def latest_scene(self) -> Scene | None:
         """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
-        if self._latest is None:
-            return None
-        scene, image = self._latest
-        if not scene.caption:
-            scene.caption = self.pipeline.analyzer.captioner.caption(image, scene.detections)
-        return scene
+        watcher = self.watcher
+        return watcher.latest_scene(self.pipeline.analyzer.captioner.caption) if watcher is not None else None
+
+    @property
+    def frames(self) -> int:
+        return self.watcher.frames if self.watcher is not None else 0
 
     def summary(self) -> dict[str, Any]:
-        rate = self.frames / self.analysis_s if self.analysis_s else 0.0
+        rate = self.watcher.frames_per_s if self.watcher is not None else 0.0
         return {
             "type": "summary",
             "source": self.source.name,

@@ -63,8 +63,9 @@ class SceneAnalyzer:
         if load is not None:
             self._text_pool.submit(load)
 
-    def analyze(self, image: LoadedImage, caption: bool = True) -> Scene:
-        """The scene in `image`; `caption=False` skips the whole-picture guess (video frames get one on demand)."""
+    def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
+        """The scene in `image`; `caption=False` skips the whole-picture guess (video frames get one on demand),
+        `read_text=False` the text stage (half a second a frame: not while watching)."""
         timings: dict[str, float] = {}
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
@@ -77,7 +78,8 @@ class SceneAnalyzer:
         timings["detect_s"] = time.perf_counter() - start
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
-        read = self._text_pool.submit(_timed, self.text_reader.read, image) if self.text_reader is not None else None
+        reader = self.text_reader if read_text else None
+        read = self._text_pool.submit(_timed, reader.read, image) if reader is not None else None
 
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)

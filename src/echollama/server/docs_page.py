@@ -14,6 +14,27 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 METHODS = ("get", "post", "put", "delete", "patch")
+# The WebSocket is not in the OpenAPI document: its messages, as (what is sent, what it means), client first.
+STREAM_MESSAGES = (
+    ('{"type": "ask", "text": "..."} or one binary message (a recorded question)', "a question, numbered 1, 2, 3..."),
+    ('{"type": "describe", "detail": "brief"}', "the description again"),
+    (
+        '{"type": "cancel", "answer_id": 2, "heard_s": 1.5}',
+        "stop that answer (Stop, barge-in); heard_s: what was heard",
+    ),
+    ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
+    (
+        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default)',
+        'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
+        '"events": e} (or with "status" and "detail"); send the next frame only after the ack',
+    ),
+    (
+        'server: {"type": "start", "answer_id": ..., "kind": ...}, "audio_format", "text" pieces, binary 16-bit PCM, '
+        'then "done", "cancelled" or "error"',
+        'an answer, or a live announcement (kind "announcement", ids "live-1", "live-2"...: what appears, comes '
+        "closer fast or leaves, one at a time, stale ones dropped, never over an answer)",
+    ),
+)
 
 
 def add_docs_route(app: FastAPI) -> None:
@@ -35,6 +56,9 @@ def render(spec: dict) -> str:
         "the live conversation is the WebSocket <code>/v1/sessions/{session_id}/stream</code>. "
         '<a href="/">Back to the page</a>.</p>',
     ]
+    parts.append("<section><h2>WebSocket <code>/v1/sessions/{session_id}/stream</code></h2><ul>")
+    parts += [f"<li><code>{escape(sent)}</code>: {escape(meaning)}</li>" for sent, meaning in STREAM_MESSAGES]
+    parts.append("</ul></section>")
     for path, operations in spec.get("paths", {}).items():
         for method in METHODS:
             if method in operations:

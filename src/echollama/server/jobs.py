@@ -34,13 +34,15 @@ def audio_url(audio_id: str) -> str:
     return f"/v1/audio/{audio_id}.wav"
 
 
+def audio_format(sample_rate: int) -> dict:
+    """What the binary frames that follow hold."""
+    return {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1, "sample_rate": sample_rate}
+
+
 def _speak(
     host: ModelHost, store: AudioStore, reply: Reply, cancel: threading.Event, emit: Emit, start: float
 ) -> tuple[SpokenAnswer, dict]:
-    emit(
-        "audio_format",
-        {"type": "audio_format", "encoding": "pcm_s16le", "channels": 1, "sample_rate": host.pipeline.tts.sample_rate},
-    )
+    emit("audio_format", audio_format(host.pipeline.tts.sample_rate))
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
     answer = host.pipeline.speak(reply, sink, on_text=lambda piece: emit("text", piece), cancel=cancel, start=start)
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))

@@ -20,6 +20,7 @@ class ServerSettings:
     # A phone photo is 2-12 MB; a 60 s WAV question about 6 MB. The whole request body is capped at this.
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = MAX_IMAGE_PIXELS
+    max_frame_bytes: int = 2 * 1024 * 1024  # one live camera frame (a 1080p JPEG is about 0.5 MB)
     # Generations admitted at once (running + queued behind the model locks); the next one gets 503 + Retry-After.
     # llama.cpp runs one generation at a time, so a deeper queue only makes every waiting client later.
     max_generations: int = 4
@@ -50,6 +51,7 @@ class ServerSettings:
         for name in (
             "max_upload_bytes",
             "max_image_pixels",
+            "max_frame_bytes",
             "max_generations",
             "max_sessions",
             "max_sessions_per_client",

@@ -223,7 +223,10 @@ function onMessage(data) {
     return;
   }
   const message = JSON.parse(data);
+  if (message.type === "ack") { onLiveAck(message); return; }  // live.js: a camera frame analysed
+  if (message.type === "live") return;  // live mode on or off, as asked
   if (message.type === "start") state.owner = message.answer_id;  // the audio frames from here on are this answer's
+  if (typeof message.answer_id === "string") { onAnnouncement(message); return; }  // live: "live-1", "live-2"...
   if (message.type === "cancelled") { noteStopped(message); return; }
   if (message.answer_id !== state.wanted && message.answer_id !== undefined) return;  // a stopped answer's
   if (message.type === "transcript") {
@@ -248,7 +251,7 @@ function addText(piece) {
   const answer = state.answer;
   answer.text += piece;
   if (answer.kind === "describe") ui.description.firstChild.textContent = answer.text.trim();
-  else ui.stream.textContent = answer.text;
+  else if (answer.kind !== "announcement") ui.stream.textContent = answer.text;
   // Whole sentences go to the live region as they are completed (a text piece is often a word or a clause).
   answer.pending += piece;
   const sentences = answer.pending.split(/(?<=[.!?…]["'”’)\]]*)\s+/);
@@ -352,7 +355,9 @@ function stopSpeaking() {
 
 function stop() {
   if (state.recorder) { cancelRecording(); say("Recording cancelled."); return; }
-  say(stopSpeaking() ? "Stopped." : "Nothing is playing.");
+  const wasSpeaking = stopSpeaking();
+  const wasLive = endLive();  // live.js: Stop and Escape end live mode too
+  say(wasLive ? "Live stopped." : wasSpeaking ? "Stopped." : "Nothing is playing.");
 }
 
 ui.stop.addEventListener("click", stop);

@@ -1,0 +1,50 @@
+"""One frame at a time: perception, tracking, the changes worth saying. The one per-frame step of `echollama watch`
+(session.py, frames from OpenCV) and of the page's live mode (server/live.py, frames from the browser's camera).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from echollama.live.events import ChangeDetector
+from echollama.live.tracking import ObjectTracker
+from echollama.scene.image import LoadedImage
+from echollama.types import Scene, WatchEvent
+
+Analyze = Callable[[LoadedImage], Scene]  # perception of one frame: no caption, no text stage
+
+
+class ChangeWatcher:
+    def __init__(self, analyze: Analyze, frame_rate: float) -> None:
+        self.analyze = analyze
+        self.tracker = ObjectTracker(frame_rate)
+        self.changes = ChangeDetector()
+        self.latest: tuple[Scene, LoadedImage] | None = None  # one attribute: a question reads it from another thread
+        self.frames = 0
+        self.analysis_s = 0.0
+
+    def update(self, image: LoadedImage, at_s: float) -> list[WatchEvent]:
+        """Analyse the frame seen at `at_s` (session clock, seconds); the changes it shows."""
+        began = time.perf_counter()
+        scene = self.analyze(image)
+        scene.timings["at_s"] = at_s
+        self.latest = (scene, image)
+        events = self.changes.update(self.tracker.update(scene, at_s), scene, at_s)
+        self.analysis_s += time.perf_counter() - began
+        self.frames += 1
+        return events
+
+    @property
+    def frames_per_s(self) -> float:
+        """Frames analysed per second of analysis: what this CPU sustains."""
+        return self.frames / self.analysis_s if self.analysis_s else 0.0
+
+    def latest_scene(self, caption: Callable[[LoadedImage, list], str]) -> Scene | None:
+        """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
+        if self.latest is None:
+            return None
+        scene, image = self.latest
+        if not scene.caption:
+            scene.caption = caption(image, scene.detections)
+        return scene

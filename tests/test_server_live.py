@@ -1,0 +1,206 @@
+"""The page's live mode over a real WebSocket on loopback: real frames of OpenCV's people-walking video (Debian
+opencv-doc), JPEG-encoded as the page sends them, each one sent only after the server acknowledged the one before.
+
+What is checked: the opening overview and a person walking in are announced as answers (start, audio_format, text,
+PCM, done); nobody is announced twice; a scene that stops changing (the last frame, sent again and again) brings no
+new change; a typed question during live is answered about the latest frame; live off stops it; bad frames get an
+ack with a status, never a dropped socket. Then the page itself in Chromium with a fake camera playing vtest
+(tests/web/live.mjs): Live from the keyboard, announcements heard and shown, Stop and Escape, a refused camera.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from echollama.live.events import GONE_AFTER_S
+from server_process import running_server
+from test_server_browser import CHROMIUM, WEB, node_modules  # noqa: F401  (node_modules is a fixture)
+
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+CLIP_S = 6.0  # vtest's first 6 s: a couple walks in at the right edge at about 1.5 s, a man at about 4.5 s
+EVERY = 2  # of its 10 frames a second, every second one
+STILL_S = 4.5  # then its last frame again and again for this long: nothing changes
+SETTLED_S = GONE_AFTER_S + 0.5  # (after whoever is not in that frame has been found gone)
+
+pytestmark = [
+    pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian's opencv-doc (make setup-dev installs it)"),
+    pytest.mark.timeout(600),
+]
+
+
+def vtest_jpegs() -> list[bytes]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(VTEST))
+    frames = []
+    for index in range(int(CLIP_S * 10)):
+        ok, bgr = capture.read()
+        assert ok, f"vtest.avi ended at frame {index}"
+        if index % EVERY == 0:
+            frames.append(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
+    capture.release()
+    return frames
+
+
+class LiveClient:
+    """The page's loop: one frame, wait for its ack (collecting announcements meanwhile), the next frame."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.messages: list[dict] = []
+        self.pcm_frames = 0
+
+    def receive(self, until, timeout_s: float = 120.0) -> dict:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            message = self.socket.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(message, bytes):
+                self.pcm_frames += 1
+                continue
+            item = json.loads(message)
+            self.messages.append(item)
+            if until(item):
+                return item
+
+    def send_frame(self, jpeg: bytes) -> dict:
+        self.socket.send(json.dumps({"type": "frame"}))
+        self.socket.send(jpeg)
+        return self.receive(lambda item: item["type"] == "ack")
+
+    def announcements(self) -> list[dict]:
+        return [m for m in self.messages if m["type"] == "done" and m.get("kind") == "announcement"]
+
+
+@pytest.mark.slow  # about 50 s on two shared cores (a server, 47 frames, a question); 85 s on a loaded machine
+def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
+    from websockets.sync.client import connect
+
+    frames = vtest_jpegs()
+    with running_server(tmp_path / "serve.log", "--threshold", "0.55") as base:
+        created = httpx.post(
+            f"{base}/v1/sessions", files={"image": ("frame.jpg", frames[0], "image/jpeg")}, timeout=120
+        ).json()
+        url = base.replace("http://", "ws://") + f"/v1/sessions/{created['session_id']}/stream"
+        with connect(url, max_size=None, open_timeout=30) as socket:
+            live = LiveClient(socket)
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(frames[0])
+            refused = live.receive(lambda item: item["type"] == "ack")
+            assert refused["status"] == 409 and "live mode is off" in refused["detail"]
+
+            socket.send(json.dumps({"type": "live", "on": True}))
+            assert live.receive(lambda item: item["type"] == "live")["on"] is True
+            acks = [live.send_frame(jpeg) for jpeg in frames]
+            still_from, settled = time.monotonic(), []
+            while time.monotonic() < still_from + STILL_S:
+                sent_s = time.monotonic() - still_from
+                ack = live.send_frame(frames[-1])
+                acks.append(ack)
+                if sent_s >= SETTLED_S:
+                    settled.append(ack)
+
+            # a question while live: answered about the latest frame (people on a footpath)
+            socket.send(json.dumps({"type": "ask", "text": "How many people are there?"}))
+            answer = live.receive(lambda item: item["type"] in ("done", "error") and item["answer_id"] == 1)
+
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(b"not a picture")
+            unreadable = live.receive(lambda item: item["type"] == "ack")
+            socket.send(json.dumps({"type": "frame"}))
+            socket.send(frames[0] + bytes(3 * 2**20))  # over the 2 MiB a frame may have
+            too_big = live.receive(lambda item: item["type"] == "ack")
+            socket.send(json.dumps({"type": "live", "on": "yes"}))
+            malformed = live.receive(lambda item: item["type"] == "error")
+            socket.send(json.dumps({"type": "live", "on": False}))
+            ended = live.receive(lambda item: item["type"] == "live")
+
+    assert all("status" not in ack for ack in acks), [a for a in acks if "status" in a]
+    rate = acks[-1]["frames_per_s"]
+    print(f"\nlive: {len(acks)} frames, {rate} frames a second at the end (busy machine)")
+    print("said:", [m["answer"] for m in live.announcements()])
+    assert rate > 0 and ended == {**ended, "on": False, "frames": len(acks)}
+
+    said = live.announcements()
+    events = [m["event"] for m in said]
+    assert events and events[0]["kind"] == "scene" and "people" in events[0]["sentence"], events
+    appeared = [e for e in events if e["kind"] == "appeared"]
+    assert any(e["label"] == "person" for e in appeared), events  # a person walking in
+    assert len({e["track_id"] for e in appeared}) == len(appeared)  # nobody announced twice
+    assert not [e for e in events if e["label"] == "car"]  # the parked van: never news
+
+    # Every announcement came as an answer: start, audio_format, text, then done, under its "live-N" id, with audio.
+    for done in said:
+        own = [m["type"] for m in live.messages if m.get("answer_id") == done["answer_id"]]
+        assert own[:2] == ["start", "audio_format"] and "text" in own and own[-1] == "done", own
+        assert done["answer_id"].startswith("live-") and done["audio_s"] > 0.3
+    assert live.pcm_frames >= len(said)
+
+    # The unchanged scene: once settled, no change is seen, so nothing is announced again.
+    assert len(settled) >= 3 and sum(ack["events"] for ack in settled) == 0, settled
+    assert len(said) <= sum(ack["events"] for ack in acks)
+
+    assert answer["type"] == "done", answer
+    assert "people" in answer["answer"] or "person" in answer["answer"], answer
+    assert unreadable["status"] in (400, 415) and too_big["status"] == 413
+    assert malformed["status"] == 400 and '"on"' in malformed["detail"]
+
+
+def write_y4m(path: Path, seconds: float = 6.0) -> Path:
+    """vtest's first seconds as a .y4m file (I420), what Chromium's fake camera plays in a loop."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(VTEST))
+    with open(path, "wb") as out:
+        for index in range(int(seconds * 10)):
+            ok, bgr = capture.read()
+            assert ok, f"vtest.avi ended at frame {index}"
+            if index == 0:
+                height, width = bgr.shape[:2]
+                out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+            out.write(b"FRAME\n" + cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
+    capture.release()
+    return path
+
+
+@pytest.mark.usefixtures("node_modules")  # Chromium, Node and playwright-core are there, or it fails naming the fix
+def test_the_page_goes_live_with_a_fake_camera_and_stop_silences_it(tmp_path):
+    import subprocess
+
+    video = write_y4m(tmp_path / "vtest.y4m")
+    with running_server(tmp_path / "serve.log") as base:
+        run = subprocess.run(
+            ["node", str(WEB / "live.mjs"), base, str(video)],
+            capture_output=True,
+            text=True,
+            timeout=400,
+            cwd=WEB,
+            env={**os.environ, "CHROMIUM": CHROMIUM},
+        )
+    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"\npage: {result['rate']}; said: {result['during']['said']}")
+    assert not result["errors"], result["errors"]
+    assert result["liveBox"]["width"] >= 24 and result["liveBox"]["height"] >= 24
+
+    during = result["during"]
+    assert during["live"] and during["camera"] and during["pressed"] == "true"
+    assert during["said"] and during["scheduled"] > 0  # announced, shown and heard
+    assert set(during["spoken"]) <= set(during["said"]) and during["spoken"]  # the live region: announcements only
+    assert result["axeLive"]["violations"] == [], result["axeLive"]["violations"]
+
+    at_stop, after_stop = result["atStop"], result["afterStop"]
+    assert not at_stop["live"] and not at_stop["camera"] and at_stop["pressed"] == "false"
+    assert not at_stop["playing"] and not after_stop["playing"]
+    assert after_stop["scheduled"] == at_stop["scheduled"], "audio was played after Stop"
+    assert after_stop["said"] == at_stop["said"] and at_stop["status"] == "Live stopped."
+    assert not result["afterEscape"]["live"] and not result["afterEscape"]["camera"]
+
+    refused = result["refused"]
+    assert not refused["live"] and refused["pressed"] == "false"
+    assert "camera is not available or permission was refused" in refused["error"]
