@@ -59,7 +59,7 @@ runInChromium([`--use-file-for-fake-audio-capture=${questionWav}`], async (page,
     await page.waitForTimeout(3000);  // whatever of the stopped description was still on its way has arrived by now
     out.afterStop = await pageState(page);
     await page.waitForFunction(() => [...document.querySelectorAll("#log li")].some((li) => li.textContent.startsWith("Answer, stopped")),
-      null, { timeout: 60_000 });
+      null, { timeout: 3 * MINUTES });
     out.turnsAfterStop = await page.evaluate(async () => (await (await fetch(`/v1/sessions/${state.sessionId}`)).json()).turns);
     out.description = await page.textContent("#description");
 
