@@ -227,19 +227,23 @@ def report(soak: Soak, sessions: int, wall_s: float) -> dict:
             "max": round(max(soak.health_ms), 1),
         }
     if soak.rss_mb:
-        figures["rss_mb"] = memory_figures(soak, wall_s)
+        figures["rss_mb"] = memory_figures(soak)
     return figures
 
 
-def memory_figures(soak: Soak, wall_s: float) -> dict:
-    """Growth from the minute after warm-up to the last minute, as medians. Warm-up ends when every listener has done
-    one whole round (the OCR, Whisper and LLM are loaded only when first needed), and no sooner than WARM_UP."""
+def memory_figures(soak: Soak) -> dict:
+    """Growth from the minute after warm-up to the run's last minute, as medians, and the trend between them (least
+    squares). Warm-up ends when every listener has done one whole round (the OCR, Whisper and LLM load only when first
+    needed), and no sooner than WARM_UP. The last minute ends at the deadline: the drain after it, with fewer requests
+    in flight, would flatter the figure."""
     samples = soak.rss_mb
-    warm_s = max(WARM_UP * wall_s, soak.all_warm_s or wall_s)
-    end_s = samples[-1][0]
-    after_warm = [mb for t, mb in samples if warm_s <= t <= warm_s + WINDOW_S] or [samples[-1][1]]
-    last = [mb for t, mb in samples if t >= max(warm_s, end_s - WINDOW_S)] or [samples[-1][1]]
+    run_s = soak.deadline - soak.started
+    warm_s = max(WARM_UP * run_s, soak.all_warm_s or run_s)
+    measured = [(t, mb) for t, mb in samples if warm_s <= t <= run_s] or samples[-1:]
+    after_warm = [mb for t, mb in measured if t <= warm_s + WINDOW_S]
+    last = [mb for t, mb in measured if t >= max(warm_s, run_s - WINDOW_S)]
     warm, end = float(np.median(after_warm)), float(np.median(last))
+    slope = float(np.polyfit([t for t, _ in measured], [mb for _, mb in measured], 1)[0]) if len(measured) > 2 else 0.0
     start = samples[0][1]
     return {
         "start": round(start),
@@ -249,6 +253,7 @@ def memory_figures(soak: Soak, wall_s: float) -> dict:
         "peak": round(max(mb for _, mb in samples)),
         "growth_pct": round(100 * (end - start) / start, 1),
         "growth_after_warm_up_pct": round(100 * (end - warm) / warm, 1),
+        "trend_mb_per_min": round(60 * slope, 1),
         "samples": [(t, round(mb)) for t, mb in samples],
     }
 
@@ -270,7 +275,8 @@ def print_report(figures: dict) -> None:
         print(
             f"  server RSS  start {r['start']} MiB, after warm-up (from {r['warm_up_ended_s']} s, a minute's median) "
             f"{r['after_warm_up']} MiB, end (last minute's median) {r['end']} MiB, "
-            f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up); "
+            f"peak {r['peak']} MiB; growth {r['growth_pct']} % ({r['growth_after_warm_up_pct']} % after warm-up, "
+            f"trend {r['trend_mb_per_min']:+} MiB a minute); "
             f"answers kept as WAV by then: about {figures['answer_audio_kept_mb']} MiB"
         )
     if figures["describe_stage_median_s"]:
