@@ -63,6 +63,8 @@ PERSON = (100, 100, 200, 400)
             [("person", 0.8, (102, 102, 200, 400))],
             [0.8, 0.7],
         ),
+        # SSD's own part box (a giraffe's neck) inside a larger, higher-scored box of its class
+        ([("giraffe", 0.96, (100, 0, 400, 500)), ("giraffe", 0.67, (120, 0, 300, 200))], [], [0.96]),
         # two people side by side stay two
         ([("person", 0.8, PERSON)], [("person", 0.7, (180, 100, 280, 400))], [0.8, 0.7]),
         # a cup on a table: other classes are not merged here (scene/dedupe.py decides those)

@@ -9,9 +9,10 @@ labelled photos at the embedded threshold: recall 0.50 -> 0.58 with no more fals
 Merging keeps counts honest:
 - a slice's box that touches an edge where the slice was cut (not an edge of the picture) is dropped: it may be half
   an object, and the whole object is inside the whole-picture pass or the other slice, which overlaps this one;
-- boxes of one class that overlap (IoU >= 0.5) are one object: the higher score is kept (supervision's NMS);
+- boxes of one class that overlap (IoU >= 0.5) are one object: the higher score is kept (OpenCV's NMS);
 - a slice's box lying almost wholly inside a larger box of its class (the head and shoulders of a person found whole
-  elsewhere) is part of that object and dropped, unless the whole-picture pass found that box too.
+  elsewhere) is part of that object and dropped, unless the whole-picture pass found that box too; so is any box
+  inside a larger, higher-scored box of its class;
 Different classes on one box are left to scene/dedupe.py, as for the whole-picture pass.
 """
 
@@ -72,36 +73,49 @@ def merge_same_class(whole: list[Detection], parts: list[Detection]) -> list[Det
     """Best first, one box per object of a class, from the whole picture's boxes and the slices' (`parts`).
 
     A slice's box lying almost wholly inside a larger box of its class is part of that object and dropped, unless
-    the whole picture found it too (a person in the background inside the box of one sitting in front); then
-    supervision's class-aware NMS keeps the best of boxes that overlap."""
-    import supervision as sv
+    the whole picture found it too (a person in the background inside the box of one sitting in front); any box
+    inside a larger, higher-scored box of its class is dropped (SSD's own part boxes: a giraffe's neck); then
+    OpenCV's class-aware NMS keeps the best of boxes that overlap. (supervision has the same NMS, but importing it
+    takes 2.5-3 s, more than a fresh `describe` may take to its first sound.)"""
+    import cv2
 
     def seen_whole(part: Detection) -> bool:
         return any(w.label == part.label and iou(part.box, w.box) >= SAME_OBJECT_IOU for w in whole)
 
-    def inside_larger(part: Detection) -> bool:
+    def inside_larger(box: Detection, candidates: list[Detection]) -> bool:
         return any(
-            other.label == part.label
-            and _area(other.box) > _area(part.box)
-            and sv.box_iou(list(part.box), list(other.box), overlap_metric=sv.OverlapMetric.IOS) >= INSIDE_SHARE
-            for other in whole + parts
+            other.label == box.label
+            and _area(other.box) > _area(box.box)
+            and _inside_share(box.box, other.box) >= INSIDE_SHARE
+            for other in candidates
         )
 
-    found = whole + [p for p in parts if seen_whole(p) or not inside_larger(p)]
+    every = whole + parts
+    found = whole + [p for p in parts if seen_whole(p) or not inside_larger(p, every)]
+    found = [d for d in found if not inside_larger(d, [o for o in found if o.score > d.score])]
     if not found:
         return []
     labels = sorted({d.label for d in found})
-    kept = sv.Detections(
-        xyxy=np.array([d.box for d in found], dtype=float),
-        confidence=np.array([d.score for d in found], dtype=float),
-        class_id=np.array([labels.index(d.label) for d in found]),
-        data={"index": np.arange(len(found))},
-    ).with_nms(SAME_OBJECT_IOU)
-    return sorted((found[int(i)] for i in kept.data["index"]), key=lambda d: -d.score)
+    kept = cv2.dnn.NMSBoxesBatched(
+        [(x1, y1, x2 - x1, y2 - y1) for x1, y1, x2, y2 in (d.box for d in found)],
+        [d.score for d in found],
+        [labels.index(d.label) for d in found],
+        0.0,
+        SAME_OBJECT_IOU,
+    )
+    return sorted((found[int(i)] for i in np.ravel(kept)), key=lambda d: -d.score)
 
 
 def _area(box: Box) -> float:
     return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _inside_share(box: Box, outer: Box) -> float:
+    """How much of `box` lies inside `outer` (0 to 1)."""
+    width = max(0.0, min(box[2], outer[2]) - max(box[0], outer[0]))
+    height = max(0.0, min(box[3], outer[3]) - max(box[1], outer[1]))
+    area = _area(box)
+    return width * height / area if area > 0 else 0.0
 
 
 class SlicedDetector:
