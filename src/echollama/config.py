@@ -54,6 +54,8 @@ class PipelineConfig:
     prompt: str | None = None  # "grounded" or "paper"; None: the profile's own (embedded: grounded, paper: paper)
     threads: int = max(1, min(4, os.cpu_count() or 1))
     read_text: bool = True  # the text stage (signs, labels); `--no-text` turns it off
+    # Embedded detector on the whole picture and two slices (scene/sliced_detector.py); `--no-slices` turns it off
+    slice_detection: bool = True
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -89,13 +89,15 @@ def embedded_llm(config: PipelineConfig) -> LanguageModel:
 def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
+    from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS, SsdMobileNetDetector
     from echollama.speech.piper_tts import PiperSynthesizer
     from echollama.speech.sphinx_asr import SphinxRecognizer
     from echollama.speech.whisper_asr import WhisperRecognizer
 
+    detector = SsdMobileNetDetector()
     analyzer = SceneAnalyzer(
-        SsdMobileNetDetector(),
+        SlicedDetector(detector) if config.slice_detection else detector,
         GeometricDepthEstimator(),
         GistCaptioner(config.threads),
         config.threshold,

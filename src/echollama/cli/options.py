@@ -66,6 +66,12 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not read text (signs, labels) in the picture; perception is quicker without it",
     )
+    group.add_argument(
+        "--no-slices",
+        action="store_true",
+        help="embedded profile: detect on the whole picture only, not also on two enlarged halves of it "
+        "(about 0.2 s quicker; misses more small and far objects)",
+    )
 
 
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
@@ -82,6 +88,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
             generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
             prompt=getattr(args, "prompt", None),
             read_text=not getattr(args, "no_text", False),
+            slice_detection=not getattr(args, "no_slices", False),
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None

@@ -1,7 +1,7 @@
 """`echollama bench`: measured figures, printed as tables; nothing here asserts a time.
 
 echollama bench describe --runs 3 --llm 1.5b   # streaming vs non-streaming time to first audio, stages, RSS
-echollama bench detector                        # SSD precision/recall per threshold on the labelled images
+echollama bench detector                        # SSD whole picture vs sliced: precision/recall (bench_detector.py)
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import time
 from pathlib import Path
 
 from echollama.config import PipelineConfig
-from echollama.evaluation.detection import MatchCounts, match
 from echollama.samples import SAMPLE_IMAGE, labelled_images
 from echollama.scene.image import LoadedImage, load_image
 
-_THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9)
 _COLUMNS = (
     "perception_s",
     "llm_first_token_s",
@@ -37,6 +35,8 @@ def peak_rss_mb() -> float:
 
 def run(args, config: PipelineConfig | None) -> int:
     if args.target == "detector" or config is None:
+        from echollama.evaluation.bench_detector import bench_detector
+
         return bench_detector(args)
     if args.target == "conversation":
         from echollama.evaluation.bench_conversation import bench_conversation
@@ -225,44 +225,3 @@ def _print_describe_table(rows: list[dict], summary: dict) -> None:
         f"perception {summary['perception_s'] * 1000:.0f} ms; decode {summary['tokens_per_s']:.1f} tokens/s; "
         f"peak RSS {summary['peak_rss_mb']:.0f} MB"
     )
-
-
-def bench_detector(args) -> int:
-    from echollama.scene.ssd_detector import SsdMobileNetDetector
-
-    detector = SsdMobileNetDetector()
-    labelled = labelled_images()
-    found = {item.name: detector.detect(item.load(), threshold=min(_THRESHOLDS)) for item in labelled}
-    table = []
-    for threshold in _THRESHOLDS:
-        total = MatchCounts()
-        for item in labelled:
-            kept = [d for d in found[item.name] if d.score >= threshold]
-            total = total + match(kept, [(o.label, o.box) for o in item.objects])
-        table.append(
-            {
-                "threshold": threshold,
-                "tp": total.true_positives,
-                "fp": total.false_positives,
-                "fn": total.false_negatives,
-                "precision": total.precision,
-                "recall": total.recall,
-                "f1": total.f1,
-            }
-        )
-    if args.json:
-        print(json.dumps({"images": [i.name for i in labelled], "sweep": table}, indent=2))
-        return 0
-    print(
-        f"SSD-MobileNet-v2 on {len(labelled)} hand-labelled images ({', '.join(i.name for i in labelled)}), IoU >= 0.5"
-    )
-    print(f"{'threshold':>9} {'TP':>3} {'FP':>3} {'FN':>3} {'precision':>9} {'recall':>7} {'F1':>5}")
-    for row in table:
-        print(
-            f"{row['threshold']:>9.2f} {row['tp']:>3} {row['fp']:>3} {row['fn']:>3} {row['precision']:>9.2f} "
-            f"{row['recall']:>7.2f} {row['f1']:>5.2f}"
-        )
-    print("\ndetections at the lowest threshold:")
-    for name, detections in found.items():
-        print(f"  {name}: " + ", ".join(f"{d.label} {d.score:.2f}" for d in detections))
-    return 0

@@ -58,6 +58,7 @@ def _latencies(reports: list, loops: int) -> dict[str, list[float]]:
 
 def run(args, config: PipelineConfig) -> int:
     config.read_text = False
+    config.slice_detection = False  # as `echollama watch` runs it
     config.threads = 2
     pipeline = Pipeline(config)
     figures: dict = {"cpu_cores": len(os.sched_getaffinity(0)), "llm": config.llm}
