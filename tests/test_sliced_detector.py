@@ -117,8 +117,8 @@ def test_counts_a_person_can_check_are_never_further_off_when_sliced(ssd, labell
             assert off_sliced <= off_whole, f"{item.name}: {label} off by {off_sliced} sliced, {off_whole} whole"
 
 
-def test_slicing_is_the_embedded_default_and_can_be_turned_off():
+def test_slicing_is_an_embedded_option_off_by_default():
     from echollama.profiles import embedded
 
-    assert isinstance(embedded(PipelineConfig()).analyzer.detector, SlicedDetector)
-    assert isinstance(embedded(PipelineConfig(slice_detection=False)).analyzer.detector, SsdMobileNetDetector)
+    assert isinstance(embedded(PipelineConfig()).analyzer.detector, SsdMobileNetDetector)
+    assert isinstance(embedded(PipelineConfig(slice_detection=True)).analyzer.detector, SlicedDetector)

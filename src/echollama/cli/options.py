@@ -67,10 +67,10 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         help="do not read text (signs, labels) in the picture; perception is quicker without it",
     )
     group.add_argument(
-        "--no-slices",
+        "--slices",
         action="store_true",
-        help="embedded profile: detect on the whole picture only, not also on two enlarged halves of it "
-        "(about 0.2 s quicker; misses more small and far objects)",
+        help="embedded profile: detect also on two enlarged halves of the picture (finds more small and far "
+        "objects; about 0.2 s slower, and may count look-alikes such as figurines as people)",
     )
 
 
@@ -88,7 +88,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
             generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
             prompt=getattr(args, "prompt", None),
             read_text=not getattr(args, "no_text", False),
-            slice_detection=not getattr(args, "no_slices", False),
+            slice_detection=getattr(args, "slices", False),
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     describe_source(args.source)  # a missing file is refused before any model loads
     args.no_text = True  # reading signs takes half a second a frame: not while watching
-    args.no_slices = True  # three detector passes a frame would cut the frame rate to a third
+    args.slices = False  # three detector passes a frame would cut the frame rate to a third
     pipeline = Pipeline(pipeline_config(args), status=None)
     voice = VoiceChat(pipeline, asr=args.asr)
     settings = WatchSettings(args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream)

@@ -26,8 +26,8 @@ from echollama.scene.sliced_detector import SLICE_OVERLAP, SlicedDetector, slice
 from echollama.types import Detection
 
 THRESHOLDS = (0.3, 0.4, 0.5, EMBEDDED_DETECTION_THRESHOLD, 0.6, 0.7, 0.8, 0.9)
-PLAIN = "whole picture"
-DEFAULT = "whole + 2 slices (default)"
+PLAIN = "whole picture (default)"
+SLICED = "whole + 2 slices (--slices)"
 _LISTENER_KEYS = (
     ("labelled_positioned", "labelled given a position"),
     ("must_see_positioned", "must-see given a position"),
@@ -81,7 +81,7 @@ class InferenceSlicerDetector:
 def variants(ssd: Detector) -> dict[str, Detector]:
     return {
         PLAIN: ssd,
-        DEFAULT: SlicedDetector(ssd),
+        SLICED: SlicedDetector(ssd),
         "whole + 2x2 slices": SlicedDetector(ssd, grid=(2, 2), overlap=0.2),
         "whole + 2 slices, InferenceSlicer NMS only": InferenceSlicerDetector(ssd),
     }
@@ -213,7 +213,7 @@ def _print_gains(results: dict[str, dict], labelled: list[LabelledImage]) -> Non
     print(f"\nfound at >= {EMBEDDED_DETECTION_THRESHOLD} only with slices (+) or only without (-):")
     for item in labelled:
         plain = _labels_kept(results[PLAIN]["found"][item.name])
-        sliced = _labels_kept(results[DEFAULT]["found"][item.name])
+        sliced = _labels_kept(results[SLICED]["found"][item.name])
         gained = [label for label in set(sliced) if sliced.count(label) > plain.count(label)]
         lost = [label for label in set(plain) if plain.count(label) > sliced.count(label)]
         if gained or lost:
