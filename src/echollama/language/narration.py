@@ -24,7 +24,7 @@ from echollama.scene.words import (
     plural,
     side_words,
 )
-from echollama.types import Detection, Scene
+from echollama.types import Detection, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
@@ -75,6 +75,11 @@ def direction(detection: Detection, scene: Scene) -> str:
     camera = scene.camera or camera_for(scene.width, scene.height)
     x = detection.center[0]
     return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
+
+
+def azimuth(detection: Detection, scene: Scene) -> float:
+    """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
+    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
 
 
 def distance(detection: Detection, scene: Scene) -> str:
@@ -147,35 +152,63 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
 
 def _sentence(phrases: list[str], opener: str = "") -> str:
     """Phrases as one spoken sentence; 'and' after a comma when the phrases carry their own commas."""
-    text = ", and ".join(phrases) if len(phrases) == 2 and any("," in p for p in phrases) else join_words(phrases)
-    if opener and not text.startswith("possibly"):
-        text = f"{opener} {text}"
-    return text[0].upper() + text[1:] + "."
+    return "".join(_sentence_pieces(phrases, [None] * len(phrases), opener))
+
+
+def _sentence_pieces(phrases: list[str], azimuths: list[float | None], opener: str = "") -> list[PlacedText]:
+    """The sentence cut where each phrase begins ('..., ' | 'and a dog ...'), each piece from its object's direction."""
+    if len(phrases) == 2 and any("," in p for p in phrases):
+        texts = [phrases[0] + ", ", "and " + phrases[1]]
+    else:
+        texts = [p + (", " if i < len(phrases) - 2 else " ") for i, p in enumerate(phrases[:-1])]
+        texts.append(("and " if len(phrases) > 1 else "") + phrases[-1])
+    if opener and not texts[0].startswith("possibly"):
+        texts[0] = f"{opener} {texts[0]}"
+    texts[0] = texts[0][0].upper() + texts[0][1:]
+    texts[-1] += "."
+    return [PlacedText(text, azimuth) for text, azimuth in zip(texts, azimuths)]
 
 
 def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     """The description's opening sentences, in speaking order."""
+    return ["".join(pieces) for pieces in _narration(scene, detail)]
+
+
+def narrate_pieces(scene: Scene, detail: str = "brief") -> list[PlacedText]:
+    """The same words cut where each object's phrase begins, each piece carrying that object's azimuth (the nearest
+    of a group): what is spoken, so each object can be heard from its direction. Joined, they are `narrate`'s
+    sentences, each followed by a space."""
+    pieces: list[PlacedText] = []
+    for sentence in _narration(scene, detail):
+        pieces += sentence[:-1] + [sentence[-1].but(sentence[-1] + " ")]
+    return pieces
+
+
+def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     if detail not in _LIMITS:
         raise ValueError(f"detail must be one of {', '.join(DETAIL_LEVELS)}, not {detail!r}")
     limits = _LIMITS[detail]
     ordered = groups(scene)
     if not ordered:
-        return [NOTHING_SEEN]
+        return [[PlacedText(NOTHING_SEEN)]]
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase(g, scene, limits.members) for g in located]
+    azimuths: list[float | None] = [azimuth(g[0], scene) for g in located]
     if detail == "brief":  # two objects a sentence, so three sentences hold four objects and the rest
         sentences = [
-            _sentence(phrases[i : i + 2], "I can see" if i == 0 else "Also") for i in range(0, len(phrases), 2)
+            _sentence_pieces(phrases[i : i + 2], azimuths[i : i + 2], "I can see" if i == 0 else "Also")
+            for i in range(0, len(phrases), 2)
         ]
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
-        sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
-        sentences += [_sentence([p]) for p in phrases]
+        sentences = [[PlacedText(f"I can see {number_word(total)} things: {overview(ordered)}.")]]
+        sentences += [_sentence_pieces([p], [a]) for p, a in zip(phrases, azimuths)]
     else:
-        sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
+        sentences = [_sentence_pieces([phrases[0]], azimuths[:1], "I can see")]
+        sentences += [_sentence_pieces([p], [a]) for p, a in zip(phrases[1:], azimuths[1:])]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
-        sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
+        sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
     return sentences
 
 

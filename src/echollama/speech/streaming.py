@@ -4,6 +4,8 @@ Generation (caller's thread) and synthesis (worker thread) overlap, so the first
 of generation instead of the whole answer. `stream=False` is the paper's sequential way (the whole answer, then its
 speech), kept for the benchmark. A sink is any callable taking float32 chunks: a WAV writer, a WebSocket, memory.
 A cancel event stops both generation and synthesis between two pieces or chunks.
+Each sentence keeps the direction of the text it came from (PlacedText): `on_sentence` hears of it just before its
+audio, and `spatial=True` pans its audio there, so the sink receives (n, 2) stereo frames instead of mono samples.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from echollama.speech.panning import pan_for, stereo
 from echollama.speech.protocols import SpeechSynthesizer
-from echollama.speech.sentences import clean_for_speech, split_sentences
+from echollama.speech.sentences import clean_for_speech, placed_sentences
+from echollama.types import PlacedText
 
 AudioSink = Callable[[np.ndarray], None]
+# Told of each sentence just before its first audio: the sentence (its `azimuth_deg` says where it is from).
+OnSentence = Callable[[PlacedText], None]
 _DONE = object()
 _PAUSE_S = 0.2  # silence after each sentence; Piper itself leaves none between separately spoken sentences
 
@@ -35,6 +41,9 @@ class SpeechResult:
     text: str  # everything the pieces said, as produced
     sentences: list[str] = field(default_factory=list)
     spoken_at: list[float] = field(default_factory=list)  # when each sentence's first audio reached the sink
+    azimuths: list[float | None] = field(default_factory=list)  # where each sentence is heard from (None: centre)
+    starts_s: list[float] = field(default_factory=list)  # where each sentence begins in the audio sent to the sink
+    frames_out: int = 0  # samples (frames, in stereo) sent to the sink, pauses included
     first_text_s: float | None = None
     first_audio_s: float | None = None
     audio_seconds: float = 0.0
@@ -43,7 +52,16 @@ class SpeechResult:
 
     def to_dict(self) -> dict:
         return {
-            "sentences": [{"text": s, "at_s": round(t, 3)} for s, t in zip(self.sentences, self.spoken_at)],
+            "sentences": [
+                {
+                    "text": s,
+                    "at_s": round(t, 3),
+                    "audio_at_s": round(offset, 3),
+                    "azimuth_deg": None if azimuth is None else round(azimuth, 1),
+                    "pan": round(pan_for(azimuth), 3),
+                }
+                for s, t, offset, azimuth in zip(self.sentences, self.spoken_at, self.starts_s, self.azimuths)
+            ],
             "first_text_s": self.first_text_s,
             "first_audio_s": self.first_audio_s,
             "audio_s": round(self.audio_seconds, 3),
@@ -59,22 +77,25 @@ def speak(
     stream: bool = True,
     cancel: threading.Event | None = None,
     start: float | None = None,
+    on_sentence: OnSentence | None = None,
+    spatial: bool = False,
 ) -> SpeechResult:
     """Speak `pieces` into `sink`; returns when all audio is out. Raises `Cancelled` when `cancel` is set."""
     start = time.perf_counter() if start is None else start
     cancel = cancel or threading.Event()
     result = SpeechResult(text="")
     pieces = _until_cancelled(pieces, cancel)
+    voice = _Voice(tts, sink, result, cancel, start, on_sentence, spatial)
     try:
         if stream:
-            _speak_streaming(pieces, tts, sink, on_text, result, cancel, start)
-        else:
+            _speak_streaming(pieces, voice, on_text)
+        else:  # the whole answer as one utterance: it has no one direction
             text = "".join(_recording(pieces, result, None, start))
             if on_text is not None:
                 on_text(text)
             spoken = clean_for_speech(text)
             if spoken:
-                _speak_one(spoken, tts, sink, result, cancel, start)
+                voice.speak(PlacedText(spoken))
     finally:
         close = getattr(pieces, "close", None)
         if close is not None:
@@ -85,15 +106,8 @@ def speak(
     return result
 
 
-def _speak_streaming(
-    pieces: Iterator[str],
-    tts: SpeechSynthesizer,
-    sink: AudioSink,
-    on_text,
-    result: SpeechResult,
-    cancel: threading.Event,
-    start: float,
-) -> None:
+def _speak_streaming(pieces: Iterator[str], voice: _Voice, on_text) -> None:
+    result, cancel, start = voice.result, voice.cancel, voice.start
     sentences: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -102,7 +116,7 @@ def _speak_streaming(
         try:
             while (sentence := sentences.get()) is not _DONE:
                 if not stop.is_set() and not cancel.is_set():
-                    _speak_one(sentence, tts, sink, result, cancel, start)
+                    voice.speak(sentence)
         except BaseException as error:  # re-raised in the caller's thread
             failure.append(error)
             stop.set()
@@ -110,7 +124,7 @@ def _speak_streaming(
     worker = threading.Thread(target=synthesize_worker, name="tts", daemon=True)
     worker.start()
     try:
-        for sentence in split_sentences(_recording(pieces, result, on_text, start, stop)):
+        for sentence in placed_sentences(_recording(pieces, result, on_text, start, stop)):
             sentences.put(sentence)
     except BaseException:
         stop.set()
@@ -149,26 +163,51 @@ def _recording(
         yield piece
 
 
-def _speak_one(
-    sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult, cancel: threading.Event, start: float
-) -> None:
-    began = time.perf_counter()
-    first = True
-    for samples in tts.synthesize(sentence):
-        if cancel.is_set():
-            break
-        sink(samples)
-        if first and samples.size:
-            first = False
-            at = time.perf_counter() - start
-            result.sentences.append(sentence)
-            result.spoken_at.append(at)
-            if result.first_audio_s is None:
-                result.first_audio_s = at
-        result.audio_seconds += samples.size / tts.sample_rate
-    if not cancel.is_set():
-        sink(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32))
-    result.synthesis_s += time.perf_counter() - began
+class _Voice:
+    """Synthesises one sentence at a time into the sink, from the sentence's direction when spatial."""
+
+    def __init__(
+        self,
+        tts: SpeechSynthesizer,
+        sink: AudioSink,
+        result: SpeechResult,
+        cancel: threading.Event,
+        start: float,
+        on_sentence: OnSentence | None,
+        spatial: bool,
+    ) -> None:
+        self.tts, self.sink, self.result, self.cancel, self.start = tts, sink, result, cancel, start
+        self.on_sentence = on_sentence
+        self.spatial = spatial
+
+    def _out(self, samples: np.ndarray, azimuth: float | None) -> None:
+        self.sink(stereo(samples, azimuth) if self.spatial else samples)
+        self.result.frames_out += samples.size
+
+    def speak(self, sentence: PlacedText) -> None:
+        tts, result, cancel = self.tts, self.result, self.cancel
+        began = time.perf_counter()
+        first = True
+        for samples in tts.synthesize(sentence):
+            if cancel.is_set():
+                break
+            if first and samples.size:
+                first = False
+                if self.on_sentence is not None:
+                    self.on_sentence(sentence)
+                result.sentences.append(str(sentence))
+                result.azimuths.append(sentence.azimuth_deg)
+                result.starts_s.append(result.frames_out / tts.sample_rate)
+            self._out(samples, sentence.azimuth_deg)
+            if samples.size and len(result.spoken_at) < len(result.sentences):
+                at = time.perf_counter() - self.start
+                result.spoken_at.append(at)
+                if result.first_audio_s is None:
+                    result.first_audio_s = at
+            result.audio_seconds += samples.size / tts.sample_rate
+        if not cancel.is_set():
+            self._out(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32), sentence.azimuth_deg)
+        result.synthesis_s += time.perf_counter() - began
 
 
 class MemorySink:
