@@ -3,7 +3,10 @@
 Run: .venv/bin/python -m pytest -q tests/test_memory.py   (< 1 s)
 """
 
+import json
+
 import pytest
+import soundfile
 
 from echollama.language.memory import (
     SceneMemory,
@@ -159,3 +162,35 @@ def test_memory_is_bounded_and_forgets_all_but_the_current_photo():
     assert memory.forget() == 1
     assert memory.scenes == [memory.scenes[-1]] and memory.last_seen("dog") is None
     assert memory.changes() is None
+
+
+def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_path):
+    """The real `echollama chat` with typed lines: coffee (a cup), a dog indoors, then the porch (dog, bicycle, car)."""
+    from test_conversation_cli import chat
+
+    from echollama.evaluation.labelled_set import PHOTOS_DIR
+    from echollama.samples import SAMPLE_IMAGE
+
+    lines = "\n".join(
+        [
+            f"/image {PHOTOS_DIR / 'dog_indoors_floor.jpg'}",
+            "What changed since the last photo?",
+            f"/image {PHOTOS_DIR / 'porch_dog_bicycle.jpg'}",
+            "Where was my cup?",
+            "/forget",
+            "What changed?",
+        ]
+    )
+    out = tmp_path / "chat.wav"
+    result = chat(str(SAMPLE_IMAGE), "-o", str(out), "--transcript", str(tmp_path / "t.json"), "-q", lines=lines)
+    assert result.returncode == 0, result.stderr
+    answers = [line.removeprefix("echollama: ").strip() for line in result.stdout.splitlines()]
+    changed = answers[2]  # coffee summary, dog summary, then the answer
+    assert changed.startswith("New since the last photo: a dog straight ahead"), answers
+    assert "Gone: the cup that was straight ahead, within reach." in changed
+    assert answers[4].startswith("I cannot see any cups here. I last saw the cup two photos ago, straight ahead"), answers
+    assert answers[5] == "I have forgotten the two earlier photos; I only remember this one."
+    assert answers[6] == "I have no earlier photo to compare this one with."
+    turns = json.loads((tmp_path / "t.json").read_text())["turns"]
+    assert not any(turn.get("used_llm") for turn in turns)  # every answer came from the stored scenes
+    assert soundfile.info(str(out)).channels == 1  # mono without --spatial
