@@ -126,6 +126,25 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             "expires_in_s": settings.session_ttl_s,
         }
 
+    @app.post(
+        "/v1/sessions/{session_id}/image",
+        summary="A new photo in the session; earlier ones are remembered (\"what changed?\", \"where was my cup?\")",
+    )
+    async def new_photo(session_id: str, image: UploadFile = File(..., description="the photo")) -> dict:
+        loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
+        session = _session(sessions, session_id)
+        hold(session)
+        return await host.run(lambda cancel: jobs.new_photo(host, session, loaded), cleanup=session.busy.release)
+
+    @app.post("/v1/sessions/{session_id}/forget", summary="Forget the session's photos before the current one")
+    async def forget(session_id: str) -> dict:
+        session = _session(sessions, session_id)
+        hold(session)
+        try:
+            return {"session_id": session.id, "answer": session.conversation.forget()}
+        finally:
+            session.busy.release()
+
     @app.get("/v1/sessions/{session_id}", summary="A session's turns so far")
     async def session_info(session_id: str) -> dict:
         return _session(sessions, session_id).to_dict(settings.session_ttl_s)
