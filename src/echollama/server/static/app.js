@@ -78,6 +78,7 @@ async function describePhoto(file) {
   const result = await response.json();
   ui.description.replaceChildren(paragraph(result.description));
   ui.descriptionAudio.src = result.audio_url;
+  window.echollamaSpatial?.follow(ui.descriptionAudio, result.sentences);
   ui.descriptionAudio.hidden = false;
   ui.descriptionAudio.play().catch(() => say("Description ready. Press play to hear it."));
   ui.preview.alt = `The photo: ${result.summary}`;
@@ -171,6 +172,8 @@ function onMessage(data) {
     say(`You asked: ${message.text}`);
   } else if (message.type === "audio_format") {
     startPlayback(message.sample_rate);
+  } else if (message.type === "sentence") {
+    window.echollamaSpatial?.aim(message);
   } else if (message.type === "text") {
     ui.stream.textContent += message.text;
   } else if (message.type === "done") {
@@ -193,6 +196,7 @@ function finishAnswer(message) {
   audio.controls = true;
   audio.preload = "auto";
   audio.src = message.audio_url;
+  window.echollamaSpatial?.follow(audio, message.sentences);
   audio.setAttribute("aria-label", `Spoken answer to: ${message.question}`);
   item.append(audio);
   item.dataset.streamedChunks = String(state.audio ? state.audio.chunks : 0);
@@ -233,7 +237,7 @@ function playPcm(buffer) {
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
   const source = context.createBufferSource();
   source.buffer = clip;
-  source.connect(context.destination);
+  source.connect(window.echollamaSpatial ? window.echollamaSpatial.output(context) : context.destination);
   const at = Math.max(context.currentTime + 0.02, state.audio.next);
   source.start(at);
   state.audio.next = at + clip.duration;
