@@ -120,9 +120,7 @@ def test_compare_matches_same_labels_by_direction():
     assert [d.center[0] for d in changes.kept] == [290]
 
 
-@pytest.mark.parametrize(
-    "ago, words", [(1, "in the previous photo"), (2, "two photos ago"), (4, "four photos ago")]
-)
+@pytest.mark.parametrize("ago, words", [(1, "in the previous photo"), (2, "two photos ago"), (4, "four photos ago")])
 def test_photos_ago(ago, words):
     assert photos_ago(ago) == words
 
@@ -166,10 +164,9 @@ def test_memory_is_bounded_and_forgets_all_but_the_current_photo():
 
 def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_path):
     """The real `echollama chat` with typed lines: coffee (a cup), a dog indoors, then the porch (dog, bicycle, car)."""
-    from test_conversation_cli import chat
-
     from echollama.evaluation.labelled_set import PHOTOS_DIR
     from echollama.samples import SAMPLE_IMAGE
+    from test_conversation_cli import chat
 
     lines = "\n".join(
         [
@@ -188,7 +185,9 @@ def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_p
     changed = answers[2]  # coffee summary, dog summary, then the answer
     assert changed.startswith("New since the last photo: a dog straight ahead"), answers
     assert "Gone: the cup that was straight ahead, within reach." in changed
-    assert answers[4].startswith("I cannot see any cups here. I last saw the cup two photos ago, straight ahead"), answers
+    assert answers[4].startswith("I cannot see any cups here. I last saw the cup two photos ago, straight ahead"), (
+        answers
+    )
     assert answers[5] == "I have forgotten the two earlier photos; I only remember this one."
     assert answers[6] == "I have no earlier photo to compare this one with."
     turns = json.loads((tmp_path / "t.json").read_text())["turns"]

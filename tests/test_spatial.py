@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from echollama.language.narration import narrate, narrate_pieces
 from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_image
+from echollama.language.narration import narrate, narrate_pieces
 from echollama.speech.panning import gains, pan_for, stereo
 from echollama.speech.sentences import placed_sentences
 from echollama.types import PlacedText

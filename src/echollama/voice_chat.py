@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from echollama.language.conversation import Turn
@@ -115,7 +115,7 @@ class VoiceChat:
         reply = self.conversation.describe(detail)
         return self.pipeline.speak(reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial)
 
-    def speak_text(self, text: str | list[str], sink: AudioSink) -> float:
+    def speak_text(self, text: str | Sequence[str], sink: AudioSink) -> float:
         """Speak a fixed text, or its pieces (PlacedText is heard from its direction); returns seconds of audio."""
         self.pipeline.wait_loaded(("tts",))
         pieces = [text] if isinstance(text, str) else text

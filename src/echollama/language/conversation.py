@@ -267,7 +267,7 @@ class Reply:
         self.grounding = grounding or Grounding()
         # Spoken piece by piece, so a piece about one object can be heard from its direction (PlacedText).
         pieces = list(opening) or list(self.grounding.pieces) or [self.grounding.facts]
-        self.pieces = [p if p.endswith(" ") else p.but(p + " ") if isinstance(p, PlacedText) else p + " " for p in pieces]
+        self.pieces = [_spaced(piece) for piece in pieces]
         self.opening = " ".join("".join(self.pieces).split())
         self.check = check
         self.turn: Turn | None = None
@@ -383,6 +383,13 @@ class Reply:
         )
         self.turn = turn
         self.conversation._record(turn)
+
+
+def _spaced(piece: str) -> str:
+    """The piece ending in a space (so the splitter can cut after it), keeping its direction."""
+    if piece.endswith(" "):
+        return piece
+    return piece.but(piece + " ") if isinstance(piece, PlacedText) else piece + " "
 
 
 def _recorded(pieces: Generation, raw: list[str], strip_first: bool) -> Iterator[str]:

@@ -101,8 +101,11 @@ def compare(older: Scene, newer: Scene) -> Changes:
         before = [d for d in older.detections if d.label == label]
         after = [d for d in newer.detections if d.label == label]
         pairs = sorted(
-            ((abs(narration.azimuth(a, newer) - narration.azimuth(b, older)), i, j) for i, a in enumerate(after)
-             for j, b in enumerate(before)),
+            (
+                (abs(narration.azimuth(a, newer) - narration.azimuth(b, older)), i, j)
+                for i, a in enumerate(after)
+                for j, b in enumerate(before)
+            ),
         )
         matched_after: set[int] = set()
         matched_before: set[int] = set()
@@ -154,7 +157,11 @@ def last_seen_sentence(sighting: Sighting, unit: str = "photo") -> PlacedText:
     place = narration.where(nearest, scene) or "in the picture"
     when = photos_ago(sighting.ago, unit)
     if len(members) == 1:
-        what = f"I last saw the {sighting.label}" if nearest.certain else f"I may have seen {narration.article(sighting.label)}"
+        what = (
+            f"I last saw the {sighting.label}"
+            if nearest.certain
+            else f"I may have seen {narration.article(sighting.label)}"
+        )
         text = f"{what} {when}, {place}."
     else:
         text = f"I last saw {counted(sighting.label, len(members))} {when}, the nearest {place}."
@@ -221,4 +228,3 @@ def describe_forgetting(forgotten: int, unit: str = "photo") -> str:
     if not forgotten:
         return f"There were no earlier {plural(unit)} to forget."
     return f"I have forgotten the {counted('earlier ' + unit, forgotten)}; I only remember this one."
-

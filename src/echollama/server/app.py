@@ -128,7 +128,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.post(
         "/v1/sessions/{session_id}/image",
-        summary="A new photo in the session; earlier ones are remembered (\"what changed?\", \"where was my cup?\")",
+        summary='A new photo in the session; earlier ones are remembered ("what changed?", "where was my cup?")',
     )
     async def new_photo(session_id: str, image: UploadFile = File(..., description="the photo")) -> dict:
         loaded = read_image(await image.read(), settings.max_image_pixels, _name(image))
