@@ -160,6 +160,8 @@ def test_memory_is_bounded_and_forgets_all_but_the_current_photo():
     assert memory.forget() == 1
     assert memory.scenes == [memory.scenes[-1]] and memory.last_seen("dog") is None
     assert memory.changes() is None
+    asked = ground_with_memory("Where was the dog?", memory.scenes[-1], VOCABULARY, memory)
+    assert asked.facts == "I cannot see any dogs here. I do not remember any earlier photos. I can only see one chair."
 
 
 def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_path):

@@ -21,6 +21,7 @@ MEMORY_SCENES = 5
 # Kinds of object named in one "what changed" answer per side (added, gone); the rest are counted.
 MAX_CHANGED_GROUPS = 4
 
+NO_EARLIER_PHOTOS = "I do not remember any earlier photos."
 _CHANGED = re.compile(
     r"\b(what(?:'s| is| has)? changed|what(?:'s| is) (?:new|different)|anything (?:new|different|changed)|"
     r"(?:any|what) changes|differen(?:t|ce) (?:from|since|to) (?:the )?(?:last|previous|earlier))\b",
@@ -130,8 +131,8 @@ def ground_with_memory(question: str, scene: Scene, vocabulary: Iterable[str], m
         sighting = memory.last_seen(label)
         if sighting is not None:
             return last_seen_sentence(sighting)
-        if asks_about_the_past(question) and len(memory.scenes) > 1:
-            return never_seen_sentence(label)
+        if asks_about_the_past(question):
+            return never_seen_sentence(label) if len(memory.scenes) > 1 else NO_EARLIER_PHOTOS
         return None
 
     return ground(question, scene, vocabulary, recall=recall)

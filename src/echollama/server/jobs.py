@@ -18,7 +18,7 @@ from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost
 from echollama.server.sessions import Session
-from echollama.speech.panning import pan_for
+from echollama.speech.panning import pan_field
 from echollama.speech.streaming import MemorySink
 from echollama.types import PlacedText, SpokenAnswer
 
@@ -68,7 +68,7 @@ def sentence_event(sentence: PlacedText) -> dict:
         "type": "sentence",
         "text": str(sentence),
         "azimuth_deg": None if azimuth is None else round(azimuth, 1),
-        "pan": round(pan_for(azimuth), 3),
+        "pan": pan_field(azimuth),
     }
 
 

@@ -19,6 +19,11 @@ def pan_for(azimuth_deg: float | None) -> float:
     return math.sin(math.radians(max(-90.0, min(90.0, azimuth_deg))))
 
 
+def pan_field(azimuth_deg: float | None) -> float:
+    """The pan as sent to the page and written in JSON: 3 decimals, never -0.0."""
+    return round(pan_for(azimuth_deg), 3) + 0.0
+
+
 def gains(pan: float) -> tuple[float, float]:
     """Left and right gains for a pan position, at constant power."""
     angle = (max(-1.0, min(1.0, pan)) + 1.0) * math.pi / 4.0

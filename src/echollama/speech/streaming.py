@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from echollama.speech.panning import pan_for, stereo
+from echollama.speech.panning import pan_field, stereo
 from echollama.speech.protocols import SpeechSynthesizer
 from echollama.speech.sentences import clean_for_speech, placed_sentences
 from echollama.types import PlacedText
@@ -58,7 +58,7 @@ class SpeechResult:
                     "at_s": round(t, 3),
                     "audio_at_s": round(offset, 3),
                     "azimuth_deg": None if azimuth is None else round(azimuth, 1),
-                    "pan": round(pan_for(azimuth), 3),
+                    "pan": pan_field(azimuth),
                 }
                 for s, t, offset, azimuth in zip(self.sentences, self.spoken_at, self.starts_s, self.azimuths)
             ],
