@@ -188,19 +188,20 @@ class _Voice:
         tts, result, cancel = self.tts, self.result, self.cancel
         began = time.perf_counter()
         first = True
-        for samples in tts.synthesize(sentence):
+        for samples in tts.synthesize(str(sentence)):
             if cancel.is_set():
                 break
-            if first and samples.size:
+            opening = first and samples.size > 0
+            if opening:
                 first = False
-                if self.on_sentence is not None:
+                if self.on_sentence is not None:  # before its audio: a listener's panner must be aimed first
                     self.on_sentence(sentence)
-                result.sentences.append(str(sentence))
-                result.azimuths.append(sentence.azimuth_deg)
                 result.starts_s.append(result.frames_out / tts.sample_rate)
             self._out(samples, sentence.azimuth_deg)
-            if samples.size and len(result.spoken_at) < len(result.sentences):
+            if opening:
                 at = time.perf_counter() - self.start
+                result.sentences.append(str(sentence))
+                result.azimuths.append(sentence.azimuth_deg)
                 result.spoken_at.append(at)
                 if result.first_audio_s is None:
                     result.first_audio_s = at
