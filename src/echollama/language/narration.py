@@ -23,7 +23,7 @@ from echollama.scene.words import (
     number_word,
     side_words,
 )
-from echollama.types import Detection, Scene
+from echollama.types import Detection, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
@@ -74,6 +74,11 @@ def direction(detection: Detection, scene: Scene) -> str:
     camera = scene.camera or camera_for(scene.width, scene.height)
     x = detection.center[0]
     return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
+
+
+def azimuth(detection: Detection, scene: Scene) -> float:
+    """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
+    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
 
 
 def distance(detection: Detection, scene: Scene) -> str:
@@ -171,53 +176,87 @@ def _others_by_side(others: list[Detection], scene: Scene) -> str:
 
 def _sentence(phrases: list[str], opener: str = "") -> str:
     """Phrases as one spoken sentence; 'and' after a comma when the phrases carry their own commas."""
-    text = ", and ".join(phrases) if len(phrases) == 2 and any("," in p for p in phrases) else join_words(phrases)
-    if opener and not text.startswith("possibly"):
-        text = f"{opener} {text}"
-    return text[0].upper() + text[1:] + "."
+    return "".join(_sentence_pieces(phrases, [None] * len(phrases), opener))
+
+
+def _sentence_pieces(phrases: list[str], azimuths: list[float | None], opener: str = "") -> list[PlacedText]:
+    """The sentence cut where each phrase begins ('..., ' | 'and a dog ...'), each piece from its object's direction."""
+    if len(phrases) == 2 and any("," in p for p in phrases):
+        texts = [phrases[0] + ", ", "and " + phrases[1]]
+    else:
+        texts = [p + (", " if i < len(phrases) - 2 else " ") for i, p in enumerate(phrases[:-1])]
+        texts.append(("and " if len(phrases) > 1 else "") + phrases[-1])
+    if opener and not texts[0].startswith("possibly"):
+        texts[0] = f"{opener} {texts[0]}"
+    texts[0] = texts[0][0].upper() + texts[0][1:]
+    texts[-1] += "."
+    return [PlacedText(text, azimuth) for text, azimuth in zip(texts, azimuths)]
 
 
 MAX_BRIEF_SENTENCES = 3  # about 10-15 s of speech
 
 
-def _brief_sentences(phrases: list[str]) -> list[str]:
+def _brief_sentences(phrases: list[str], azimuths: list[float | None]) -> list[list[PlacedText]]:
     """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own."""
-    packed: list[list[str]] = []
-    for phrase in phrases:
-        alone = " and " in phrase or ";" in phrase
-        if packed and not alone and len(packed[-1]) == 1 and not (" and " in packed[-1][0] or ";" in packed[-1][0]):
-            packed[-1].append(phrase)
+    packed: list[list[int]] = []
+    for i, phrase in enumerate(phrases):
+        alone = _spread(phrase)
+        if packed and not alone and len(packed[-1]) == 1 and not _spread(phrases[packed[-1][0]]):
+            packed[-1].append(i)
         else:
-            packed.append([phrase])
-    return [_sentence(group, "I can see" if i == 0 else "Also") for i, group in enumerate(packed)]
+            packed.append([i])
+    return [
+        _sentence_pieces([phrases[i] for i in group], [azimuths[i] for i in group], "I can see" if n == 0 else "Also")
+        for n, group in enumerate(packed)
+    ]
+
+
+def _spread(phrase: str) -> bool:
+    return " and " in phrase or ";" in phrase
 
 
 def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     """The description's opening sentences, in speaking order."""
+    return ["".join(pieces) for pieces in _narration(scene, detail)]
+
+
+def narrate_pieces(scene: Scene, detail: str = "brief") -> list[PlacedText]:
+    """The same words cut where each object's phrase begins, each piece carrying that object's azimuth (the nearest
+    of a group): what is spoken, so each object can be heard from its direction. Joined, they are `narrate`'s
+    sentences, each followed by a space."""
+    pieces: list[PlacedText] = []
+    for sentence in _narration(scene, detail):
+        pieces += sentence[:-1] + [sentence[-1].but(sentence[-1] + " ")]
+    return pieces
+
+
+def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     if detail not in _LIMITS:
         raise ValueError(f"detail must be one of {', '.join(DETAIL_LEVELS)}, not {detail!r}")
     limits = _LIMITS[detail]
     ordered = groups(scene)
     if not ordered:
-        return [NOTHING_SEEN]
+        return [[PlacedText(NOTHING_SEEN)]]
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase(g, scene, limits.members) for g in located]
+    azimuths: list[float | None] = [azimuth(g[0], scene) for g in located]
     if detail == "brief":
         # At most three sentences: the groups that fit, then "and two more things".
         while True:
-            sentences = _brief_sentences(phrases)
+            sentences = _brief_sentences(phrases, azimuths)
             if len(sentences) + (len(located) < len(ordered)) <= MAX_BRIEF_SENTENCES or len(located) == 1:
                 break
-            located, phrases = located[:-1], phrases[:-1]
+            located, phrases, azimuths = located[:-1], phrases[:-1], azimuths[:-1]
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
-        sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
-        sentences += [_sentence([p]) for p in phrases]
+        sentences = [[PlacedText(f"I can see {number_word(total)} things: {overview(ordered)}.")]]
+        sentences += [_sentence_pieces([p], [a]) for p, a in zip(phrases, azimuths)]
     else:
-        sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
+        sentences = [_sentence_pieces([phrases[0]], azimuths[:1], "I can see")]
+        sentences += [_sentence_pieces([p], [a]) for p, a in zip(phrases[1:], azimuths[1:])]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
-        sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
+        sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
     return sentences
 
 
