@@ -1,5 +1,3 @@
-import sys
+from echollama.cli.main import entry
 
-from echollama.cli.main import main
-
-sys.exit(main())
+entry()

@@ -18,6 +18,7 @@ Exit codes: 0 done, 2 bad input, 3 bad output path, 4 model problem, 130 interru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -58,16 +59,19 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # we never fetch from a hub implicitly
-    args = build_parser().parse_args(argv)
     for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:  # an ignored SIGHUP (nohup) stays so
             signal.signal(signum, _terminate)
     try:
+        args = build_parser().parse_args(argv)  # inside: Ctrl-C while the commands import is a clean stop too
         return args.run(args)
     except EchollamaError as error:
         print(f"echollama: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt as interrupt:
+        from echollama.speech.wav_out import remove_partials
+
+        remove_partials()  # a signal can land between creating a partial file and the `try` that would remove it
         signum = interrupt.signum if isinstance(interrupt, Terminated) else int(signal.SIGINT)
         why = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
         print(f"\nechollama: {why}; no partial output was kept", file=sys.stderr)
@@ -76,5 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def entry() -> None:
+    """The `echollama` program. A stopped command leaves at once: models still loading on worker threads (onnxruntime,
+    llama.cpp) crash the interpreter's normal shutdown, so after our own cleanup the process ends without it."""
+    code = main()
+    if code >= 128:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -127,9 +127,9 @@ def _read_with_soundfile(data: bytes, source: str) -> tuple[np.ndarray, int, int
     return (np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)), rate, channels
 
 
-def _checked_header(source: str, rate: int, channels: int) -> tuple[int, int]:
+def _checked_header(source: str, rate: int, channels: int, max_rate: int = MAX_SAMPLE_RATE) -> tuple[int, int]:
     """The header's rate and channel count, refused when no real recording could have them."""
-    if not 0 < rate <= MAX_SAMPLE_RATE:
+    if not 0 < rate <= max_rate:
         raise InputError(f"{source}: the audio header is corrupt (sample rate {rate} Hz)")
     if not 0 < channels <= MAX_CHANNELS:
         raise InputError(f"{source}: the audio header is corrupt ({channels} channels)")
@@ -152,11 +152,9 @@ def _read_with_pyav(data: bytes, source: str) -> tuple[np.ndarray, int, int]:
         declared, channels = int(getattr(stream, "rate", 0) or 0), int(getattr(stream, "channels", 1) or 1)
         if declared <= 0:
             raise InputError(f"{source}: the audio stream has no sample rate (corrupt?)")
-        if declared > MAX_DECLARED_RATE:
-            raise InputError(f"{source}: the audio header is corrupt (sample rate {declared} Hz)")
         # FFmpeg does the downmix to mono float (and brings fast rates down to 48 kHz); soxr then resamples to
         # 16 kHz, as for every other file. The bound counts the samples decoded, at a rate we chose.
-        declared, channels = _checked_header(source, declared, channels)
+        declared, channels = _checked_header(source, declared, channels, max_rate=MAX_DECLARED_RATE)
         rate = min(declared, MAX_DECODE_RATE)
         mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
         pieces: list[np.ndarray] = []

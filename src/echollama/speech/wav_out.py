@@ -1,6 +1,8 @@
 """Writing speech to a WAV file safely: checked before any model runs, written beside the target, renamed at the end.
 
 A failure or Ctrl-C mid-way removes the partial file, so the user never finds a truncated WAV under the name asked for.
+Every hidden name is recorded before the file is created and forgotten only after it is gone or renamed, so a signal
+that lands between two bytecodes of that bookkeeping still leaves a name `remove_partials()` can clean up.
 """
 
 from __future__ import annotations
@@ -14,6 +16,20 @@ from pathlib import Path
 import numpy as np
 
 from echollama.errors import OutputError
+
+_LIVE_PARTIALS: set[str] = set()
+
+
+def remove_partials() -> None:
+    """Delete every partial WAV this process still has: the CLI calls it when Ctrl-C or SIGTERM stops a command."""
+    for name in list(_LIVE_PARTIALS):
+        Path(name).unlink(missing_ok=True)
+        _LIVE_PARTIALS.discard(name)
+
+
+def _forget(name: str) -> None:
+    Path(name).unlink(missing_ok=True)
+    _LIVE_PARTIALS.discard(name)
 
 
 def check_output_path(path: str | Path) -> Path:
@@ -42,7 +58,7 @@ def check_output_path(path: str | Path) -> Path:
     # Try it: /proc, /sys, read-only mounts and full disks pass the checks above but take no new file.
     fd, probe = _create_partial(path)
     os.close(fd)
-    Path(probe).unlink(missing_ok=True)
+    _forget(probe)
     return path
 
 
@@ -59,11 +75,14 @@ def _create_partial(path: Path) -> tuple[int, str]:
     stem = path.name if len(os.fsencode(path.name)) <= 200 else path.name[:40]  # the hidden name stays legal
     for _ in range(100):
         candidate = path.parent / f".{stem}.{secrets.token_hex(4)}.partial"
+        _LIVE_PARTIALS.add(str(candidate))  # before the file exists: no moment where it exists unrecorded
         try:
             fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:
+            _LIVE_PARTIALS.discard(str(candidate))  # someone else's file: never ours to delete
             continue
         except OSError as error:
+            _LIVE_PARTIALS.discard(str(candidate))
             raise OutputError(f"{path}: cannot create a file in {path.parent} ({error.strerror})") from None
         return fd, str(candidate)
     raise OutputError(f"{path}: cannot create a temporary file in {path.parent}")
@@ -89,7 +108,7 @@ class WavWriter:
         except BaseException as error:  # Ctrl-C here too: the temporary file must not outlive us
             with contextlib.suppress(OSError):
                 os.close(fd)  # not yet handed to libsndfile
-            Path(self._tmp).unlink(missing_ok=True)
+            _forget(self._tmp)
             if isinstance(error, Exception):
                 raise OutputError(f"{self.path}: cannot write ({error})") from None
             raise
@@ -114,14 +133,15 @@ class WavWriter:
         try:
             os.replace(self._tmp, self.path)
         except OSError as error:
-            Path(self._tmp).unlink(missing_ok=True)
+            _forget(self._tmp)
             raise OutputError(f"{self.path}: cannot write ({error.strerror})") from None
+        _LIVE_PARTIALS.discard(self._tmp)
         return self.path
 
     def abort(self) -> None:
         if not self._file.closed:
             self._file.close()
-        Path(self._tmp).unlink(missing_ok=True)
+        _forget(self._tmp)
 
     def __enter__(self) -> WavWriter:
         return self
