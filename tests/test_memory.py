@@ -94,6 +94,16 @@ def test_questions_about_earlier_photos(question, changed, past):
             scene(),
             ["Gone: possibly a cup, which was on your left, about 1 metre away."],
         ),
+        (
+            scene(seen("chair", 280, 2.0, certain=False), seen("chair", 60, 2.5, certain=False)),
+            scene(),
+            ["Gone: possibly two chairs, the nearest straight ahead, about 2 metres away."],
+        ),
+        (  # an unsure one more or fewer beside sure ones still there is the detector's noise, not a change
+            scene(DOG_AHEAD, seen("dog", 560, 3.0, certain=False)),
+            scene(DOG_AHEAD),
+            ["Nothing has changed since the last photo: I still see a dog."],
+        ),
         (scene(CUP_LEFT), scene(CUP_LEFT), ["Nothing has changed since the last photo: I still see a cup."]),
         (scene(), scene(), ["Nothing has changed since the last photo."]),
     ],
@@ -138,6 +148,29 @@ def test_where_was_my_cup_after_it_has_gone():
         "I can only see one chair."
     )
     assert grounding.settles_it  # no LLM guesses about where it went
+
+
+@pytest.mark.parametrize(
+    "members, sentence",
+    [
+        ([CUP_LEFT], "I last saw the cup in the previous photo, on your left, about 1 metre away."),
+        (
+            [seen("cup", 60, 1.0, certain=False)],
+            "I may have seen a cup in the previous photo, on your left, about 1 metre away.",
+        ),
+        (
+            [seen("cup", 300, 1.0), seen("cup", 560, 2.0, certain=False)],
+            "I last saw two cups in the previous photo, the nearest straight ahead, about 1 metre away.",
+        ),
+        (
+            [seen("cup", 300, 1.0, certain=False), seen("cup", 560, 2.0, certain=False)],
+            "I may have seen two cups in the previous photo, the nearest straight ahead, about 1 metre away.",
+        ),
+    ],
+)
+def test_last_seen_says_how_sure_it_was(members, sentence):
+    sighting = memory_of(scene(*members), scene(DOG_AHEAD)).last_seen("cup")
+    assert sighting is not None and last_seen_sentence(sighting) == sentence
 
 
 def test_an_object_still_here_is_answered_from_the_current_photo():

@@ -26,12 +26,16 @@ function recordConnections() {
   };
 }
 
+// Waits for this question's own answer: after the first one the page already says "answered", so the log must also
+// hold a new answer entry (after the question's own "You asked" entry).
 async function ask(page, question) {
-  await page.evaluate(() => { window.__routes = []; });
+  const logged = await page.evaluate(() => { window.__routes = []; return document.querySelectorAll("#log li").length; });
   await page.fill("#question", question);
   await page.press("#question", "Enter");
-  await page.waitForFunction(() => document.body.dataset.state === "answered" || !document.getElementById("error").hidden,
-    null, { timeout: 5 * MINUTES });
+  await page.waitForFunction((before) => !document.getElementById("error").hidden ||
+    (document.body.dataset.state === "answered" && document.querySelectorAll("#log li").length >= before + 2 &&
+     [...document.querySelectorAll("#log li")].pop().textContent.startsWith("Answer: ")),
+    logged, { timeout: 5 * MINUTES });
   return page.evaluate(() => ({ routes: window.__routes, error: document.getElementById("error").hidden ? null :
     document.getElementById("error").textContent, answer: [...document.querySelectorAll("#log li")].pop().textContent }));
 }

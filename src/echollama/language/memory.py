@@ -165,7 +165,8 @@ def last_seen_sentence(sighting: Sighting, unit: str = "photo") -> PlacedText:
         )
         text = f"{what} {when}, {place}."
     else:
-        text = f"I last saw {counted(sighting.label, len(members))} {when}, the nearest {place}."
+        what = "I last saw" if nearest.certain else "I may have seen"
+        text = f"{what} {counted(sighting.label, len(members))} {when}, the nearest {place}."
     return PlacedText(text, narration.azimuth(nearest, scene))
 
 
@@ -179,6 +180,7 @@ def changes_sentences(memory: SceneMemory, unit: str = "photo") -> list[str]:
     if changes is None:
         return [f"I have no earlier {unit} to compare this one with."]
     older, newer = memory.scenes[-2], memory.scenes[-1]
+    changes = _worth_saying(changes)
     if not changes.added and not changes.removed:
         still = narration.overview(_groups(changes.kept, newer))
         return [f"Nothing has changed since the last {unit}" + (f": I still see {still}." if still else ".")]
@@ -201,6 +203,17 @@ def changes_sentences(memory: SceneMemory, unit: str = "photo") -> list[str]:
     return sentences
 
 
+def _worth_saying(changes: Changes) -> Changes:
+    """Without the unsure detections that came or went beside sure ones of their kind still there: "possibly a
+    person gone" beside "still there: at least four people" is the detector's noise, not a change."""
+    kept = {d.label for d in changes.kept}
+
+    def real(detections: tuple[Detection, ...]) -> tuple[Detection, ...]:
+        return tuple(d for d in detections if d.certain or d.label not in kept)
+
+    return Changes(real(changes.added), real(changes.removed), changes.kept)
+
+
 def _gone_phrase(members: list[Detection], scene: Scene, some_left: bool) -> str:
     """'the cup that was slightly left, within reach', 'one person that was on your right', 'two chairs, the nearest
     on your left, about 2 metres away'."""
@@ -210,7 +223,8 @@ def _gone_phrase(members: list[Detection], scene: Scene, some_left: bool) -> str
         return f"possibly {narration.article(label)}, which was {place}"
     if len(members) == 1:
         return f"{'one' if some_left else 'the'} {label} that was {place}"
-    return f"{counted(label, len(members))}, the nearest {place}"
+    maybe = "" if any(d.certain for d in members) else "possibly "
+    return f"{maybe}{counted(label, len(members))}, the nearest {place}"
 
 
 def _groups(detections: Iterable[Detection], scene: Scene) -> list[list[Detection]]:

@@ -200,7 +200,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def new_photo(session_id: str, image: UploadFile = File(..., description="the photo")) -> dict:
         data, name = await image.read(), _name(image)
         session = _session(sessions, session_id)
-        stop = session.start_answer()  # 409 while it answers: the conversation must not move under an answer
+        # 409 while it answers (the conversation must not move under an answer); a photo is not a question
+        stop = session.start_answer(question=False)
 
         def look(cancel):  # on a worker: decoding a big photo never blocks the event loop
             return jobs.new_photo(host, session, read_image(data, settings.max_image_pixels, name))
@@ -214,7 +215,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     async def forget(session_id: str) -> dict:
         session = _session(sessions, session_id)
-        session.start_answer()  # 409 while it answers
+        session.start_answer(question=False)  # 409 while it answers; forgetting is not a question
         try:
             return {"session_id": session.id, "answer": session.conversation.forget()}
         finally:
