@@ -54,6 +54,25 @@ def test_narration_pieces_are_its_sentences_cut_at_each_object():
     assert brief[0].azimuth_deg < -20 and abs(brief[1].azimuth_deg) < 5 and brief[2].azimuth_deg > 15
 
 
+def test_each_member_of_a_spread_group_is_heard_from_its_own_side():
+    people = scene(
+        seen("person", 560, 1.0), seen("person", 300, 1.5), seen("person", 120, 3.0), seen("person", 40, 4.0)
+    )
+    brief = narrate_pieces(people)
+    assert brief == [
+        "I can see at least four people, the nearest on your right, about 1 metre away; ",
+        "two more on your left ",
+        "and one straight ahead. ",
+    ]
+    assert brief[0].azimuth_deg > 15 and brief[1].azimuth_deg < -15 and abs(brief[2].azimuth_deg) < 5
+    full = narrate_pieces(scene(seen("bus", 300, 5.0), seen("bus", 60, 8.0)), "full")
+    assert full == [
+        "I can see two buses: one straight ahead, about 5 metres away; ",
+        "one on your left, about 8 metres away. ",
+    ]
+    assert abs(full[0].azimuth_deg) < 5 and full[1].azimuth_deg < -15
+
+
 def test_a_placed_piece_is_cut_on_its_own_and_keeps_its_direction():
     pieces = [PlacedText("I can see a dog on your left, about 1.5 metres away, ", -25.0), "and then ", "more. "]
     sentences = list(placed_sentences(pieces))

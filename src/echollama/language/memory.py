@@ -125,7 +125,8 @@ def ground_with_memory(question: str, scene: Scene, vocabulary: Iterable[str], m
     object asked about that is not here now is placed where it was last seen."""
     if asks_what_changed(question):
         sentences = changes_sentences(memory)
-        return Grounding(facts=" ".join(sentences), pieces=tuple(sentences), remembered=True)
+        spoken = " ".join(" ".join(sentences).split())  # pieces cut mid-sentence already end with a space
+        return Grounding(facts=spoken, pieces=tuple(sentences), remembered=True)
 
     def recall(label: str) -> str | None:
         sighting = memory.last_seen(label)
@@ -175,7 +176,8 @@ def never_seen_sentence(label: str, unit: str = "photo") -> str:
 
 
 def changes_sentences(memory: SceneMemory, unit: str = "photo") -> list[str]:
-    """'New since the last photo: a dog straight ahead, ...', 'Gone: the cup that was slightly left, ...'."""
+    """'New since the last photo: a dog straight ahead, ...', 'Gone: the cup that was slightly left, ...': the
+    sentences, those about new things cut where each member is placed (PlacedText, heard from there)."""
     changes = memory.changes()
     if changes is None:
         return [f"I have no earlier {unit} to compare this one with."]
@@ -188,8 +190,10 @@ def changes_sentences(memory: SceneMemory, unit: str = "photo") -> list[str]:
     added = _groups(changes.added, newer)
     for index, members in enumerate(added[:MAX_CHANGED_GROUPS]):
         opener = f"New since the last {unit}" if index == 0 else "Also new"
-        phrase = narration.group_phrase(members, newer, max_members=1)
-        sentences.append(PlacedText(f"{opener}: {phrase}.", narration.azimuth(members[0], newer)))
+        pieces = narration.group_phrase_pieces(members, newer, max_members=1)  # each member from its side
+        pieces[0] = pieces[0].but(f"{opener}: {pieces[0]}")
+        pieces[-1] = pieces[-1].but(f"{pieces[-1]}.")
+        sentences += pieces
     sentences += _more(added)
     kept_labels = {d.label for d in changes.kept}
     removed = _groups(changes.removed, older)
