@@ -393,3 +393,45 @@ def test_http_cancel_stops_an_answer_in_flight(client):
     assert turns[-1]["interrupted"] and turns[-1]["answer"] == ""
     assert client.post("/v1/sessions/nope/cancel").status_code == 404
     assert client.post(f"/v1/sessions/{session}/cancel", data={"heard_s": "-1"}).status_code == 422
+
+
+def test_a_session_remembers_earlier_photos_and_sends_each_sentences_direction(server, client):
+    from websockets.sync.client import connect
+
+    from echollama.evaluation.labelled_set import PHOTOS_DIR
+
+    created = client.post("/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")}).json()
+    session = created["session_id"]
+    porch = (PHOTOS_DIR / "porch_dog_bicycle.jpg").read_bytes()
+
+    def questions_left():
+        return client.get(f"/v1/sessions/{session}").json()["questions_left"]
+
+    before = questions_left()
+    broken = client.post(f"/v1/sessions/{session}/image", files={"image": ("p.jpg", b"not a photo", "image/jpeg")})
+    assert broken.status_code in (400, 415) and "detail" in broken.json(), broken.text
+    response = client.post(f"/v1/sessions/{session}/image", files={"image": ("p.jpg", porch, "image/jpeg")})
+    assert response.status_code == 200, response.text  # the broken upload left the session free and the photo as is
+    assert questions_left() == before  # a photo is not a question
+    assert response.json()["photos_remembered"] == 2 and "dog" in response.json()["summary"]
+    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
+    events = []
+    with connect(url, max_size=None, open_timeout=30) as socket:
+        socket.send(json.dumps({"type": "ask", "text": "What changed since the last photo?"}))
+        while not events or events[-1].get("type") not in ("done", "error"):
+            message = socket.recv(timeout=300)
+            events.append({"type": "pcm"} if isinstance(message, bytes) else json.loads(message))
+    kinds = [e["type"] for e in events]
+    assert kinds[-1] == "done" and kinds.index("sentence") < kinds.index("pcm"), kinds  # direction before audio
+    answer = events[-1]["answer"]
+    assert "New since the last photo: a dog slightly left" in answer and "Gone: the cup that was" in answer
+    pans = {e["text"]: e["pan"] for e in events if e["type"] == "sentence"}
+    assert any(pan < -0.1 for text, pan in pans.items() if "slightly left" in text), pans
+    assert any(pan > 0.05 for text, pan in pans.items() if "slightly right" in text), pans
+    assert all(s["pan"] == pans[s["text"]] for s in events[-1]["sentences"])  # the replayed WAV pans the same
+    assert all(len(s["audio_s"]) == 2 for s in events[-1]["sentences"])  # barge-in's spans survive beside the pan
+    assert questions_left() == before - 1
+    forgot = client.post(f"/v1/sessions/{session}/forget").json()
+    assert forgot["answer"] == "I have forgotten the one earlier photo; I only remember this one."
+    assert questions_left() == before - 1  # nor is forgetting
+    assert client.post("/v1/sessions/nope/image", files={"image": ("p.jpg", porch, "image/jpeg")}).status_code == 404

@@ -4,7 +4,7 @@ Every operation in the served OpenAPI document gets generated requests, valid an
 modes; uploads are real photos and a real spoken question in several formats), and every response is held to the
 document: no 5xx except the designed 503 (busy, with Retry-After), only documented statuses, content types, headers
 and bodies, invalid data refused with a 4xx, valid data accepted. Then a short stateful run follows the documented
-links (a new session's id into its info, ask and close routes).
+links (a new session's id into its info, ask, new photo, forget and close routes).
 
 Bounded by default (about 2 minutes; few examples for the model-bound routes). The long run:
     make fuzz-api        # ECHOLLAMA_FUZZ_SCALE=20: twenty times the examples and a longer stateful run
@@ -47,6 +47,8 @@ OPERATIONS = {
     "GET /v1/sessions/{session_id}": 15,
     "POST /v1/sessions/{session_id}/ask": 6,
     "POST /v1/sessions/{session_id}/cancel": 10,
+    "POST /v1/sessions/{session_id}/image": 2,
+    "POST /v1/sessions/{session_id}/forget": 10,
     "GET /v1/audio/{audio_id}.wav": 15,
     "DELETE /v1/sessions/{session_id}": 15,  # last: it closes the real session the others use
 }

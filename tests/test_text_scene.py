@@ -43,7 +43,8 @@ def test_the_description_says_objects_first_then_the_text(profile, exit_scene):
     conversation.start(exit_scene)
     reply = conversation.describe("brief")
     pieces = iter(reply)
-    objects, text = next(pieces), next(pieces)  # the grounded sentences; the LLM has not been asked yet
+    objects = "".join(next(pieces) for _ in reply.pieces)  # one piece per object; the LLM has not been asked yet
+    text = next(pieces)
     assert "cup" in objects and "EXIT" not in objects
     assert text.strip() == 'A sign on your right reads: "EXIT".'
     reply.close()

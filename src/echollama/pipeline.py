@@ -20,7 +20,7 @@ from echollama.language.prompt import system_messages
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
-from echollama.speech.streaming import AudioSink, Cancelled, heard_text, speak
+from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
 from echollama.types import Description, Reading, Scene, SpokenAnswer
 
@@ -149,8 +149,13 @@ class Pipeline:
         cancel: threading.Event | None = None,
         start: float | None = None,
         source: str = "typed",
+        on_sentence: OnSentence | None = None,
+        spatial: bool = False,
     ) -> SpokenAnswer:
-        """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now)."""
+        """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now).
+
+        `on_sentence` hears of each sentence (and its direction) just before its audio; `spatial` pans each sentence
+        about an object to that object's direction, and the sink then receives stereo (n, 2) frames."""
         start = time.perf_counter() if start is None else start
         self.wait_loaded(("tts",))
         first_audio = threading.Event()
@@ -168,7 +173,17 @@ class Pipeline:
         if not reply.opening:
             self.wait_loaded(("llm",))
         try:
-            spoken = speak(reply, self.tts, sink_and_mark, on_text=on_text, stream=stream, cancel=cancel, start=start)
+            spoken = speak(
+                reply,
+                self.tts,
+                sink_and_mark,
+                on_text=on_text,
+                stream=stream,
+                cancel=cancel,
+                start=start,
+                on_sentence=on_sentence,
+                spatial=spatial,
+            )
         except Cancelled as stopped:
             # The next turn must know the answer was cut and what of it the listener heard (a barge-in, Stop).
             if stopped.result is not None:
@@ -214,8 +229,10 @@ class Pipeline:
         detail: str = "brief",
         on_text: Callable[[str], None] | None = None,
         style: str | None = None,
+        spatial: bool = False,
     ) -> Description:
-        """Describe the image aloud into `output` (a WAV); `on_text` receives the text as it is spoken."""
+        """Describe the image aloud into `output` (a WAV, stereo when `spatial`); `on_text` receives the text as it is
+        spoken."""
         start = time.perf_counter()
         check_output_path(output)
         image = self._decode_while_loading(image)
@@ -225,8 +242,10 @@ class Pipeline:
         conversation.start(scene)
         reply = conversation.describe(detail)
         self.status(f"describing with {self.llm.name}")
-        with WavWriter(output, self.tts.sample_rate) as wav:
-            answer = self.speak(reply, wav.write, on_text=on_text, stream=stream, start=start, source="image")
+        with WavWriter(output, self.tts.sample_rate, channels=2 if spatial else 1) as wav:
+            answer = self.speak(
+                reply, wav.write, on_text=on_text, stream=stream, start=start, source="image", spatial=spatial
+            )
             if not answer.text:
                 raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
         answer.audio_path = str(Path(output))

@@ -13,6 +13,25 @@ Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (EXIF
 Message = dict[str, str]  # a chat message: {"role": "system" | "user" | "assistant", "content": ...}
 
 
+class PlacedText(str):
+    """Text said about something in a known direction, so it can be heard from there (`--spatial`, the page's panner).
+
+    `azimuth_deg` is the horizontal angle from the camera's axis, negative to the left; None: no one direction (an
+    overview, an answer from the LLM). A str, so whatever joins, prints or checks text treats it as text.
+    """
+
+    azimuth_deg: float | None
+
+    def __new__(cls, text: str, azimuth_deg: float | None = None) -> PlacedText:
+        placed = super().__new__(cls, text)
+        placed.azimuth_deg = azimuth_deg
+        return placed
+
+    def but(self, text: str) -> PlacedText:
+        """Other words from the same direction."""
+        return PlacedText(text, self.azimuth_deg)
+
+
 class _FoundInImage:
     """What Detection and TextRegion share: a score in 0-1 and a box with area, whose centre and size they give."""
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from echollama.language.conversation import Turn
+from echollama.language.narration import narrate_pieces
 from echollama.pipeline import Pipeline
 from echollama.profiles import DEFAULT_ASR
 from echollama.scene.image import LoadedImage
@@ -25,9 +26,10 @@ OnText = Callable[[str], None] | None
 
 
 class VoiceChat:
-    def __init__(self, pipeline: Pipeline, asr: str = DEFAULT_ASR) -> None:
+    def __init__(self, pipeline: Pipeline, asr: str = DEFAULT_ASR, spatial: bool = False) -> None:
         self.pipeline = pipeline
         self.asr_name = asr
+        self.spatial = spatial  # each sentence about an object from its direction; the sink gets stereo frames
         self.conversation = pipeline.conversation()
 
     @property
@@ -71,7 +73,8 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        return self.pipeline.speak(self.conversation.ask(question), sink, on_text, stream, cancel, start, "typed")
+        reply = self.conversation.ask(question)
+        return self.pipeline.speak(reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial)
 
     def ask_audio(
         self,
@@ -109,12 +112,19 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        return self.pipeline.speak(self.conversation.describe(detail), sink, on_text, stream, cancel, start, "typed")
+        reply = self.conversation.describe(detail)
+        return self.pipeline.speak(reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial)
 
-    def speak_text(self, text: str, sink: AudioSink) -> float:
-        """Speak a fixed text (the scene summary); returns seconds of audio."""
+    def speak_text(self, text: str | Sequence[str], sink: AudioSink) -> float:
+        """Speak a fixed text, or its pieces (PlacedText is heard from its direction); returns seconds of audio."""
         self.pipeline.wait_loaded(("tts",))
-        return speak([text], self.pipeline.tts, sink).audio_seconds
+        pieces = [text] if isinstance(text, str) else text
+        return speak(pieces, self.pipeline.tts, sink, spatial=self.spatial).audio_seconds
+
+    def speak_summary(self, sink: AudioSink) -> float:
+        """Speak the scene's summary (the words of `conversation.summary`), each object from its direction."""
+        scene = self.conversation._require_scene()
+        return self.speak_text(narrate_pieces(scene, "normal"), sink)
 
     def _heard(
         self,
@@ -128,7 +138,7 @@ class VoiceChat:
         source: str,
     ) -> SpokenAnswer:
         answer = self.pipeline.speak(
-            self.conversation.ask(transcript.text), sink, on_text, stream, cancel, start, source
+            self.conversation.ask(transcript.text), sink, on_text, stream, cancel, start, source, spatial=self.spatial
         )
         answer.transcript = transcript.to_dict()
         answer.timings.update(timings)

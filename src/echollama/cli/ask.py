@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         voice.pipeline.recognizer(args.asr)  # starts loading the recogniser while perception runs
     voice.open_image(args.image)
     live = None if args.json else print_live
-    with WavWriter(args.output, voice.pipeline.tts.sample_rate) as wav:
+    with WavWriter(args.output, voice.pipeline.tts.sample_rate, channels=2 if args.spatial else 1) as wav:
         if args.audio is not None:
             turn = voice.ask_audio(args.audio, wav.write, on_text=live, stream=not args.no_stream)
         else:

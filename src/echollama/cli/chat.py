@@ -20,7 +20,7 @@ from echollama.errors import EchollamaError, InputError, OutputError
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".webm", ".m4a")
 CHAT_HELP = (
     "type a question and press Enter; an empty line speaks through the microphone; "
-    "/describe  /scene  /image PATH  /help  /quit"
+    "/describe  /scene  /image PATH (a new photo; earlier ones are remembered)  /forget  /help  /quit"
 )
 
 
@@ -66,10 +66,11 @@ def numbered_audio_files(folder: str | Path) -> list[Path]:
 class AnswerAudio:
     """Where answers are spoken to: one session WAV (kept open, committed at the end) or one WAV per answer."""
 
-    def __init__(self, output: str, output_dir: str | None, sample_rate: int) -> None:
+    def __init__(self, output: str, output_dir: str | None, sample_rate: int, channels: int = 1) -> None:
         from echollama.speech.wav_out import WavWriter, check_output_path
 
         self.sample_rate = sample_rate
+        self.channels = channels
         self.output_dir = Path(output_dir) if output_dir else None
         self.count = 0
         if self.output_dir is not None:
@@ -78,7 +79,7 @@ class AnswerAudio:
             check_output_path(self.output_dir / "answer-01.wav")
             self.session = None
         else:
-            self.session = WavWriter(output, sample_rate)
+            self.session = WavWriter(output, sample_rate, channels)
 
     def speak(self, action):
         """Run `action(sink)` with a sink for one answer; returns the action's result and the answer's WAV path."""
@@ -88,7 +89,7 @@ class AnswerAudio:
         if self.session is not None:
             return action(self.session.write), str(self.session.path)
         path = self.output_dir / f"answer-{self.count:02d}.wav"
-        with WavWriter(path, self.sample_rate) as wav:
+        with WavWriter(path, self.sample_rate, self.channels) as wav:
             result = action(wav.write)
         return result, str(path)
 
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     recordings = numbered_audio_files(args.audio_dir) if args.audio_dir else []
     voice = voice_chat(args)
     voice.pipeline.recognizer(args.asr)  # loads in the background: the first spoken question should not wait for it
-    audio = AnswerAudio(args.output, args.output_dir, voice.pipeline.tts.sample_rate)
+    audio = AnswerAudio(args.output, args.output_dir, voice.pipeline.tts.sample_rate, 2 if args.spatial else 1)
     session = ChatLoop(voice, audio, quiet=args.quiet, stream=not args.no_stream)
     finished = False
     try:
@@ -142,7 +143,7 @@ class ChatLoop:
 
     def open(self, image: str) -> None:
         opening = self.voice.open_image(image, prefill=True)
-        _, path = self.audio.speak(lambda sink: self.voice.speak_text(opening.answer, sink))
+        _, path = self.audio.speak(self.voice.speak_summary)
         self.say(f"echollama: {opening.answer}")
         self.log.append({**opening.to_dict(), "source": "image", "image": str(image), "audio_path": path})
 
@@ -162,6 +163,8 @@ class ChatLoop:
             self._guard(self._show_scene)
         elif text == "/describe":
             self._turn(lambda sink: self.voice.describe(sink, on_text=self._live, stream=self.stream))
+        elif text == "/forget":
+            self._guard(self._forget)
         elif text.startswith("/image"):
             self._guard(lambda: self.open(text.removeprefix("/image").strip() or "<missing path>"))
         elif text.startswith("/"):
@@ -187,6 +190,12 @@ class ChatLoop:
         self.voice.conversation._require_scene()
         clip = listen(status=None if self.quiet else status)
         return self.voice.ask_clip(clip, sink, on_text=self._live, stream=self.stream)
+
+    def _forget(self) -> None:
+        said = self.voice.conversation.forget()
+        _, path = self.audio.speak(lambda sink: self.voice.speak_text(said, sink))
+        self.say(f"echollama: {said}")
+        self.log.append({"kind": "forget", "answer": said, "audio_path": path})
 
     def _show_scene(self) -> None:
         scene = self.voice.scene

@@ -16,7 +16,16 @@ def add_conversation_options(parser: argparse.ArgumentParser) -> None:
         help="speech recogniser: whisper (Whisper tiny.en, default) or sphinx (PocketSphinx, less accurate)",
     )
     parser.add_argument("--no-stream", action="store_true", help="generate the whole answer before speaking it")
+    add_spatial_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+
+
+def add_spatial_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spatial",
+        action="store_true",
+        help="hear each sentence about an object from that object's direction (stereo WAV; best with headphones)",
+    )
 
 
 def voice_chat(args):
@@ -24,4 +33,4 @@ def voice_chat(args):
     from echollama.voice_chat import VoiceChat
 
     pipeline = Pipeline(pipeline_config(args), status=None if args.quiet else status)
-    return VoiceChat(pipeline, asr=args.asr)
+    return VoiceChat(pipeline, asr=args.asr, spatial=args.spatial)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from echollama.cli.conversation import add_spatial_option
 from echollama.cli.options import add_pipeline_options, pipeline_config, print_live, status
 
 
@@ -39,6 +40,7 @@ def register(commands) -> None:
         "default); paper: the paper's prompt and matrix, spoken as generated (paper default)",
     )
     describe.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    add_spatial_option(describe)
 
     add_pipeline_options(describe)
     describe.set_defaults(run=run)
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         args.output,
         stream=not args.no_stream,
         detail=args.detail,
+        spatial=args.spatial,
         # with --show-prompt the prompt comes first, so the answer is printed after it
         on_text=print_live if show_live and not args.show_prompt else None,
     )

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from echollama.config import GenerationSettings
 from echollama.errors import InputError
 from echollama.language import claims, narration
-from echollama.language.facts import Grounding, ground, summary
-from echollama.language.prompt import describe_messages, grounded_messages
+from echollama.language.facts import Grounding, summary
+from echollama.language.memory import SceneMemory, describe_forgetting, ground_with_memory
+from echollama.language.prompt import describe_messages, grounded_messages, instruction_for_questions
 from echollama.language.protocols import Generation, LanguageModel
 from echollama.language.restatement import repeats, restates_guess
 from echollama.language.text_phrases import echoes_text, text_sentences
 from echollama.speech.sentences import split_sentences
-from echollama.types import Message, Scene
+from echollama.types import Message, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 # A sentence that ends like one (a run-on cut at a comma is mid-answer, not unfinished).
@@ -41,20 +42,6 @@ DESCRIBE_MAX_TOKENS = {"brief": 40, "normal": 120}  # "full" uses the configured
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
 CONTEXT_MARGIN_TOKENS = 32  # the chat template's own tokens that a per-message estimate can miss
-
-
-def instruction_for_questions(depth_unit: str) -> str:
-    """The paper style's one instruction turn before questions; distances only in the unit the scene really has."""
-    where = (
-        "clock directions and distances in metres"
-        if depth_unit == "metres"
-        else "left, right or ahead, and nearer or farther (the depth values are relative, not metres)"
-    )
-    return (
-        "The user is blind and now asks questions about this image. Answer each in one to three short sentences, "
-        f"using only the image description and the detection matrix above. Say where things are as {where}. "
-        "If the object asked about is not in the matrix, say that you cannot see it."
-    )
 
 
 @dataclass
@@ -131,6 +118,7 @@ class Conversation:
         self._history: list[Turn] = []  # the turns still in the prompt (oldest trimmed first)
         self._opening: Turn | None = None
         self.detail_said: str | None = None  # the detail level of the last description
+        self.memory = SceneMemory()  # the latest photos, for "what changed?" and "where was my cup?"
 
     @property
     def summary(self) -> str:
@@ -139,11 +127,16 @@ class Conversation:
     def start(self, scene: Scene) -> Turn:
         """Read a new scene; the history restarts. Returns the grounded summary (computed, instant, not yet spoken)."""
         self.scene = scene
+        self.memory.remember(scene)
         self._opening = Turn(question="", answer=summary(scene), kind="summary", used_llm=False)
         self.turns = [self._opening]
         self._history = []
         self.detail_said = None
         return self._opening
+
+    def forget(self) -> str:
+        """Forget the photos before this one (chat's /forget); returns the sentence that says so."""
+        return describe_forgetting(self.memory.forget())
 
     def scene_messages(self, detail: str = "full") -> list[Message]:
         """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail`."""
@@ -169,7 +162,7 @@ class Conversation:
         )
         if self.style == "paper":
             messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
-            return Reply(self, "describe", messages[-1]["content"], messages, settings, opening=[], check=False)
+            return Reply(self, "describe", messages[-1]["content"], messages, settings, check=False)
         # The object sentences are spoken at once; the text sentences and the LLM's prompt (whose fact sheet quotes
         # the text) wait for the text stage, which runs on while the first sentences are spoken.
         return Reply(
@@ -178,7 +171,7 @@ class Conversation:
             "",
             lambda: self.scene_messages(detail),
             settings,
-            opening=narration.narrate(scene, detail),
+            opening=narration.narrate_pieces(scene, detail),
             check=True,
             then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width),
         )
@@ -191,7 +184,7 @@ class Conversation:
         question = check_question(question)
         if _MORE.match(question):
             return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
-        grounding = ground(question, scene, self.vocabulary)
+        grounding = ground_with_memory(question, scene, self.vocabulary, self.memory)
         settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
         return Reply(
             self,
@@ -283,7 +276,10 @@ class Reply:
         self.then = then  # more grounded sentences, said after the opening (they may wait for the text stage)
         self.settings = settings
         self.grounding = grounding or Grounding()
-        self.opening = " ".join(opening) if opening else self.grounding.facts
+        # Spoken piece by piece, so a piece about one object can be heard from its direction (PlacedText).
+        pieces = list(opening) or list(self.grounding.pieces) or [self.grounding.facts]
+        self.pieces = [_spaced(piece) for piece in pieces]
+        self.opening = " ".join("".join(self.pieces).split())
         self.check = check
         self.turn: Turn | None = None
         self.generation: Generation | None = None
@@ -296,7 +292,7 @@ class Reply:
         conversation = self.conversation
         opening = self.opening
         if opening:
-            yield opening + " "  # the trailing space lets the sentence splitter cut it before the LLM starts
+            yield from self.pieces  # each ends with a space: the sentence splitter cuts it before the LLM starts
         # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
         # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
         prefix = opening
@@ -422,6 +418,13 @@ class Reply:
         )
         self.turn = turn
         self.conversation._record(turn)
+
+
+def _spaced(piece: str) -> str:
+    """The piece ending in a space (so the splitter can cut after it), keeping its direction."""
+    if piece.endswith(" "):
+        return piece
+    return piece.but(piece + " ") if isinstance(piece, PlacedText) else piece + " "
 
 
 def _recorded(pieces: Generation, raw: list[str], strip_first: bool) -> Iterator[str]:

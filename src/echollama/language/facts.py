@@ -8,7 +8,7 @@ answer never places an object differently from the description. Pure code, table
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from echollama.language import narration
@@ -20,7 +20,7 @@ from echollama.scene.words import (
     number_word,
     plural,
 )
-from echollama.types import Detection, Scene
+from echollama.types import Detection, PlacedText, Scene
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,18 @@ class Grounding:
 
     spatial: bool = False  # the question only asks where, how far, how many or whether something is there
     text: str = ""  # the answer from the text stage, when the question asks to read or names words read
+    pieces: tuple[str, ...] = ()  # the facts' sentences, those about one object placed at it (PlacedText)
+    remembered: bool = False  # answered from earlier photos (what changed, where something was)
 
     @property
     def settles_it(self) -> bool:
         """The facts are the whole answer (a spatial question about known objects, or only about absent ones, or a
         question about the text: an LLM cannot read, and a small one would invent lettering)."""
-        return bool(self.text) or (bool(self.absent or self.present) and (self.spatial or not self.present))
+        return (
+            bool(self.text)
+            or self.remembered
+            or (bool(self.absent or self.present) and (self.spatial or not self.present))
+        )
 
 
 def direction(detection: Detection, scene: Scene) -> str:
@@ -130,20 +136,34 @@ def mentioned_labels(question: str, vocabulary: Iterable[str]) -> list[str]:
     return found
 
 
-def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
-    """The facts the scene holds about what `question` names or asks to read (nothing when it names neither)."""
+def ground(
+    question: str,
+    scene: Scene,
+    vocabulary: Iterable[str],
+    recall: Callable[[str], str | None] | None = None,
+) -> Grounding:
+    """The facts the scene holds about what `question` names or asks to read (nothing when it names neither).
+
+    `recall(label)` says where an object not in this scene was last seen (the conversation's memory of earlier
+    photos), or None."""
     groups = _by_label(scene.detections)
     labels = mentioned_labels(question, set(vocabulary) | set(groups))
     present = tuple(label for label in labels if label in groups)
     absent = tuple(label for label in labels if label not in groups)
-    sentences = [describe_label(label, groups[label], scene) for label in present]
-    if _COUNT_QUESTION.search(question):  # "how many" deserves a number even for a single object
-        sentences = [
-            (f"I can see one {label}. " if len(groups[label]) == 1 else "") + sentence
-            for label, sentence in zip(present, sentences)
-        ]
+    counting = bool(_COUNT_QUESTION.search(question))  # "how many" deserves a number even for a single object
+    sentences: list[str] = [
+        PlacedText(
+            (f"I can see one {label}. " if counting and len(groups[label]) == 1 else "")
+            + describe_label(label, groups[label], scene),
+            _nearest_azimuth(groups[label], scene),
+        )
+        for label in present
+    ]
     for label in absent:
         sentences.append(f"I cannot see any {plural(label)} here.")
+        last_seen = recall(label) if recall is not None else None
+        if last_seen:
+            sentences.append(last_seen)
     if absent and not present:
         sentences.append(_found_phrase(scene))
     text = text_answer(question, scene.wait_text(), scene.detections, scene.width, labels)
@@ -157,7 +177,14 @@ def ground(question: str, scene: Scene, vocabulary: Iterable[str]) -> Grounding:
         details=details,
         spatial=is_spatial_question(question),
         text=text,
+        pieces=tuple(sentences),
     )
+
+
+def _nearest_azimuth(members: list[Detection], scene: Scene) -> float:
+    """Where a group is heard from: its nearest sure member (the one its sentence places first)."""
+    sure = [d for d in members if d.certain] or members
+    return narration.azimuth(min(sure, key=lambda d: narration.nearness(d, scene)), scene)
 
 
 def _by_label(detections: Iterable[Detection]) -> dict[str, list[Detection]]:

@@ -23,7 +23,7 @@ from echollama.scene.words import (
     number_word,
     side_words,
 )
-from echollama.types import Detection, Scene
+from echollama.types import Detection, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
@@ -74,6 +74,11 @@ def direction(detection: Detection, scene: Scene) -> str:
     camera = scene.camera or camera_for(scene.width, scene.height)
     x = detection.center[0]
     return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
+
+
+def azimuth(detection: Detection, scene: Scene) -> float:
+    """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
+    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
 
 
 def distance(detection: Detection, scene: Scene) -> str:
@@ -135,73 +140,137 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
     """'a dog on your left, about 3 metres away', 'two chairs on your right, the nearest about 2 metres away',
     'at least five people, the nearest slightly left, about 2 metres away; three more straight ahead and one on your
     right': every member's side is said, in few words."""
+    return "".join(group_phrase_pieces(members, scene, max_members))
+
+
+def group_phrase_pieces(members: list[Detection], scene: Scene, max_members: int | None = 1) -> list[PlacedText]:
+    """`group_phrase` cut where each member (or each side's count of the rest) is placed, each piece heard from
+    there: in "two buses: one straight ahead, and one on your left" the second bus is heard from the left."""
     count = len(members)
     name = _name(members)
+    here = azimuth(members[0], scene)
     if count == 1:
         only = where(members[0], scene)
-        return name + (f" {only}" if only else "")
+        return [PlacedText(name + (f" {only}" if only else ""), here)]
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
 
-    def place(d: Detection) -> str:
-        return where(d, scene) if metric else direction(d, scene)
+    def place(d: Detection) -> PlacedText:
+        return PlacedText(f"one {where(d, scene) if metric else direction(d, scene)}", azimuth(d, scene))
 
     directions = [direction(d, scene) for d in members]
     nearest_distance = distance(members[0], scene) if metric else ""
     if len(set(directions)) == 1 and (max_members == 1 or not nearest_distance):
-        return f"{name} {directions[0]}" + (f", the nearest {nearest_distance}" if nearest_distance else "")
+        return [
+            PlacedText(
+                f"{name} {directions[0]}" + (f", the nearest {nearest_distance}" if nearest_distance else ""), here
+            )
+        ]
     if max_members == 1:
         if count == 2:
-            return f"{name}: one {place(members[0])}, and one {place(members[1])}"
-        return f"{name}, the nearest {place(members[0])}; {_others_by_side(members[1:], scene)}"
+            first, second = place(members[0]), place(members[1])
+            return [first.but(f"{name}: {first}, "), second.but(f"and {second}")]
+        nearest = place(members[0]).removeprefix("one ")
+        return [PlacedText(f"{name}, the nearest {nearest}; ", here), *_others_by_side(members[1:], scene)]
     shown = members if max_members is None else members[:max_members]
-    places = [f"one {place(d)}" for d in shown]
-    if len(shown) < count:
-        places.append(f"{_others_by_side(members[len(shown) :], scene)}")
-    return f"{name}: " + "; ".join(places)
+    places = [place(d) for d in shown]
+    places[0] = places[0].but(f"{name}: {places[0]}")
+    rest = _others_by_side(members[len(shown) :], scene) if len(shown) < count else []
+    ended = [p.but(p + "; ") for p in places]  # "one ...; one ...; two more on your right"
+    return ended + rest if rest else ended[:-1] + places[-1:]
 
 
-def _others_by_side(others: list[Detection], scene: Scene) -> str:
-    """'two more straight ahead and one on your right': the rest of a group counted per third, left to right."""
-    per_third = [sum(_third(d, scene) == third for d in others) for third in range(3)]
-    parts = [f"{number_word(n)} {_THIRD_WORDS[third]}" for third, n in enumerate(per_third) if n]
-    parts[0] = parts[0].replace(" ", " more ", 1)
-    return join_words(parts)
+def _others_by_side(others: list[Detection], scene: Scene) -> list[PlacedText]:
+    """'two more straight ahead and one on your right': the rest of a group counted per third, left to right, each
+    count heard from the middle of its members."""
+    parts: list[PlacedText] = []
+    for third in range(3):
+        here = [d for d in others if _third(d, scene) == third]
+        if here:
+            middle = sum(azimuth(d, scene) for d in here) / len(here)
+            parts.append(PlacedText(f"{number_word(len(here))} {_THIRD_WORDS[third]}", middle))
+    parts[0] = parts[0].but(parts[0].replace(" ", " more ", 1))
+    return _joined(parts)
+
+
+def _joined(parts: list[PlacedText]) -> list[PlacedText]:
+    """`join_words` over placed parts, each keeping its direction: 'a, ' 'b ' 'and c'."""
+    if len(parts) <= 1:
+        return parts
+    return [p.but(p + ", ") for p in parts[:-2]] + [parts[-2].but(parts[-2] + " "), parts[-1].but("and " + parts[-1])]
 
 
 def _sentence(phrases: list[str], opener: str = "") -> str:
     """Phrases as one spoken sentence; 'and' after a comma when the phrases carry their own commas."""
-    text = ", and ".join(phrases) if len(phrases) == 2 and any("," in p for p in phrases) else join_words(phrases)
-    if opener and not text.startswith("possibly"):
-        text = f"{opener} {text}"
-    return text[0].upper() + text[1:] + "."
+    return "".join(_sentence_pieces([[PlacedText(p)] for p in phrases], opener))
+
+
+def _sentence_pieces(phrases: list[list[PlacedText]], opener: str = "") -> list[PlacedText]:
+    """Phrases (each in its placed pieces) as one sentence, keeping every piece's direction: ', ' | 'and a dog ...'."""
+    count = len(phrases)
+    if count == 2 and any("," in "".join(p) for p in phrases):
+        joins = [("", ", "), ("and ", "")]
+    else:
+        joins = [("", ", " if i < count - 2 else " ") for i in range(count - 1)] + [("and " if count > 1 else "", "")]
+    pieces: list[PlacedText] = []
+    for phrase, (before, after) in zip(phrases, joins):
+        phrase = list(phrase)
+        phrase[0] = phrase[0].but(before + phrase[0])
+        phrase[-1] = phrase[-1].but(phrase[-1] + after)
+        pieces += phrase
+    if opener and not pieces[0].startswith("possibly"):
+        pieces[0] = pieces[0].but(f"{opener} {pieces[0]}")
+    pieces[0] = pieces[0].but(pieces[0][0].upper() + pieces[0][1:])
+    pieces[-1] = pieces[-1].but(pieces[-1] + ".")
+    return pieces
 
 
 MAX_BRIEF_SENTENCES = 3  # about 10-15 s of speech
 
 
-def _brief_sentences(phrases: list[str]) -> list[str]:
+def _brief_sentences(phrases: list[list[PlacedText]]) -> list[list[PlacedText]]:
     """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own."""
-    packed: list[list[str]] = []
-    for phrase in phrases:
-        alone = " and " in phrase or ";" in phrase
-        if packed and not alone and len(packed[-1]) == 1 and not (" and " in packed[-1][0] or ";" in packed[-1][0]):
-            packed[-1].append(phrase)
+    packed: list[list[int]] = []
+    for i, phrase in enumerate(phrases):
+        alone = _spread("".join(phrase))
+        if packed and not alone and len(packed[-1]) == 1 and not _spread("".join(phrases[packed[-1][0]])):
+            packed[-1].append(i)
         else:
-            packed.append([phrase])
-    return [_sentence(group, "I can see" if i == 0 else "Also") for i, group in enumerate(packed)]
+            packed.append([i])
+    return [
+        _sentence_pieces([phrases[i] for i in group], "I can see" if n == 0 else "Also")
+        for n, group in enumerate(packed)
+    ]
+
+
+def _spread(phrase: str) -> bool:
+    return " and " in phrase or ";" in phrase
 
 
 def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     """The description's opening sentences, in speaking order."""
+    return ["".join(pieces) for pieces in _narration(scene, detail)]
+
+
+def narrate_pieces(scene: Scene, detail: str = "brief") -> list[PlacedText]:
+    """The same words cut where each object's phrase begins, each piece carrying that object's azimuth (the nearest
+    of a group): what is spoken, so each object can be heard from its direction. Joined, they are `narrate`'s
+    sentences, each followed by a space."""
+    pieces: list[PlacedText] = []
+    for sentence in _narration(scene, detail):
+        pieces += sentence[:-1] + [sentence[-1].but(sentence[-1] + " ")]
+    return pieces
+
+
+def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     if detail not in _LIMITS:
         raise ValueError(f"detail must be one of {', '.join(DETAIL_LEVELS)}, not {detail!r}")
     limits = _LIMITS[detail]
     ordered = groups(scene)
     if not ordered:
-        return [NOTHING_SEEN]
+        return [[PlacedText(NOTHING_SEEN)]]
     located = ordered if limits.groups is None else ordered[: limits.groups]
-    phrases = [group_phrase(g, scene, limits.members) for g in located]
+    phrases = [group_phrase_pieces(g, scene, limits.members) for g in located]
     if detail == "brief":
         # At most three sentences: the groups that fit, then "and two more things".
         while True:
@@ -211,13 +280,14 @@ def narrate(scene: Scene, detail: str = "brief") -> list[str]:
             located, phrases = located[:-1], phrases[:-1]
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
-        sentences = [f"I can see {number_word(total)} things: {overview(ordered)}."]
-        sentences += [_sentence([p]) for p in phrases]
+        sentences = [[PlacedText(f"I can see {number_word(total)} things: {overview(ordered)}.")]]
+        sentences += [_sentence_pieces([p]) for p in phrases]
     else:
-        sentences = [_sentence([phrases[0]], "I can see")] + [_sentence([p]) for p in phrases[1:]]
+        sentences = [_sentence_pieces([phrases[0]], "I can see")]
+        sentences += [_sentence_pieces([p]) for p in phrases[1:]]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
-        sentences.append(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")
+        sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
     return sentences
 
 

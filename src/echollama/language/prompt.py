@@ -53,3 +53,17 @@ def system_messages(style: str) -> list[Message]:
 def grounded_messages(scene: Scene, fact_sheet: str, detail: str) -> list[Message]:
     user = f"Facts measured from the photo:\n{fact_sheet}\n{_GROUNDED_INSTRUCTION[detail]}"
     return [*system_messages("grounded"), {"role": "user", "content": user}]
+
+
+def instruction_for_questions(depth_unit: str) -> str:
+    """The paper style's one instruction turn before questions; distances only in the unit the scene really has."""
+    where = (
+        "clock directions and distances in metres"
+        if depth_unit == "metres"
+        else "left, right or ahead, and nearer or farther (the depth values are relative, not metres)"
+    )
+    return (
+        "The user is blind and now asks questions about this image. Answer each in one to three short sentences, "
+        f"using only the image description and the detection matrix above. Say where things are as {where}. "
+        "If the object asked about is not in the matrix, say that you cannot see it."
+    )

@@ -61,6 +61,8 @@ def session_links(status: int) -> dict[str, Any]:
         for name, operation_id in (
             ("SessionInfo", "session_info"),
             ("AskInSession", "ask"),
+            ("NewPhotoInSession", "new_photo"),
+            ("ForgetEarlierPhotos", "forget"),
             ("CloseSession", "close_session"),
         )
     }

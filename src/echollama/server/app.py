@@ -193,6 +193,36 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             session = place.fill(conversation)
         return {"session_id": session.id, **result, "expires_in_s": settings.session_ttl_s}
 
+    @app.post(
+        "/v1/sessions/{session_id}/image",
+        summary='A new photo in the session; earlier ones are remembered ("what changed?", "where was my cup?")',
+        responses=errors(400, 403, 404, 409, 413, 415, 503, 504),
+        openapi_extra=upload_encoding(image=IMAGE_TYPES),
+    )
+    async def new_photo(session_id: str, image: UploadFile = File(..., description="the photo")) -> dict:
+        data, name = await image.read(), _name(image)
+        session = _session(sessions, session_id)
+        # 409 while it answers (the conversation must not move under an answer); a photo is not a question
+        stop = session.start_answer(question=False)
+
+        def look(cancel):  # on a worker: decoding a big photo never blocks the event loop
+            return jobs.new_photo(host, session, read_image(data, settings.max_image_pixels, name))
+
+        return await host.run(look, cleanup=session.end_answer, cancel=stop)
+
+    @app.post(
+        "/v1/sessions/{session_id}/forget",
+        summary="Forget the session's photos before the current one",
+        responses=errors(403, 404, 409),
+    )
+    async def forget(session_id: str) -> dict:
+        session = _session(sessions, session_id)
+        session.start_answer(question=False)  # 409 while it answers; forgetting is not a question
+        try:
+            return {"session_id": session.id, "answer": session.conversation.forget()}
+        finally:
+            session.end_answer()
+
     @app.get("/v1/sessions/{session_id}", summary="A session's turns so far", responses=errors(404))
     async def session_info(session_id: str) -> dict:
         return _session(sessions, session_id).to_dict(settings.session_ttl_s, settings.session_lifetime_s)

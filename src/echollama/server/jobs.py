@@ -19,8 +19,9 @@ from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost
 from echollama.server.sessions import Session
+from echollama.speech.panning import pan_field
 from echollama.speech.streaming import Cancelled, MemorySink
-from echollama.types import SpokenAnswer
+from echollama.types import PlacedText, SpokenAnswer
 
 Emit = Callable[[str, Any], None]
 log = logging.getLogger("echollama.server")
@@ -44,7 +45,14 @@ def _speak(
 ) -> tuple[SpokenAnswer, dict]:
     emit("audio_format", audio_format(host.pipeline.tts.sample_rate))
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
-    answer = host.pipeline.speak(reply, sink, on_text=lambda piece: emit("text", piece), cancel=cancel, start=start)
+    answer = host.pipeline.speak(
+        reply,
+        sink,
+        on_text=lambda piece: emit("text", piece),
+        cancel=cancel,
+        start=start,
+        on_sentence=lambda sentence: emit("sentence", sentence_event(sentence)),
+    )
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
     answer.audio_path = url
     fields = {
@@ -55,6 +63,29 @@ def _speak(
         "sentences": answer.sentences,
     }
     return answer, fields
+
+
+def sentence_event(sentence: PlacedText) -> dict:
+    """Sent before each sentence's audio: the page's panner plays it from `pan` (the WAV's panning law)."""
+    azimuth = sentence.azimuth_deg
+    return {
+        "type": "sentence",
+        "text": str(sentence),
+        "azimuth_deg": None if azimuth is None else round(azimuth, 1),
+        "pan": pan_field(azimuth),
+    }
+
+
+def new_photo(host: ModelHost, session: Session, image: LoadedImage) -> dict:
+    """A new photo in an existing session: the conversation moves to it and remembers the earlier ones."""
+    opening = session.conversation.start(host.look(image))
+    scene = session.conversation.scene
+    return {
+        "session_id": session.id,
+        "scene": scene.to_dict() if scene else None,
+        "summary": opening.answer,
+        "photos_remembered": len(session.conversation.memory.scenes),
+    }
 
 
 def describe(

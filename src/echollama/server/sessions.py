@@ -60,17 +60,19 @@ class Session:
         answering.stop(heard_s)
         return True
 
-    def start_answer(self, cancel: Cancel | None = None) -> Cancel:
+    def start_answer(self, cancel: Cancel | None = None, question: bool = True) -> Cancel:
         """Reserve the session for one answer (a second question meanwhile gets 409), stopped through `cancel`
-        (made here if not given); counts as use."""
+        (made here if not given); counts as use. Only a `question` counts toward `max_turns`: a new photo or
+        /forget is not one (a photo is not a question, and the session's lifetime already bounds how long it
+        is used)."""
         if not self.busy.acquire(blocking=False):
             raise SessionRefused(409, "this session is still answering the previous question")
-        if self.answers >= self.max_turns:
+        if question and self.answers >= self.max_turns:
             self.busy.release()
             raise SessionRefused(
                 409, f"this session has had its {self.max_turns} questions; upload the photo again for a new one"
             )
-        self.answers += 1
+        self.answers += question
         self.last_used = time.monotonic()
         self.answering = cancel if cancel is not None else Cancel()
         return self.answering

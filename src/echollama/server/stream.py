@@ -356,7 +356,7 @@ class _Connection:
         await self.send({"type": "start", "answer_id": answer_id, "kind": kind})
         while (event := await events.get())[0] is not _END:
             kind, payload = event
-            if cancel.is_set() and kind in ("audio", "text"):
+            if cancel.is_set() and kind in ("audio", "text", "sentence"):
                 continue  # stopped: nothing more of this answer is worth sending
             if kind == "audio":
                 await self.send(pcm16(payload))

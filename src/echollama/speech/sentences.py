@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from echollama.types import PlacedText
+
 # A sentence ends at . ! ? (or a blank line) followed by whitespace, except after a decimal point or a common
 # abbreviation ("2.5 m", "Dr. Smith", "e.g. a chair").
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n")
@@ -54,18 +56,51 @@ def _cut_point(buffer: str, max_chars: int, first: bool) -> int | None:
     return None
 
 
+class SentenceCutter:
+    """Cuts text arriving in pieces into sentences: `feed` returns the sentences completed, `flush` the rest."""
+
+    def __init__(self, first_clause: bool = True) -> None:
+        self.buffer = ""
+        self.max_chars = _FIRST_MAX_CHARS if first_clause else _MAX_CHARS
+        # Cut the first piece at its first clause (speech); never where sentences are judged whole.
+        self.first = first_clause
+
+    def feed(self, piece: str) -> list[str]:
+        self.buffer += piece
+        sentences = []
+        while (cut := _cut_point(self.buffer, self.max_chars, self.first)) is not None:
+            sentence, self.buffer = clean_for_speech(self.buffer[:cut]), self.buffer[cut:]
+            if sentence:
+                self.max_chars, self.first = _MAX_CHARS, False
+                sentences.append(sentence)
+        return sentences
+
+    def flush(self) -> list[str]:
+        tail, self.buffer = clean_for_speech(self.buffer), ""
+        if not tail:
+            return []
+        self.max_chars, self.first = _MAX_CHARS, False
+        return [tail]
+
+
 def split_sentences(pieces: Iterable[str], first_clause: bool = True) -> Iterator[str]:
     """Yield cleaned sentences from text arriving in arbitrary pieces; the remainder comes out at the end."""
-    buffer = ""
-    max_chars = _FIRST_MAX_CHARS if first_clause else _MAX_CHARS
-    first = first_clause  # cut the first piece at its first clause (speech); never where sentences are judged whole
+    cutter = SentenceCutter(first_clause)
     for piece in pieces:
-        buffer += piece
-        while (cut := _cut_point(buffer, max_chars, first)) is not None:
-            sentence, buffer = clean_for_speech(buffer[:cut]), buffer[cut:]
-            if sentence:
-                max_chars, first = _MAX_CHARS, False
-                yield sentence
-    tail = clean_for_speech(buffer)
-    if tail:
-        yield tail
+        yield from cutter.feed(piece)
+    yield from cutter.flush()
+
+
+def placed_sentences(pieces: Iterable[str], first_clause: bool = True) -> Iterator[PlacedText]:
+    """Sentences that keep the direction of the piece they came from.
+
+    A PlacedText piece (about one object) is cut on its own, after what came before it is finished, so each of its
+    sentences carries its azimuth; plain text (the LLM's) is cut as `split_sentences` cuts it, with no direction."""
+    cutter = SentenceCutter(first_clause)
+    for piece in pieces:
+        if isinstance(piece, PlacedText):
+            yield from (PlacedText(s) for s in cutter.flush())
+            yield from (piece.but(s) for s in cutter.feed(piece) + cutter.flush())
+        else:
+            yield from (PlacedText(s) for s in cutter.feed(piece))
+    yield from (PlacedText(s) for s in cutter.flush())

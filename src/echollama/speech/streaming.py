@@ -4,6 +4,8 @@ Generation (caller's thread) and synthesis (worker thread) overlap, so the first
 of generation instead of the whole answer. `stream=False` is the paper's sequential way (the whole answer, then its
 speech), kept for the benchmark. A sink is any callable taking float32 chunks: a WAV writer, a WebSocket, memory.
 A cancel event stops both generation and synthesis between two pieces or chunks.
+Each sentence keeps the direction of the text it came from (PlacedText): `on_sentence` hears of it just before its
+audio, and `spatial=True` pans its audio there, so the sink receives (n, 2) stereo frames instead of mono samples.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from echollama.speech.panning import pan_field, stereo
 from echollama.speech.protocols import SpeechSynthesizer
-from echollama.speech.sentences import clean_for_speech, split_sentences
+from echollama.speech.sentences import clean_for_speech, placed_sentences
+from echollama.types import PlacedText
 
 AudioSink = Callable[[np.ndarray], None]
+# Told of each sentence just before its first audio: the sentence (its `azimuth_deg` says where it is from).
+OnSentence = Callable[[PlacedText], None]
 _DONE = object()
 _PAUSE_S = 0.2  # silence after each sentence; Piper itself leaves none between separately spoken sentences
 
@@ -62,6 +68,7 @@ class SpeechResult:
     text: str  # everything the pieces said, as produced
     sentences: list[str] = field(default_factory=list)
     spoken_at: list[float] = field(default_factory=list)  # when each sentence's first audio reached the sink
+    azimuths: list[float | None] = field(default_factory=list)  # where each sentence is heard from (None: centre)
     first_text_s: float | None = None
     first_audio_s: float | None = None
     audio_seconds: float = 0.0
@@ -74,10 +81,18 @@ class SpeechResult:
 
     def to_dict(self) -> dict:
         return {
-            # at_s: when its audio reached the sink (from `start`); audio_s: where it lies in that audio
+            # at_s: when its audio reached the sink (from `start`); audio_s: where it lies in that audio (audio_at_s:
+            # its beginning, for the page's panner); azimuth_deg/pan: where it is heard from
             "sentences": [
-                {"text": s, "at_s": round(t, 3), "audio_s": [round(begin, 3), round(end, 3)]}
-                for s, t, (begin, end) in zip(self.sentences, self.spoken_at, self.spans)
+                {
+                    "text": s,
+                    "at_s": round(t, 3),
+                    "audio_s": [round(begin, 3), round(end, 3)],
+                    "audio_at_s": round(begin, 3),
+                    "azimuth_deg": None if azimuth is None else round(azimuth, 1),
+                    "pan": pan_field(azimuth),
+                }
+                for s, t, (begin, end), azimuth in zip(self.sentences, self.spoken_at, self.spans, self.azimuths)
             ],
             "first_text_s": self.first_text_s,
             "first_audio_s": self.first_audio_s,
@@ -94,22 +109,25 @@ def speak(
     stream: bool = True,
     cancel: threading.Event | None = None,
     start: float | None = None,
+    on_sentence: OnSentence | None = None,
+    spatial: bool = False,
 ) -> SpeechResult:
     """Speak `pieces` into `sink`; returns when all audio is out. Raises `Cancelled` when `cancel` is set."""
     start = time.perf_counter() if start is None else start
     cancel = cancel or threading.Event()
     result = SpeechResult(text="")
     pieces = _until_cancelled(pieces, cancel)
+    voice = _Voice(tts, sink, result, cancel, start, on_sentence, spatial)
     try:
         if stream:
-            _speak_streaming(pieces, tts, sink, on_text, result, cancel, start)
-        else:
+            _speak_streaming(pieces, voice, on_text)
+        else:  # the whole answer as one utterance: it has no one direction
             text = "".join(_recording(pieces, result, None, start))
             if on_text is not None:
                 on_text(text)
             spoken = clean_for_speech(text)
             if spoken:
-                _speak_one(spoken, tts, sink, result, cancel, start)
+                voice.speak(PlacedText(spoken))
     finally:
         close = getattr(pieces, "close", None)
         if close is not None:
@@ -145,15 +163,8 @@ def heard_text(result: SpeechResult, heard_s: float | None = None) -> str:
     return " ".join(words)
 
 
-def _speak_streaming(
-    pieces: Iterator[str],
-    tts: SpeechSynthesizer,
-    sink: AudioSink,
-    on_text,
-    result: SpeechResult,
-    cancel: threading.Event,
-    start: float,
-) -> None:
+def _speak_streaming(pieces: Iterator[str], voice: _Voice, on_text) -> None:
+    result, cancel, start = voice.result, voice.cancel, voice.start
     sentences: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -162,7 +173,7 @@ def _speak_streaming(
         try:
             while (sentence := sentences.get()) is not _DONE:
                 if not stop.is_set() and not cancel.is_set():
-                    _speak_one(sentence, tts, sink, result, cancel, start)
+                    voice.speak(sentence)
         except BaseException as error:  # re-raised in the caller's thread
             failure.append(error)
             stop.set()
@@ -170,7 +181,7 @@ def _speak_streaming(
     worker = threading.Thread(target=synthesize_worker, name="tts", daemon=True)
     worker.start()
     try:
-        for sentence in split_sentences(_recording(pieces, result, on_text, start, stop)):
+        for sentence in placed_sentences(_recording(pieces, result, on_text, start, stop)):
             sentences.put(sentence)
     except BaseException:
         stop.set()
@@ -209,32 +220,54 @@ def _recording(
         yield piece
 
 
-def _speak_one(
-    sentence: str, tts: SpeechSynthesizer, sink: AudioSink, result: SpeechResult, cancel: threading.Event, start: float
-) -> None:
-    began = time.perf_counter()
-    first = True
-    for samples in tts.synthesize(sentence):
-        if cancel.is_set():
-            break
-        sink(samples)
-        if first and samples.size:
-            first = False
-            at = time.perf_counter() - start
-            result.sentences.append(sentence)
-            result.spoken_at.append(at)
-            result.spans.append((result.sent_s, result.sent_s))
-            if result.first_audio_s is None:
-                result.first_audio_s = at
-        result.audio_seconds += samples.size / tts.sample_rate
-        result.sent_s += samples.size / tts.sample_rate
-        if not first:
-            result.spans[-1] = (result.spans[-1][0], result.sent_s)
-    if not cancel.is_set():
-        pause = np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32)
-        sink(pause)
-        result.sent_s += pause.size / tts.sample_rate
-    result.synthesis_s += time.perf_counter() - began
+class _Voice:
+    """Synthesises one sentence at a time into the sink, from the sentence's direction when spatial."""
+
+    def __init__(
+        self,
+        tts: SpeechSynthesizer,
+        sink: AudioSink,
+        result: SpeechResult,
+        cancel: threading.Event,
+        start: float,
+        on_sentence: OnSentence | None,
+        spatial: bool,
+    ) -> None:
+        self.tts, self.sink, self.result, self.cancel, self.start = tts, sink, result, cancel, start
+        self.on_sentence = on_sentence
+        self.spatial = spatial
+
+    def _out(self, samples: np.ndarray, azimuth: float | None) -> None:
+        self.sink(stereo(samples, azimuth) if self.spatial else samples)
+        self.result.sent_s += samples.size / self.tts.sample_rate
+
+    def speak(self, sentence: PlacedText) -> None:
+        tts, result, cancel = self.tts, self.result, self.cancel
+        began = time.perf_counter()
+        first = True
+        for samples in tts.synthesize(str(sentence)):
+            if cancel.is_set():
+                break
+            opening = first and samples.size > 0
+            if opening:
+                first = False
+                if self.on_sentence is not None:  # before its audio: a listener's panner must be aimed first
+                    self.on_sentence(sentence)
+                result.spans.append((result.sent_s, result.sent_s))
+            self._out(samples, sentence.azimuth_deg)
+            if opening:
+                at = time.perf_counter() - self.start
+                result.sentences.append(str(sentence))
+                result.azimuths.append(sentence.azimuth_deg)
+                result.spoken_at.append(at)
+                if result.first_audio_s is None:
+                    result.first_audio_s = at
+            result.audio_seconds += samples.size / tts.sample_rate
+            if not first:
+                result.spans[-1] = (result.spans[-1][0], result.sent_s)
+        if not cancel.is_set():
+            self._out(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32), sentence.azimuth_deg)
+        result.synthesis_s += time.perf_counter() - began
 
 
 class MemorySink:

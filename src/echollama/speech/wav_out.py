@@ -89,19 +89,21 @@ def _create_partial(path: Path) -> tuple[int, str]:
 
 
 class WavWriter:
-    """Append float32 mono chunks; `commit()` makes the file appear under its name, `abort()` removes it."""
+    """Append float32 chunks (mono samples, or (n, 2) frames when stereo); `commit()` makes the file appear under its
+    name, `abort()` removes it."""
 
-    def __init__(self, path: str | Path, sample_rate: int) -> None:
+    def __init__(self, path: str | Path, sample_rate: int, channels: int = 1) -> None:
         import soundfile
 
         self.path = check_output_path(path)
         self.sample_rate = sample_rate
+        self.channels = channels
         self.frames = 0
         self._peak = 0.0
         fd, self._tmp = _create_partial(self.path)
         try:
             self._file = soundfile.SoundFile(
-                fd, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV", closefd=True
+                fd, "w", samplerate=sample_rate, channels=channels, subtype="PCM_16", format="WAV", closefd=True
             )
         except BaseException as error:  # Ctrl-C here too: the temporary file must not outlive us
             with contextlib.suppress(OSError):
@@ -112,13 +114,13 @@ class WavWriter:
             raise
 
     def write(self, samples: np.ndarray) -> None:
-        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1, self.channels)
         try:
             self._file.write(np.clip(samples, -1.0, 1.0))
         except Exception as error:
             self.abort()
             raise OutputError(f"{self.path}: writing failed ({error})") from None
-        self.frames += samples.size
+        self.frames += samples.shape[0]
         if samples.size:
             self._peak = max(self._peak, float(np.abs(samples).max()))
 

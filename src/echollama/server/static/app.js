@@ -234,6 +234,8 @@ function onMessage(data) {
     say(`You asked: ${message.text}`);
   } else if (message.type === "audio_format") {
     if (voiced()) playback.begin(message.sample_rate);
+  } else if (message.type === "sentence") {
+    window.echollamaSpatial?.aim(message);
   } else if (message.type === "text") {
     addText(message.text);
   } else if (message.type === "done") {
@@ -278,11 +280,13 @@ function finishAnswer(message) {
   if (kind === "describe") {
     ui.description.replaceChildren(paragraph(message.answer));
     ui.descriptionAudio.src = message.audio_url;
+    window.echollamaSpatial?.follow(ui.descriptionAudio, message.sentences);
     ui.descriptionAudio.hidden = false;
     state.logged[message.answer_id] = addLog("Description", message.answer);
   } else {
     const item = addLog("Answer", message.answer);
     state.logged[message.answer_id] = item;
+    window.echollamaSpatial?.follow(audio, message.sentences);
     audio.setAttribute("aria-label", `Spoken answer to: ${message.question}`);
     item.append(audio);
     item.dataset.streamedChunks = String(playback.scheduled);

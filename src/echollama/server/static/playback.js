@@ -20,8 +20,8 @@ const playback = (() => {
     answer = { rate: sampleRate, next: now + 0.05, clips: [], offset: 0 };
   }
 
-  // The one place a piece of answer audio (a sentence, or the pause after it) is played. A spatial panner would be
-  // connected here, between `source` and the speakers.
+  // The one place a piece of answer audio (a sentence, or the pause after it) is played: through spatial.js's panner
+  // (aimed at the sentence's direction) when it is loaded and on, else straight to the speakers.
   function play(buffer) {
     if (!answer) return;
     const ctx = audioContext();
@@ -31,7 +31,7 @@ const playback = (() => {
     for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
     const source = ctx.createBufferSource();
     source.buffer = clip;
-    source.connect(ctx.destination);
+    source.connect(window.echollamaSpatial ? window.echollamaSpatial.output(ctx) : ctx.destination);
     const at = Math.max(ctx.currentTime + 0.02, answer.next);
     source.start(at);
     answer.clips.push({ source, at, duration: clip.duration });
