@@ -72,7 +72,7 @@ def test_where_is_the_cat_names_its_real_position(voice):
 
 def test_an_object_that_is_not_there_is_said_to_be_absent(voice):
     turn = voice.ask("Is there a chair on my left?", Recorder())
-    assert turn.text == "I cannot see any chairs here. I can only see one cat."
+    assert turn.text == "I cannot see any chairs here. I can only see a cat."
 
 
 def test_a_follow_up_reuses_the_cached_scene_prefix(voice):

@@ -109,7 +109,7 @@ def test_sure_and_unsure_objects_of_one_kind_are_told_apart():
 
 def test_an_object_not_in_the_scene_is_said_to_be_absent():
     answer = ground("Is there a chair on my left?", scene(CAT, TABLE), VOCABULARY)
-    assert answer.facts == "I cannot see any chairs here. I can only see one cat and one dining table."
+    assert answer.facts == "I cannot see any chairs here. I can only see a cat and a dining table."
     assert answer.absent == ("chair",) and answer.settles_it
 
 

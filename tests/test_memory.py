@@ -154,7 +154,7 @@ def test_where_was_my_cup_after_it_has_gone():
     grounding = ground_with_memory("Where was my cup?", memory.scenes[-1], VOCABULARY, memory)
     assert grounding.facts == (
         "I cannot see any cups here. I last saw the cup two photos ago, on your left, about 1 metre away. "
-        "I can only see one chair."
+        "I can only see a chair."
     )
     assert grounding.settles_it  # no LLM guesses about where it went
 
@@ -193,7 +193,7 @@ def test_never_seen_is_said_only_when_asked_about_the_past():
     past = ground_with_memory("Where was my cup?", memory.scenes[-1], VOCABULARY, memory)
     assert "I have not seen any cups in the earlier photos I remember either." in past.facts
     present = ground_with_memory("Where is my cup?", memory.scenes[-1], VOCABULARY, memory)
-    assert present.facts == "I cannot see any cups here. I can only see one chair."
+    assert present.facts == "I cannot see any cups here. I can only see a chair."
 
 
 def test_memory_is_bounded_and_forgets_all_but_the_current_photo():
@@ -203,7 +203,7 @@ def test_memory_is_bounded_and_forgets_all_but_the_current_photo():
     assert memory.scenes == [memory.scenes[-1]] and memory.last_seen("dog") is None
     assert memory.changes() is None
     asked = ground_with_memory("Where was the dog?", memory.scenes[-1], VOCABULARY, memory)
-    assert asked.facts == "I cannot see any dogs here. I do not remember any earlier photos. I can only see one chair."
+    assert asked.facts == "I cannot see any dogs here. I do not remember any earlier photos. I can only see a chair."
 
 
 def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_path):

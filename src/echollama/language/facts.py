@@ -15,7 +15,6 @@ from echollama.language import narration
 from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
     SPOKEN_NAMES,
-    count_phrase,
     counted,
     number_word,
     plural,
@@ -89,8 +88,9 @@ def _places(members: list[Detection], scene: Scene) -> str:
 
 
 def _found_phrase(scene: Scene) -> str:
-    labels = [d.label for d in scene.detections]
-    return f"I can only see {count_phrase(labels)}." if labels else narration.NOTHING_SEEN
+    """'I can only see at least five people and possibly two couches.': counted as the description counts them."""
+    found = narration.groups(scene)
+    return f"I can only see {narration.overview(found)}." if found else narration.NOTHING_SEEN
 
 
 def summary(scene: Scene) -> str:
