@@ -41,3 +41,22 @@ def _settings():
     from echollama.config import GenerationSettings
 
     return GenerationSettings(max_tokens=8)
+
+
+def test_a_stop_while_a_long_prompt_is_read_leaves_after_one_chunk():
+    """A Stop (barge-in) need not wait for the whole prompt: the backend reads a long prompt a chunk at a time and
+    the consumer may leave between chunks; the rest is never read and the model answers the next prompt normally."""
+    from echollama.language.llama_cpp_llm import PROMPT_CHUNK_TOKENS
+
+    model = fresh_model()
+    facts = " ".join(f"Object {i}: a chair on your left, about {i} metres away." for i in range(40))
+    messages = [{"role": "user", "content": facts}]
+    assert model.count_prompt_tokens(messages) > 2 * PROMPT_CHUNK_TOKENS
+    generation = model.stream(messages, _settings())
+    pieces = iter(generation)
+    assert next(pieces) == ""  # one chunk read: a chance to stop
+    generation.close()
+    assert model.load().n_tokens == PROMPT_CHUNK_TOKENS  # the rest of the prompt was never read
+    answer = model.stream(messages, _settings())
+    assert "".join(answer).strip()
+    assert answer.usage["prompt_tokens_reused"] == PROMPT_CHUNK_TOKENS  # the chunk read before is kept

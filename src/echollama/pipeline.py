@@ -172,6 +172,7 @@ class Pipeline:
 
         if not reply.opening:
             self.wait_loaded(("llm",))
+        reply.stop = cancel
         try:
             spoken = speak(
                 reply,

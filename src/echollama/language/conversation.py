@@ -12,6 +12,7 @@ Each prompt extends the previous one, so llama.cpp re-evaluates only the new tur
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -286,6 +287,7 @@ class Reply:
         # Called between the grounded facts and the LLM: the speaker can let the facts' speech start first, since
         # on two cores synthesis and prompt reading otherwise slow each other down.
         self.before_llm: Callable[[], object] | None = None
+        self.stop: threading.Event | None = None  # set by the speaker on Stop: the LLM is left at its next piece
 
     def __iter__(self) -> Iterator[str]:
         start = time.perf_counter()
@@ -320,7 +322,7 @@ class Reply:
         spoken: list[str] = [opening] if opening else []
         dropped: list[dict] = []
         try:
-            pieces = _recorded(self.generation, raw, strip_first=bool(prefix))
+            pieces = _recorded(self.generation, raw, strip_first=bool(prefix), stop=self.stop)
             if not self.check:
                 unchecked = []
                 for piece in pieces:
@@ -427,9 +429,17 @@ def _spaced(piece: str) -> str:
     return piece.but(piece + " ") if isinstance(piece, PlacedText) else piece + " "
 
 
-def _recorded(pieces: Generation, raw: list[str], strip_first: bool) -> Iterator[str]:
-    """Pass pieces on while keeping them; the first loses its leading space after an opening that ended with one."""
+def _recorded(
+    pieces: Generation, raw: list[str], strip_first: bool, stop: threading.Event | None = None
+) -> Iterator[str]:
+    """Pass pieces on while keeping them; the first loses its leading space after an opening that ended with one.
+    Ends early once `stop` is set; empty pieces (a backend's pauses while it reads a long prompt) are only chances
+    to stop, so Stop need not wait for the whole prompt to be read."""
     for piece in pieces:
+        if stop is not None and stop.is_set():
+            return
+        if not piece:
+            continue
         raw.append(piece)
         shown = piece.lstrip() if strip_first and len(raw) == 1 else piece
         if shown:

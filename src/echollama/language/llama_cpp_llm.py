@@ -20,6 +20,8 @@ from echollama.language.chat_segments import template_segments
 from echollama.language.protocols import Generation
 from echollama.types import Message
 
+PROMPT_CHUNK_TOKENS = 256  # between chunks of a long prompt a Stop is noticed
+
 
 class GenerationTimer:
     """Counts streamed pieces and times them: first-token latency and decode speed of one generation."""
@@ -202,7 +204,8 @@ class LlamaCppModel:
         with self.generate_lock:
             reused = self._reusable(llama, tokens)
             before = _perf(llama)
-            timer = GenerationTimer()
+            timer = GenerationTimer()  # the first token's time includes reading the prompt
+            yield from _read_prompt(llama, tokens)
             eos = llama._model.token_get_text(llama.token_eos())
             chunks = llama.create_completion(
                 prompt=tokens,
@@ -233,6 +236,19 @@ class LlamaCppModel:
         """The KV-cache prefix `Llama.generate` will keep for `tokens` (it re-evaluates one token of a full match)."""
         reused = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         return reused - 1 if reused == len(tokens) and reused > 0 else reused
+
+
+def _read_prompt(llama: Any, tokens: list[int]) -> Iterator[str]:
+    """Evaluate the prompt's new tokens a chunk at a time, yielding "" after each: the consumer can stop between
+    chunks (a Stop while the 1.5B reads a 600-token prompt on two cores would otherwise wait seconds). What is read
+    here, `create_completion` finds in the cache and does not read again."""
+    shared = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+    if len(tokens) - shared <= PROMPT_CHUNK_TOKENS:
+        return  # short: read in one go by create_completion
+    llama.n_tokens = shared  # keep the shared prefix, drop the rest (as Llama.generate does)
+    for begin in range(shared, len(tokens), PROMPT_CHUNK_TOKENS):
+        llama.eval(tokens[begin : begin + PROMPT_CHUNK_TOKENS])
+        yield ""
 
 
 def _perf(llama: Any) -> tuple[int, float]:
