@@ -121,3 +121,21 @@ def test_sigterm_and_sighup_clean_up_like_ctrl_c(tmp_path, signum):
     assert process.returncode == 128 + signum, stderr
     assert f"stopped by {signal.Signals(signum).name}" in stderr and "Traceback" not in stderr
     assert not out.exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_what_is_said_while_llama_cpp_loads_still_reaches_the_terminal():
+    """llama.cpp's loader points stdout and stderr at /dev/null for every thread while a model loads, just when the
+    grounded description is printed (the 1.5B takes seconds): the CLI writes to copies of them kept at its start."""
+    script = (
+        "from llama_cpp._utils import suppress_stdout_stderr\n"
+        "from echollama.cli.options import keep_terminal, print_live, status\n"
+        "keep_terminal()\n"
+        "with suppress_stdout_stderr(disable=False):\n"
+        "    print_live('I can see a cup straight ahead. ')\n"
+        "    status('describing')\n"
+        "print('after loading')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "I can see a cup straight ahead. after loading\n"
+    assert done.stderr == "echollama: describing\n"

@@ -25,6 +25,7 @@ import signal
 import sys
 
 from echollama import __version__
+from echollama.cli.options import keep_terminal
 from echollama.errors import EchollamaError
 
 # One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
@@ -59,6 +60,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # we never fetch from a hub implicitly
+    keep_terminal()
     for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:  # an ignored SIGHUP (nohup) stays so
             signal.signal(signum, _terminate)

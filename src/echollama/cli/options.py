@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from echollama.config import DEFAULT_LLM, GenerationSettings, PipelineConfig
 from echollama.errors import EchollamaError
 from echollama.models.gguf import LLM_MODELS
 
+# While llama.cpp loads a model it points file descriptors 1 and 2, and sys.stdout/sys.stderr, at /dev/null, for
+# every thread; the grounded description is being printed and spoken just then. So the command writes to copies of
+# the two descriptors made when it started (`keep_terminal`), which the loader does not touch.
+_TERMINAL: dict[str, TextIO] = {}
+
+
+def keep_terminal() -> None:
+    """Make sys.stdout/sys.stderr private copies of the process's stdout and stderr, kept for status and answers."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            copy = os.dup(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured in a test): keep it
+            _TERMINAL[name] = stream
+            continue
+        kept = open(copy, "w", buffering=1, encoding=stream.encoding, errors=stream.errors, closefd=True)  # noqa: SIM115
+        _TERMINAL[name] = kept
+        setattr(sys, name, kept)
+
 
 def status(message: str) -> None:
     """A progress line on stderr (stdout carries the answer)."""
-    print(f"echollama: {message}", file=sys.stderr, flush=True)
+    print(f"echollama: {message}", file=_TERMINAL.get("stderr") or sys.stderr, flush=True)
 
 
 def print_live(piece: str) -> None:
-    sys.stdout.write(piece)
-    sys.stdout.flush()
+    out = _TERMINAL.get("stdout") or sys.stdout
+    out.write(piece)
+    out.flush()
 
 
 def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
