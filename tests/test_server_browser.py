@@ -32,6 +32,21 @@ SETUP = "run `make web-test-deps` (as root, for Debian's chromium; `make test` r
 pytestmark = pytest.mark.timeout(1200)
 
 
+def run_page_script(script: str, base: str, *args: str, timeout: int, log: Path | None = None, **env: str) -> dict:
+    """Run tests/web/SCRIPT in real Chromium against the server at `base`; its last line of output is its JSON report."""
+    run = subprocess.run(
+        ["node", str(WEB / script), base, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=WEB,
+        env={**os.environ, "CHROMIUM": CHROMIUM, **env},
+    )
+    server_log = f"\nserver log:\n{log.read_text()}" if log is not None and log.exists() else ""
+    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}{server_log}"
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def node_modules():
     missing = [
@@ -52,18 +67,16 @@ def test_page_stop_toggle_talk_text_mode_and_axe(node_modules, tmp_path):
     question = tmp_path / "question.wav"
     seconds = spoken_question(question, "Where is my coffee cup?")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    with running_server(tmp_path / "serve.log", "--max-tokens", "48", "--request-timeout", "300") as base:
-        run = subprocess.run(
-            ["node", str(WEB / "e2e.mjs"), base, str(SAMPLE_IMAGE), str(question), str(SCREENSHOT)],
-            capture_output=True,
-            text=True,
+    log = tmp_path / "serve.log"
+    with running_server(log, "--max-tokens", "48", "--request-timeout", "300") as base:
+        result = run_page_script(
+            "e2e.mjs",
+            base,
+            *(str(SAMPLE_IMAGE), str(question), str(SCREENSHOT)),
             timeout=1000,
-            cwd=WEB,
-            # talk until the question has been spoken, sending inside the trailing silence
-            env={**os.environ, "CHROMIUM": CHROMIUM, "QUESTION_SECONDS": f"{seconds - 1.0:.1f}"},
+            log=log,
+            QUESTION_SECONDS=f"{seconds - 1.0:.1f}",  # talk until the question has been spoken, send in the silence
         )
-    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"\nscreenshot of the page: {result['screenshot']}")
     print(
         f"first audio of the description {result['firstAudioSeconds']:.1f} s, answer {result['answerSeconds']:.1f} s; "

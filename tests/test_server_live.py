@@ -11,7 +11,6 @@ ack with a status, never a dropped socket. Then the page itself in Chromium with
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 
 from echollama.live.events import GONE_AFTER_S
 from server_process import running_server
-from test_server_browser import CHROMIUM, WEB, node_modules  # noqa: F401  (node_modules is a fixture)
+from test_server_browser import node_modules, run_page_script  # noqa: F401  (node_modules is a fixture)
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 CLIP_S = 6.0  # vtest's first 6 s: a couple walks in at the right edge at about 1.5 s, a man at about 4.5 s
@@ -170,20 +169,11 @@ def write_y4m(path: Path, seconds: float = 6.0) -> Path:
 
 @pytest.mark.usefixtures("node_modules")  # Chromium, Node and playwright-core are there, or it fails naming the fix
 def test_the_page_goes_live_with_a_fake_camera_and_stop_silences_it(tmp_path):
-    import subprocess
 
     video = write_y4m(tmp_path / "vtest.y4m")
-    with running_server(tmp_path / "serve.log") as base:
-        run = subprocess.run(
-            ["node", str(WEB / "live.mjs"), base, str(video)],
-            capture_output=True,
-            text=True,
-            timeout=400,
-            cwd=WEB,
-            env={**os.environ, "CHROMIUM": CHROMIUM},
-        )
-    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}\nserver log:\n{(tmp_path / 'serve.log').read_text()}"
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    log = tmp_path / "serve.log"
+    with running_server(log) as base:
+        result = run_page_script("live.mjs", base, str(video), timeout=400, log=log)
     print(f"\npage: {result['rate']}; said: {result['during']['said']}")
     assert not result["errors"], result["errors"]
     assert result["liveBox"]["width"] >= 24 and result["liveBox"]["height"] >= 24

@@ -6,15 +6,11 @@ Run: .venv/bin/python -m pytest -q tests/test_server_spatial_page.py   (needs `m
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
 from echollama.evaluation.labelled_set import PHOTOS_DIR
 from server_process import running_server
-from test_server_browser import CHROMIUM, WEB, node_modules  # noqa: F401 (a fixture)
+from test_server_browser import node_modules, run_page_script  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -22,16 +18,7 @@ pytestmark = pytest.mark.timeout(900)
 def test_each_sentence_is_played_from_its_direction_and_the_switch_turns_it_off(node_modules, tmp_path):  # noqa: F811
     photo = PHOTOS_DIR / "porch_dog_bicycle.jpg"  # the dog is on the left
     with running_server(tmp_path / "serve.log", "--max-tokens", "48", "--request-timeout", "300") as base:
-        run = subprocess.run(
-            ["node", str(WEB / "spatial.mjs"), base, str(photo)],
-            capture_output=True,
-            text=True,
-            timeout=800,
-            cwd=WEB,
-            env={**os.environ, "CHROMIUM": CHROMIUM},
-        )
-    assert run.returncode == 0, f"{run.stderr}\n{run.stdout}"
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_page_script("spatial.mjs", base, str(photo), timeout=800)
     assert not result["errors"], result["errors"]
     assert result["switch"]["checked"] and result["switch"]["label"] == "Hear each object from its direction"
     on, off = result["on"], result["off"]
