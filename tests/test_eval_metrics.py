@@ -89,10 +89,18 @@ def test_eval_with_speech_and_spoken_questions(tmp_path):
         questions = tiny["questions"]
         assert questions["questions"] == len(asked)
         # What/which questions name no object, so the LLM must answer them; where/how many/is there: the scene.
-        assert questions["by_answerer"]["llm"]["questions"] >= sum(q.kind == "identify" for q in asked)
+        # Routing follows what Whisper heard: Piper's voice varies run to run, and once "What vehicles are there?"
+        # was heard as "What people are there?" (no people: the scene's answer, rightly). ASR is scored above.
+        identify = [r for r in questions["rows"] if r["kind"] == "identify"]
+        heard_right = [r for r in identify if _words(r["heard"]) == _words(r["question"])]
+        assert len(heard_right) >= len(identify) - 1, identify
+        assert {r["answered_by"] for r in heard_right} == {"llm"}, heard_right
         assert questions["by_answerer"]["scene"]["questions"] >= 1
         assert questions["by_answerer"]["scene"]["accuracy"] >= 0.8
-        assert {r["answered_by"] for r in questions["rows"] if r["kind"] == "identify"} == {"llm"}
+
+
+def _words(text: str | None) -> list[str]:
+    return re.findall(r"[a-z']+", (text or "").lower())
 
 
 LABELLED_PHOTOS = ["coffee", "porch_dog_bicycle", "field_dog_person_horse"]
