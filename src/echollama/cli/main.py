@@ -25,7 +25,7 @@ import signal
 import sys
 
 from echollama import __version__
-from echollama.cli.options import keep_terminal
+from echollama.cli.options import keep_terminal, terminal
 from echollama.errors import EchollamaError
 
 # One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)  # inside: Ctrl-C while the commands import is a clean stop too
         return args.run(args)
     except EchollamaError as error:
-        print(f"echollama: error: {error}", file=sys.stderr)
+        print(f"echollama: error: {error}", file=terminal("stderr"))
         return error.exit_code
     except KeyboardInterrupt as interrupt:
         from echollama.speech.wav_out import remove_partials
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         remove_partials()  # a signal can land between creating a partial file and the `try` that would remove it
         signum = interrupt.signum if isinstance(interrupt, Terminated) else int(signal.SIGINT)
         why = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-        print(f"\nechollama: {why}; no partial output was kept", file=sys.stderr)
+        print(f"\nechollama: {why}; no partial output was kept", file=terminal("stderr"))  # a model may be loading
         return 128 + signum
     except BrokenPipeError:
         return 0
@@ -87,7 +87,7 @@ def entry() -> None:
     llama.cpp) crash the interpreter's normal shutdown, so after our own cleanup the process ends without it."""
     code = main()
     if code >= 128:
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (terminal("stdout"), terminal("stderr")):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         os._exit(code)

@@ -32,13 +32,18 @@ def keep_terminal() -> None:
         setattr(sys, name, kept)
 
 
+def terminal(name: str) -> TextIO:
+    """The kept "stdout" or "stderr" (the current one before `keep_terminal`)."""
+    return _TERMINAL.get(name) or getattr(sys, name)
+
+
 def status(message: str) -> None:
     """A progress line on stderr (stdout carries the answer)."""
-    print(f"echollama: {message}", file=_TERMINAL.get("stderr") or sys.stderr, flush=True)
+    print(f"echollama: {message}", file=terminal("stderr"), flush=True)
 
 
 def print_live(piece: str) -> None:
-    out = _TERMINAL.get("stdout") or sys.stdout
+    out = terminal("stdout")
     out.write(piece)
     out.flush()
 
