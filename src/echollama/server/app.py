@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -375,8 +376,15 @@ def _return_freed_memory() -> None:
     """Hand freed heap pages back to the system. Images, audio and model scratch buffers are allocated and freed on
     many worker threads; glibc keeps what they free in per-thread arenas, so without a trim the resident size creeps
     up for hours although nothing is kept (seen in `make soak`)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library runs ldconfig); None elsewhere (musl, macOS)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None

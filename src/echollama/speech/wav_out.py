@@ -23,8 +23,7 @@ _LIVE_PARTIALS: set[str] = set()
 def remove_partials() -> None:
     """Delete every partial WAV this process still has: the CLI calls it when Ctrl-C or SIGTERM stops a command."""
     for name in list(_LIVE_PARTIALS):
-        Path(name).unlink(missing_ok=True)
-        _LIVE_PARTIALS.discard(name)
+        _forget(name)
 
 
 def _forget(name: str) -> None:
