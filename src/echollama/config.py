@@ -59,6 +59,9 @@ class PipelineConfig:
     # figurines on a shelf as people ("at least ten") and costs ~0.2 s warm, ~1 s in a fresh process while the LLM
     # loads beside it, against the 2 s first-audio budget (`echollama bench detector`).
     slice_detection: bool = False
+    # The LLM and the text reader load only after the first sound (pipeline.py); True loads them from the start, as
+    # before, for `echollama bench fresh`'s comparison (`--load-all-at-once`).
+    load_all_at_once: bool = False
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

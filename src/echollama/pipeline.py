@@ -28,6 +28,10 @@ Status = Callable[[str], None]
 NO_TEXT_READ = "I cannot read any text in this picture."
 # The LLM waits up to this long for the grounded facts' first audio before it starts (2 cores: they would compete).
 FACTS_HEAD_START_S = 1.0
+# The loads a first sound does not need (the LLM, the text reader) wait for it, for at most this long from the first
+# load: on two cores they slowed the voice, the detector and the first sentence's synthesis from about 1.1 s to 1.8 s
+# of a fresh `describe` (`echollama bench fresh`).
+LATER_LOADS_WAIT_AT_MOST_S = 2.0
 
 
 def _in_background(function: Callable[[], object], name: str) -> Future:
@@ -50,6 +54,16 @@ class Pipeline:
         self.status = status or (lambda message: None)
         self.profile: Profile = build_profile(self.config)
         self._loads: dict[str, Future] = {}
+        # The LLM's load waits for this: set at the first sound, when something waits for the LLM, or
+        # LATER_LOADS_WAIT_AT_MOST_S after the loads start, whichever comes first; never cleared.
+        self._first_sound = threading.Event()
+        # The text stage's: set with the one above, and also by whoever waits for the text (`Scene.wait_text`) or
+        # `text_needed_first`.
+        self._text_go = threading.Event()
+        self._first_sound_timer: threading.Timer | None = None
+        if self.config.load_all_at_once:
+            self._heard_first_sound()
+        self._settling = False
 
     @property
     def llm(self):
@@ -65,9 +79,16 @@ class Pipeline:
 
     def start_loading(self, llm: bool = True) -> None:
         """Begin loading the voice, perception and (unless told not to) the LLM in the background (idempotent)."""
-        loads = [("tts", getattr(self.tts, "load", None)), ("perception", self.analyzer.load)]
+        if self._first_sound_timer is None:
+            self._first_sound_timer = threading.Timer(LATER_LOADS_WAIT_AT_MOST_S, self._heard_first_sound)
+            self._first_sound_timer.daemon = True
+            self._first_sound_timer.start()
+        loads = [
+            ("tts", getattr(self.tts, "load", None)),
+            ("perception", lambda: self.analyzer.load(text=self._text_go.is_set())),
+        ]
         if llm:
-            loads.append(("llm", self.warm_start))
+            loads.append(("llm", self._warm_start_after_first_sound))
         for name, load in loads:
             if name not in self._loads and load is not None:
                 self._loads[name] = _in_background(load, f"load-{name}")
@@ -79,9 +100,26 @@ class Pipeline:
         style = style or self.profile.prompt_style
         return warm_start(system_messages(style)) if warm_start is not None else {}
 
+    def _heard_first_sound(self) -> None:
+        self._first_sound.set()
+        self._text_go.set()
+
+    def text_needed_first(self) -> None:
+        """The first answer quotes any text in the picture (a question, not a description): the text reader loads
+        and reads at once instead of after the first sound. Call before `look`."""
+        self._text_go.set()
+
+    def _warm_start_after_first_sound(self) -> dict[str, float]:
+        self._first_sound.wait()
+        if self._settling:  # the command is over without needing the LLM (`ask` answered from the scene)
+            return {}
+        return self.warm_start()
+
     def wait_loaded(self, names: tuple[str, ...] | None = None) -> float:
         """Block until the named models (default: all) are loaded, re-raising a load error; returns seconds waited."""
         start = time.perf_counter()
+        if names is None or "llm" in names:
+            self._heard_first_sound()  # the LLM is needed now: it no longer waits for a first sound
         self.start_loading()
         for name, future in list(self._loads.items()):
             if names is None or name in names:
@@ -90,7 +128,10 @@ class Pipeline:
 
     def settle(self) -> None:
         """Wait for the loads already started, ignoring their errors: llama.cpp still reading its prompt when the
-        process exits crashes it (SIGSEGV), e.g. after `ask` answered from the scene alone without the LLM."""
+        process exits crashes it (SIGSEGV), e.g. after `ask` answered from the scene alone without the LLM. An LLM
+        load still waiting for the first sound is not started at all."""
+        self._settling = True
+        self._heard_first_sound()
         for future in list(self._loads.values()):
             future.exception()
 
@@ -127,7 +168,7 @@ class Pipeline:
         image = self._decode_while_loading(image)
         self.status("looking at the image")
         self.wait_loaded(("perception",))
-        return self.analyzer.analyze(image)
+        return self.analyzer.analyze(image, text_after=self._text_go)
 
     def conversation(self, style: str | None = None) -> Conversation:
         """A new conversation in the profile's prompt style (or `style`: "grounded" or "paper")."""
@@ -160,8 +201,9 @@ class Pipeline:
         self.wait_loaded(("tts",))
         first_audio = threading.Event()
         if stream:
-            # The LLM may start once the grounded facts are audible (or after a short head start).
-            reply.before_llm = lambda: (self.wait_loaded(("llm",)), first_audio.wait(FACTS_HEAD_START_S))
+            # The text stage and the LLM may start once the grounded facts are audible (or after a short head start).
+            reply.after_opening = lambda: first_audio.wait(FACTS_HEAD_START_S)
+            reply.before_llm = lambda: (first_audio.wait(FACTS_HEAD_START_S), self.wait_loaded(("llm",)))
         else:
             reply.before_llm = lambda: self.wait_loaded(("llm",))
 
@@ -169,6 +211,7 @@ class Pipeline:
             sink(samples)
             if samples.size:
                 first_audio.set()
+                self._heard_first_sound()
 
         if not reply.opening:
             self.wait_loaded(("llm",))

@@ -5,6 +5,7 @@ All are plain dataclasses, validated on construction and serialisable to JSON (t
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -126,6 +127,8 @@ class Scene:
     text: list[TextRegion] = field(default_factory=list)  # text read in the image; see `wait_text`
     # The text stage runs beside detection and may finish after it: the object sentences need not wait for it.
     text_pending: Future | None = field(default=None, repr=False, compare=False)
+    # Set by `wait_text`: a text stage held back until the first sound (pipeline.py) starts at once when needed.
+    text_wanted: threading.Event | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -135,14 +138,17 @@ class Scene:
         """The text read in the image, waiting for the text stage when it is still running."""
         pending = self.text_pending
         if pending is not None:
+            if self.text_wanted is not None:
+                self.text_wanted.set()
             self.text = pending.result()
             self.text_pending = None
         return self.text
 
     def to_dict(self) -> dict[str, Any]:
         self.wait_text()
-        data = asdict(replace(self, text_pending=None))
+        data = asdict(replace(self, text_pending=None, text_wanted=None))
         data.pop("text_pending")
+        data.pop("text_wanted")
         return data
 
 

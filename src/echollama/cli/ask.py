@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
         load_question_audio(args.audio)  # silent, corrupt or speechless audio is refused before any model loads
     voice = voice_chat(args)
+    voice.pipeline.text_needed_first()  # an answer quotes any text in the picture
     if args.audio is not None:
         voice.pipeline.recognizer(args.asr)  # starts loading the recogniser while perception runs
     voice.open_image(args.image)

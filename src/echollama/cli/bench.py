@@ -1,4 +1,4 @@
-"""`echollama bench describe|detector|conversation`: measured figures printed as tables; nothing is asserted."""
+"""`echollama bench describe|fresh|detector|conversation|text|watch`: measured figures printed as tables; nothing is asserted."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ def register(commands) -> None:
     )
     bench.add_argument(
         "target",
-        choices=["describe", "detector", "conversation", "text", "watch"],
+        choices=["describe", "fresh", "detector", "conversation", "text", "watch"],
         help="describe: streaming vs non-streaming time to first audio per stage; "
+        "fresh: a new `echollama describe` process per run, its start to its first audio, per variant; "
         "detector: precision/recall of the SSD detector per threshold on the labelled images; "
         "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
         "text: perception with vs without the text stage, and its memory; "
@@ -44,4 +45,6 @@ def run(args: argparse.Namespace) -> int:
         from echollama.evaluation.bench_text import bench_text
 
         return bench_text(args, pipeline_config(args))
-    return bench_describe.run(args, pipeline_config(args) if args.target in ("describe", "conversation") else None)
+    return bench_describe.run(
+        args, pipeline_config(args) if args.target in ("describe", "fresh", "conversation") else None
+    )

@@ -38,6 +38,10 @@ def run(args, config: PipelineConfig | None) -> int:
         from echollama.evaluation.bench_detector import bench_detector
 
         return bench_detector(args)
+    if args.target == "fresh":
+        from echollama.evaluation.bench_fresh import bench_fresh
+
+        return bench_fresh(args, config)
     if args.target == "conversation":
         from echollama.evaluation.bench_conversation import bench_conversation
 
@@ -128,42 +132,10 @@ def bench_describe(args, config: PipelineConfig) -> int:
     return 0
 
 
-def fresh_process_first_audio(image: str, config: PipelineConfig, style: str) -> float | None:
-    """Seconds from starting a new `echollama describe` process to its first audio (None if it failed)."""
-    import subprocess
-
-    llm = ["--llm-path", str(config.llm_path)] if config.llm_path else ["--llm", config.llm]
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.time()
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "echollama.cli",
-                "describe",
-                image,
-                "-o",
-                str(Path(folder) / "out.wav"),
-                "--json",
-                "-q",
-                "--prompt",
-                style,
-                "--profile",
-                config.profile,
-                *llm,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if done.returncode != 0:
-        print(f"echollama: bench: a fresh describe failed: {done.stderr.strip()}", file=sys.stderr)
-        return None
-    return float(json.loads(done.stdout)["timings"]["first_audio_unix_s"]) - started
-
-
 def _fresh_processes(image: str, config: PipelineConfig, runs: int) -> dict[str, float]:
-    """Median over `runs` fresh processes, per prompt style."""
+    """Median over `runs` fresh processes, per prompt style (`echollama bench fresh` compares more)."""
+    from echollama.evaluation.bench_fresh import fresh_process_first_audio
+
     figures: dict[str, float] = {}
     for style in ("grounded", "paper"):
         seconds = [s for _ in range(runs) if (s := fresh_process_first_audio(image, config, style)) is not None]

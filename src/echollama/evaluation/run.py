@@ -111,7 +111,7 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         if (values := [t[k] for t in latency if isinstance(t.get(k), int | float)])
     }
     latency_waterfall(median_timings, f"{pipeline.llm.name}: median over {len(latency)} images", waterfall)
-    from echollama.evaluation.bench_describe import fresh_process_first_audio
+    from echollama.evaluation.bench_fresh import fresh_process_first_audio
     from echollama.samples import SAMPLE_IMAGE
 
     _progress(f"{pipeline.llm.name}: a fresh describe process")

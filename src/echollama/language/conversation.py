@@ -287,6 +287,9 @@ class Reply:
         # Called between the grounded facts and the LLM: the speaker can let the facts' speech start first, since
         # on two cores synthesis and prompt reading otherwise slow each other down.
         self.before_llm: Callable[[], object] | None = None
+        # Called between the opening and `then`: the speaker lets the opening's first sound come first, since the text
+        # stage may not even have started before it (pipeline.py).
+        self.after_opening: Callable[[], object] | None = None
         self.stop: threading.Event | None = None  # set by the speaker on Stop: the LLM is left at its next piece
 
     def __iter__(self) -> Iterator[str]:
@@ -298,6 +301,8 @@ class Reply:
         # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
         # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
         prefix = opening
+        if opening and self.then is not None and self.after_opening is not None:
+            self.after_opening()
         more = " ".join(self.then()) if self.then is not None else ""
         if more:
             yield more + " "

@@ -10,6 +10,7 @@ marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for th
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -52,20 +53,28 @@ class SceneAnalyzer:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
-    def load(self) -> None:
-        """Load every perception model now (each backend otherwise loads on first use)."""
+    def load(self, text: bool = True) -> None:
+        """Load every perception model now (each backend otherwise loads on first use); `text=False` leaves the text
+        reader to load at its first read."""
         for backend in (self.detector, self.depth, self.captioner):
             load = getattr(backend, "load", None)
             if load is not None:
                 load()
         # The text reader loads on its own thread, ahead of its first read: the objects never wait for it.
         load = getattr(self.text_reader, "load", None)
-        if load is not None:
+        if load is not None and text:
             self._text_pool.submit(load)
 
-    def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
+    def analyze(
+        self,
+        image: LoadedImage,
+        caption: bool = True,
+        read_text: bool = True,
+        text_after: threading.Event | None = None,
+    ) -> Scene:
         """The scene in `image`; `caption=False` skips the whole-picture guess (video frames get one on demand),
-        `read_text=False` the text stage (half a second a frame: not while watching)."""
+        `read_text=False` the text stage (half a second a frame: not while watching). The text stage starts once
+        `text_after` is set, when given, or as soon as someone waits for the text (`Scene.wait_text`)."""
         timings: dict[str, float] = {}
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
@@ -79,7 +88,7 @@ class SceneAnalyzer:
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
         reader = self.text_reader if read_text else None
-        read = self._text_pool.submit(_timed, reader.read, image) if reader is not None else None
+        read = self._text_pool.submit(_after, text_after, _timed, reader.read, image) if reader is not None else None
 
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
@@ -104,6 +113,7 @@ class SceneAnalyzer:
         )
         if read is not None:
             scene.text_pending = _placed_text(read, scene, start)
+            scene.text_wanted = text_after
             if scene.text_pending.done():
                 scene.wait_text()
         return scene
@@ -132,6 +142,12 @@ def _placed_text(read: Future, scene: Scene, start: float) -> Future:
 
     read.add_done_callback(when_read)  # runs at once, here, when the text was read before the objects were placed
     return placed
+
+
+def _after(event: threading.Event | None, function, *args):
+    if event is not None:
+        event.wait()
+    return function(*args)
 
 
 def _timed(function, *args):
