@@ -184,7 +184,7 @@ def test_tell_me_more_continues_the_description_in_more_detail(tiny_pipeline, la
     ],
 )
 def test_an_llm_sentence_that_restates_the_facts_is_recognised(sentence, repeated):
-    from echollama.language.conversation import repeats
+    from echollama.language.restatement import repeats
 
     said = (
         "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, about 1 metre away."

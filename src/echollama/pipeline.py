@@ -15,8 +15,9 @@ from pathlib import Path
 
 from echollama.config import PipelineConfig
 from echollama.errors import ModelError
-from echollama.language.conversation import Conversation, Reply
+from echollama.language.conversation import Conversation
 from echollama.language.prompt import system_messages
+from echollama.language.reply import Reply
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from echollama.language.conversation import Turn
 from echollama.language.narration import narrate_pieces
+from echollama.language.reply import Turn
 from echollama.pipeline import Pipeline
 from echollama.profiles import DEFAULT_ASR
 from echollama.scene.image import LoadedImage

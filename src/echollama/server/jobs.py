@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from echollama.language.conversation import Conversation, Reply
+from echollama.language.conversation import Conversation
+from echollama.language.reply import Reply
 from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost

@@ -29,7 +29,7 @@ from typing import Any
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from echollama.errors import EchollamaError, InputError
-from echollama.language.conversation import Turn
+from echollama.language.reply import Turn
 from echollama.server import jobs
 from echollama.server.audio_store import AudioStore, pcm16
 from echollama.server.host import Busy, ModelHost, TimedOut
