@@ -54,6 +54,15 @@ class GistCaptioner:
 
     def classify(self, image: LoadedImage) -> tuple[str, float]:
         """Top ImageNet label of the whole image and its probability."""
+        probabilities = self._probabilities(image)
+        best = int(np.argmax(probabilities))
+        return self._labels[best], float(probabilities[best])
+
+    def top_classes(self, image: LoadedImage, k: int = 5) -> list[int]:
+        """The `k` likeliest ImageNet-1k class indices for the whole image, likeliest first."""
+        return [int(i) for i in np.argsort(self._probabilities(image))[::-1][:k]]
+
+    def _probabilities(self, image: LoadedImage) -> np.ndarray:
         self.load()
         interpreter = self._interpreter
         size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
@@ -66,9 +75,7 @@ class GistCaptioner:
             output = interpreter.get_output_details()[0]
             raw = interpreter.get_tensor(output["index"])[0].astype(np.float32)
         scale, zero = output["quantization"]
-        probabilities = (raw - zero) * scale if scale else raw
-        best = int(np.argmax(probabilities))
-        return self._labels[best], float(probabilities[best])
+        return (raw - zero) * scale if scale else raw
 
     def caption(self, image: LoadedImage, detections: Sequence[Detection]) -> str:
         label, probability = self.classify(image)
