@@ -1,6 +1,7 @@
 """The second opinion on picture-filling boxes (scene/whole_frame.py), with the real SSD detector and the real
 EfficientNet gist on real pictures: a palace facade boxed whole as a bird is dropped, a real cat and dog filling the
-frame are kept, and pictures without such a box never run the classifier for it."""
+frame are kept, pictures without such a box never run the classifier for it; and the classifier's labels are said by
+their clearest name."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from echollama.config import PipelineConfig
 from echollama.profiles import build_profile
+from echollama.scene.gist_captioner import spoken_name
 from echollama.scene.image import load_image
 
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -61,3 +63,18 @@ def test_pictures_without_a_filling_box_do_not_run_the_classifier_for_it(analyze
     finally:
         check.top_classes = real
     assert "dog" in labels and calls == []
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("monarch, monarch butterfly, milkweed butterfly, Danaus plexippus", "monarch butterfly"),
+        ("notebook, notebook computer", "notebook computer"),
+        ("English springer, English springer spaniel", "English springer spaniel"),
+        ("church, church building", "church"),
+        ("gorilla, Gorilla gorilla", "gorilla"),
+        ("monastery", "monastery"),
+    ],
+)
+def test_the_gist_says_an_imagenet_label_by_its_clearest_name(line, said):
+    assert spoken_name(line) == said

@@ -26,6 +26,49 @@ GIST_MODEL = "models/efficientnet_lite3.tflite"
 GIST_LABELS = "models/efficientnet_labels.txt"
 
 _UNSURE_BELOW = 0.15  # under this top-1 probability the classifier's guess is not worth saying
+# A synonym that only adds one of these words to the first name is clearer said aloud ("monarch" -> "monarch
+# butterfly", "notebook" -> "notebook computer"); others ("church building", "Gorilla gorilla") are not.
+_CLEARER_ENDINGS = frozenset(
+    [
+        "shark",
+        "turtle",
+        "lizard",
+        "rattlesnake",
+        "hound",
+        "terrier",
+        "spaniel",
+        "corgi",
+        "cat",
+        "fly",
+        "butterfly",
+        "rabbit",
+        "sheep",
+        "monkey",
+        "salmon",
+        "pen",
+        "light",
+        "cabinet",
+        "oven",
+        "truck",
+        "ship",
+        "bear",
+        "piano",
+        "cleaner",
+        "worm",
+        "pinscher",
+        "computer",
+    ]
+)
+
+
+def spoken_name(label_line: str) -> str:
+    """The name to say for one ImageNet label line ("monarch, monarch butterfly, milkweed butterfly, ...")."""
+    names = [name.strip() for name in label_line.split(",")]
+    head = names[0].lower() + " "
+    for name in names[1:]:
+        if name.lower().startswith(head) and name[len(head) :] in _CLEARER_ENDINGS:
+            return name
+    return names[0]
 
 
 class GistCaptioner:
@@ -49,7 +92,7 @@ class GistCaptioner:
         with native_stderr_silenced():
             interpreter = Interpreter(model_path=str(model), num_threads=self._threads)
             interpreter.allocate_tensors()
-        self._labels = [line.split(",")[0].strip() for line in labels]
+        self._labels = [spoken_name(line) for line in labels]
         self._interpreter = interpreter
 
     def classify(self, image: LoadedImage) -> tuple[str, float]:
