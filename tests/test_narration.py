@@ -89,6 +89,20 @@ def test_nothing_found_is_said_plainly():
     assert narrate(scene()) == ["I cannot recognise any objects in this picture."]
 
 
+def test_with_nothing_found_the_whole_picture_guess_is_said_as_a_guess():
+    guessed = scene(
+        caption="The whole picture may show a monastery (a guess); the object detector found no objects it knows."
+    )
+    assert narrate(guessed) == [
+        "I cannot recognise any objects in this picture.",
+        "It might show a monastery, but that is only a guess.",
+    ]
+    unclear = scene(
+        caption="It is unclear what the whole picture shows; the object detector found no objects it knows."
+    )
+    assert narrate(unclear) == ["I cannot recognise any objects in this picture."]
+
+
 def test_objects_of_one_kind_are_counted_and_each_placed():
     chairs = scene(seen("chair", 500, 3.2), seen("chair", 100, 2.1))
     assert narrate(chairs) == [

@@ -19,6 +19,12 @@ from echollama.types import Scene
             "The whole picture may show a football helmet",
             True,
         ),
+        (  # opencv-doc's LinuxLogo.jpg, Qwen 1.5B
+            "The overall impression is unclear, as I cannot determine what the whole scene shows.",
+            'I cannot recognise any objects in this picture. A sign ahead reads: "Linux".',
+            "It is unclear what the whole picture shows",
+            True,
+        ),
         (
             "It appears to be a missile.",
             "I cannot recognise any objects.",

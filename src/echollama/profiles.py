@@ -91,18 +91,21 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.gist_captioner import GistCaptioner
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS, SsdMobileNetDetector
+    from echollama.scene.whole_frame import WholeFrameCheck
     from echollama.speech.piper_tts import PiperSynthesizer
     from echollama.speech.sphinx_asr import SphinxRecognizer
     from echollama.speech.whisper_asr import WhisperRecognizer
 
     detector = SsdMobileNetDetector()
+    gist = GistCaptioner(config.threads)
     analyzer = SceneAnalyzer(
         SlicedDetector(detector) if config.slice_detection else detector,
         GeometricDepthEstimator(),
-        GistCaptioner(config.threads),
+        gist,
         config.threshold,
         certain_from=EMBEDDED_CERTAIN_FROM,
         text_reader=text_reader(config),
+        whole_frame_check=WholeFrameCheck(gist.top_classes),
     )
     return Profile(
         name="embedded",

@@ -27,6 +27,7 @@ from echollama.types import Detection, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
+_GUESS_OPENING = "The whole picture may show "  # the embedded gist's caption (scene/gist_captioner.py)
 
 # Things a listener must hear about early: they move, or they are in the way outdoors.
 EARLY_LABELS = frozenset(
@@ -268,7 +269,15 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     limits = _LIMITS[detail]
     ordered = groups(scene)
     if not ordered:
-        return [[PlacedText(NOTHING_SEEN)]]
+        # With no object recognised, the whole-picture classifier's guess is all there is: said once, as a guess
+        # (home.jpg: a palace facade, "It might show a monastery").
+        guess = impression(scene)
+        if not guess.startswith(_GUESS_OPENING):
+            return [[PlacedText(NOTHING_SEEN)]]
+        return [
+            [PlacedText(NOTHING_SEEN)],
+            [PlacedText(f"It might show {guess[len(_GUESS_OPENING) :]}, but that is only a guess.")],
+        ]
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase_pieces(g, scene, limits.members) for g in located]
     if detail == "brief":

@@ -15,7 +15,8 @@ _FRAMING_WORDS = (
     "a an the is are was were be been being it its it's this that these those there here of in on at to with and or "
     "as so which what i we you think believe whole picture photo photograph image scene overall impression shows "
     "show showing shown may might could can seems seem appears appear looks look like likely possibly probably "
-    "perhaps maybe guess unclear sure kind sort some"
+    "perhaps maybe guess unclear sure kind sort some cannot can't not determine tell identify recognise recognize "
+    "exactly clearly"
 )
 _FRAMING = frozenset(_FRAMING_WORDS.split())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -43,6 +44,7 @@ class SceneAnalyzer:
         threshold: float,
         certain_from: float | None = None,
         text_reader: TextReader | None = None,
+        whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -50,6 +52,7 @@ class SceneAnalyzer:
         self.threshold = threshold
         self.certain_from = certain_from
         self.text_reader = text_reader
+        self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
@@ -84,6 +87,8 @@ class SceneAnalyzer:
         found = self.detector.detect(image, self.threshold * _SECOND_LABEL_FLOOR)
         sure = {d.label for d in found if self.certain_from is not None and d.score >= self.certain_from}
         detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self.threshold]
+        if self.whole_frame_check is not None:
+            detections = self.whole_frame_check(image, detections)
         timings["detect_s"] = time.perf_counter() - start
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.

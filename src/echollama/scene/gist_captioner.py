@@ -26,6 +26,49 @@ GIST_MODEL = "models/efficientnet_lite3.tflite"
 GIST_LABELS = "models/efficientnet_labels.txt"
 
 _UNSURE_BELOW = 0.15  # under this top-1 probability the classifier's guess is not worth saying
+# A synonym that only adds one of these words to the first name is clearer said aloud ("monarch" -> "monarch
+# butterfly", "notebook" -> "notebook computer"); others ("church building", "Gorilla gorilla") are not.
+_CLEARER_ENDINGS = frozenset(
+    [
+        "shark",
+        "turtle",
+        "lizard",
+        "rattlesnake",
+        "hound",
+        "terrier",
+        "spaniel",
+        "corgi",
+        "cat",
+        "fly",
+        "butterfly",
+        "rabbit",
+        "sheep",
+        "monkey",
+        "salmon",
+        "pen",
+        "light",
+        "cabinet",
+        "oven",
+        "truck",
+        "ship",
+        "bear",
+        "piano",
+        "cleaner",
+        "worm",
+        "pinscher",
+        "computer",
+    ]
+)
+
+
+def spoken_name(label_line: str) -> str:
+    """The name to say for one ImageNet label line ("monarch, monarch butterfly, milkweed butterfly, ...")."""
+    names = [name.strip() for name in label_line.split(",")]
+    head = names[0].lower() + " "
+    for name in names[1:]:
+        if name.lower().startswith(head) and name[len(head) :] in _CLEARER_ENDINGS:
+            return name
+    return names[0]
 
 
 class GistCaptioner:
@@ -49,11 +92,20 @@ class GistCaptioner:
         with native_stderr_silenced():
             interpreter = Interpreter(model_path=str(model), num_threads=self._threads)
             interpreter.allocate_tensors()
-        self._labels = [line.split(",")[0].strip() for line in labels]
+        self._labels = [spoken_name(line) for line in labels]
         self._interpreter = interpreter
 
     def classify(self, image: LoadedImage) -> tuple[str, float]:
         """Top ImageNet label of the whole image and its probability."""
+        probabilities = self._probabilities(image)
+        best = int(np.argmax(probabilities))
+        return self._labels[best], float(probabilities[best])
+
+    def top_classes(self, image: LoadedImage, k: int = 5) -> list[int]:
+        """The `k` likeliest ImageNet-1k class indices for the whole image, likeliest first."""
+        return [int(i) for i in np.argsort(self._probabilities(image))[::-1][:k]]
+
+    def _probabilities(self, image: LoadedImage) -> np.ndarray:
         self.load()
         interpreter = self._interpreter
         size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
@@ -66,9 +118,7 @@ class GistCaptioner:
             output = interpreter.get_output_details()[0]
             raw = interpreter.get_tensor(output["index"])[0].astype(np.float32)
         scale, zero = output["quantization"]
-        probabilities = (raw - zero) * scale if scale else raw
-        best = int(np.argmax(probabilities))
-        return self._labels[best], float(probabilities[best])
+        return (raw - zero) * scale if scale else raw
 
     def caption(self, image: LoadedImage, detections: Sequence[Detection]) -> str:
         label, probability = self.classify(image)
