@@ -40,14 +40,16 @@ class VoiceChat:
     def recognizer(self) -> SpeechRecognizer:
         return self.pipeline.recognizer(self.asr_name)
 
-    def open_image(self, image: str | Path | LoadedImage, prefill: bool = False) -> Turn:
+    def open_image(self, image: str | Path | LoadedImage) -> Turn:
         """Look at a new picture; the conversation restarts with its grounded summary (returned, not yet spoken)."""
         scene = self.pipeline.look(image)
-        opening = self.conversation.start(scene)
-        if prefill:  # in chat the user is still reading or speaking: read the scene prompt into the cache now
-            self.pipeline.wait_loaded()
-            opening.usage = self.conversation.prefill()
-        return opening
+        return self.conversation.start(scene)
+
+    def prefill(self) -> dict[str, float]:
+        """Read the scene prompt into the LLM's cache now (in chat, while the listener hears the summary and thinks of
+        a question), so the first question reads only itself; returns the prompt's token usage."""
+        self.pipeline.wait_loaded()
+        return self.conversation.prefill()
 
     def hear(self, path: str | Path) -> tuple[Transcript, dict[str, float]]:
         """Decode, trim and transcribe a recorded question; the clock starts at the end of speech (now)."""

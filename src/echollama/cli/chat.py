@@ -142,9 +142,10 @@ class ChatLoop:
         print(text, flush=True)
 
     def open(self, image: str) -> None:
-        opening = self.voice.open_image(image, prefill=True)
-        _, path = self.audio.speak(self.voice.speak_summary)
+        opening = self.voice.open_image(image)
+        _, path = self.audio.speak(self.voice.speak_summary)  # before the LLM loads: the summary needs no LLM
         self.say(f"echollama: {opening.answer}")
+        opening.usage = self.voice.prefill()
         self.log.append({**opening.to_dict(), "source": "image", "image": str(image), "audio_path": path})
 
     def handle_audio(self, path: Path) -> None:

@@ -89,7 +89,9 @@ def _image(args):
 
 def conversation_pass(voice: VoiceChat, image, recordings: list[Path], mode: str) -> list[dict]:
     """Ask every recording in order as one conversation; `cold` empties the KV cache before each question."""
-    voice.open_image(image, prefill=mode != "cold")
+    voice.open_image(image)
+    if mode != "cold":
+        voice.prefill()
     rows = []
     for path in recordings:
         if mode == "cold":
