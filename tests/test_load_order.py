@@ -55,12 +55,17 @@ def _watched_pipeline(**config) -> tuple[Pipeline, Events]:
     return pipeline, events
 
 
+def _answer(pipeline: Pipeline, events: Events, question: str | None = None):
+    """Look at the exit sign, then describe it (or answer `question`) into the watching sink."""
+    conversation = pipeline.conversation()
+    conversation.start(pipeline.look(_exit_sign()))
+    reply = conversation.describe("brief") if question is None else conversation.ask(question)
+    return pipeline.speak(reply, events.sink)
+
+
 def test_a_description_loads_the_llm_and_reads_text_only_after_its_first_sound():
     pipeline, events = _watched_pipeline()
-    scene = pipeline.look(_exit_sign())
-    conversation = pipeline.conversation()
-    conversation.start(scene)
-    answer = pipeline.speak(conversation.describe("brief"), events.sink)
+    answer = _answer(pipeline, events)
     assert "EXIT" in answer.text and answer.used_llm  # the text was read and the LLM spoke after all
     assert events.at["first audio"] < events.at["text read"]
     assert events.at["first audio"] < events.at["llm load"]
@@ -68,20 +73,14 @@ def test_a_description_loads_the_llm_and_reads_text_only_after_its_first_sound()
 
 def test_all_at_once_loads_the_llm_and_the_text_reader_before_the_first_sound():
     pipeline, events = _watched_pipeline(load_all_at_once=True)
-    scene = pipeline.look(_exit_sign())
-    conversation = pipeline.conversation()
-    conversation.start(scene)
-    pipeline.speak(conversation.describe("brief"), events.sink)
+    _answer(pipeline, events)
     assert events.at["llm load"] < events.at["first audio"]
     assert events.at["text load"] < events.at["first audio"]
 
 
 def test_a_question_that_needs_the_text_does_not_wait_for_a_first_sound():
     pipeline, events = _watched_pipeline()
-    scene = pipeline.look(_exit_sign())
-    conversation = pipeline.conversation()
-    conversation.start(scene)
-    answer = pipeline.speak(conversation.ask("What does the sign say?"), events.sink)
+    answer = _answer(pipeline, events, "What does the sign say?")
     assert "EXIT" in answer.text
     assert events.at["text read"] < events.at["first audio"]  # waiting for the text opened its gate at once
 
@@ -97,10 +96,7 @@ def test_held_back_loads_start_by_themselves_when_no_sound_ever_comes(monkeypatc
 def test_a_question_coming_first_has_the_text_read_at_once():
     pipeline, events = _watched_pipeline()
     pipeline.text_needed_first()  # as `echollama ask` does: its answer quotes any text in the picture
-    scene = pipeline.look(_exit_sign())
-    conversation = pipeline.conversation()
-    conversation.start(scene)
-    answer = pipeline.speak(conversation.ask("Where is the cup?"), events.sink)
+    answer = _answer(pipeline, events, "Where is the cup?")
     assert not answer.used_llm and "cup" in answer.text
     assert events.at["text read"] < events.at["first audio"]
 
