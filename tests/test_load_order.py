@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from echollama import pipeline as pipeline_module
-from echollama.config import PipelineConfig
+from echollama.config import GenerationSettings, PipelineConfig
 from echollama.pipeline import Pipeline
 from echollama.scene.image import LoadedImage
 from rendered_text import SCENES, render_scene
@@ -106,3 +106,9 @@ def test_settling_before_any_sound_never_loads_the_llm():
     pipeline.look(_exit_sign())
     pipeline.settle()  # the command ends (an error, or an answer needing no LLM) before the LLM's load began
     assert pipeline._loads["llm"].done() and "llm load" not in events.at
+
+
+def test_the_paper_prompt_holds_nothing_back(tmp_path):
+    pipeline, events = _watched_pipeline(generation=GenerationSettings(max_tokens=16))
+    pipeline.describe(_exit_sign(), tmp_path / "paper.wav", style="paper")  # its first sound is the LLM's
+    assert events.at["llm load"] < events.at["text read"]

@@ -280,6 +280,8 @@ class Pipeline:
         spoken."""
         start = time.perf_counter()
         check_output_path(output)
+        if (style or self.profile.prompt_style) == "paper":
+            self._heard_first_sound()  # no grounded opening: the first sound is the LLM's, so nothing is held back
         image = self._decode_while_loading(image)
         load_s = time.perf_counter() - start
         scene = self.look(image)
