@@ -126,7 +126,7 @@ def test_each_change_is_heard_from_where_it_is_or_was():
 def test_new_things_of_one_kind_are_each_heard_from_their_side():
     sentences = changes_sentences(memory_of(scene(), scene(seen("chair", 300, 2.0), seen("chair", 60, 3.0))))
     assert sentences == [
-        "New since the last photo: two chairs: one straight ahead, about 2 metres away, ",
+        "New since the last photo — two chairs: one straight ahead, about 2 metres away, ",
         "and one on your left, about 3 metres away.",
     ]
     assert abs(sentences[0].azimuth_deg) < 5 and sentences[1].azimuth_deg < -15

@@ -191,7 +191,8 @@ def changes_sentences(memory: SceneMemory, unit: str = "photo") -> list[str]:
     for index, members in enumerate(added[:MAX_CHANGED_GROUPS]):
         opener = f"New since the last {unit}" if index == 0 else "Also new"
         pieces = narration.group_phrase_pieces(members, newer, max_members=1)  # each member from its side
-        pieces[0] = pieces[0].but(f"{opener}: {pieces[0]}")
+        # "New since the last photo: a dog …", but "New since the last photo — two chairs: one …" (one colon a sentence)
+        pieces[0] = pieces[0].but(f"{opener}{' —' if ':' in ''.join(pieces) else ':'} {pieces[0]}")
         pieces[-1] = pieces[-1].but(f"{pieces[-1]}.")
         sentences += pieces
     sentences += _more(added)
