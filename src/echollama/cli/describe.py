@@ -13,8 +13,9 @@ def register(commands) -> None:
     describe = commands.add_parser(
         "describe",
         help="describe a photo aloud: prints the description and writes it as speech to a WAV",
-        description="Detect objects, estimate their distances, build the paper's prompt, let the LLM describe the "
-        "place and speak it sentence by sentence into a WAV file. Status lines go to stderr.",
+        description="Detect objects and estimate their distances, say what is where at once (measured, not "
+        "guessed), then let the LLM add a few checked sentences of context; spoken sentence by sentence into a WAV "
+        "file. --prompt paper uses the paper's prompt and matrix instead. Status lines go to stderr.",
         epilog="example: echollama describe kitchen.jpg -o kitchen.wav --llm 0.5b",
     )
     describe.add_argument("image", help="the photo (JPEG, PNG, WebP, ...; EXIF orientation and focal length are used)")
@@ -23,6 +24,12 @@ def register(commands) -> None:
         "--json", action="store_true", help="print the whole result as JSON: scene, prompt, answer, timings"
     )
     describe.add_argument("--show-prompt", action="store_true", help="also print the exact prompt sent to the LLM")
+    describe.add_argument(
+        "--load-all-at-once",
+        action="store_true",
+        help="load the LLM and the text reader from the start instead of after the first sound (for comparison in "
+        "`echollama bench fresh`; on two cores it delays the first audio)",
+    )
     describe.add_argument(
         "--no-stream", action="store_true", help="generate the whole answer before speaking it (the paper's way)"
     )

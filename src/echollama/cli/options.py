@@ -99,12 +99,6 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         help="embedded profile: detect also on two enlarged halves of the picture (finds more small and far "
         "objects; about 0.2 s slower, and may count look-alikes such as figurines as people)",
     )
-    group.add_argument(
-        "--load-all-at-once",
-        action="store_true",
-        help="load the LLM and the text reader from the start instead of after the first sound (for comparison in "
-        "`echollama bench fresh`; on two cores it delays the first audio)",
-    )
 
 
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
