@@ -6,7 +6,7 @@ Sentences are the 1.5B model's own, from `echollama eval` on the labelled photos
 import pytest
 
 from echollama.language.narration import impression
-from echollama.language.restatement import restates_guess
+from echollama.language.restatement import reads_the_fact_sheet, restates_guess
 from echollama.types import Scene
 
 
@@ -83,3 +83,20 @@ def test_the_guess_is_the_captions_first_clause_without_its_hedge_mark():
     )
     assert impression(scene) == "The whole picture may show an espresso"
     assert impression(Scene(600, 400, [], "", "metres")) == ""
+
+
+@pytest.mark.parametrize(
+    "sentence, fact_sheet_words",
+    [
+        ("The overall impression is unclear, it could be a street or a park.", True),  # a bar, Qwen 1.5B
+        (
+            "The overall impression is unclear, as the text read from the image does not provide any context.",
+            True,
+        ),
+        ("My overall impression: a busy beach.", True),
+        ("It looks like a busy beach on a sunny day.", False),
+        ("The sign's text reads EXIT.", False),
+    ],
+)
+def test_a_sentence_in_the_fact_sheets_words(sentence, fact_sheet_words):
+    assert reads_the_fact_sheet(sentence) is fact_sheet_words

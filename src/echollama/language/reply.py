@@ -14,7 +14,7 @@ from echollama.config import GenerationSettings
 from echollama.language import claims, narration
 from echollama.language.facts import Grounding
 from echollama.language.protocols import Generation
-from echollama.language.restatement import repeats, restates_guess
+from echollama.language.restatement import reads_the_fact_sheet, repeats, restates_guess
 from echollama.language.text_phrases import echoes_text
 from echollama.speech.sentences import split_sentences
 from echollama.types import Message, PlacedText
@@ -151,6 +151,9 @@ class Reply:
                         continue
                     if restates_guess(sentence, " ".join(spoken), narration.impression(scene)):
                         dropped.append({"sentence": sentence, "reasons": ["repeats the whole-picture guess"]})
+                        continue
+                    if reads_the_fact_sheet(sentence):
+                        dropped.append({"sentence": sentence, "reasons": ["speaks in the fact sheet's words"]})
                         continue
                     if not _FINISHED.search(sentence):  # only the last piece can lack an ending: the length limit
                         dropped.append(

@@ -46,3 +46,13 @@ def restates_guess(sentence: str, said: str, guess: str) -> bool:
     known = guessed | {_stem(w) for w in _words(said)}
     echoes = any(_stem(w) in guessed for w in _words(sentence))
     return echoes and all(word in known for word in content)
+
+
+# The fact sheet's own headings, said back: "The overall impression is unclear, it could be a street or a park." (a
+# bar, Qwen 1.5B); "... as the text read from the image does not provide any context".
+_FACT_SHEET_WORDS = re.compile(r"\boverall impression\b|\btext read (?:from|in) the (?:image|picture|photo)\b", re.I)
+
+
+def reads_the_fact_sheet(sentence: str) -> bool:
+    """Whether `sentence` speaks in the fact sheet's words rather than a person's."""
+    return bool(_FACT_SHEET_WORDS.search(sentence))
