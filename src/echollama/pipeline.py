@@ -1,8 +1,9 @@
 """The pipeline: image -> Scene (`look`), and the one operation that speaks an answer (`speak`), used by `describe`,
 the conversation (`ask`, `chat`), the server (HTTP and WebSocket), the benchmarks and the evaluation.
 
-The profile's backends are built once (`echollama.profiles`); the LLM and the voice load in background threads while
-perception runs, so a listener hears the first grounded sentence as soon as the scene and the voice are ready.
+The profile's backends are built once (`echollama.profiles`); the voice and the detector load in background threads
+while the image decodes, the LLM and the text reader only after the first sound (two cores), so a listener hears the
+first grounded sentence as soon as the scene and the voice are ready.
 """
 
 from __future__ import annotations
