@@ -17,6 +17,7 @@ from echollama.paper import PAPER_DEPTH_UNIT
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
 from echollama.scene.words import (
+    GUESS_OPENING,
     counted,
     distance_words,
     join_words,
@@ -27,7 +28,6 @@ from echollama.types import Detection, PlacedText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
-_GUESS_OPENING = "The whole picture may show "  # the embedded gist's caption (scene/gist_captioner.py)
 
 # Things a listener must hear about early: they move, or they are in the way outdoors.
 EARLY_LABELS = frozenset(
@@ -272,11 +272,11 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
         # With no object recognised, the whole-picture classifier's guess is all there is: said once, as a guess
         # (home.jpg: a palace facade, "It might show a monastery").
         guess = impression(scene)
-        if not guess.startswith(_GUESS_OPENING):
+        if not guess.startswith(GUESS_OPENING):
             return [[PlacedText(NOTHING_SEEN)]]
         return [
             [PlacedText(NOTHING_SEEN)],
-            [PlacedText(f"It might show {guess[len(_GUESS_OPENING) :]}, but that is only a guess.")],
+            [PlacedText(f"It might show {guess[len(GUESS_OPENING) :]}, but that is only a guess.")],
         ]
     located = ordered if limits.groups is None else ordered[: limits.groups]
     phrases = [group_phrase_pieces(g, scene, limits.members) for g in located]

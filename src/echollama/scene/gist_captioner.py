@@ -18,7 +18,7 @@ from echollama.models.quiet import native_stderr_silenced
 from echollama.models.wheel_files import package_file
 from echollama.scene.image import LoadedImage
 from echollama.scene.ssd_detector import DETECTOR_PACKAGE
-from echollama.scene.words import count_phrase
+from echollama.scene.words import GUESS_OPENING, count_phrase
 from echollama.types import Detection
 
 GIST_MODEL = "models/efficientnet_lite3.tflite"
@@ -129,7 +129,7 @@ def compose_caption(gist_label: str, gist_probability: float, detected_labels: S
     """One sentence that keeps each model's claim attributed to it."""
     # No percentages: whatever reads this (an LLM, a listener) must not be invited to say "18% confident".
     if gist_probability >= _UNSURE_BELOW:
-        gist = f"The whole picture may show {'an' if gist_label[:1].lower() in 'aeiou' else 'a'} {gist_label} (a guess)"
+        gist = f"{GUESS_OPENING}{'an' if gist_label[:1].lower() in 'aeiou' else 'a'} {gist_label} (a guess)"
     else:
         gist = "It is unclear what the whole picture shows"
     if detected_labels:

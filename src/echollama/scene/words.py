@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+# How the embedded whole-picture caption opens its guess (gist_captioner.py); narration says the guess back from it.
+GUESS_OPENING = "The whole picture may show "
+
 # Words people say or write for the detector's COCO labels; shared by question grounding and the answer checker.
 SPOKEN_NAMES = {
     "kitty": "cat",
