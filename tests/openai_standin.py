@@ -4,8 +4,9 @@ It reads the paper prompt's matrix and answers about its first object: model "te
 correctly, seed % 3 == 1 on the wrong side, and seed % 3 == 0 invents a dog. Like vLLM it continues a final assistant
 message when asked (`continue_final_message`), counts prompt tokens at POST /tokenize (one per word, plus 4 per
 message) and reports usage at the end of a stream; `--plain` turns those extensions off (4xx / 404, as a strict
-OpenAI-style server answers). Prints its port, then serves.
-Run: python tests/openai_standin.py [--delay SECONDS] [--api-key KEY] [--plain]
+OpenAI-style server answers). `script` replays fixed words instead, whatever the prompt: the LLM's words scripted
+where the wiring behind them is under test (a real model's words differ between CPUs). Prints its port, then serves.
+Run: python tests/openai_standin.py [--delay SECONDS] [--api-key KEY] [--plain] [--script TEXT]
 In a test: `with serving(api_key="secret") as (base_url, requests): ...`
 """
 
@@ -47,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
     delay = 0.0
     api_key: str | None = None  # when set, requests must carry "Authorization: Bearer <key>"
     extensions = True  # vLLM's continue_final_message and /tokenize
+    script: str | None = None  # when set, every answer is these words
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -94,7 +96,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         time.sleep(self.delay)
         prompt = next(m["content"] for m in reversed(messages) if m["role"] == "user")
-        text = answer(prompt, body.get("model", ""), int(body.get("seed") or 0))
+        text = (
+            self.script
+            if self.script is not None
+            else answer(prompt, body.get("model", ""), int(body.get("seed") or 0))
+        )
         if continues:
             prefix = messages[-1]["content"]
             text = text[len(prefix) :] if text.startswith(prefix) else text
@@ -115,17 +121,20 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
 
 
-def make_server(delay: float = 0.0, api_key: str | None = None, plain: bool = False) -> ThreadingHTTPServer:
-    handler = type("ConfiguredHandler", (Handler,), {"delay": delay, "api_key": api_key, "extensions": not plain})
+def make_server(
+    delay: float = 0.0, api_key: str | None = None, plain: bool = False, script: str | None = None
+) -> ThreadingHTTPServer:
+    settings = {"delay": delay, "api_key": api_key, "extensions": not plain, "script": script}
+    handler = type("ConfiguredHandler", (Handler,), settings)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.requests = []  # type: ignore[attr-defined]  # every request's path, auth header and body, in order
     return server
 
 
 @contextlib.contextmanager
-def serving(delay: float = 0.0, api_key: str | None = None, plain: bool = False):
+def serving(delay: float = 0.0, api_key: str | None = None, plain: bool = False, script: str | None = None):
     """Serve in a thread of this process; yields (base URL ending in /v1, the list of requests received)."""
-    server = make_server(delay, api_key, plain)
+    server = make_server(delay, api_key, plain, script)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -140,8 +149,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--api-key", default=None, help="require this bearer key")
     parser.add_argument("--plain", action="store_true", help="no vLLM extensions (continue_final_message, /tokenize)")
+    parser.add_argument("--script", default=None, help="answer every request with these words")
     args = parser.parse_args()
-    server = make_server(args.delay, args.api_key, args.plain)
+    server = make_server(args.delay, args.api_key, args.plain, args.script)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

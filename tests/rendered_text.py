@@ -26,15 +26,20 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
-OPENCV_TEXT = Path("/usr/share/doc/opencv-doc/examples/text")
+OPENCV_EXAMPLES = Path("/usr/share/doc/opencv-doc/examples")
+
+
+def opencv_doc_file(relative: str) -> Path:
+    """A file of Debian opencv-doc's examples; a failure, never a skip, when it is missing (it names the set-up)."""
+    path = OPENCV_EXAMPLES / relative
+    if not path.is_file():
+        pytest.fail(f"{path} is missing; run `make setup-dev` as root (it installs Debian's opencv-doc)", pytrace=False)
+    return path
 
 
 def opencv_photo(name: str) -> Path:
     """One of Debian opencv-doc's real scene-text photos."""
-    path = OPENCV_TEXT / name
-    if not path.is_file():
-        pytest.fail(f"{path} is missing; run `make setup-dev` as root (it installs Debian's opencv-doc)")
-    return path
+    return opencv_doc_file(f"text/{name}")
 
 
 def photo(name: str) -> Image.Image:

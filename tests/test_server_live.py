@@ -18,17 +18,17 @@ import httpx
 import pytest
 
 from echollama.live.events import GONE_AFTER_S
+from rendered_text import opencv_doc_file
 from server_process import running_server
 from test_server_browser import node_modules, run_page_script  # noqa: F401  (node_modules is a fixture)
 
-VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+VTEST = "data/vtest.avi"  # of Debian opencv-doc's examples (`make setup-dev` installs them)
 CLIP_S = 6.0  # vtest's first 6 s: a couple walks in at the right edge at about 1.5 s, a man at about 4.5 s
 EVERY = 2  # of its 10 frames a second, every second one
 STILL_S = 4.5  # then its last frame again and again for this long: nothing changes
 SETTLED_S = GONE_AFTER_S + 0.5  # (after whoever is not in that frame has been found gone)
 
 pytestmark = [
-    pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian's opencv-doc (make setup-dev installs it)"),
     pytest.mark.timeout(600),
 ]
 
@@ -36,7 +36,7 @@ pytestmark = [
 def vtest_jpegs() -> list[bytes]:
     import cv2
 
-    capture = cv2.VideoCapture(str(VTEST))
+    capture = cv2.VideoCapture(str(opencv_doc_file(VTEST)))
     frames = []
     for index in range(int(CLIP_S * 10)):
         ok, bgr = capture.read()
@@ -154,7 +154,7 @@ def write_y4m(path: Path, seconds: float = 6.0) -> Path:
     """vtest's first seconds as a .y4m file (I420), what Chromium's fake camera plays in a loop."""
     import cv2
 
-    capture = cv2.VideoCapture(str(VTEST))
+    capture = cv2.VideoCapture(str(opencv_doc_file(VTEST)))
     with open(path, "wb") as out:
         for index in range(int(seconds * 10)):
             ok, bgr = capture.read()

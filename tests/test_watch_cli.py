@@ -10,15 +10,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
 from echollama.evaluation.watch_clip import CHANGES, write_clip
+from rendered_text import opencv_doc_file
 
-VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+VTEST = "data/vtest.avi"  # of Debian opencv-doc's examples (`make setup-dev` installs them)
 # vtest.avi (10 frames a second, 768x576, a footpath seen from a first floor), its first 11 seconds, by eye: three
 # people walk at the start and a parked van stands at the top right; a couple walks in at the right edge at about
 # 1.5 s, a man in a dark jacket at the lower right edge at about 4.5 s, and a small far figure on the upper path at
@@ -92,12 +92,11 @@ def test_the_photo_clip_announces_each_change_once_and_answers_a_question(photo_
 
 
 @pytest.mark.slow  # about 40 s on two shared cores (110 frames of a crowd)
-@pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian's opencv-doc (make setup-dev installs it)")
 def test_people_walking_in_are_announced_from_their_side(tmp_path):
     # The entries were written by eye against the 0.55 detector cut-off; at the default 0.51 the far figure on the left
     # is first announced straight ahead (an open item in the session note).
     process = watch(
-        str(VTEST),
+        str(opencv_doc_file(VTEST)),
         "--fast",
         "--duration",
         "11",

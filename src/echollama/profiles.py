@@ -72,9 +72,15 @@ def text_reader(config: PipelineConfig):
 
 
 def embedded_llm(config: PipelineConfig) -> LanguageModel:
+    """A bundled GGUF through llama.cpp, or, with $ECHOLLAMA_LLM_URL set, whatever model that server holds."""
     from echollama.language.llama_cpp_llm import LlamaCppModel
     from echollama.models.gguf import LLM_MODELS, gguf_path
 
+    url = os.environ.get(LLM_URL_ENV)
+    if url:
+        from echollama.language.openai_http_llm import OpenAIHttpLLM
+
+        return OpenAIHttpLLM(url, os.environ.get(LLM_API_MODEL_ENV) or config.llm)
     if config.llm_path is not None:
         path = Path(config.llm_path)
         return LlamaCppModel(path, path.name, config.generation.n_ctx, config.threads)
