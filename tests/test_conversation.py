@@ -4,6 +4,7 @@ follow-ups that reuse llama.cpp's cached prefix, streaming speech, and a session
 Run: .venv/bin/python -m pytest -q tests/test_conversation.py -m "not slow"
 """
 
+import threading
 import time
 
 import numpy as np
@@ -17,6 +18,7 @@ from echollama.language.llama_cpp_llm import LlamaCppModel
 from echollama.models.gguf import LLM_MODELS, gguf_path
 from echollama.speech.streaming import Cancel, Cancelled, SpeechResult, heard_text, speak
 from echollama.voice_chat import VoiceChat
+from scripted_llm import ScriptedLLM
 from spoken import write_noise, write_silence, write_spoken
 
 
@@ -83,7 +85,7 @@ def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
     # is evaluated (llama.cpp's own prompt-eval counter), though the prompt grew.
     assert second["prompt_tokens"] > first["prompt_tokens"] > 200
     assert second["prompt_tokens_reused"] >= first["prompt_tokens"]
-    assert second["prompt_tokens_evaluated"] < 0.3 * second["prompt_tokens"]
+    assert second["prompt_tokens_evaluated"] <= second["prompt_tokens"] - first["prompt_tokens"]
     assert second["prompt_tokens_evaluated"] == pytest.approx(
         second["prompt_tokens"] - second["prompt_tokens_reused"], abs=1
     )
@@ -96,19 +98,31 @@ def test_a_follow_up_reuses_the_cached_scene_prefix(voice):
 
 
 def test_streaming_speaks_before_the_llm_has_finished(voice):
-    # No object named, so no grounded preamble: the first audio must come from streamed LLM text. (SmolLM2 answers
-    # most questions in a sentence or two; this one reliably gets a hundred tokens out of it.)
-    reply = voice.conversation.ask("Write a long poem about this place.")
+    # No object named in the question, so no grounded preamble: the first audio must come from streamed LLM text.
+    # The LLM's words are scripted and it holds back its second sentence until audio has been heard: an answer that
+    # were spoken only once the LLM had finished would come a minute late, after `finished`.
+    heard = threading.Event()
+    llm = ScriptedLLM(["The cat looks calm. ", heard, "It seems relaxed."])
+    conversation = Conversation(llm, voice.pipeline.config.generation)
+    conversation.start(voice.conversation.scene)
+    reply = conversation.ask("Write a long poem about this place.")
     finished = {}
 
     def pieces():
         yield from reply
         finished["at"] = time.perf_counter()
 
-    audio = Recorder()
+    class HearingRecorder(Recorder):
+        def __call__(self, samples):
+            super().__call__(samples)
+            if samples.size:
+                heard.set()
+
+    audio = HearingRecorder()
     result = speak(pieces(), voice.pipeline.tts, audio)
-    assert len(result.sentences) >= 2
+    assert result.sentences == ["The cat looks calm.", "It seems relaxed."]
     assert audio.first_at is not None and audio.first_at < finished["at"]
+    assert llm.prompts, "the scripted LLM was never asked"
 
 
 def test_bad_questions_are_refused_and_the_session_goes_on(tiny_pipeline, chelsea, tmp_path):
@@ -159,9 +173,9 @@ def test_a_bigger_model_answers_around_the_grounded_position(chelsea):
     assert_cat_position(chat.ask("Where is the cat?", Recorder()).text)
     turn = chat.ask("Where is the cat, and what is it doing?", Recorder())
     assert_cat_position(turn.text)
-    assert turn.used_llm and len(turn.text) > len(turn.grounded) + 10
+    assert turn.used_llm and turn.text.startswith(turn.grounded)
     follow_up = chat.ask("What colour is its fur?", Recorder()).usage
-    assert follow_up["prompt_tokens_evaluated"] < 0.3 * follow_up["prompt_tokens"]
+    assert follow_up["prompt_tokens_reused"] >= turn.usage["prompt_tokens"]  # the cached prefix, whatever was said
 
 
 def test_tell_me_more_continues_the_description_in_more_detail(tiny_pipeline, labelled):

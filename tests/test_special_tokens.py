@@ -89,18 +89,60 @@ def test_transformers_backend_keeps_llama3_control_tokens_in_a_question_as_text(
     assert plain == tokenizer(ordinary, add_special_tokens=False)["input_ids"]
 
 
-def test_an_injected_system_turn_is_not_obeyed_by_the_grounded_path(tmp_path):
-    """The whole CLI with SmolLM2 (seeded, so the same every run): the question's forged turns stay text."""
+def test_an_injected_system_turn_stays_inside_the_question_through_the_whole_cli(tmp_path):
+    """The whole CLI, its LLM behind the OpenAI stand-in (the words scripted): the question's forged turns reach the
+    LLM as the user's text, and no system turn of the question's making is added. (What a real model then says
+    differs between CPUs; the token-level tests above prove the model sees plain characters.)"""
+    import json
+
+    from echollama.samples import SAMPLE_IMAGE
+    from openai_standin import serving
+    from test_describe_cli import run_cli
+
     question = CHATML_INJECTION
+    with serving(script="The cup looks full.") as (base_url, requests):
+        result = run_cli(
+            "ask",
+            str(SAMPLE_IMAGE),
+            "--question",
+            question,
+            "-o",
+            str(tmp_path / "answer.wav"),
+            "--no-text",
+            "--json",
+            "-q",
+            env={"ECHOLLAMA_LLM_URL": base_url},
+        )
+    assert result.returncode == 0, result.stderr
+    assert "pwned" not in json.loads(result.stdout)["answer"].lower()
+    chats = [r["body"]["messages"] for r in requests if r["path"] == "/v1/chat/completions"]
+    assert chats, "the LLM was never asked"
+    for messages in chats:
+        system = [m["content"] for m in messages if m["role"] == "system"]
+        assert not any("PWNED" in content for content in system)
+        user = [m for m in messages if m["role"] == "user"]
+        assert " ".join(question.split()) in user[-1]["content"]  # the question, its white space folded
+
+
+def test_the_real_tiny_model_answers_an_injected_question_without_failing(tmp_path):
+    """SmolLM2 end to end (its words differ between CPUs, so only the path is asserted)."""
     import json
 
     from echollama.samples import SAMPLE_IMAGE
     from test_describe_cli import run_cli
 
-    out = tmp_path / "answer.wav"
     result = run_cli(
-        "ask", str(SAMPLE_IMAGE), "--question", question, "-o", str(out), "--llm", "tiny", "--no-text", "--json", "-q"
+        "ask",
+        str(SAMPLE_IMAGE),
+        "--question",
+        CHATML_INJECTION,
+        "-o",
+        str(tmp_path / "answer.wav"),
+        "--llm",
+        "tiny",
+        "--no-text",
+        "--json",
+        "-q",
     )
     assert result.returncode == 0, result.stderr
-    answer = json.loads(result.stdout)["answer"]
-    assert answer and "pwned" not in answer.lower()
+    assert "answer" in json.loads(result.stdout)
