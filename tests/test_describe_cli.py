@@ -58,27 +58,32 @@ def test_describe_json_has_the_whole_scene(tmp_path):
 
 
 def test_the_paper_prompt_is_available_on_the_embedded_profile(tmp_path):
+    from openai_standin import serving
+
     out = tmp_path / "coffee.wav"
-    result = run_cli(
-        "describe",
-        str(SAMPLE_IMAGE),
-        "-o",
-        str(out),
-        "--llm",
-        "tiny",
-        "--json",
-        "-q",
-        "--prompt",
-        "paper",
-        "--max-tokens",
-        "40",
-    )
+    script = "A cup of coffee sits on a table."  # the paper prompt's answer is spoken unchecked, as the paper does
+    with serving(script=script) as (base_url, requests):
+        result = run_cli(
+            "describe",
+            str(SAMPLE_IMAGE),
+            "-o",
+            str(out),
+            "--json",
+            "-q",
+            "--prompt",
+            "paper",
+            "--max-tokens",
+            "40",
+            env={"ECHOLLAMA_LLM_URL": base_url},
+        )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["prompt"]["user"].startswith("Image Description: ")
     assert report["scene"]["matrix"] in report["prompt"]["user"]
     assert report["prompt"]["user"].endswith("Describe this place in detail.")
-    assert report["answer"] and not report["grounded"] and not report["dropped"]
+    sent = [r["body"]["messages"] for r in requests if r["path"] == "/v1/chat/completions"]
+    assert sent and sent[-1][-1] == {"role": "user", "content": report["prompt"]["user"]}  # verbatim, §6.1
+    assert report["answer"] == script and not report["grounded"] and not report["dropped"]
 
 
 def bad_images(folder):

@@ -5,16 +5,13 @@ their clearest name."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from echollama.config import PipelineConfig
 from echollama.profiles import build_profile
 from echollama.scene.gist_captioner import spoken_name
 from echollama.scene.image import load_image
-
-OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+from rendered_text import opencv_doc_file
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,7 @@ def _labels(analyzer, image) -> list[str]:
     [("home.jpg", "bird"), ("LinuxLogo.jpg", "clock"), ("detect_blob.png", "stop sign")],
 )
 def test_a_picture_filling_box_the_classifier_does_not_confirm_is_dropped(analyzer, picture, wrong):
-    image = load_image(OPENCV_DATA / picture)
+    image = load_image(opencv_doc_file(f"data/{picture}"))
     check = analyzer.whole_frame_check
     try:
         analyzer.whole_frame_check = None
@@ -44,7 +41,7 @@ def test_a_picture_filling_box_the_classifier_does_not_confirm_is_dropped(analyz
 
 
 def test_a_real_animal_filling_the_frame_is_kept(analyzer, labelled):
-    assert "dog" in _labels(analyzer, load_image(OPENCV_DATA / "chicky_512.png"))  # top class: Pekinese
+    assert "dog" in _labels(analyzer, load_image(opencv_doc_file("data/chicky_512.png")))  # top class: Pekinese
     assert "cat" in _labels(analyzer, labelled["chelsea"].load())  # top class: Egyptian cat
 
 
