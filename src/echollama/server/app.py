@@ -3,7 +3,7 @@
 
 Routes are grouped by resource in routes/; work runs on the host's worker threads (models are native code, not async),
 and so does decoding an upload: handlers only admit (a generation slot, a session place), wait and translate errors
-into HTTP statuses (error_handlers.py). Live camera frames have their own lane (frames.py).
+into HTTP statuses (error_handlers.py). Live camera frames have their own lane (live_lane.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from echollama.server.connections import WebSocketLimits
 from echollama.server.dependencies import Server
 from echollama.server.docs_page import add_docs_route
 from echollama.server.error_handlers import add_error_handlers
-from echollama.server.frames import FrameLane
 from echollama.server.host import ModelHost
+from echollama.server.live_lane import LiveLane
 from echollama.server.routes import ROUTERS
 from echollama.server.routes.page import STATIC
 from echollama.server.security import SecurityHeaders, host_names
@@ -51,7 +51,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         max_turns=settings.max_turns,
     )
     store = AudioStore(settings.audio_ttl_s, settings.max_audio_bytes, settings.audio_dir)
-    server = Server(host, store, sessions, settings, FrameLane(host, settings.request_timeout_s))
+    server = Server(host, store, sessions, settings, LiveLane(host, settings.request_timeout_s))
     app = FastAPI(
         title="echollama",
         version=__version__,
@@ -111,7 +111,7 @@ async def _lifespan(server: Server, app: FastAPI):
         sweeper.cancel()
         server.sessions.clear()  # open sockets are told their session ended
         server.store.clear()
-        server.frames.close()
+        server.live_lane.close()
         server.host.close()
 
 

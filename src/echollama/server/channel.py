@@ -14,6 +14,7 @@ from fastapi import WebSocket
 from echollama.errors import EchollamaError, InputError
 from echollama.server.audio_store import pcm16
 from echollama.server.host import Busy, ModelHost, TimedOut
+from echollama.server.live_lane import LiveLane
 from echollama.speech.streaming import Cancel, Cancelled
 
 _END = object()
@@ -67,17 +68,21 @@ class AnswerChannel:
         cancel: Cancel,
         cleanup: Callable[[], None] | None = None,
         on_result: Callable[[dict], None] | None = None,
+        lane: LiveLane | None = None,
     ) -> dict | None:
-        """Run `job(cancel, emit)` on a worker, sending what it emits as it comes, then its result as the last frame
-        ("done" unless it says otherwise, or an error); `on_result` sees the result first. Returns the result (None
-        after an error)."""
+        """Run `job(cancel, emit)` on a worker (admitted by the host, or on live mode's `lane`), sending what it emits
+        as it comes, then its result as the last frame ("done" unless it says otherwise, or an error); `on_result`
+        sees the result first. Returns the result (None after an error)."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
 
         def emit(kind: str, payload: Any) -> None:  # called on worker threads
             loop.call_soon_threadsafe(events.put_nowait, (kind, payload))
 
-        run = self.host.run(lambda stop: job(stop, emit), cleanup=cleanup, cancel=cancel)
+        if lane is not None:
+            run = lane.speak(lambda stop: job(stop, emit), cancel)
+        else:
+            run = self.host.run(lambda stop: job(stop, emit), cleanup=cleanup, cancel=cancel)
         forward = asyncio.create_task(self._forward(answer_id, kind, events, cancel))
         result: dict | None = None
         try:

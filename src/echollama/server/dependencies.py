@@ -17,8 +17,8 @@ from fastapi.security import APIKeyCookie, APIKeyHeader
 from starlette.requests import HTTPConnection
 
 from echollama.server.audio_store import AudioStore
-from echollama.server.frames import FrameLane
 from echollama.server.host import ModelHost
+from echollama.server.live_lane import LiveLane
 from echollama.server.sessions import Session, SessionStore
 from echollama.server.settings import ServerSettings
 
@@ -39,7 +39,7 @@ class Server:
     store: AudioStore
     sessions: SessionStore
     settings: ServerSettings
-    frames: FrameLane  # live camera frames' own lane
+    live_lane: LiveLane  # live mode's own workers: frames and announcements
 
 
 def server(connection: HTTPConnection) -> Server:

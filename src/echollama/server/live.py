@@ -2,10 +2,10 @@
 
 Client -> server: {"type": "live", "on": true} starts watching (a fresh tracker, the clock at zero); then, for each
 camera frame, {"type": "frame"} followed at once by one binary message, the frame (JPEG, PNG or WebP; at most
-`max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: frames.py). The server answers each frame once it has been
-analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not
+`max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server answers each frame once it has
+been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not
 use the same with "status" and "detail" (400 unreadable, 409 live is off or this client's previous frame is still
-being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their own lane (frames.py): they
+being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their own lane (live_lane.py): they
 never take an answer's place. The client sends its next frame only after the ack: frames come at the rate the server
 sustains, and `frames_per_s` is that rate over the last few frames. {"type": "live", "on": false} ends it (the
 announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ...,
@@ -29,8 +29,8 @@ from typing import Any
 from echollama.live.announcer import Announcer
 from echollama.live.watcher import ChangeWatcher
 from echollama.scene.image import LoadedImage
-from echollama.server.frames import FrameLane, read_frame
 from echollama.server.host import Busy, ModelHost, TimedOut
+from echollama.server.live_lane import LiveLane, read_frame
 from echollama.server.settings import ServerSettings
 from echollama.server.uploads import UploadError
 from echollama.types import Scene, WatchEvent
@@ -44,7 +44,7 @@ class LiveMode:
     """One connection's live state; every method runs on the event loop except the analysis itself. Frames are
     analysed on `lane` as `client`'s."""
 
-    def __init__(self, host: ModelHost, settings: ServerSettings, lane: FrameLane, client: str) -> None:
+    def __init__(self, host: ModelHost, settings: ServerSettings, lane: LiveLane, client: str) -> None:
         self.host, self.settings, self.lane, self.client = host, settings, lane, client
         self.watcher: ChangeWatcher | None = None
         self.announcer = Announcer()
@@ -110,7 +110,7 @@ class LiveMode:
             return events, len(latest[0].detections) if latest else 0
 
         try:
-            events, objects = await self.lane.run(self.client, job)
+            events, objects = await self.lane.frame(self.client, job)
         except UploadError as error:
             return {**ack, "status": error.status, "detail": error.detail}
         except Busy as error:

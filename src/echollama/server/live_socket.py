@@ -1,5 +1,6 @@
 """Live mode's side of a session WebSocket: its messages ("live", "frame" + the frame), and the announcements it
-starts, said through the socket's answer channel one at a time, never over an answer (live.py says what is said)."""
+starts, said through the socket's answer channel one at a time, never over an answer (live.py says what is said),
+on live mode's own lane (live_lane.py), never in an answer's place."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ class LiveSocket:
                 "audio_s": round(result.audio_seconds, 3),
             }
 
-        result = await self.channel.stream(answer_id, "announcement", job, cancel) or {}
+        result = await self.channel.stream(answer_id, "announcement", job, cancel, lane=live.lane) or {}
         said = result.get("type") == "done" and first_audio_s
         live.heard_until(first_audio_s[0] + result["audio_s"] if said else live.now())
         self.announce_next()

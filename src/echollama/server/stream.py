@@ -56,7 +56,7 @@ async def serve(websocket: WebSocket, server: Server, session_id: str, client: s
         await websocket.close(code=4000 + refused.status_code)
         return
     channel = AnswerChannel(websocket, server.host)
-    live = LiveSocket(channel, LiveMode(server.host, server.settings, server.frames, client))
+    live = LiveSocket(channel, LiveMode(server.host, server.settings, server.live_lane, client))
     connection = Connection(channel, server.store, session, live)
     ended = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,7 +1,8 @@
-"""Live camera frames' own lane: beside the answers, never in their place.
+"""Live mode's own lane: camera frames and the announcements they lead to run beside the answers, never in their place.
 
-A frame is analysed on the lane's own workers, not on the host's generation slots, so frames never make a describe
-or an answer wait for admission (503); they share only the detector's lock, held for one frame's detection at a time.
+A frame is analysed (and an announcement spoken) on the lane's own workers, not on the host's generation slots, so
+live mode never makes a describe or an answer wait for admission (503); frames share only the detector's lock, held
+for one frame's detection at a time (and announcements the voice's, one sentence each).
 Each client (address) has at most one frame in analysis: a second, from any of its sockets, is refused with 409 at
 once (not queued), until the first is done (an abandoned one still counts until it really ends).
 A frame is a camera picture: at most MAX_FRAME_PIXELS, read from its header before any pixel is decoded; a bigger
@@ -11,6 +12,7 @@ JPEG is decoded small (libjpeg's 1/2, 1/4 or 1/8 scale), any other bigger image 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -29,7 +31,7 @@ def read_frame(data: bytes) -> LoadedImage:
     return read_image(data, MAX_FRAME_PIXELS, "frame", shrink_jpeg=True)
 
 
-class FrameLane:
+class LiveLane:
     def __init__(self, host: ModelHost, timeout_s: float, workers: int = FRAME_WORKERS) -> None:
         self.host = host
         self.timeout_s = timeout_s
@@ -39,7 +41,7 @@ class FrameLane:
     def busy(self, client: str) -> bool:
         return client in self._analysing
 
-    async def run(self, client: str, job: Callable[[], T]) -> T:
+    async def frame(self, client: str, job: Callable[[], T]) -> T:
         """Run `job()` for `client` on the lane: UploadError 409 if that client already has a frame in analysis,
         Busy while the models load, TimedOut after `timeout_s` (the frame still counts until it ends)."""
         self.host.require_ready()
@@ -53,6 +55,19 @@ class FrameLane:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
         except TimeoutError:
             raise TimedOut(f"the frame was not analysed within {self.timeout_s:.0f} s") from None
+
+    async def speak(self, job: Callable[[threading.Event], T], cancel: threading.Event) -> T:
+        """Run an announcement `job(cancel)` on the lane; it is told to stop if the socket goes or it times out."""
+        self.host.require_ready()
+        future = self._workers.submit(job, cancel)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+        except TimeoutError:
+            cancel.set()
+            raise TimedOut(f"the announcement was not said within {self.timeout_s:.0f} s") from None
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
 
     def close(self) -> None:
         self._workers.shutdown(wait=False, cancel_futures=True)
