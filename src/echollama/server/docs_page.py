@@ -16,6 +16,11 @@ from fastapi.responses import HTMLResponse
 METHODS = ("get", "post", "put", "delete", "patch")
 # The WebSocket is not in the OpenAPI document: its messages, as (what is sent, what it means), client first.
 STREAM_MESSAGES = (
+    (
+        "the handshake: the X-Session-Key header (the page's browser sends the session's cookie)",
+        'the session\'s key; without it {"type": "error", "status": 403} and close code 4403; an unknown session '
+        "404 and 4404, and an open socket is closed with 4404 when its session is deleted or expires",
+    ),
     ('{"type": "ask", "text": "..."} or one binary message (a recorded question)', "a question, numbered 1, 2, 3..."),
     ('{"type": "describe", "detail": "brief"}', "the description again"),
     (
@@ -24,7 +29,7 @@ STREAM_MESSAGES = (
     ),
     ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
     (
-        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default)',
+        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default and 4 MP)',
         'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
         '"events": e} (or with "status" and "detail"); send the next frame only after the ack',
     ),

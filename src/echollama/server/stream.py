@@ -24,6 +24,7 @@ socket never outlives its session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import threading
@@ -68,8 +69,9 @@ async def serve(websocket: WebSocket, server: Server, session_id: str, client: s
         if ending.done() and not receiving.done():
             receiving.cancel()
             connection.close()
-            await channel.send({"type": "error", "status": 404, "detail": SESSION_ENDED})
-            await websocket.close(code=4404, reason="session ended")
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):  # unless the client left meanwhile
+                await channel.send({"type": "error", "status": 404, "detail": SESSION_ENDED})
+                await websocket.close(code=4404, reason="session ended")
     finally:
         unwatch()
         for task in (receiving, ending):
