@@ -19,6 +19,7 @@ import os
 from collections import Counter
 
 import httpx
+import jsonschema_rs
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +37,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from echollama.errors import InputError
 from echollama.samples import SAMPLE_IMAGE
+from echollama.server.api_docs import QUESTION_TEXT_SCHEMA, typed_question
 from server_process import running_server, spoken_question
 
 SCALE = int(os.environ.get("ECHOLLAMA_FUZZ_SCALE", "1"))
@@ -173,6 +176,22 @@ def known_ids(server) -> dict[str, str]:
     remember_key(response)
     audio_id = described["audio_url"].removeprefix("/v1/audio/").removesuffix(".wav")
     return {"session_id": described["session_id"], "audio_id": audio_id}
+
+
+BLANKS = " \t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u180e"
+
+
+@given(text=st.text(max_size=600) | st.text(st.sampled_from(BLANKS + "a{}"), max_size=520))
+@settings(derandomize=not FRESH_SEEDS, database=None, deadline=None, max_examples=300 * SCALE)
+def test_a_typed_question_is_accepted_exactly_when_the_schema_says(text):
+    """The multipart `text` of /ask is plain text (JSON-looking or not): the server's check and the documented schema
+    agree on every string, including the characters JSON Schema and Python disagree are whitespace."""
+
+    try:
+        accepted = typed_question(text) == text
+    except InputError:
+        accepted = False
+    assert accepted == jsonschema_rs.validator_for({"type": "string", **QUESTION_TEXT_SCHEMA}).is_valid(text)
 
 
 def test_every_endpoint_is_fuzzed(api):
