@@ -81,6 +81,7 @@ def _operation(method: str, path: str, operation: dict, spec: dict) -> str:
         for p in operation.get("parameters", [])
     ]
     fields += _body_fields(operation, spec)
+    fields += _credentials(operation, spec)
     if fields:
         rows.append("<h3>Parameters</h3><ul>")
         for name, where, required, schema in fields:
@@ -113,6 +114,17 @@ def _body_fields(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict
             for name, field in schema.get("properties", {}).items()
         ]
     return []
+
+
+def _credentials(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict]]:
+    """The keys an operation accepts (any one of them), as parameters: name, where, and what it is."""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    named = [schemes.get(name, {}) for requirement in operation.get("security", []) for name in requirement]
+    return [
+        (scheme["name"], scheme["in"], False, {"description": scheme.get("description", "")})
+        for scheme in named
+        if "name" in scheme and "in" in scheme
+    ]
 
 
 def _first_schema(field: dict) -> dict:
