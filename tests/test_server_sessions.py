@@ -134,3 +134,22 @@ def test_a_busy_session_refuses_a_second_question_and_counts_turns():
     with pytest.raises(SessionRefused) as used_up:
         session.start_answer()
     assert "2 questions" in used_up.value.detail and not session.busy.locked()
+
+
+def test_a_session_opens_with_its_own_key_and_tells_its_watchers_when_it_ends():
+    store = SessionStore(ttl_s=0.2, max_sessions=4)
+    deleted, expired, kept = (store.add(None, "a") for _ in range(3))
+    assert deleted.opens(deleted.key) and deleted.key not in (deleted.id, expired.key)
+    assert not any(deleted.opens(wrong) for wrong in (None, "", deleted.id, expired.key, deleted.key[:-1]))
+    heard: list[str] = []
+    deleted.when_ended(lambda: heard.append("deleted"))
+    expired.when_ended(lambda: heard.append("expired"))
+    stop_watching = kept.when_ended(lambda: heard.append("kept"))
+    assert store.remove(deleted.id) and heard == ["deleted"]
+    stop_watching()
+    while store.get(expired.id) is not None:  # idle past its time-to-live: the next look ends it
+        time.sleep(0.05)
+    assert sorted(heard) == ["deleted", "expired"] and kept.ended  # kept expired too, but nobody watched it
+    late: list[str] = []
+    deleted.when_ended(lambda: late.append("told at once"))  # a watcher that comes after the end is told at once
+    assert late == ["told at once"]
