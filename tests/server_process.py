@@ -16,6 +16,17 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+SESSION_KEY_HEADER = "X-Session-Key"
+
+
+def owner(created: dict) -> dict[str, str]:
+    """The header that opens a session, from the JSON that made it (POST /v1/sessions or /v1/describe)."""
+    return {SESSION_KEY_HEADER: created["session_key"]}
+
+
+def stream_url(base: str, session_id: str) -> str:
+    return base.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream"
+
 
 def free_port() -> int:
     with socket.socket() as probe:

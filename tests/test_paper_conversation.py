@@ -208,7 +208,7 @@ def test_the_server_on_the_paper_profile(tiny, whisper, tmp_path, monkeypatch): 
         monkeypatch.setenv(name, value)
     config = PipelineConfig(profile="paper", generation=GenerationSettings(max_tokens=4))
     app = create_app(ServerSettings(pipeline=config, request_timeout_s=300))
-    app.state.host.pipeline.analyzer.captioner = StandInCaptioner()  # before the server starts loading
+    app.state.server.host.pipeline.analyzer.captioner = StandInCaptioner()  # before the server starts loading
     jpeg = ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")
     with serving(app) as base, httpx.Client(base_url=base, timeout=300) as http:
         health = wait_until_ready(http)
@@ -232,8 +232,12 @@ def test_the_server_on_the_paper_profile(tiny, whisper, tmp_path, monkeypatch): 
         assert_orpheus_wav(http, heard.json()["audio_url"])
 
         frames, messages = [], []
+        key = {"X-Session-Key": opened.json()["session_key"]}  # the session's own key opens its WebSocket
         with connect(
-            base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream", max_size=None, open_timeout=30
+            base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream",
+            max_size=None,
+            open_timeout=30,
+            additional_headers=key,
         ) as socket:
             socket.send(json.dumps({"type": "ask", "text": QUESTION}))
             while not messages or messages[-1]["type"] not in ("done", "error"):

@@ -1,6 +1,9 @@
 """The HTTP/WebSocket API through real HTTP: `echollama serve --llm tiny` in a subprocess, httpx and websockets clients.
 
 Run: .venv/bin/python -m pytest -q tests/test_server_api.py   (about a minute; real models, SmolLM2 for speed)
+
+The module's one httpx client keeps the session cookies the server sets (as the page's browser does), so its HTTP
+calls open their sessions by cookie; the WebSocket clients send the `X-Session-Key` header.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import soundfile
 
 from echollama.samples import SAMPLE_IMAGE
 from rendered_text import opencv_photo
-from server_process import running_server, spoken_question
+from server_process import owner, running_server, spoken_question, stream_url
 from test_describe_cli import run_cli
 from test_image_input import png_header_only
 
@@ -36,11 +39,18 @@ def client(server):
         yield http
 
 
+KEYS: dict[str, dict[str, str]] = {}  # session id -> the header that opens it, for the sessions made here
+
+
+def open_stream(server: str, session_id: str):
+    from websockets.sync.client import connect
+
+    return connect(stream_url(server, session_id), max_size=None, open_timeout=30, additional_headers=KEYS[session_id])
+
+
 @pytest.fixture(scope="module")
 def session_id(client):
-    response = client.post("/v1/sessions", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
-    assert response.status_code == 201, response.text
-    return response.json()["session_id"]
+    return new_session(client)
 
 
 def assert_speech_url(client, url):
@@ -208,11 +218,8 @@ def test_session_can_be_closed(client):
 
 
 def test_websocket_streams_text_and_audio_then_done(server, session_id):
-    from websockets.sync.client import connect
-
-    url = server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream"
     frames, messages = [], []
-    with connect(url, max_size=None, open_timeout=30) as socket:
+    with open_stream(server, session_id) as socket:
         socket.send(json.dumps({"type": "ask", "text": "What is on the table?"}))
         while True:
             message = socket.recv(timeout=300)
@@ -283,18 +290,17 @@ def test_busy_server_says_retry_and_sessions_expire(tmp_path):
 def new_session(client) -> str:
     response = client.post("/v1/sessions", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
     assert response.status_code == 201, response.text
+    KEYS[response.json()["session_id"]] = owner(response.json())
     return response.json()["session_id"]
 
 
 def test_websocket_stop_cuts_the_answer_and_the_next_question_follows(server, client):
     """Barge-in: Stop during the description; it ends within a sentence, nothing more of it is sent once the end
     is announced, the next question is answered at once, and the conversation keeps what was heard, marked cut."""
-    from websockets.sync.client import connect
 
     session = new_session(client)
-    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
     received = []  # (answer_id the frame belongs to, message or byte count), in arrival order
-    with connect(url, max_size=None, open_timeout=30) as socket:
+    with open_stream(server, session) as socket:
         socket.send(json.dumps({"type": "describe", "detail": "full"}))
         owner = None
         while True:  # until the first audio of the description
@@ -341,11 +347,9 @@ def test_websocket_stop_cuts_the_answer_and_the_next_question_follows(server, cl
 
 
 def test_websocket_cancel_messages_are_checked(server, client):
-    from websockets.sync.client import connect
 
     session = new_session(client)
-    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
-    with connect(url, max_size=None, open_timeout=30) as socket:
+    with open_stream(server, session) as socket:
         socket.send(json.dumps({"type": "cancel"}))  # nothing to stop: ignored
         for bad in ({"heard_s": -1}, {"heard_s": "2"}, {"heard_s": True}, {"answer_id": 1.5}):
             socket.send(json.dumps({"type": "cancel", **bad}))
@@ -396,12 +400,10 @@ def test_http_cancel_stops_an_answer_in_flight(client):
 
 
 def test_a_session_remembers_earlier_photos_and_sends_each_sentences_direction(server, client):
-    from websockets.sync.client import connect
 
     from echollama.evaluation.labelled_set import PHOTOS_DIR
 
-    created = client.post("/v1/sessions", files={"image": ("c.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")}).json()
-    session = created["session_id"]
+    session = new_session(client)
     porch = (PHOTOS_DIR / "porch_dog_bicycle.jpg").read_bytes()
 
     def questions_left():
@@ -414,9 +416,8 @@ def test_a_session_remembers_earlier_photos_and_sends_each_sentences_direction(s
     assert response.status_code == 200, response.text  # the broken upload left the session free and the photo as is
     assert questions_left() == before  # a photo is not a question
     assert response.json()["photos_remembered"] == 2 and "dog" in response.json()["summary"]
-    url = server.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
     events = []
-    with connect(url, max_size=None, open_timeout=30) as socket:
+    with open_stream(server, session) as socket:
         socket.send(json.dumps({"type": "ask", "text": "What changed since the last photo?"}))
         while not events or events[-1].get("type") not in ("done", "error"):
             message = socket.recv(timeout=300)

@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from echollama.samples import SAMPLE_IMAGE
-from server_process import running_server, spoken_question
+from server_process import owner, running_server, spoken_question, stream_url
 from test_image_input import png_header_only
 
 pytestmark = pytest.mark.timeout(600)
@@ -57,14 +57,14 @@ def client(server):
         yield http
 
 
+KEYS: dict[str, dict[str, str]] = {}  # session id -> the header that opens it
+
+
 def open_session(client) -> str:
     response = client.post("/v1/sessions", files={"image": JPEG})
     assert response.status_code == 201, response.text
+    KEYS[response.json()["session_id"]] = owner(response.json())
     return response.json()["session_id"]
-
-
-def stream_url(server: str, session_id: str) -> str:
-    return server.replace("http://", "ws://") + f"/v1/sessions/{session_id}/stream"
 
 
 def test_dns_rebinding_is_refused_over_http_and_websocket(server, client):
@@ -91,7 +91,12 @@ def test_dns_rebinding_is_refused_over_http_and_websocket(server, client):
             ):
                 pass
     assert refused.value.response.status_code == 403
-    with connect(stream_url(server, session_id), origin=f"http://127.0.0.1:{port}", open_timeout=30):
+    with connect(
+        stream_url(server, session_id),
+        additional_headers=KEYS[session_id],
+        origin=f"http://127.0.0.1:{port}",
+        open_timeout=30,
+    ):
         pass  # the page's own origin still connects
 
 
@@ -193,14 +198,21 @@ def test_a_body_that_never_arrives_gets_408_and_the_connection_closes(server):
 def test_idle_websockets_are_closed_and_counted_per_session_and_in_all(server, client):
     first, second = open_session(client), open_session(client)
     with ExitStack() as stack:
-        sockets = [stack.enter_context(connect(stream_url(server, first), open_timeout=30))]
-        sockets += [stack.enter_context(connect(stream_url(server, first))) for _ in range(STREAMS_PER_SESSION - 1)]
+        sockets = [
+            stack.enter_context(connect(stream_url(server, first), additional_headers=KEYS[first], open_timeout=30))
+        ]
+        sockets += [
+            stack.enter_context(connect(stream_url(server, first), additional_headers=KEYS[first]))
+            for _ in range(STREAMS_PER_SESSION - 1)
+        ]
         with pytest.raises(InvalidStatus) as per_session:
-            stack.enter_context(connect(stream_url(server, first), open_timeout=30))
+            stack.enter_context(connect(stream_url(server, first), additional_headers=KEYS[first], open_timeout=30))
         assert per_session.value.response.status_code == 429
-        sockets.append(stack.enter_context(connect(stream_url(server, second))))  # the last place in all
+        sockets.append(
+            stack.enter_context(connect(stream_url(server, second), additional_headers=KEYS[second]))
+        )  # the last place in all
         with pytest.raises(InvalidStatus) as in_all:
-            stack.enter_context(connect(stream_url(server, second), open_timeout=30))
+            stack.enter_context(connect(stream_url(server, second), additional_headers=KEYS[second], open_timeout=30))
         assert in_all.value.response.status_code == 503
         opened = time.monotonic()
         codes = []
@@ -213,12 +225,17 @@ def test_idle_websockets_are_closed_and_counted_per_session_and_in_all(server, c
     assert codes == [1001] * (STREAMS_PER_SESSION + 1)
     print(f"\n{len(codes)} idle WebSockets closed {waited:.1f} s after the last opened (idle timeout {IDLE_S:g} s)")
     assert waited < IDLE_S + 15
-    with connect(stream_url(server, first), open_timeout=30):  # their places are free again
+    with connect(
+        stream_url(server, first), additional_headers=KEYS[first], open_timeout=30
+    ):  # their places are free again
         pass
 
 
 def test_hostile_websocket_frames_get_error_frames_and_the_socket_stays_usable(server, client):
-    with connect(stream_url(server, open_session(client)), open_timeout=30, max_size=None) as websocket:
+    session_id = open_session(client)
+    with connect(
+        stream_url(server, session_id), additional_headers=KEYS[session_id], open_timeout=30, max_size=None
+    ) as websocket:
         for frame in ("[" * 100_000, "{" * 50_000, '"\\ud800', "null", json.dumps({"type": "ask", "text": 5})):
             websocket.send(frame)
             reply = json.loads(websocket.recv(timeout=30))
@@ -247,7 +264,7 @@ def test_a_wav_with_an_unknown_format_tag_gets_a_json_400(server, client, tmp_pa
     assert response.status_code == 400 and response.headers["content-type"] == "application/json"
     assert "recording" in response.json()["detail"]
     assert client.get("/healthz").status_code == 200  # the same keep-alive connection still answers
-    with connect(stream_url(server, session_id), open_timeout=30) as websocket:
+    with connect(stream_url(server, session_id), additional_headers=KEYS[session_id], open_timeout=30) as websocket:
         websocket.send(recording)
         while isinstance(message := websocket.recv(timeout=60), bytes) or json.loads(message)["type"] not in (
             "done",

@@ -19,7 +19,7 @@ import pytest
 
 from echollama.live.events import GONE_AFTER_S
 from rendered_text import opencv_doc_file
-from server_process import running_server
+from server_process import owner, running_server, stream_url
 from test_server_browser import node_modules, run_page_script  # noqa: F401  (node_modules is a fixture)
 
 VTEST = "data/vtest.avi"  # of Debian opencv-doc's examples (`make setup-dev` installs them)
@@ -85,8 +85,8 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
         created = httpx.post(
             f"{base}/v1/sessions", files={"image": ("frame.jpg", frames[0], "image/jpeg")}, timeout=120
         ).json()
-        url = base.replace("http://", "ws://") + f"/v1/sessions/{created['session_id']}/stream"
-        with connect(url, max_size=None, open_timeout=30) as socket:
+        url = stream_url(base, created["session_id"])
+        with connect(url, max_size=None, open_timeout=30, additional_headers=owner(created)) as socket:
             live = LiveClient(socket)
             socket.send(json.dumps({"type": "frame"}))
             socket.send(frames[0])

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from echollama.samples import SAMPLE_IMAGE
-from server_process import running_server
+from server_process import owner, running_server
 
 CLIENTS = 8
 QUESTIONS = ("Where is the cup?", "What is next to the cup?")
@@ -29,10 +29,10 @@ async def one_client(http: httpx.AsyncClient, index: int, latencies: dict, error
     if response.status_code != 201:
         errors.append(f"client {index} session: {response.status_code} {response.text}")
         return
-    session = response.json()["session_id"]
+    session, key = response.json()["session_id"], owner(response.json())
     for question in QUESTIONS:
         start = time.perf_counter()
-        response = await http.post(f"/v1/sessions/{session}/ask", data={"text": question})
+        response = await http.post(f"/v1/sessions/{session}/ask", data={"text": question}, headers=key)
         latencies["ask"].append(time.perf_counter() - start)
         if response.status_code != 200 or not response.json()["answer"]:
             errors.append(f"client {index} ask: {response.status_code} {response.text}")

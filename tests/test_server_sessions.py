@@ -11,15 +11,18 @@ from __future__ import annotations
 import socket
 import time
 from contextlib import ExitStack
+from typing import cast
 
 import httpx
 import pytest
 
+from echollama.language.conversation import Conversation
 from echollama.samples import SAMPLE_IMAGE
 from echollama.server.sessions import SessionRefused, SessionsFull, SessionStore
 from server_process import running_server
 
 JPEG = ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")
+NOBODY = cast(Conversation, None)  # the session table never looks inside a conversation
 TTL_S = 30.0  # long enough for the steps below on a busy 2-core machine
 
 
@@ -93,7 +96,7 @@ def test_connections_beyond_the_limit_get_503_at_once(server):
 
 def test_a_session_ends_at_its_lifetime_however_busy():
     store = SessionStore(ttl_s=60.0, max_sessions=4, lifetime_s=0.6, max_turns=100)
-    session = store.add(conversation=None, client="a")  # the table never looks inside a conversation
+    session = store.add(conversation=NOBODY, client="a")  # the table never looks inside a conversation
     while time.monotonic() - session.created < 0.5:  # used all the time: the idle time never runs out
         session.start_answer()
         session.busy.release()
@@ -110,20 +113,20 @@ def test_places_are_reserved_and_given_back():
     store = SessionStore(ttl_s=60.0, max_sessions=2, max_per_client=2)
     with store.reserve("a"):  # the work for this session failed: its place comes back
         with pytest.raises(SessionsFull) as full:
-            store.reserve("b").fill(None)
+            store.reserve("b").fill(NOBODY)
             store.reserve("c")
         assert full.value.status == 503
     assert len(store) == 1
     held = store.reserve("b")
     held.release()
     held.release()  # twice is harmless
-    store.add(None, "a")
+    store.add(NOBODY, "a")
     assert len(store) == 2
 
 
 def test_a_busy_session_refuses_a_second_question_and_counts_turns():
     store = SessionStore(ttl_s=60.0, max_sessions=2, max_turns=2)
-    session = store.add(None, "a")
+    session = store.add(NOBODY, "a")
     session.start_answer()
     with pytest.raises(SessionRefused) as busy:
         session.start_answer()
@@ -134,3 +137,22 @@ def test_a_busy_session_refuses_a_second_question_and_counts_turns():
     with pytest.raises(SessionRefused) as used_up:
         session.start_answer()
     assert "2 questions" in used_up.value.detail and not session.busy.locked()
+
+
+def test_a_session_opens_with_its_own_key_and_tells_its_watchers_when_it_ends():
+    store = SessionStore(ttl_s=0.2, max_sessions=4)
+    deleted, expired, kept = (store.add(NOBODY, "a") for _ in range(3))
+    assert deleted.opens(deleted.key) and deleted.key not in (deleted.id, expired.key)
+    assert not any(deleted.opens(wrong) for wrong in (None, "", deleted.id, expired.key, deleted.key[:-1]))
+    heard: list[str] = []
+    deleted.when_ended(lambda: heard.append("deleted"))
+    expired.when_ended(lambda: heard.append("expired"))
+    stop_watching = kept.when_ended(lambda: heard.append("kept"))
+    assert store.remove(deleted.id) and heard == ["deleted"]
+    stop_watching()
+    while store.get(expired.id) is not None:  # idle past its time-to-live: the next look ends it
+        time.sleep(0.05)
+    assert sorted(heard) == ["deleted", "expired"] and kept.ended  # kept expired too, but nobody watched it
+    late: list[str] = []
+    deleted.when_ended(lambda: late.append("told at once"))  # a watcher that comes after the end is told at once
+    assert late == ["told at once"]

@@ -104,16 +104,17 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
         for stage, seconds in result["timings"].items():
             if isinstance(seconds, float):
                 soak.describe_stages[stage].append(seconds)
-        session = result["session_id"]
+        session, key = result["session_id"], {"X-Session-Key": result["session_key"]}  # the key opens the session
         await timed(soak, "audio", partial(http.get, result["audio_url"]))
         ask = f"/v1/sessions/{session}/ask"
         question = QUESTIONS[turn % len(QUESTIONS)]
         # A round once begun is finished (so every kind is measured even in a short run); none begins after the end.
-        await timed(soak, "ask_text", partial(http.post, ask, data={"text": question}))
-        await timed(soak, "ask_audio", partial(http.post, ask, files={"audio": ("q.wav", recording, "audio/wav")}))
+        await timed(soak, "ask_text", partial(http.post, ask, data={"text": question}, headers=key))
+        recorded = {"audio": ("q.wav", recording, "audio/wav")}
+        await timed(soak, "ask_audio", partial(http.post, ask, files=recorded, headers=key))
         url = soak.base.replace("http://", "ws://") + f"/v1/sessions/{session}/stream"
-        await timed(soak, "ask_stream", partial(stream_question, connect, url, question))
-        await timed(soak, "close", partial(http.delete, f"/v1/sessions/{session}"))
+        await timed(soak, "ask_stream", partial(stream_question, connect, url, question, key))
+        await timed(soak, "close", partial(http.delete, f"/v1/sessions/{session}", headers=key))
         if not warm:
             warm = True
             soak.first_rounds += 1
@@ -121,8 +122,8 @@ async def listener(soak: Soak, http, index: int, photos: list[tuple[str, bytes]]
                 soak.all_warm_s = time.monotonic() - soak.started
 
 
-async def stream_question(connect, url: str, question: str) -> object:
-    async with connect(url, max_size=None, open_timeout=60) as websocket:
+async def stream_question(connect, url: str, question: str, key: dict[str, str]) -> object:
+    async with connect(url, max_size=None, open_timeout=60, additional_headers=key) as websocket:
         await websocket.send(json.dumps({"type": "ask", "text": question}))
         audio_bytes = 0
         while True:

@@ -46,8 +46,9 @@ def load_image(path: str | Path) -> LoadedImage:
     return decode_image(data, str(path))
 
 
-def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
-    """Decode image bytes (from a file or an upload) with the same checks as `load_image`."""
+def decode_image(data: bytes, source: str = "<upload>", fit_pixels: int | None = None) -> LoadedImage:
+    """Decode image bytes (from a file or an upload) with the same checks as `load_image`. A JPEG over `fit_pixels`
+    is decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's draft mode), the first that fits."""
     if not data:
         raise InputError(f"{source}: the file is empty (0 bytes)")
     try:
@@ -55,6 +56,9 @@ def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size  # read from the header, before any pixel is decoded
+            if fit_pixels is not None and width * height > fit_pixels and image.format in ("JPEG", "MPO"):
+                image.draft("RGB", _draft_size(width, height, fit_pixels))
+                width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise InputError(
                     f"{source}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
@@ -75,6 +79,12 @@ def decode_image(data: bytes, source: str = "<upload>") -> LoadedImage:
     except (OSError, SyntaxError, ValueError) as error:
         raise InputError(f"{source}: the image is truncated or corrupt ({error})") from None
     return LoadedImage(rgb=np.asarray(rgb, dtype=np.uint8), source=source, focal_35mm=focal)
+
+
+def _draft_size(width: int, height: int, fit_pixels: int) -> tuple[int, int]:
+    """The size to ask `Image.draft` for: it decodes at the largest of 1/2, 1/4, 1/8 that keeps at least this."""
+    scale = next((s for s in (2, 4, 8) if -(-width // s) * -(-height // s) <= fit_pixels), 8)
+    return width // scale, height // scale
 
 
 def _focal_35mm(image: Image.Image) -> float | None:

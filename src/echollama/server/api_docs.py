@@ -6,11 +6,13 @@ Schema-driven fuzzing (tests/test_server_fuzz.py) holds the server to this docum
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from echollama.errors import InputError
 from echollama.language.conversation import MAX_QUESTION_CHARS
 
 IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff"
@@ -23,7 +25,7 @@ class ErrorDetail(BaseModel):
 
 WHY = {
     400: "unusable input (empty, corrupt, silent, a bad question)",
-    403: "a cross-site request from an origin that is not allowed",
+    403: "the session's key (X-Session-Key header or the page's cookie) is missing or wrong, or a cross-site request",
     404: "no such session or audio (ids expire)",
     409: "the session is still answering its previous question",
     413: "the request body or the image is too large",
@@ -84,8 +86,25 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
             into[key] = value
 
 
-# A question is typed (text) or recorded (audio), never both; typed ones must say something, within the limit.
-QUESTION_TEXT_SCHEMA = {"maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"}
+# A question is typed (text) or recorded (audio), never both. A typed one is plain text, whatever it looks like (JSON
+# too): at most MAX_QUESTION_CHARS characters as sent, with one that is not whitespace. "Whitespace" is spelled out:
+# JSON Schema's \s (ECMA-262) and Python's str.split() disagree on a few characters (U+001C-U+001F, U+0085, U+FEFF),
+# so the pattern names their union, and the server checks the very same pattern (`typed_question`).
+_BLANK = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_NOT_BLANK = f"[^{_BLANK}]"
+QUESTION_TEXT_SCHEMA = {"maxLength": MAX_QUESTION_CHARS, "pattern": _NOT_BLANK}
+_SAYS_SOMETHING = re.compile(_NOT_BLANK)
+
+
+def typed_question(text: str) -> str:
+    """The typed question if it is what the schema allows; InputError (400) otherwise."""
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(text):,} characters long; ask in at most {MAX_QUESTION_CHARS}")
+    if not _SAYS_SOMETHING.search(text):
+        raise InputError("the question is empty; type something to ask about the picture")
+    return text
+
+
 ONE_QUESTION = {
     "requestBody": {
         "content": {

@@ -16,6 +16,11 @@ from fastapi.responses import HTMLResponse
 METHODS = ("get", "post", "put", "delete", "patch")
 # The WebSocket is not in the OpenAPI document: its messages, as (what is sent, what it means), client first.
 STREAM_MESSAGES = (
+    (
+        "the handshake: the X-Session-Key header (the page's browser sends the session's cookie)",
+        'the session\'s key; without it {"type": "error", "status": 403} and close code 4403; an unknown session '
+        "404 and 4404, and an open socket is closed with 4404 when its session is deleted or expires",
+    ),
     ('{"type": "ask", "text": "..."} or one binary message (a recorded question)', "a question, numbered 1, 2, 3..."),
     ('{"type": "describe", "detail": "brief"}', "the description again"),
     (
@@ -24,7 +29,7 @@ STREAM_MESSAGES = (
     ),
     ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
     (
-        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default)',
+        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default and 4 MP)',
         'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
         '"events": e} (or with "status" and "detail"); send the next frame only after the ack',
     ),
@@ -76,6 +81,7 @@ def _operation(method: str, path: str, operation: dict, spec: dict) -> str:
         for p in operation.get("parameters", [])
     ]
     fields += _body_fields(operation, spec)
+    fields += _credentials(operation, spec)
     if fields:
         rows.append("<h3>Parameters</h3><ul>")
         for name, where, required, schema in fields:
@@ -108,6 +114,17 @@ def _body_fields(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict
             for name, field in schema.get("properties", {}).items()
         ]
     return []
+
+
+def _credentials(operation: dict, spec: dict) -> list[tuple[str, str, bool, dict]]:
+    """The keys an operation accepts (any one of them), as parameters: name, where, and what it is."""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    named = [schemes.get(name, {}) for requirement in operation.get("security", []) for name in requirement]
+    return [
+        (scheme["name"], scheme["in"], False, {"description": scheme.get("description", "")})
+        for scheme in named
+        if "name" in scheme and "in" in scheme
+    ]
 
 
 def _first_schema(field: dict) -> dict:

@@ -2,10 +2,11 @@
 
 Client -> server: {"type": "live", "on": true} starts watching (a fresh tracker, the clock at zero); then, for each
 camera frame, {"type": "frame"} followed at once by one binary message, the frame (JPEG, PNG or WebP; at most
-`max_frame_bytes` and the upload pixel limit). The server answers each frame once it has been analysed with
-{"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not use the same
-with "status" and "detail" (400 unreadable, 409 live is off or a frame is still being analysed, 413 too big, 503 busy
-with "retry_after_s"). The client sends its next frame only after the ack: frames come at the rate the server
+`max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server answers each frame once it has
+been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not
+use the same with "status" and "detail" (400 unreadable, 409 live is off or this client's previous frame is still
+being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their own lane (live_lane.py): they
+never take an answer's place. The client sends its next frame only after the ack: frames come at the rate the server
 sustains, and `frames_per_s` is that rate over the last few frames. {"type": "live", "on": false} ends it (the
 announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ...,
 "frames": n, "frames_per_s": r}.
@@ -16,7 +17,7 @@ leaves: `echollama watch`'s own pipeline and wording) as an answer like any othe
 numbered "live-1", "live-2"... (questions keep their own numbers 1, 2, 3 ...) and "cancel" with such an id stops one.
 One at a time, the most urgent and newest first; one not said in time is dropped, never said late. A question cuts
 off the announcement being said, the next ones wait until its answer has been heard, and it is answered about the
-latest frame analysed.
+latest frame analysed. The socket side of all this (messages, announcements) is live_socket.py.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from echollama.live.announcer import Announcer
 from echollama.live.watcher import ChangeWatcher
 from echollama.scene.image import LoadedImage
 from echollama.server.host import Busy, ModelHost, TimedOut
+from echollama.server.live_lane import LiveLane, read_frame
 from echollama.server.settings import ServerSettings
-from echollama.server.uploads import UploadError, read_image
+from echollama.server.uploads import UploadError
 from echollama.types import Scene, WatchEvent
 
 # ByteTrack counts time from the frames' timestamps; this is only its nominal rate (a camera's), as in `watch`.
@@ -39,15 +41,15 @@ RATE_WINDOW = 10  # frames_per_s: over the last this many acknowledged frames
 
 
 class LiveMode:
-    """One connection's live state; every method runs on the event loop except the analysis itself."""
+    """One connection's live state; every method runs on the event loop except the analysis itself. Frames are
+    analysed on `lane` as `client`'s."""
 
-    def __init__(self, host: ModelHost, settings: ServerSettings) -> None:
-        self.host, self.settings = host, settings
+    def __init__(self, host: ModelHost, settings: ServerSettings, lane: LiveLane, client: str) -> None:
+        self.host, self.settings, self.lane, self.client = host, settings, lane, client
         self.watcher: ChangeWatcher | None = None
         self.announcer = Announcer()
         self.started = time.monotonic()
         self.awaiting_frame = False  # a "frame" message came: the next binary message is the frame
-        self.analysing = False
         self.received = 0
         self.announced = 0
         self._acks: deque[float] = deque(maxlen=RATE_WINDOW)
@@ -101,24 +103,20 @@ class LiveMode:
             status, detail = refused or (409, "live mode is off")
             return {**ack, "status": status, "detail": detail}
         at_s = self.now()
-        pixels = self.settings.max_image_pixels
 
-        def job(cancel) -> tuple[list[WatchEvent], int]:
-            events = watcher.update(read_image(data, pixels, "frame"), at_s)
+        def job() -> tuple[list[WatchEvent], int]:
+            events = watcher.update(read_frame(data), at_s)
             latest = watcher.latest
             return events, len(latest[0].detections) if latest else 0
 
-        self.analysing = True
         try:
-            events, objects = await self.host.run(job)
+            events, objects = await self.lane.frame(self.client, job)
         except UploadError as error:
             return {**ack, "status": error.status, "detail": error.detail}
         except Busy as error:
             return {**ack, "status": 503, "detail": str(error), "retry_after_s": error.retry_after_s}
         except TimedOut as error:
             return {**ack, "status": 504, "detail": str(error)}
-        finally:
-            self.analysing = False
         if watcher is not self.watcher:  # live mode ended (or began again) while this frame was analysed
             return {**ack, "status": 409, "detail": "live mode ended"}
         for event in events:
@@ -129,8 +127,6 @@ class LiveMode:
     def _refusal(self, data: bytes) -> tuple[int, str] | None:
         if self.watcher is None:
             return 409, 'live mode is off; send {"type": "live", "on": true} first'
-        if self.analysing:
-            return 409, "the previous frame is still being analysed; send the next one after its ack"
         if len(data) > self.settings.max_frame_bytes:
             return 413, f"the frame is larger than {self.settings.max_frame_bytes // 1024} KiB"
         return None

@@ -5,14 +5,20 @@ counts as use (reading its turns does not keep it alive). It takes at most `max_
 holds at most `max_per_client` of the `max_sessions` places, so no single client can keep everyone else out.
 A place is reserved before any work is done for it: with the table full, a request is refused at once.
 Ids are random (128 bits) and never reused; one answer at a time per session, since each answer extends the history.
+
+An id names a session; it does not open it. Each session has its own key (256 random bits, never in a URL), given
+once to whoever made the session, and every use of the session must show it (`Session.opens`). When a session ends
+(deleted, expired, the server stopping) everything watching it is told (`Session.when_ended`): its WebSockets close.
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from echollama.language.conversation import Conversation
@@ -41,12 +47,32 @@ class Session:
     id: str
     conversation: Conversation
     client: str = ""
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     max_turns: int = 50
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     answers: int = 0  # answers admitted in this session (the opening summary is not one)
     busy: threading.Lock = field(default_factory=threading.Lock)  # held while this session is answering
     answering: Cancel | None = None  # the answer in flight, which the listener may stop (barge-in, Stop)
+    ended: bool = False
+    _on_end: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def opens(self, key: str | None) -> bool:
+        """True if `key` is this session's key (compared in constant time: no timing tells how much matched)."""
+        return key is not None and hmac.compare_digest(key.encode(), self.key.encode())
+
+    def when_ended(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (on whichever thread ends the session) when it ends, at once if it has; returns the
+        function that stops watching."""
+        self._on_end.append(callback)
+        if self.ended:
+            callback()
+        return lambda: self._on_end.remove(callback) if callback in self._on_end else None
+
+    def end(self) -> None:
+        self.ended = True
+        for callback in list(self._on_end):
+            callback()
 
     def end_answer(self) -> None:
         self.answering = None
@@ -133,16 +159,24 @@ class SessionStore:
     def reserve(self, client: str) -> Reservation:
         """Hold a place for `client` before any work is done; SessionsFull (at once) if there is none."""
         with self._lock:
-            self._expire()
-            held = self._reserved[client] + sum(1 for s in self._sessions.values() if s.client == client)
-            if held >= self.max_per_client:
-                raise SessionsFull(
-                    429, f"this client already has {held} sessions open; close one (DELETE) or let one expire"
-                )
-            if len(self._sessions) + self._reserved.total() >= self.max_sessions:
-                raise SessionsFull(503, f"{self.max_sessions} sessions are open; retry when one has expired")
-            self._reserved[client] += 1
+            stale = self._expire()
+            refusal = self._refusal(client)
+            if refusal is None:
+                self._reserved[client] += 1
+        _end(stale)
+        if refusal is not None:
+            raise refusal
         return Reservation(self, client)
+
+    def _refusal(self, client: str) -> SessionsFull | None:
+        held = self._reserved[client] + sum(1 for s in self._sessions.values() if s.client == client)
+        if held >= self.max_per_client:
+            return SessionsFull(
+                429, f"this client already has {held} sessions open; close one (DELETE) or let one expire"
+            )
+        if len(self._sessions) + self._reserved.total() >= self.max_sessions:
+            return SessionsFull(503, f"{self.max_sessions} sessions are open; retry when one has expired")
+        return None
 
     def add(self, conversation: Conversation, client: str = "") -> Session:
         return self.reserve(client).fill(conversation)
@@ -150,20 +184,28 @@ class SessionStore:
     def get(self, session_id: str) -> Session | None:
         """The session, if it is still alive; looking does not count as use (only answering in it does)."""
         with self._lock:
-            self._expire()
-            return self._sessions.get(session_id)
+            stale = self._expire()
+            session = self._sessions.get(session_id)
+        _end(stale)
+        return session
 
     def remove(self, session_id: str) -> bool:
         with self._lock:
-            return self._sessions.pop(session_id, None) is not None
+            session = self._sessions.pop(session_id, None)
+        _end([session] if session is not None else [])
+        return session is not None
 
     def expire(self) -> int:
         with self._lock:
-            return self._expire()
+            stale = self._expire()
+        _end(stale)
+        return len(stale)
 
     def clear(self) -> None:
         with self._lock:
+            stale = list(self._sessions.values())
             self._sessions.clear()
+        _end(stale)
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -188,7 +230,8 @@ class SessionStore:
             if self._reserved[reservation.client] <= 0:
                 del self._reserved[reservation.client]
 
-    def _expire(self) -> int:
+    def _expire(self) -> list[Session]:
+        """Take the sessions whose time is up out of the table (the caller ends them, outside the lock)."""
         now = time.monotonic()
         # A session in the middle of an answer is kept even if it went idle (or grew old) before it; it goes after.
         stale = [
@@ -196,6 +239,9 @@ class SessionStore:
             for key, s in self._sessions.items()
             if (s.last_used < now - self.ttl_s or s.created < now - self.lifetime_s) and not s.busy.locked()
         ]
-        for key in stale:
-            del self._sessions[key]
-        return len(stale)
+        return [self._sessions.pop(key) for key in stale]
+
+
+def _end(sessions: Iterable[Session]) -> None:
+    for session in sessions:
+        session.end()

@@ -14,66 +14,86 @@ client drops the frames of an answer it stopped. One answer at a time: a questio
 that answer is being stopped (or is a live announcement, which gives way), when the new question waits for it to end.
 Live mode ({"type": "live"}, {"type": "frame"} + a binary camera frame, each acknowledged; announcements as answers
 numbered "live-1", "live-2"...) is described in live.py.
+
+The socket needs the session's key (the `X-Session-Key` header, or the page's cookie, on the handshake): an unknown
+session is answered {"type": "error", "status": 404} and closed with code 4404, a missing or wrong key 403 and 4403.
+When the session ends (deleted, expired) while the socket is open, it is told the same way (404, code 4404): an open
+socket never outlives its session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import logging
 import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import HTTPException, WebSocket, WebSocketDisconnect
 
-from echollama.errors import EchollamaError, InputError
 from echollama.language.reply import Turn
 from echollama.server import jobs
-from echollama.server.audio_store import AudioStore, pcm16
-from echollama.server.host import Busy, ModelHost, TimedOut
+from echollama.server.audio_store import AudioStore
+from echollama.server.channel import AnswerChannel, Emit
+from echollama.server.dependencies import NO_SUCH_SESSION, Server, find_owned, keys_of
 from echollama.server.live import LiveMode
-from echollama.server.security import origin_allowed
-from echollama.server.sessions import Session, SessionRefused, SessionStore
-from echollama.server.settings import ServerSettings
-from echollama.speech.streaming import Cancel, Cancelled, MemorySink, heard_of, speak
-from echollama.types import WatchEvent
+from echollama.server.live_socket import LiveSocket
+from echollama.server.sessions import Session, SessionRefused
+from echollama.speech.streaming import Cancel, heard_of
 
-_END = object()
-Emit = Callable[[str, Any], None]
-Job = Callable[[threading.Event, Emit], dict]  # on a worker: emits pieces as they are made, returns the result
-log = logging.getLogger("echollama.server")
+SESSION_ENDED = "the session has ended (closed or expired); upload the photo again"
 
 
-def add_stream_route(
-    app: FastAPI, host: ModelHost, store: AudioStore, sessions: SessionStore, settings: ServerSettings
-) -> None:
-    @app.websocket("/v1/sessions/{session_id}/stream")
-    async def stream(websocket: WebSocket, session_id: str) -> None:
-        # Browsers let any page open a WebSocket to localhost; only our own page (or allowed origins) may.
-        if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings.cors_origins):
-            await websocket.close(code=1008, reason="origin not allowed")
-            return
-        await websocket.accept()
-        session = sessions.get(session_id)
-        if session is None:
-            await websocket.send_json(
-                {"type": "error", "status": 404, "detail": "no such session (it may have expired)"}
-            )
-            await websocket.close(code=4404)
-            return
-        connection = _Connection(websocket, host, store, session, LiveMode(host, settings))
-        try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    return
-                await connection.handle(_parse(dict(message)))
-        except WebSocketDisconnect:
-            return
-        finally:
+async def serve(websocket: WebSocket, server: Server, session_id: str, client: str) -> None:
+    """The session's socket, from the accepted handshake to its close."""
+    await websocket.accept()
+    try:
+        session = find_owned(server.sessions, session_id, *keys_of(websocket))
+    except HTTPException as refused:
+        detail = refused.detail if refused.status_code == 403 else NO_SUCH_SESSION
+        await websocket.send_json({"type": "error", "status": refused.status_code, "detail": detail})
+        await websocket.close(code=4000 + refused.status_code)
+        return
+    channel = AnswerChannel(websocket, server.host)
+    live = LiveSocket(channel, LiveMode(server.host, server.settings, server.live_lane, client))
+    connection = Connection(channel, server.store, session, live)
+    ended = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    unwatch = session.when_ended(lambda: _call_soon(loop, ended.set))
+    receiving = asyncio.create_task(_receive_until_closed(websocket, connection))
+    ending = asyncio.create_task(ended.wait())
+    try:
+        await asyncio.wait({receiving, ending}, return_when=asyncio.FIRST_COMPLETED)
+        if ending.done() and not receiving.done():
+            receiving.cancel()
             connection.close()
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):  # unless the client left meanwhile
+                await channel.send({"type": "error", "status": 404, "detail": SESSION_ENDED})
+                await websocket.close(code=4404, reason="session ended")
+    finally:
+        unwatch()
+        for task in (receiving, ending):
+            task.cancel()
+        connection.close()
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    """From any thread (a session may end on a worker); nothing if the loop is already closed."""
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(callback)
+
+
+async def _receive_until_closed(websocket: WebSocket, connection: Connection) -> None:
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            await connection.handle(_parse(dict(message)))
+    except WebSocketDisconnect:
+        return
 
 
 def _parse(message: dict) -> dict[str, Any]:
@@ -114,75 +134,50 @@ def _parse_cancel(request: dict) -> dict[str, Any]:
     return {"kind": "cancel", "heard_s": heard_s, "answer_id": answer_id}
 
 
-class _Connection:
-    """One client's WebSocket: numbers its questions, runs one answer (or announcement) at a time, stops it when
-    asked, and in live mode analyses the frames sent to it."""
+class Connection:
+    """One client's WebSocket on a session: numbers its questions, answers them one at a time on its channel, stops
+    them when asked, and hands live mode's messages to live mode."""
 
-    def __init__(self, websocket: WebSocket, host: ModelHost, store: AudioStore, session: Session, live: LiveMode):
-        self.websocket, self.host, self.store, self.session, self.live = websocket, host, store, session, live
+    def __init__(self, channel: AnswerChannel, store: AudioStore, session: Session, live: LiveSocket) -> None:
+        self.channel, self.store, self.session, self.live = channel, store, session, live
         self.asked = 0
-        self.task: asyncio.Task | None = None  # the answer (or announcement) being sent
-        self.cancel: Cancel | None = None  # and its cancel event
-        self.current: int | str = 0  # and its id
         # The last answer sent whole, which the listener may still be hearing: (answer_id, its turn, its sentences)
         self.heard: tuple[int, Turn, list[dict]] | None = None
-        self.frame_task: asyncio.Task | None = None
-        self._announce_later: asyncio.TimerHandle | None = None
-        self._sending = asyncio.Lock()  # replies (errors) and the answer's frames never interleave mid-frame
-
-    async def send(self, payload: dict | bytes) -> None:
-        async with self._sending:
-            if isinstance(payload, bytes):
-                await self.websocket.send_bytes(payload)
-            else:
-                await self.websocket.send_json(payload)
 
     async def handle(self, request: dict[str, Any]) -> None:
-        awaiting_frame, self.live.awaiting_frame = self.live.awaiting_frame, False
-        if awaiting_frame and "recording" in request:  # the binary message after {"type": "frame"}
-            self.frame_task = asyncio.create_task(self._frame(request["recording"]))
+        if await self.live.handle(request):
             return
-        if request.get("kind") in ("cancel", "live", "frame"):
-            await self._control(request)
+        if request.get("kind") == "cancel":
+            if "error" in request:
+                await self.channel.send({"type": "error", "status": 400, "detail": request["error"]})
+            else:
+                await self.stop(request["heard_s"], request["answer_id"])
             return
         self.asked += 1
         answer_id = self.asked
         if "error" in request:
-            await self.send({"type": "error", "status": 400, "detail": request["error"], "answer_id": answer_id})
+            await self.channel.send(
+                {"type": "error", "status": 400, "detail": request["error"], "answer_id": answer_id}
+            )
             return
-        if self.task is not None and not self.task.done():
-            if isinstance(self.current, str) and self.cancel is not None:
-                self.cancel.stop()  # an announcement gives way to the user's question at once
-            if self.cancel is None or not self.cancel.is_set():
-                await self.send(_still_answering(answer_id))
+        channel = self.channel
+        if channel.answering():
+            if channel.announcing():
+                channel.stop_current()  # an announcement gives way to the user's question at once
+            if channel.cancel is None or not channel.cancel.is_set():
+                await channel.send(_still_answering(answer_id))
                 return
-            await asyncio.wait([self.task])  # a stopped answer ends within a sentence; the new question waits for it
-        self.cancel, self.current, self.heard = Cancel(), answer_id, None
-        self.task = asyncio.create_task(self._answer(answer_id, request, self.cancel))
-
-    async def _control(self, request: dict[str, Any]) -> None:
-        if "error" in request:
-            await self.send({"type": "error", "status": 400, "detail": request["error"]})
-        elif request["kind"] == "cancel":
-            await self.stop(request["heard_s"], request["answer_id"])
-        elif request["kind"] == "frame":
-            self.live.awaiting_frame = True
-        elif request["on"]:
-            await self.send(self.live.start())
-        else:
-            if isinstance(self.current, str) and self._answering() and self.cancel is not None:
-                self.cancel.stop()  # the announcement being said stops; nothing pending is said
-            await self.send(self.live.stop())
-
-    def _answering(self) -> bool:
-        return self.task is not None and not self.task.done()
+            if channel.task is not None:
+                await asyncio.wait([channel.task])  # a stopped answer ends within a sentence; the question waits
+        self.heard = None
+        channel.begin(answer_id, lambda cancel: self._answer(answer_id, request, cancel))
 
     async def stop(self, heard_s: float | None, answer_id: int | str | None) -> None:
         """The listener stopped the answer in flight, or one already sent that they were still hearing (a stale id,
         or no answer, is ignored)."""
-        if self._answering() and self.cancel is not None:
-            if answer_id is None or answer_id == self.current:
-                self.cancel.stop(heard_s)
+        if self.channel.answering():
+            if answer_id is None or answer_id == self.channel.current:
+                self.channel.stop_current(heard_s)
             return
         if self.heard is None or answer_id != self.heard[0] or heard_s is None:
             return
@@ -195,101 +190,20 @@ class _Connection:
         finally:
             self.session.busy.release()
         self.heard = None
-        await self.send(
-            {
-                "type": "cancelled",
-                "answer_id": answer_id,
-                "question": turn.question,
-                "answer": turn.answer,
-                "interrupted": True,
-            }
-        )
+        cut = {"question": turn.question, "answer": turn.answer, "interrupted": True}
+        await self.channel.send({"type": "cancelled", "answer_id": answer_id, **cut})
 
     def close(self) -> None:
-        for task in (self.task, self.frame_task):
-            if task is not None and not task.done():
-                task.cancel()  # the listener left: generation stops
-        if self._announce_later is not None:
-            self._announce_later.cancel()
-
-    # --- live mode: frames in, announcements out -----------------------------------------------------------------
-
-    async def _frame(self, data: bytes) -> None:
-        await self.send(await self.live.frame(data))
-        self._announce_next()
-
-    def _announce_next(self) -> None:
-        """Start the announcement due now, if nothing is being said; else look again when it may be."""
-        if self._announce_later is not None:
-            self._announce_later.cancel()
-            self._announce_later = None
-        if self._answering():
-            return  # an answer or an announcement: the next one waits for its end
-        event = self.live.due()
-        if event is None:
-            wait_s = self.live.wait_s()
-            if wait_s is not None:
-                self._announce_later = asyncio.get_running_loop().call_later(wait_s + 0.05, self._announce_next)
-            return
-        self.live.announced += 1
-        answer_id = f"live-{self.live.announced}"
-        self.cancel, self.current = Cancel(), answer_id
-        self.task = asyncio.create_task(self._announce(answer_id, event, self.cancel))
-
-    async def _announce(self, answer_id: str, event: WatchEvent, cancel: Cancel) -> None:
-        live, tts = self.live, self.host.pipeline.tts
-        first_audio_s: list[float] = []
-
-        def job(cancel: threading.Event, emit: Emit) -> dict:
-            emit("audio_format", jobs.audio_format(tts.sample_rate))
-
-            def audio(samples) -> None:
-                if not first_audio_s:
-                    first_audio_s.append(live.now())
-                emit("audio", samples)
-
-            sink = MemorySink(on_audio=audio)
-            try:
-                result = speak([event.sentence], tts, sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
-            except Cancelled:
-                return {"type": "cancelled", "kind": "announcement", "interrupted": True, "event": event.to_dict()}
-            return {
-                "type": "done",
-                "kind": "announcement",
-                "answer": event.sentence,
-                "event": event.to_dict(),
-                "audio_s": round(result.audio_seconds, 3),
-            }
-
-        result = await self._stream(answer_id, "announcement", job, cancel) or {}
-        said = result.get("type") == "done" and first_audio_s
-        live.heard_until(first_audio_s[0] + result["audio_s"] if said else live.now())
-        self._announce_next()
-
-    # --- answers --------------------------------------------------------------------------------------------------
+        self.channel.close()
+        self.live.close()
 
     async def _answer(self, answer_id: int, request: dict[str, Any], cancel: Cancel) -> None:
-        host, store, session, live = self.host, self.store, self.session, self.live
+        session, live = self.session, self.live.live
         asked_s = live.now()
-
         turns: list[Turn] = []
 
         def job(cancel: threading.Event, emit: Emit) -> dict:
-            if request["kind"] == "describe":
-                result = jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
-            else:
-                latest = live.latest_scene()
-                if latest is not None and session.conversation.scene is not latest:
-                    session.conversation.start(latest)  # live: the question is about the latest frame analysed
-                result = jobs.answer(
-                    host,
-                    store,
-                    session,
-                    cancel,
-                    text=request.get("text"),
-                    recording=request.get("recording"),
-                    emit=emit,
-                )
+            result = self._job(request, cancel, emit)
             turns.append(session.conversation.turns[-1])  # taken while the session is still reserved
             return result
 
@@ -300,82 +214,24 @@ class _Connection:
         try:  # busy with an answer over HTTP in the same session, or its questions used up
             session.start_answer(cancel)
         except SessionRefused as refused:
-            await self.send(
-                {"type": "error", "status": refused.status, "detail": refused.detail, "answer_id": answer_id}
-            )
+            reply = {"type": "error", "status": refused.status, "detail": refused.detail, "answer_id": answer_id}
+            await self.channel.send(reply)
             return
         # Nothing may be awaited between reserving the session and host.run, which frees it whatever happens next.
-        result = await self._stream(answer_id, request["kind"], job, cancel, session.end_answer, sent_whole)
-        if live.on:  # announcements wait until the answer has been heard
-            first_s = (result or {}).get("timings", {}).get("first_audio_s", 0.0)
-            live.heard_until(asked_s + first_s + (result or {}).get("audio_s", 0.0))
-            self._announce_next()
+        result = await self.channel.stream(answer_id, request["kind"], job, cancel, session.end_answer, sent_whole)
+        self.live.answered(asked_s, result)
 
-    async def _stream(
-        self,
-        answer_id: int | str,
-        kind: str,
-        job: Job,
-        cancel: Cancel,
-        cleanup: Callable[[], None] | None = None,
-        on_result: Callable[[dict], None] | None = None,
-    ) -> dict | None:
-        """Run `job(cancel, emit)` on a worker, sending what it emits as it comes, then its result as the last frame
-        ("done" unless it says otherwise, or an error); `on_result` sees the result first. Returns the result (None
-        after an error)."""
-        loop = asyncio.get_running_loop()
-        events: asyncio.Queue = asyncio.Queue()
-
-        def emit(kind: str, payload: Any) -> None:  # called on worker threads
-            loop.call_soon_threadsafe(events.put_nowait, (kind, payload))
-
-        run = self.host.run(lambda stop: job(stop, emit), cleanup=cleanup, cancel=cancel)
-        forward = asyncio.create_task(self._forward(answer_id, kind, events, cancel))
-        result: dict | None = None
-        try:
-            try:
-                result = await run
-                ending = {"type": "cancelled" if result.get("interrupted") else "done", **result}
-                if on_result is not None:
-                    on_result(result)
-            except (Busy, TimedOut, Cancelled, EchollamaError) as error:
-                ending = _error(error, self.host)
-            except Exception:  # never a dropped socket: the client hears that it failed, the log says why
-                log.exception("answer %s failed", answer_id)
-                ending = {"type": "error", "status": 500, "detail": "the answer failed (see the server log)"}
-            # The job's last events were queued before its result arrived: the end marker comes after them.
-            events.put_nowait((_END, None))
-            await forward
-            await self.send({**ending, "answer_id": answer_id})
-        finally:
-            forward.cancel()
-        return result
-
-    async def _forward(self, answer_id: int | str, kind: str, events: asyncio.Queue, cancel: Cancel) -> None:
-        """Send the answer's pieces as they come: JSON frames tagged with its id, PCM as binary frames."""
-        await self.send({"type": "start", "answer_id": answer_id, "kind": kind})
-        while (event := await events.get())[0] is not _END:
-            kind, payload = event
-            if cancel.is_set() and kind in ("audio", "text", "sentence"):
-                continue  # stopped: nothing more of this answer is worth sending
-            if kind == "audio":
-                await self.send(pcm16(payload))
-            elif kind == "text":
-                await self.send({"type": "text", "text": payload, "answer_id": answer_id})
-            else:
-                await self.send({**payload, "answer_id": answer_id})
+    def _job(self, request: dict[str, Any], cancel: threading.Event, emit: Emit) -> dict:
+        """The answer itself, on a worker."""
+        host, store, session, live = self.channel.host, self.store, self.session, self.live.live
+        if request["kind"] == "describe":
+            return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
+        latest = live.latest_scene()
+        if latest is not None and session.conversation.scene is not latest:
+            session.conversation.start(latest)  # live: the question is about the latest frame analysed
+        text, recording = request.get("text"), request.get("recording")
+        return jobs.answer(host, store, session, cancel, text=text, recording=recording, emit=emit)
 
 
 def _still_answering(answer_id: int) -> dict[str, Any]:
     return {"type": "error", "status": 409, "detail": "still answering the previous question", "answer_id": answer_id}
-
-
-def _error(error: Exception, host: ModelHost) -> dict[str, Any]:
-    if isinstance(error, Busy):
-        return {"type": "error", "status": 503, "detail": str(error), "retry_after_s": error.retry_after_s}
-    if isinstance(error, (TimedOut, Cancelled)):
-        return {"type": "error", "status": 504, "detail": str(error)}
-    if isinstance(error, InputError):
-        return {"type": "error", "status": 400, "detail": str(error)}
-    log.error("a WebSocket answer failed: %s", error, exc_info=not isinstance(error, EchollamaError))
-    return {"type": "error", "status": 500, "detail": "the server could not answer; the details are in its log"}

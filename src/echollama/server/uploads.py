@@ -31,13 +31,16 @@ class UploadError(Exception):
         self.detail = detail
 
 
-def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedImage:
-    """Check and decode an uploaded image (slow for a big photo: call it on a worker thread, after admission)."""
+def read_image(data: bytes, max_pixels: int, source: str = "image", shrink_jpeg: bool = False) -> LoadedImage:
+    """Check and decode an uploaded image (slow for a big photo: call it on a worker thread, after admission).
+    With `shrink_jpeg`, a JPEG over `max_pixels` is decoded at 1/2, 1/4 or 1/8 of its size to fit instead of
+    refused (libjpeg's draft mode: the full-size picture is never in memory)."""
     if not data:
         raise UploadError(400, f"{source}: the upload is empty (0 bytes)")
     try:
         with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as probe:  # reads the header only
             width, height = probe.size
+            shrinks = shrink_jpeg and probe.format in ("JPEG", "MPO")
     except UnidentifiedImageError:
         raise UploadError(415, f"{source}: not an image; send a JPEG, PNG, WebP, GIF, BMP or TIFF photo") from None
     except Image.DecompressionBombError:
@@ -47,12 +50,12 @@ def read_image(data: bytes, max_pixels: int, source: str = "image") -> LoadedIma
     except Exception:
         log.warning("image header reader failed on an upload", exc_info=True)
         raise UploadError(400, f"{source}: the image is corrupt") from None
-    if width * height > max_pixels:
+    if width * height > max_pixels * (64 if shrinks else 1):
         raise UploadError(
             413, f"{source}: the image is {width}x{height} pixels; at most {max_pixels / 1e6:.0f} MP is accepted"
         )
     try:
-        return decode_image(data, source)
+        return decode_image(data, source, fit_pixels=max_pixels if shrinks else None)
     except InputError as error:
         raise UploadError(400, str(error)) from None
     except Exception:  # a decoder fault on hostile bytes is still the upload's fault, not a server error

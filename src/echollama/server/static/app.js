@@ -184,9 +184,18 @@ function connect() {
   const socket = new WebSocket(`${scheme}://${location.host}/v1/sessions/${state.sessionId}/stream`);
   socket.binaryType = "arraybuffer";
   socket.onmessage = (event) => { if (state.socket === socket) onMessage(event.data); };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
     if (state.socket !== socket) return;
     state.socket = null;
+    // 4404: the session ended (closed or expired); 4403: this page does not hold its key (its cookie is gone).
+    if (event.code === 4404 || event.code === 4403) {
+      if (state.answer) endAnswer();
+      state.sessionId = null;
+      setQuestionsEnabled(false);
+      fail("This photo's session has ended. Choose or take the photo again to ask about it.");
+      setState("ready");
+      return;
+    }
     if (state.answer) { endAnswer(); fail("The connection to the server was lost."); setState("described"); }
   };
   state.socket = socket;
