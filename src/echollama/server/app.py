@@ -118,7 +118,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         allowed_origins=settings.cors_origins,
         host_names=host_names(settings.host, settings.cors_origins, settings.allowed_hosts),
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, timeout_s=settings.body_timeout_s)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.body_timeout_s,
+        min_rate=settings.min_body_rate,
+    )
     _add_error_handlers(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
