@@ -118,6 +118,10 @@ class DecodeBudget:
                 self._changed.notify_all()
         return pixels
 
+    @property
+    def waiting(self) -> int:
+        return len(self._line)
+
     def release(self, pixels: int) -> None:
         with self._changed:
             self.in_use -= pixels
