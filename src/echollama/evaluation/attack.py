@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     parser.add_argument("serve_args", nargs="*", help="more `echollama serve` options (after --)")
     args = parser.parse_args(argv)
-    serve_args = ["--llm", args.llm, "--max-tokens", "24", *args.serve_args]
+    # A 64 MP describe beside four live sockets takes minutes on two shared cores: give it room to end in 200 or 503.
+    serve_args = ["--llm", args.llm, "--max-tokens", "24", "--request-timeout", "400", *args.serve_args]
     with own_server(serve_args, args.log) as (base, pid):
         rounds = asyncio.run(attack(base, pid))
     if args.json:
