@@ -117,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
         raise EchollamaError(str(error)) from None
     from echollama.server.app import create_app
     from echollama.server.connection_guard import guarded_protocol
+    from echollama.server.heap import return_big_frees_to_the_system
 
+    return_big_frees_to_the_system()  # before the models load and the first photo is decoded
     app = create_app(settings)
     scheme = "https" if args.ssl_certfile else "http"
     shown = f"[{args.host}]" if ":" in args.host else args.host
