@@ -83,8 +83,11 @@ bench: setup-dev
 	$(BIN)/echollama bench describe --runs 3
 
 # Schemathesis against a real server: every endpoint, 20x the default test's examples and a longer stateful run.
+# Then a bounded attack on loopback (src/echollama/evaluation/attack.py, ~5 min): silent and slow connections,
+# 64 MP uploads beside live sockets (peak RSS <= 3 GB), describes beside live sockets; fails if a check fails.
 fuzz-api: setup-dev
 	ECHOLLAMA_FUZZ_SCALE=20 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_server_fuzz.py
+	$(BIN)/python -m echollama.evaluation.attack --json attack.json --log attack-serve.log
 
 # N listeners describing and asking (typed, recorded, WebSocket) for M minutes: errors, p50/p95, /healthz, memory.
 SOAK_SESSIONS ?= 8

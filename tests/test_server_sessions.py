@@ -79,19 +79,17 @@ def test_one_client_cannot_hold_every_session_and_reads_do_not_renew(server):
         assert first.post("/v1/sessions", files={"image": JPEG}).status_code == 201  # its place is free again
 
 
-def test_connections_beyond_the_limit_get_503_at_once(server):
+def test_connections_that_send_nothing_never_starve_others(server):
     port = int(server.rsplit(":", 1)[1])
     with ExitStack() as stack:
-        # Connections that never send a request (slow clients, or an attacker) fill uvicorn's limit...
+        # Connections that never send a request (slow clients, or an attacker) fill the connection limit: each
+        # newcomer closes the oldest one still waiting for headers, so others are served at once (deadlines, and the
+        # 503 with Retry-After when every connection is busy: test_server_abuse.py).
         for _ in range(MAX_CONNECTIONS):
             stack.enter_context(socket.create_connection(("127.0.0.1", port)))
         time.sleep(0.5)
-        refused = httpx.get(f"{server}/healthz", timeout=30)
-        assert refused.status_code == 503
-    deadline = time.monotonic() + 30  # ...and once they are gone, everyone is served again
-    while (served := httpx.get(f"{server}/healthz", timeout=30)).status_code != 200:
-        assert time.monotonic() < deadline, served.text
-        time.sleep(0.2)
+        for _ in range(3):
+            assert httpx.get(f"{server}/healthz", timeout=30).status_code == 200
 
 
 def test_a_session_ends_at_its_lifetime_however_busy():

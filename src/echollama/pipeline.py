@@ -21,6 +21,7 @@ from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
+from echollama.scene.protocols import TextReader
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
@@ -66,6 +67,9 @@ class Pipeline:
         if self.config.load_all_at_once:
             self._heard_first_sound()
         self._settling = False
+        # `read`'s own text reader, where descriptions read no text (`--no-text`)
+        self._reading_reader: TextReader | None = None
+        self._reading_reader_lock = threading.Lock()
 
     @property
     def llm(self):
@@ -304,6 +308,18 @@ class Pipeline:
         answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)
 
+    def _text_reader_for_reading(self):
+        """`read` reads even where descriptions do not: the profile's reader, or one built once (about 0.5 GB; a
+        server answers many reads with it)."""
+        if self.analyzer.text_reader is not None:
+            return self.analyzer.text_reader
+        with self._reading_reader_lock:
+            if self._reading_reader is None:
+                from echollama.scene.rapidocr_reader import RapidOcrReader
+
+                self._reading_reader = RapidOcrReader()
+            return self._reading_reader
+
     def read(
         self,
         image: str | Path | LoadedImage,
@@ -314,13 +330,12 @@ class Pipeline:
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
         from echollama.language.text_phrases import spoken_reading
-        from echollama.scene.rapidocr_reader import RapidOcrReader
         from echollama.scene.reading_order import columns_for_json, reading_text
 
         start = time.perf_counter()
         if output is not None:
             check_output_path(output)
-        reader = self.analyzer.text_reader or RapidOcrReader()  # `read` reads even where descriptions do not
+        reader = self._text_reader_for_reading()
         loads = [
             _in_background(load, f"load-{name}")
             for name, load in (("tts", getattr(self.tts, "load", None)), ("text", getattr(reader, "load", None)))

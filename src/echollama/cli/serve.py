@@ -116,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise EchollamaError(str(error)) from None
     from echollama.server.app import create_app
+    from echollama.server.connection_guard import guarded_protocol
+    from echollama.server.heap import return_big_frees_to_the_system
 
+    return_big_frees_to_the_system()  # before the models load and the first photo is decoded
     app = create_app(settings)
     scheme = "https" if args.ssl_certfile else "http"
     shown = f"[{args.host}]" if ":" in args.host else args.host
@@ -136,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         ws_max_size=settings.max_upload_bytes,
-        limit_concurrency=settings.max_connections,  # beyond it uvicorn answers 503 at once
+        # Header deadline and connection cap (uvicorn's limit_concurrency would count silent connections and answer
+        # everyone else 503, without Retry-After).
+        http=guarded_protocol(settings),
         proxy_headers=False,  # client addresses count sessions per client: X-Forwarded-For must not fake them
         timeout_graceful_shutdown=5,
         ssl_certfile=args.ssl_certfile,
@@ -151,11 +156,15 @@ LIMITS = (
     ("max_sessions_per_client", "sessions one client address may hold", int),
     ("max_turns", "questions answered per session", int),
     ("session_lifetime_s", "seconds a session lives at most, however busy", float),
-    ("max_connections", "open connections; more get 503 at once", int),
+    ("max_connections", "open connections; beyond them the oldest one waiting for headers is closed, else 503", int),
+    ("header_timeout_s", "seconds a connection may take to send a request's headers", float),
     ("max_websockets", "WebSockets open at once", int),
     ("max_websockets_per_session", "WebSockets open per session", int),
     ("websocket_idle_s", "seconds of silence after which a WebSocket is closed", float),
     ("body_timeout_s", "seconds a request body may stall before 408", float),
+    ("min_body_rate", "bytes a second a request body must average after --body-timeout seconds", int),
+    ("max_decode_pixels", "pixels decoded at once, all images together; more wait, then get 503", int),
+    ("decode_wait_s", "seconds a decode may wait for room before 503", float),
     ("max_frame_bytes", "bytes one live camera frame may have", int),
 )
 

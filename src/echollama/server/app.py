@@ -96,7 +96,12 @@ def _add_middleware(app: FastAPI, settings: ServerSettings) -> None:
         allowed_origins=settings.cors_origins,
         host_names=host_names(settings.host, settings.cors_origins, settings.allowed_hosts),
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, timeout_s=settings.body_timeout_s)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.body_timeout_s,
+        min_rate=settings.min_body_rate,
+    )
 
 
 @asynccontextmanager

@@ -1,7 +1,8 @@
 """The models a server shares between requests: loaded once in the background, one lock per model, bounded admission.
 
 llama.cpp, the OpenCV detector and the Piper voice each hold one native context that must not run two calls at once,
-so each gets a lock; at most `max_generations` jobs are admitted (running or queued), the next is told to retry.
+so each gets a lock; at most `max_generations` jobs are admitted (running or queued), the next is told to retry; and
+the pixels they decode at once are bounded (`DecodeBudget`), so memory stays bounded whatever mix of photos arrives.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import asyncio
 import logging
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -40,7 +43,9 @@ class TimedOut(Exception):
 
 
 class LockedSynthesizer:
-    """The voice behind a lock: sentences from concurrent answers are synthesised one after another."""
+    """The voice behind a lock, taken for each audio chunk: concurrent answers take turns chunk by chunk, each chunk
+    goes out as soon as it is made, and a Stop between two chunks cuts the sentence there. The lock is never held
+    while the caller does other work."""
 
     def __init__(self, tts) -> None:
         self._tts = tts
@@ -52,9 +57,130 @@ class LockedSynthesizer:
         return self._tts.sample_rate
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
-        with self.lock:  # collected before yielding: the lock is never held while the caller does other work
-            chunks = list(self._tts.synthesize(text))
-        yield from chunks
+        chunks = iter(self._tts.synthesize(text))
+        try:
+            while True:
+                with self.lock:
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                with self.lock:
+                    close()
+
+
+def shared_voice(tts):
+    """The voice for concurrent answers. One that locks itself for a whole text (Orpheus: its generation runs across
+    chunks under its own lock) is used as it is: a second lock taken per chunk around it would deadlock two answers."""
+    return tts if getattr(tts, "generate_lock", None) is not None else LockedSynthesizer(tts)
+
+
+class DecodeBudget:
+    """Pixels decoded at once, all jobs together: a decode is admitted when its pixels (read from the image header)
+    fit beside those already admitted, first come first served; it waits in line up to `wait_s`, else Busy.
+
+    Admitted pixels stay counted while their image lives, until the job that decoded them ends at the latest, so the
+    bound covers the decoded images too (and what perception makes of them), not only the decoding. A 64 MP decode
+    peaks at about 15 bytes a pixel and a 64 MP describe at about 23 (measured with `serve --llm tiny`).
+    """
+
+    def __init__(self, max_pixels: int, wait_s: float, retry_after_s: int) -> None:
+        self.max_pixels = max_pixels
+        self.wait_s = wait_s
+        self.retry_after_s = retry_after_s
+        self.in_use = 0
+        self._line: deque[object] = deque()
+        self._changed = threading.Condition()
+
+    def admit(self, pixels: int) -> int:
+        """Count `pixels` (at most the whole budget) once they fit; Busy when they do not in time. Returns the count
+        to `release` later."""
+        pixels = min(pixels, self.max_pixels)
+        ticket = object()
+        deadline = time.monotonic() + self.wait_s
+        with self._changed:
+            self._line.append(ticket)
+            try:
+                while self._line[0] is not ticket or self.in_use + pixels > self.max_pixels:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Busy(
+                            f"busy: {self.in_use / 1e6:.0f} MP of images are being decoded; "
+                            f"retry in {self.retry_after_s} s",
+                            self.retry_after_s,
+                        )
+                    self._changed.wait(remaining)
+                self.in_use += pixels
+            finally:
+                self._line.remove(ticket)
+                self._changed.notify_all()
+        return pixels
+
+    @property
+    def waiting(self) -> int:
+        return len(self._line)
+
+    def release(self, pixels: int) -> None:
+        with self._changed:
+            self.in_use -= pixels
+            self._changed.notify_all()
+
+    def job(self) -> DecodeJob:
+        """Around one job on a worker thread: `admit_decode` inside it counts here, until the job ends."""
+        return DecodeJob(self)
+
+
+class DecodeLease:
+    """Pixels admitted for one image: given back once, when the image is freed or its job ends, whichever is first."""
+
+    def __init__(self, budget: DecodeBudget | None, pixels: int) -> None:
+        self.budget, self.pixels = budget, pixels
+        self._given_back = threading.Lock()
+
+    def hold_while(self, pixels: np.ndarray) -> None:
+        """Keep the pixels counted while this decoded array lives (a job may drop its image long before it ends)."""
+        if self.budget is not None:
+            weakref.finalize(pixels, self.release)
+
+    def release(self) -> None:
+        if self.budget is not None and self._given_back.acquire(blocking=False):
+            self.budget.release(self.pixels)
+
+
+class DecodeJob:
+    """The images one job decoded: their pixels are given back when the job ends, if not before."""
+
+    def __init__(self, budget: DecodeBudget) -> None:
+        self.budget = budget
+        self.leases: list[DecodeLease] = []
+        self._outer: DecodeJob | None = None
+
+    def admit(self, pixels: int) -> DecodeLease:
+        lease = DecodeLease(self.budget, self.budget.admit(pixels))
+        self.leases.append(lease)
+        return lease
+
+    def __enter__(self) -> DecodeJob:
+        self._outer, _running.job = getattr(_running, "job", None), self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _running.job = self._outer
+        for lease in self.leases:
+            lease.release()
+
+
+_running = threading.local()  # the DecodeJob of the job this worker thread runs
+
+
+def admit_decode(pixels: int) -> DecodeLease:
+    """Before decoding an image of `pixels` on a worker: wait for room in the running job's decode budget (Busy if
+    none comes in time). Outside a host job (the CLI, unit tests) there is no budget: the lease counts nothing."""
+    job: DecodeJob | None = getattr(_running, "job", None)
+    return job.admit(pixels) if job is not None else DecodeLease(None, pixels)
 
 
 def _nothing() -> None:
@@ -65,8 +191,9 @@ class ModelHost:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.pipeline = Pipeline(settings.pipeline)
-        # Sentences of concurrent answers take turns on the one voice (Pipeline.speak uses the profile's voice).
-        self.pipeline.profile.tts = LockedSynthesizer(self.pipeline.profile.tts)
+        # Concurrent answers take turns on the one voice (Pipeline.speak uses the profile's voice).
+        self.pipeline.profile.tts = shared_voice(self.pipeline.profile.tts)
+        self.decodes = DecodeBudget(settings.max_decode_pixels, settings.decode_wait_s, settings.retry_after_s)
         self.perception_lock = threading.Lock()
         self.status = "loading"
         self.detail = "loading the models"
@@ -160,7 +287,8 @@ class ModelHost:
         self, job: Callable[[threading.Event], T], cancel: threading.Event, cleanup: Callable[[], None]
     ) -> T:
         try:
-            return job(cancel)
+            with self.decodes.job():
+                return job(cancel)
         finally:
             self._release(cleanup)
 

@@ -100,6 +100,7 @@ def describe(
     """Perception, a new conversation about the scene, its spoken description; returns (result, conversation)."""
     start = time.perf_counter()
     scene = host.look(image)
+    del image  # freed once the text stage is done with it: its pixels leave the decode budget then, not at the end
     conversation = host.pipeline.conversation()
     opening = conversation.start(scene)
     answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)

@@ -49,12 +49,17 @@ class LiveLane:
             raise UploadError(409, "the previous frame is still being analysed; send the next one after its ack")
         self._analysing.add(client)
         loop = asyncio.get_running_loop()
-        future = self._workers.submit(job)
+        future = self._workers.submit(self._within_decode_budget, job)
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._analysing.discard, client))
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
         except TimeoutError:
             raise TimedOut(f"the frame was not analysed within {self.timeout_s:.0f} s") from None
+
+    def _within_decode_budget(self, job: Callable[[], T]) -> T:
+        """A frame's pixels count in the host's decode budget with the uploads', so no mix outgrows it."""
+        with self.host.decodes.job():
+            return job()
 
     async def speak(self, job: Callable[[threading.Event], T], cancel: threading.Event) -> T:
         """Run an announcement `job(cancel)` on the lane; it is told to stop if the socket goes or it times out."""

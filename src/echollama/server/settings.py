@@ -38,13 +38,21 @@ class ServerSettings:
     # Host names the server answers to besides localhost names, IP addresses, `host` and the CORS origins' hosts
     # (a DNS-rebinding page arrives under its own name and is refused).
     allowed_hosts: tuple[str, ...] = ()
-    # Open connections (uvicorn's limit_concurrency: beyond it, 503 at once), WebSockets in all and per session, the
-    # silence after which a WebSocket is closed, and how long a request body may stall before 408.
+    # Open connections (beyond them a connection waiting for its headers is closed, else 503: connection_guard.py),
+    # the time a request's headers may take, WebSockets in all and per session, the silence after which a WebSocket
+    # is closed, how long a request body may stall before 408, and the rate it must keep after that long.
     max_connections: int = 128
+    header_timeout_s: float = 10.0
     max_websockets: int = 64
     max_websockets_per_session: int = 4
     websocket_idle_s: float = 300.0
-    body_timeout_s: float = 30.0
+    body_timeout_s: float = 10.0
+    min_body_rate: int = 1024  # bytes/s on average, from body_timeout_s after the request began
+    # Pixels decoded (or held decoded by the job that decoded them) at once, uploads and live frames together: a
+    # decode peaks at about 15 bytes a pixel, so this bounds memory whatever mix arrives. A decode that does not fit
+    # waits up to decode_wait_s in line, then gets 503 + Retry-After.
+    max_decode_pixels: int = 72_000_000
+    decode_wait_s: float = 30.0
     asr: str = "whisper"
 
     def __post_init__(self) -> None:
@@ -60,6 +68,8 @@ class ServerSettings:
             "max_connections",
             "max_websockets",
             "max_websockets_per_session",
+            "min_body_rate",
+            "max_decode_pixels",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -70,9 +80,13 @@ class ServerSettings:
             "audio_ttl_s",
             "websocket_idle_s",
             "body_timeout_s",
+            "header_timeout_s",
+            "decode_wait_s",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.max_decode_pixels < self.max_image_pixels:
+            raise ValueError("max_decode_pixels must be at least max_image_pixels (else the largest photo never fits)")
         if not 0 < self.port < 65536:
             raise ValueError(f"port {self.port} is not a TCP port")
         if self.audio_dir is not None:
