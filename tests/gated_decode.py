@@ -74,13 +74,13 @@ def _install_gate(folder: Path) -> None:
 
     gate, decode = DecodeGate(folder), uploads.decode_image
 
-    def gated_decode(data: bytes, source: str = "<upload>"):
+    def gated_decode(data: bytes, source: str = "<upload>", **options):
         if gate.hold_file.exists():
             (gate.folder / f"entered-{time.monotonic_ns()}-{threading.get_ident()}").touch()
             deadline = time.monotonic() + HOLD_AT_MOST_S
             while gate.hold_file.exists() and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return decode(data, source)
+        return decode(data, source, **options)
 
     uploads.decode_image = gated_decode
 

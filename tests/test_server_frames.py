@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from echollama.samples import SAMPLE_IMAGE
-from echollama.server.host import ModelHost
+from echollama.server.host import DecodeBudget, ModelHost
 from echollama.server.live_lane import MAX_FRAME_PIXELS, LiveLane, read_frame
 from echollama.server.uploads import UploadError
 from server_process import owner, running_server, stream_url
@@ -42,13 +42,15 @@ def camera_frame() -> bytes:
 
 
 class ReadyHost:
+    decodes = DecodeBudget(max_pixels=64_000_000, wait_s=1.0, retry_after_s=1)
+
     def require_ready(self) -> None:
         pass
 
 
 def test_one_frame_per_client_in_analysis_and_never_more():
     async def scenario() -> None:
-        lane = LiveLane(cast(ModelHost, ReadyHost()), timeout_s=30)  # the lane asks the host only this
+        lane = LiveLane(cast(ModelHost, ReadyHost()), timeout_s=30)  # the lane asks the host only these
         release = threading.Event()
         first = asyncio.create_task(lane.frame("a", lambda: release.wait(30) and "first"))
         await asyncio.sleep(0)  # the first frame is in analysis now
