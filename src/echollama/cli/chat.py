@@ -10,12 +10,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from echollama.cli.conversation import add_conversation_options, voice_chat
 from echollama.cli.options import add_pipeline_options, status
 from echollama.errors import EchollamaError, InputError, OutputError
+from echollama.output_files import write_text_atomically
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".webm", ".m4a")
 CHAT_HELP = (
@@ -250,7 +250,7 @@ class ChatLoop:
             "scene": voice.scene.to_dict() if voice.scene else None,
             "turns": self.log,
         }
-        _write_atomically(Path(path), json.dumps(report, indent=2))
+        write_text_atomically(Path(path), json.dumps(report, indent=2))
         if not self.quiet:
             status(f"saved the transcript to {path}")
 
@@ -260,10 +260,3 @@ def _check_transcript_path(path: str) -> None:
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
         raise OutputError(f"{target}: cannot write the transcript there")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".partial")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
