@@ -87,7 +87,7 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        self.conversation._require_scene()  # before any audio work: a question needs a picture
+        self.conversation.require_scene()  # before any audio work: a question needs a picture
         transcript, timings = self.hear(path)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, "audio file")
 
@@ -101,7 +101,7 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        self.conversation._require_scene()
+        self.conversation.require_scene()
         transcript, timings = self.hear_clip(clip)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, source)
 
@@ -125,7 +125,7 @@ class VoiceChat:
 
     def speak_summary(self, sink: AudioSink) -> float:
         """Speak the scene's summary (the words of `conversation.summary`), each object from its direction."""
-        scene = self.conversation._require_scene()
+        scene = self.conversation.require_scene()
         return self.speak_text(narrate_pieces(scene, "normal"), sink)
 
     def _heard(

@@ -188,7 +188,7 @@ class ChatLoop:
     def _microphone_turn(self, sink):
         from echollama.speech.microphone import listen
 
-        self.voice.conversation._require_scene()
+        self.voice.conversation.require_scene()
         clip = listen(status=None if self.quiet else status)
         return self.voice.ask_clip(clip, sink, on_text=self._live, stream=self.stream)
 
@@ -225,7 +225,7 @@ class ChatLoop:
 
     def _turn(self, action, heard_from: str | None = None) -> None:
         def run() -> None:
-            self.voice.conversation._require_scene()  # "no picture yet" before any audio or model work
+            self.voice.conversation.require_scene()  # "no picture yet" before any audio or model work
             self._answering = False
             try:
                 turn, path = self.audio.speak(action)

@@ -27,7 +27,6 @@ from echollama.language.text_phrases import text_sentences
 from echollama.types import Message, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
-# A sentence that ends like one (a run-on cut at a comma is mid-answer, not unfinished).
 _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
 _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
@@ -39,6 +38,7 @@ DESCRIBE_MAX_TOKENS = {"brief": 40, "normal": 120}  # "full" uses the configured
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
 CONTEXT_MARGIN_TOKENS = 32  # the chat template's own tokens that a per-message estimate can miss
+NO_PICTURE = "there is no picture yet: open an image first (in chat: /image PATH)"
 
 
 def interruption_note(heard: str) -> Message:
@@ -46,6 +46,27 @@ def interruption_note(heard: str) -> Message:
     if heard:
         return {"role": "system", "content": "The user interrupted that answer; they heard only the words above."}
     return {"role": "system", "content": "The user interrupted that answer before hearing any of it."}
+
+
+def describe_settings(settings: GenerationSettings, style: str, detail: str) -> GenerationSettings:
+    """Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1)."""
+    max_tokens = DESCRIBE_MAX_TOKENS.get(detail, settings.max_tokens) if style == "grounded" else settings.max_tokens
+    return replace(settings, max_tokens=min(max_tokens, settings.max_tokens))
+
+
+def questions_asked(history: Sequence[Turn]) -> list[Message]:
+    """The kept questions and their answers as chat messages (a description is in the prompt's prefix instead)."""
+    messages: list[Message] = []
+    for turn in history:
+        if turn.kind == "describe":
+            continue
+        messages += [
+            {"role": "user", "content": turn.question},
+            {"role": "assistant", "content": turn.prompt_text or turn.answer},
+        ]
+        if turn.interrupted:
+            messages.append(interruption_note(turn.answer))
+    return messages
 
 
 def check_question(question: str) -> str:
@@ -102,7 +123,7 @@ class Conversation:
 
     def scene_messages(self, detail: str = "full") -> list[Message]:
         """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail`."""
-        scene = self._require_scene()
+        scene = self.require_scene()
         if self.style == "paper":
             return describe_messages(scene, legend=self.legend)
         return grounded_messages(scene, narration.fact_sheet(scene), detail)
@@ -113,15 +134,11 @@ class Conversation:
 
     def describe(self, detail: str = "brief") -> Reply:
         """The spoken description: grounded sentences, then the LLM's context (grounded style), or the paper's way."""
-        scene = self._require_scene()
+        scene = self.require_scene()
         if detail not in DETAIL_LEVELS:
             raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
         self.detail_said = detail
-        # Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1).
-        max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens) if self.style == "grounded" else None
-        settings = replace(
-            self.settings, max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens)
-        )
+        settings = describe_settings(self.settings, self.style, detail)
         if self.style == "paper":
             messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
             return Reply(self, "describe", messages[-1]["content"], messages, settings, check=False)
@@ -142,21 +159,14 @@ class Conversation:
         """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
 
         "Tell me more" (and the like) continues the description one detail level up."""
-        scene = self._require_scene()
+        scene = self.require_scene()
         question = check_question(question)
         if _MORE.match(question):
             return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
         grounding = ground_with_memory(question, scene, self.vocabulary, self.memory)
         settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
-        return Reply(
-            self,
-            "question",
-            question,
-            self._question_prefix(),
-            settings,
-            grounding=grounding,
-            check=self.style == "grounded",
-        )
+        prefix = self._question_prefix()
+        return Reply(self, "question", question, prefix, settings, grounding=grounding, check=self.style == "grounded")
 
     def _question_prefix(self) -> list[Message]:
         """What every question's prompt starts with: the scene, then the description (or the summary)."""
@@ -168,30 +178,20 @@ class Conversation:
         messages.append({"role": "assistant", "content": self.summary})
         if self.style == "paper":
             # Said once, inside the cached prefix: repeated in every question it would be re-read on every turn.
-            messages.append({"role": "system", "content": instruction_for_questions(self._require_scene().depth_unit)})
+            messages.append({"role": "system", "content": instruction_for_questions(self.require_scene().depth_unit)})
         return messages
 
     def messages_for(self, question: str) -> list[Message]:
         """The prompt for a new question: the scene prefix, the kept history, the question."""
-        messages = self._question_prefix()
-        for turn in self._history:
-            if turn.kind == "describe":
-                continue  # already in the prefix
-            messages += [
-                {"role": "user", "content": turn.question},
-                {"role": "assistant", "content": turn.prompt_text or turn.answer},
-            ]
-            if turn.interrupted:
-                messages.append(interruption_note(turn.answer))
-        messages.append({"role": "user", "content": question})
-        return messages
+        return [*self._question_prefix(), *questions_asked(self._history), {"role": "user", "content": question}]
 
-    def _require_scene(self) -> Scene:
+    def require_scene(self) -> Scene:
+        """The scene talked about; an InputError when there is none yet."""
         if self.scene is None:
-            raise InputError("there is no picture yet: open an image first (in chat: /image PATH)")
+            raise InputError(NO_PICTURE)
         return self.scene
 
-    def _fit(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
+    def fit_messages(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
         """Trim the oldest turns until prompt + answer fit the context (and at most MAX_HISTORY_TURNS remain)."""
         questions = [t for t in self._history if t.kind != "describe"]
         for turn in questions[: -MAX_HISTORY_TURNS or None]:
@@ -209,7 +209,8 @@ class Conversation:
                 )
             self._history.remove(oldest)
 
-    def _record(self, turn: Turn) -> None:
+    def record(self, turn: Turn) -> None:
+        """Keep a finished turn: in the transcript, and in the prompt's history."""
         self.turns.append(turn)
         if turn.kind == "describe":  # a new description replaces the old one in the prefix
             self._history = [t for t in self._history if t.kind != "describe"]
