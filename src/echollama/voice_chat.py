@@ -42,8 +42,7 @@ class VoiceChat:
 
     def open_image(self, image: str | Path | LoadedImage) -> Turn:
         """Look at a new picture; the conversation restarts with its grounded summary (returned, not yet spoken)."""
-        scene = self.pipeline.look(image)
-        return self.conversation.start(scene)
+        return self.conversation.start(self.pipeline.look(image))
 
     def prefill(self) -> dict[str, float]:
         """Read the scene prompt into the LLM's cache now (in chat, while the listener hears the summary and thinks of

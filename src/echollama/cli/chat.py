@@ -247,7 +247,7 @@ class ChatLoop:
             "image": image,
             "llm": voice.pipeline.llm.name,
             "asr": voice.asr_name,
-            "scene": voice.scene.to_dict() if voice.scene else None,
+            "scene": voice.conversation.scene_with_text().to_dict() if voice.scene else None,
             "turns": self.log,
         }
         write_text_atomically(Path(path), json.dumps(report, indent=2))

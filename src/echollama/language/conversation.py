@@ -24,7 +24,7 @@ from echollama.language.prompt import describe_messages, grounded_messages, inst
 from echollama.language.protocols import LanguageModel
 from echollama.language.reply import Reply, Turn
 from echollama.language.text_phrases import text_sentences
-from echollama.types import Message, Scene
+from echollama.types import Message, PendingText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
 _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
@@ -96,7 +96,8 @@ class Conversation:
         self.legend = legend
         self.vocabulary = tuple(vocabulary)
         self.settings = settings
-        self.scene: Scene | None = None
+        self.scene: Scene | None = None  # the text in it once read (`scene_with_text`)
+        self._pending_text: PendingText | None = None
         self.turns: list[Turn] = []  # everything said, for transcripts
         self._history: list[Turn] = []  # the turns still in the prompt (oldest trimmed first)
         self._opening: Turn | None = None
@@ -107,9 +108,11 @@ class Conversation:
     def summary(self) -> str:
         return self._opening.answer if self._opening else ""
 
-    def start(self, scene: Scene) -> Turn:
-        """Read a new scene; the history restarts. Returns the grounded summary (computed, instant, not yet spoken)."""
-        self.scene = scene
+    def start(self, scene: Scene | PendingText) -> Turn:
+        """Read a new scene (or one whose text is still being read); the history restarts. Returns the grounded summary
+        (computed, instant, not yet spoken)."""
+        self._pending_text = scene if isinstance(scene, PendingText) else PendingText(scene)
+        scene = self.scene = self._pending_text.scene() if self._pending_text.done() else self._pending_text.objects
         self.memory.remember(scene)
         self._opening = Turn(question="", answer=summary(scene), kind="summary", used_llm=False)
         self.turns = [self._opening]
@@ -122,8 +125,9 @@ class Conversation:
         return describe_forgetting(self.memory.forget())
 
     def scene_messages(self, detail: str = "full") -> list[Message]:
-        """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail`."""
-        scene = self.require_scene()
+        """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail` (both
+        quote the text in the picture, so they wait for the text stage)."""
+        scene = self.scene_with_text()
         if self.style == "paper":
             return describe_messages(scene, legend=self.legend)
         return grounded_messages(scene, narration.fact_sheet(scene), detail)
@@ -152,14 +156,14 @@ class Conversation:
             settings,
             opening=narration.narrate_pieces(scene, detail),
             check=True,
-            then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width),
+            then=lambda: text_sentences(self.scene_with_text().text, scene.detections, scene.width),
         )
 
     def ask(self, question: str) -> Reply:
         """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
 
         "Tell me more" (and the like) continues the description one detail level up."""
-        scene = self.require_scene()
+        scene = self.scene_with_text()  # an answer may quote the text in the picture
         question = check_question(question)
         if _MORE.match(question):
             return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
@@ -186,9 +190,16 @@ class Conversation:
         return [*self._question_prefix(), *questions_asked(self._history), {"role": "user", "content": question}]
 
     def require_scene(self) -> Scene:
-        """The scene talked about; an InputError when there is none yet."""
+        """The scene talked about (its text may still be being read); an InputError when there is none yet."""
         if self.scene is None:
             raise InputError(NO_PICTURE)
+        return self.scene
+
+    def scene_with_text(self) -> Scene:
+        """The scene with the text read in it, waiting for the text stage when it is still running."""
+        if self._pending_text is None:
+            raise InputError(NO_PICTURE)
+        self.scene = self._pending_text.scene()
         return self.scene
 
     def fit_messages(self, question: str, prefix: str, max_tokens: int) -> list[Message]:

@@ -57,7 +57,7 @@ class Dialogue(Protocol):
 
     llm: LanguageModel
 
-    def require_scene(self) -> Scene: ...
+    def scene_with_text(self) -> Scene: ...
 
     def fit_messages(self, question: str, prefix: str, max_tokens: int) -> list[Message]: ...
 
@@ -156,7 +156,7 @@ class Reply:
 
     def _checked(self, pieces: Iterator[str], spoken: list[str], dropped: list[dict]) -> Iterator[str]:
         for sentence in split_sentences(pieces, first_clause=False):  # the rules judge whole sentences
-            judgement = judge(sentence, SaidSoFar(self.conversation.require_scene(), " ".join(spoken)))
+            judgement = judge(sentence, SaidSoFar(self.conversation.scene_with_text(), " ".join(spoken)))
             if judgement.report is not None:
                 dropped.append(judgement.report)
             if judgement.spoken is not None:
