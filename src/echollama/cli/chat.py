@@ -88,6 +88,7 @@ class AnswerAudio:
         self.count += 1
         if self.session is not None:
             return action(self.session.write), str(self.session.path)
+        assert self.output_dir is not None  # no session WAV: one WAV per answer in the folder
         path = self.output_dir / f"answer-{self.count:02d}.wav"
         with WavWriter(path, self.sample_rate, self.channels) as wav:
             result = action(wav.write)
