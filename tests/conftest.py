@@ -14,7 +14,7 @@ import pytest
 # The tiny paper checkpoints and the empty hub cache are session fixtures every paper test module uses.
 pytest_plugins = ["paper_checkpoints"]
 
-from echollama.samples import labelled_images
+from echollama.evaluation.labelled_set import labelled_images
 
 
 @pytest.fixture(scope="session", autouse=True)

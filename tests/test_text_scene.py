@@ -30,7 +30,7 @@ def exit_scene(profile):
 
 
 def test_text_is_read_beside_detection_and_placed(exit_scene):
-    regions = exit_scene.wait_text()
+    regions = exit_scene.text
     assert [r.text for r in regions] == ["EXIT"]
     exit_sign = regions[0]
     assert exit_sign.direction == "on your right" and exit_sign.cell == "Right Top"
@@ -66,4 +66,4 @@ def test_no_text_turns_the_stage_off(profile, exit_scene):
     assert profile.analyzer.text_reader is not None
     scene_spec = next(s for s in SCENES if s.name == "exit")
     scene = quiet.analyzer.analyze(LoadedImage(rgb=render_scene(scene_spec), source="exit"))
-    assert scene.wait_text() == [] and "text_s" not in scene.timings
+    assert scene.text == [] and "text_s" not in scene.timings

@@ -25,7 +25,7 @@ from echollama.scene.protocols import TextReader
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
-from echollama.types import Description, Reading, Scene, SpokenAnswer
+from echollama.types import Description, PendingText, Reading, SpokenAnswer
 
 Status = Callable[[str], None]
 NO_TEXT_READ = "I cannot read any text in this picture."
@@ -60,7 +60,7 @@ class Pipeline:
         # The LLM's load waits for this: set at the first sound, when something waits for the LLM, or
         # LATER_LOADS_WAIT_AT_MOST_S after the loads start, whichever comes first; never cleared.
         self._first_sound = threading.Event()
-        # The text stage's: set with the one above, and also by whoever waits for the text (`Scene.wait_text`) or
+        # The text stage's: set with the one above, and also by whoever waits for the text (`PendingText.scene`) or
         # `text_needed_first`.
         self._text_go = threading.Event()
         self._first_sound_timer: threading.Timer | None = None
@@ -169,12 +169,13 @@ class Pipeline:
             self._loads[key] = _in_background(recognizer.load, f"load-{key}")
         return recognizer
 
-    def look(self, image: str | Path | LoadedImage) -> Scene:
-        """Perception: the Scene (starts loading the LLM and the voice meanwhile)."""
+    def look(self, image: str | Path | LoadedImage) -> PendingText:
+        """Perception: the objects' Scene at once, the text when read (starts loading the LLM and the voice
+        meanwhile); hand it to `Conversation.start`."""
         image = self._decode_while_loading(image)
         self.status("looking at the image")
         self.wait_loaded(("perception",))
-        return self.analyzer.analyze(image, text_after=self._text_go)
+        return self.analyzer.look(image, text_after=self._text_go)
 
     def conversation(self, style: str | None = None) -> Conversation:
         """A new conversation in the profile's prompt style (or `style`: "grounded" or "paper")."""
@@ -289,9 +290,8 @@ class Pipeline:
             self._heard_first_sound()  # no grounded opening: the first sound is the LLM's, so nothing is held back
         image = self._decode_while_loading(image)
         load_s = time.perf_counter() - start
-        scene = self.look(image)
         conversation = self.conversation(style)
-        conversation.start(scene)
+        conversation.start(self.look(image))
         reply = conversation.describe(detail)
         self.status(f"describing with {self.llm.name}")
         with WavWriter(output, self.tts.sample_rate, channels=2 if spatial else 1) as wav:
@@ -301,6 +301,7 @@ class Pipeline:
             if not answer.text:
                 raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
         answer.audio_path = str(Path(output))
+        scene = conversation.scene_with_text()  # read while the description was spoken: it quotes the text
         answer.timings.update({"load_image_s": load_s, **scene.timings})
         first_audio = answer.timings["first_audio_s"]
         answer.timings["after_perception_s"] = first_audio - load_s - scene.timings.get("perception_s", 0.0)

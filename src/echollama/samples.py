@@ -1,5 +1,5 @@
-"""The bundled sample photo, and the hand-labelled photo set (evaluation/labelled_set.py) used by tests,
-benchmarks and evaluation."""
+"""The bundled sample photo and scikit-image's sample photos, used by tests, benchmarks, training and evaluation
+(the hand-labelled set that names what is in them lives in evaluation/labelled_set.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from echollama.errors import EchollamaError
-from echollama.evaluation.labelled_set import LabelledImage, LabelledObject, labelled_images  # noqa: F401
 
 SAMPLE_IMAGE = Path(str(files("echollama").joinpath("data/coffee.jpg")))  # scikit-image's coffee photo, CC0
 

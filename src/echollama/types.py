@@ -111,9 +111,12 @@ class Camera:
             raise ValueError("camera sizes must be positive")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scene:
-    """Everything perception found in one image; the prompt is built from this alone."""
+    """Everything perception found in one image; the prompt is built from this alone.
+
+    While the text stage still reads, perception hands on a `PendingText`: its `objects` Scene has no text yet, and
+    its `scene()` is a new Scene with the text."""
 
     width: int
     height: int
@@ -124,32 +127,47 @@ class Scene:
     source: str = ""
     matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
-    text: list[TextRegion] = field(default_factory=list)  # text read in the image; see `wait_text`
-    # The text stage runs beside detection and may finish after it: the object sentences need not wait for it.
-    text_pending: Future | None = field(default=None, repr=False, compare=False)
-    # Set by `wait_text`: a text stage held back until the first sound (pipeline.py) starts at once when needed.
-    text_wanted: threading.Event | None = field(default=None, repr=False, compare=False)
+    text: list[TextRegion] = field(default_factory=list)  # text read in the image
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
             raise ValueError("image size must be positive")
 
-    def wait_text(self) -> list[TextRegion]:
-        """The text read in the image, waiting for the text stage when it is still running."""
-        pending = self.text_pending
-        if pending is not None:
-            if self.text_wanted is not None:
-                self.text_wanted.set()
-            self.text = pending.result()
-            self.text_pending = None
-        return self.text
-
     def to_dict(self) -> dict[str, Any]:
-        self.wait_text()
-        data = asdict(replace(self, text_pending=None, text_wanted=None))
-        data.pop("text_pending")
-        data.pop("text_wanted")
-        return data
+        return asdict(self)
+
+
+class PendingText:
+    """The text stage of one scene, which runs beside detection and may finish after it, so the object sentences need
+    not wait for it: `objects` is the scene without text, `scene()` waits for the text and returns the scene with it
+    (the same Scene on every call; `objects` itself when there is no text stage)."""
+
+    def __init__(
+        self,
+        objects: Scene,
+        read: Future[tuple[list[TextRegion], dict[str, float]]] | None = None,
+        wanted: threading.Event | None = None,
+    ) -> None:
+        self.objects = objects
+        self._read = read  # the placed regions and the timings they add
+        # Set by `scene()`: a text stage held back until the first sound (pipeline.py) starts at once when needed.
+        self._wanted = wanted
+        self._scene: Scene | None = objects if read is None else None
+        self._lock = threading.Lock()
+
+    def done(self) -> bool:
+        return self._read is None or self._read.done()
+
+    def scene(self) -> Scene:
+        """The scene with the text read in the image, waiting for the text stage when it is still running."""
+        with self._lock:
+            if self._scene is None:
+                assert self._read is not None
+                if self._wanted is not None:
+                    self._wanted.set()
+                regions, timings = self._read.result()
+                self._scene = replace(self.objects, text=regions, timings={**self.objects.timings, **timings})
+            return self._scene
 
 
 @dataclass

@@ -42,8 +42,7 @@ class VoiceChat:
 
     def open_image(self, image: str | Path | LoadedImage) -> Turn:
         """Look at a new picture; the conversation restarts with its grounded summary (returned, not yet spoken)."""
-        scene = self.pipeline.look(image)
-        return self.conversation.start(scene)
+        return self.conversation.start(self.pipeline.look(image))
 
     def prefill(self) -> dict[str, float]:
         """Read the scene prompt into the LLM's cache now (in chat, while the listener hears the summary and thinks of
@@ -87,7 +86,7 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        self.conversation._require_scene()  # before any audio work: a question needs a picture
+        self.conversation.require_scene()  # before any audio work: a question needs a picture
         transcript, timings = self.hear(path)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, "audio file")
 
@@ -101,7 +100,7 @@ class VoiceChat:
         cancel: threading.Event | None = None,
     ) -> SpokenAnswer:
         start = time.perf_counter()
-        self.conversation._require_scene()
+        self.conversation.require_scene()
         transcript, timings = self.hear_clip(clip)
         return self._heard(transcript, timings, sink, on_text, stream, cancel, start, source)
 
@@ -125,7 +124,7 @@ class VoiceChat:
 
     def speak_summary(self, sink: AudioSink) -> float:
         """Speak the scene's summary (the words of `conversation.summary`), each object from its direction."""
-        scene = self.conversation._require_scene()
+        scene = self.conversation.require_scene()
         return self.speak_text(narrate_pieces(scene, "normal"), sink)
 
     def _heard(

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     turn.audio_path = str(args.output)
     voice.pipeline.settle()
     if args.json:
-        print(json.dumps({**turn.to_dict(), "llm": voice.pipeline.llm.name, "scene": voice.scene.to_dict()}, indent=2))
+        scene = voice.conversation.scene_with_text()
+        print(json.dumps({**turn.to_dict(), "llm": voice.pipeline.llm.name, "scene": scene.to_dict()}, indent=2))
         return 0
     print()
     if not args.quiet:

@@ -10,12 +10,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from echollama.cli.conversation import add_conversation_options, voice_chat
 from echollama.cli.options import add_pipeline_options, status
 from echollama.errors import EchollamaError, InputError, OutputError
+from echollama.output_files import write_text_atomically
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".webm", ".m4a")
 CHAT_HELP = (
@@ -88,6 +88,7 @@ class AnswerAudio:
         self.count += 1
         if self.session is not None:
             return action(self.session.write), str(self.session.path)
+        assert self.output_dir is not None  # no session WAV: one WAV per answer in the folder
         path = self.output_dir / f"answer-{self.count:02d}.wav"
         with WavWriter(path, self.sample_rate, self.channels) as wav:
             result = action(wav.write)
@@ -188,7 +189,7 @@ class ChatLoop:
     def _microphone_turn(self, sink):
         from echollama.speech.microphone import listen
 
-        self.voice.conversation._require_scene()
+        self.voice.conversation.require_scene()
         clip = listen(status=None if self.quiet else status)
         return self.voice.ask_clip(clip, sink, on_text=self._live, stream=self.stream)
 
@@ -225,7 +226,7 @@ class ChatLoop:
 
     def _turn(self, action, heard_from: str | None = None) -> None:
         def run() -> None:
-            self.voice.conversation._require_scene()  # "no picture yet" before any audio or model work
+            self.voice.conversation.require_scene()  # "no picture yet" before any audio or model work
             self._answering = False
             try:
                 turn, path = self.audio.speak(action)
@@ -247,10 +248,10 @@ class ChatLoop:
             "image": image,
             "llm": voice.pipeline.llm.name,
             "asr": voice.asr_name,
-            "scene": voice.scene.to_dict() if voice.scene else None,
+            "scene": voice.conversation.scene_with_text().to_dict() if voice.scene else None,
             "turns": self.log,
         }
-        _write_atomically(Path(path), json.dumps(report, indent=2))
+        write_text_atomically(Path(path), json.dumps(report, indent=2))
         if not self.quiet:
             status(f"saved the transcript to {path}")
 
@@ -260,10 +261,3 @@ def _check_transcript_path(path: str) -> None:
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
         raise OutputError(f"{target}: cannot write the transcript there")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".partial")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"echollama: error: {error}", file=terminal("stderr"))
         return error.exit_code
     except KeyboardInterrupt as interrupt:
-        from echollama.speech.wav_out import remove_partials
+        from echollama.output_files import remove_partials
 
         remove_partials()  # a signal can land between creating a partial file and the `try` that would remove it
         signum = interrupt.signum if isinstance(interrupt, Terminated) else int(signal.SIGINT)

@@ -82,7 +82,7 @@ def round_trip(pipeline: Pipeline, recordings: list[Path], phrases) -> dict[str,
 def _image(args):
     if args.images:
         return load_image(args.images[0])
-    from echollama.samples import labelled_images
+    from echollama.evaluation.labelled_set import labelled_images
 
     return {item.name: item for item in labelled_images()}[BENCH_IMAGE].load()
 

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from echollama.config import PipelineConfig
-from echollama.samples import SAMPLE_IMAGE, labelled_images
+from echollama.evaluation.labelled_set import labelled_images
+from echollama.samples import SAMPLE_IMAGE
 from echollama.scene.image import LoadedImage, load_image
 
 _COLUMNS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from echollama.samples import labelled_images
+from echollama.evaluation.labelled_set import labelled_images
 from echollama.scene.analyze import SceneAnalyzer
 
 FOCAL_PX, DOFFS_PX, BASELINE_MM = 994.978, 31.086, 193.001

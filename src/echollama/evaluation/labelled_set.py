@@ -13,6 +13,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
+from echollama.samples import skimage_rgb
 from echollama.scene.image import LoadedImage, load_image
 
 THIRDS = ("left", "centre", "right")
@@ -46,8 +47,6 @@ class LabelledImage:
     def load(self) -> LoadedImage:
         if self.source.startswith("photo:"):
             return load_image(PHOTOS_DIR / self.source.removeprefix("photo:"))
-        from echollama.samples import skimage_rgb
-
         return LoadedImage(rgb=skimage_rgb(self.source.removeprefix("skimage:")), source=self.source)
 
 

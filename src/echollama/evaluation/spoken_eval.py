@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from echollama.evaluation.labelled_set import labelled_images
 from echollama.evaluation.questions import check_answer, question_set, truth_scene
 from echollama.evaluation.wer import character_errors, word_errors
-from echollama.samples import labelled_images
 from echollama.speech.audio_in import to_speech_rate
 from echollama.speech.protocols import AudioClip
 from echollama.speech.sentences import clean_for_speech

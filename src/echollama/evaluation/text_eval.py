@@ -14,7 +14,8 @@ from pathlib import Path
 
 import jiwer
 
-from echollama.samples import SAMPLE_IMAGE, labelled_images
+from echollama.evaluation.labelled_set import labelled_images
+from echollama.samples import SAMPLE_IMAGE
 from echollama.scene.image import LoadedImage, load_image
 from echollama.scene.reading_order import reading_text
 

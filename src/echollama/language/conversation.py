@@ -24,10 +24,9 @@ from echollama.language.prompt import describe_messages, grounded_messages, inst
 from echollama.language.protocols import LanguageModel
 from echollama.language.reply import Reply, Turn
 from echollama.language.text_phrases import text_sentences
-from echollama.types import Message, Scene
+from echollama.types import Message, PendingText, Scene
 
 DETAIL_LEVELS = ("brief", "normal", "full")
-# A sentence that ends like one (a run-on cut at a comma is mid-answer, not unfinished).
 _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
 _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
@@ -39,6 +38,7 @@ DESCRIBE_MAX_TOKENS = {"brief": 40, "normal": 120}  # "full" uses the configured
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
 CONTEXT_MARGIN_TOKENS = 32  # the chat template's own tokens that a per-message estimate can miss
+NO_PICTURE = "there is no picture yet: open an image first (in chat: /image PATH)"
 
 
 def interruption_note(heard: str) -> Message:
@@ -46,6 +46,27 @@ def interruption_note(heard: str) -> Message:
     if heard:
         return {"role": "system", "content": "The user interrupted that answer; they heard only the words above."}
     return {"role": "system", "content": "The user interrupted that answer before hearing any of it."}
+
+
+def describe_settings(settings: GenerationSettings, style: str, detail: str) -> GenerationSettings:
+    """Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1)."""
+    max_tokens = DESCRIBE_MAX_TOKENS.get(detail, settings.max_tokens) if style == "grounded" else settings.max_tokens
+    return replace(settings, max_tokens=min(max_tokens, settings.max_tokens))
+
+
+def questions_asked(history: Sequence[Turn]) -> list[Message]:
+    """The kept questions and their answers as chat messages (a description is in the prompt's prefix instead)."""
+    messages: list[Message] = []
+    for turn in history:
+        if turn.kind == "describe":
+            continue
+        messages += [
+            {"role": "user", "content": turn.question},
+            {"role": "assistant", "content": turn.prompt_text or turn.answer},
+        ]
+        if turn.interrupted:
+            messages.append(interruption_note(turn.answer))
+    return messages
 
 
 def check_question(question: str) -> str:
@@ -75,7 +96,8 @@ class Conversation:
         self.legend = legend
         self.vocabulary = tuple(vocabulary)
         self.settings = settings
-        self.scene: Scene | None = None
+        self.scene: Scene | None = None  # the text in it once read (`scene_with_text`)
+        self._pending_text: PendingText | None = None
         self.turns: list[Turn] = []  # everything said, for transcripts
         self._history: list[Turn] = []  # the turns still in the prompt (oldest trimmed first)
         self._opening: Turn | None = None
@@ -86,9 +108,11 @@ class Conversation:
     def summary(self) -> str:
         return self._opening.answer if self._opening else ""
 
-    def start(self, scene: Scene) -> Turn:
-        """Read a new scene; the history restarts. Returns the grounded summary (computed, instant, not yet spoken)."""
-        self.scene = scene
+    def start(self, scene: Scene | PendingText) -> Turn:
+        """Read a new scene (or one whose text is still being read); the history restarts. Returns the grounded summary
+        (computed, instant, not yet spoken)."""
+        self._pending_text = scene if isinstance(scene, PendingText) else PendingText(scene)
+        scene = self.scene = self._pending_text.scene() if self._pending_text.done() else self._pending_text.objects
         self.memory.remember(scene)
         self._opening = Turn(question="", answer=summary(scene), kind="summary", used_llm=False)
         self.turns = [self._opening]
@@ -101,8 +125,9 @@ class Conversation:
         return describe_forgetting(self.memory.forget())
 
     def scene_messages(self, detail: str = "full") -> list[Message]:
-        """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail`."""
-        scene = self._require_scene()
+        """The prompt that introduces the scene: the paper's [system, user], or the grounded one for `detail` (both
+        quote the text in the picture, so they wait for the text stage)."""
+        scene = self.scene_with_text()
         if self.style == "paper":
             return describe_messages(scene, legend=self.legend)
         return grounded_messages(scene, narration.fact_sheet(scene), detail)
@@ -113,15 +138,11 @@ class Conversation:
 
     def describe(self, detail: str = "brief") -> Reply:
         """The spoken description: grounded sentences, then the LLM's context (grounded style), or the paper's way."""
-        scene = self._require_scene()
+        scene = self.require_scene()
         if detail not in DETAIL_LEVELS:
             raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
         self.detail_said = detail
-        # Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1).
-        max_tokens = DESCRIBE_MAX_TOKENS.get(detail, self.settings.max_tokens) if self.style == "grounded" else None
-        settings = replace(
-            self.settings, max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens)
-        )
+        settings = describe_settings(self.settings, self.style, detail)
         if self.style == "paper":
             messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
             return Reply(self, "describe", messages[-1]["content"], messages, settings, check=False)
@@ -135,28 +156,21 @@ class Conversation:
             settings,
             opening=narration.narrate_pieces(scene, detail),
             check=True,
-            then=lambda: text_sentences(scene.wait_text(), scene.detections, scene.width),
+            then=lambda: text_sentences(self.scene_with_text().text, scene.detections, scene.width),
         )
 
     def ask(self, question: str) -> Reply:
         """Start answering `question`; iterate the reply for text pieces (grounded facts first, then the LLM).
 
         "Tell me more" (and the like) continues the description one detail level up."""
-        scene = self._require_scene()
+        scene = self.scene_with_text()  # an answer may quote the text in the picture
         question = check_question(question)
         if _MORE.match(question):
             return self.describe(_MORE_DETAIL[self.detail_said or "brief"])
         grounding = ground_with_memory(question, scene, self.vocabulary, self.memory)
         settings = replace(self.settings, max_tokens=min(self.settings.max_tokens, ANSWER_MAX_TOKENS))
-        return Reply(
-            self,
-            "question",
-            question,
-            self._question_prefix(),
-            settings,
-            grounding=grounding,
-            check=self.style == "grounded",
-        )
+        prefix = self._question_prefix()
+        return Reply(self, "question", question, prefix, settings, grounding=grounding, check=self.style == "grounded")
 
     def _question_prefix(self) -> list[Message]:
         """What every question's prompt starts with: the scene, then the description (or the summary)."""
@@ -168,30 +182,27 @@ class Conversation:
         messages.append({"role": "assistant", "content": self.summary})
         if self.style == "paper":
             # Said once, inside the cached prefix: repeated in every question it would be re-read on every turn.
-            messages.append({"role": "system", "content": instruction_for_questions(self._require_scene().depth_unit)})
+            messages.append({"role": "system", "content": instruction_for_questions(self.require_scene().depth_unit)})
         return messages
 
     def messages_for(self, question: str) -> list[Message]:
         """The prompt for a new question: the scene prefix, the kept history, the question."""
-        messages = self._question_prefix()
-        for turn in self._history:
-            if turn.kind == "describe":
-                continue  # already in the prefix
-            messages += [
-                {"role": "user", "content": turn.question},
-                {"role": "assistant", "content": turn.prompt_text or turn.answer},
-            ]
-            if turn.interrupted:
-                messages.append(interruption_note(turn.answer))
-        messages.append({"role": "user", "content": question})
-        return messages
+        return [*self._question_prefix(), *questions_asked(self._history), {"role": "user", "content": question}]
 
-    def _require_scene(self) -> Scene:
+    def require_scene(self) -> Scene:
+        """The scene talked about (its text may still be being read); an InputError when there is none yet."""
         if self.scene is None:
-            raise InputError("there is no picture yet: open an image first (in chat: /image PATH)")
+            raise InputError(NO_PICTURE)
         return self.scene
 
-    def _fit(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
+    def scene_with_text(self) -> Scene:
+        """The scene with the text read in it, waiting for the text stage when it is still running."""
+        if self._pending_text is None:
+            raise InputError(NO_PICTURE)
+        self.scene = self._pending_text.scene()
+        return self.scene
+
+    def fit_messages(self, question: str, prefix: str, max_tokens: int) -> list[Message]:
         """Trim the oldest turns until prompt + answer fit the context (and at most MAX_HISTORY_TURNS remain)."""
         questions = [t for t in self._history if t.kind != "describe"]
         for turn in questions[: -MAX_HISTORY_TURNS or None]:
@@ -209,7 +220,8 @@ class Conversation:
                 )
             self._history.remove(oldest)
 
-    def _record(self, turn: Turn) -> None:
+    def record(self, turn: Turn) -> None:
+        """Keep a finished turn: in the transcript, and in the prompt's history."""
         self.turns.append(turn)
         if turn.kind == "describe":  # a new description replaces the old one in the prefix
             self._history = [t for t in self._history if t.kind != "describe"]

@@ -166,7 +166,7 @@ def ground(
             sentences.append(last_seen)
     if absent and not present:
         sentences.append(_found_phrase(scene))
-    text = text_answer(question, scene.wait_text(), scene.detections, scene.width, labels)
+    text = text_answer(question, scene.text, scene.detections, scene.width, labels)
     if text:
         sentences.append(text)
     details = {label: len(groups[label]) for label in present} | {label: 0 for label in absent}

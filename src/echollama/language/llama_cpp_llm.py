@@ -82,25 +82,9 @@ class LlamaCppModel:
     def load(self) -> Any:
         with self._load_lock:
             if self._llama is None:
-                try:
-                    from llama_cpp import Llama
-                except ImportError:
-                    raise missing_extra("llama-cpp-python", "embedded") from None
                 if self._path is None:
                     self._path = self._resolve()
-                if not Path(self._path).is_file():
-                    raise ModelError(f"LLM file {self._path} does not exist")
-                try:
-                    self._llama = Llama(
-                        model_path=str(self._path),
-                        n_ctx=self._n_ctx,
-                        n_threads=self._threads,
-                        n_batch=512,
-                        seed=0,
-                        verbose=False,
-                    )
-                except ValueError as error:
-                    raise ModelError(f"llama.cpp could not load {self._path}: {error}") from None
+                self._llama = _open_llama(Path(str(self._path)), self._n_ctx, self._threads)
         return self._llama
 
     @property
@@ -111,20 +95,9 @@ class LlamaCppModel:
         """The prompt text exactly as `create_chat_completion` would build it from the GGUF's own template."""
         formatter = self._formatters.get(add_generation_prompt)
         if formatter is None:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            llama = self.load()
-            template = llama.metadata.get("tokenizer.chat_template")
-            if not template:
-                raise ModelError(f"{self.name} has no chat template in its GGUF metadata")
-            formatter = Jinja2ChatFormatter(
-                template=template,
-                add_generation_prompt=add_generation_prompt,
-                eos_token=llama._model.token_get_text(llama.token_eos()),  # the same strings Llama.__init__ passes
-                bos_token=llama._model.token_get_text(llama.token_bos()),
-            )
+            formatter = _chat_formatter(self.load(), self.name, add_generation_prompt)
             self._formatters[add_generation_prompt] = formatter
-        return formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
+        return formatter(messages=list(messages)).prompt
 
     def tokens(self, text: str, special: bool = True) -> list[int]:
         # The template writes its own BOS. Special tokens are parsed only in text we built from the template.
@@ -148,19 +121,14 @@ class LlamaCppModel:
     def prefill_tokens(self, tokens: list[int]) -> dict[str, float]:
         llama = self.load()
         with self.generate_lock:
-            reused = self._reusable(llama, tokens)
+            reused = _reusable(llama, tokens)
             before = _perf(llama)
             start = time.perf_counter()
             # One generated token forces the evaluation through llama-cpp-python's own prefix bookkeeping.
             for _ in llama.create_completion(prompt=tokens, max_tokens=1, stream=True, temperature=0.0):
                 pass
             after = _perf(llama)
-        return {
-            "prompt_tokens": float(len(tokens)),
-            "prompt_tokens_reused": float(reused),
-            "prompt_tokens_evaluated": float(after[0] - before[0]),
-            "prefill_s": time.perf_counter() - start,
-        }
+        return {**_prompt_usage(tokens, reused, before, after), "prefill_s": time.perf_counter() - start}
 
     def warm_start(self, messages: Sequence[Message]) -> dict[str, float]:
         """Have `messages` (a constant prompt start, e.g. the system prompt) in the KV cache: loaded from disk when
@@ -202,11 +170,11 @@ class LlamaCppModel:
         llama = self.load()
         tokens = self.prompt_tokens(messages, assistant_prefix)
         with self.generate_lock:
-            reused = self._reusable(llama, tokens)
+            reused = _reusable(llama, tokens)
             before = _perf(llama)
             timer = GenerationTimer()  # the first token's time includes reading the prompt
             yield from _read_prompt(llama, tokens)
-            eos = llama._model.token_get_text(llama.token_eos())
+            eos = _token_text(llama, llama.token_eos())
             chunks = llama.create_completion(
                 prompt=tokens,
                 stream=True,
@@ -219,23 +187,58 @@ class LlamaCppModel:
             )
             yield from timer.count(chunk["choices"][0]["text"] for chunk in chunks)
             after = _perf(llama)
-            usage.update(
-                {
-                    "prompt_tokens": float(len(tokens)),
-                    "prompt_tokens_reused": float(reused),
-                    # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
-                    "prompt_tokens_evaluated": float(after[0] - before[0]),
-                    "prompt_eval_s": (after[1] - before[1]) / 1000.0,
-                    "context_tokens": float(llama.n_tokens),
-                    **timer.usage(),
-                }
-            )
+            usage.update(_prompt_usage(tokens, reused, before, after))
+            usage.update({"context_tokens": float(llama.n_tokens), **timer.usage()})
 
-    @staticmethod
-    def _reusable(llama: Any, tokens: Sequence[int]) -> int:
-        """The KV-cache prefix `Llama.generate` will keep for `tokens` (it re-evaluates one token of a full match)."""
-        reused = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
-        return reused - 1 if reused == len(tokens) and reused > 0 else reused
+
+def _open_llama(path: Path, n_ctx: int, threads: int) -> Any:
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise missing_extra("llama-cpp-python", "embedded") from None
+    if not path.is_file():
+        raise ModelError(f"LLM file {path} does not exist")
+    try:
+        return Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, seed=0, verbose=False)
+    except ValueError as error:
+        raise ModelError(f"llama.cpp could not load {path}: {error}") from None
+
+
+def _token_text(llama: Any, token: int) -> str:
+    """A special token's text, as `Llama.__init__` gives it to the chat template (llama-cpp-python has no public call
+    for it: its `_model` is the only way)."""
+    return llama._model.token_get_text(token)
+
+
+def _chat_formatter(llama: Any, name: str, add_generation_prompt: bool) -> Any:
+    """The GGUF's own chat template, as `create_chat_completion` would use it."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError(f"{name} has no chat template in its GGUF metadata")
+    return Jinja2ChatFormatter(
+        template=template,
+        add_generation_prompt=add_generation_prompt,
+        eos_token=_token_text(llama, llama.token_eos()),
+        bos_token=_token_text(llama, llama.token_bos()),
+    )
+
+
+def _reusable(llama: Any, tokens: Sequence[int]) -> int:
+    """The KV-cache prefix `Llama.generate` will keep for `tokens` (it re-evaluates one token of a full match)."""
+    reused = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+    return reused - 1 if reused == len(tokens) and reused > 0 else reused
+
+
+def _prompt_usage(tokens: Sequence[int], reused: int, before: tuple[int, float], after: tuple[int, float]) -> dict:
+    return {
+        "prompt_tokens": float(len(tokens)),
+        "prompt_tokens_reused": float(reused),
+        # llama.cpp's own counter of tokens decoded in prompt batches during this call: the proof of reuse
+        "prompt_tokens_evaluated": float(after[0] - before[0]),
+        "prompt_eval_s": (after[1] - before[1]) / 1000.0,
+    }
 
 
 def _read_prompt(llama: Any, tokens: list[int]) -> Iterator[str]:

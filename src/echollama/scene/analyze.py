@@ -1,8 +1,9 @@
 """Perception in one call: detect, merge duplicates, then estimate depth and caption concurrently, then place objects.
 The text stage (when the profile has a reader) runs beside all of that on its own thread, from the start.
 
-The result is a `Scene`; stage times (seconds) are recorded in `scene.timings`. The Scene is returned as soon as the
-objects are placed; its text follows when read (`Scene.wait_text`), so the first object sentence never waits for it.
+The result is a `Scene`; stage times (seconds) are recorded in `scene.timings`. `look` hands on the objects' Scene as
+soon as they are placed, and the text as a `PendingText` whose `scene()` waits for it, so the first object sentence
+never waits for the text; `analyze` returns the whole Scene.
 
 Confidence policy: objects scoring under `threshold` are not said at all; those under `certain_from` are kept but
 marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for the figures behind the embedded values.
@@ -22,7 +23,7 @@ from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
 from echollama.scene.text_placement import place_text
-from echollama.types import Detection, Scene
+from echollama.types import Detection, PendingText, Scene, TextRegion
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -68,16 +69,20 @@ class SceneAnalyzer:
         if load is not None and text:
             self._text_pool.submit(load)
 
-    def analyze(
+    def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
+        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess (video frames get one on
+        demand), `read_text=False` the text stage (half a second a frame: not while watching)."""
+        return self.look(image, caption, read_text).scene()
+
+    def look(
         self,
         image: LoadedImage,
         caption: bool = True,
         read_text: bool = True,
         text_after: threading.Event | None = None,
-    ) -> Scene:
-        """The scene in `image`; `caption=False` skips the whole-picture guess (video frames get one on demand),
-        `read_text=False` the text stage (half a second a frame: not while watching). The text stage starts once
-        `text_after` is set, when given, or as soon as someone waits for the text (`Scene.wait_text`)."""
+    ) -> PendingText:
+        """The objects in `image` at once (`.objects`), the text when read (`.scene()`). The text stage starts once
+        `text_after` is set, when given, or as soon as someone waits for the text (`PendingText.scene`)."""
         timings: dict[str, float] = {}
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
@@ -116,12 +121,9 @@ class SceneAnalyzer:
             matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
         )
-        if read is not None:
-            scene.text_pending = _placed_text(read, scene, start)
-            scene.text_wanted = text_after
-            if scene.text_pending.done():
-                scene.wait_text()
-        return scene
+        if read is None:
+            return PendingText(scene)
+        return PendingText(scene, _placed_text(read, scene, start), text_after)
 
     def _judge(self, detection: Detection) -> Detection:
         certain = self.certain_from is None or detection.score >= self.certain_from
@@ -133,15 +135,17 @@ def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
     return replace(detection, cell=grid_cell(x, y, image.width, image.height), clock=clock_direction(x, camera))
 
 
-def _placed_text(read: Future, scene: Scene, start: float) -> Future:
-    """A future of the read text placed in the scene (cell, direction, the object it is written on, its distance)."""
-    placed: Future = Future()
+def _placed_text(read: Future, scene: Scene, start: float) -> Future[tuple[list[TextRegion], dict[str, float]]]:
+    """A future of the read text placed in the scene (cell, direction, the object it is written on, its distance),
+    with the times it adds to the scene's."""
+    placed: Future[tuple[list[TextRegion], dict[str, float]]] = Future()
 
     def when_read(done: Future) -> None:
         try:
-            regions, scene.timings["text_s"] = done.result()
-            placed.set_result([place_text(r, scene.detections, scene.width, scene.height) for r in regions])
-            scene.timings["perception_with_text_s"] = time.perf_counter() - start
+            regions, read_s = done.result()
+            placed_regions = [place_text(r, scene.detections, scene.width, scene.height) for r in regions]
+            timings = {"text_s": read_s, "perception_with_text_s": time.perf_counter() - start}
+            placed.set_result((placed_regions, timings))
         except BaseException as error:
             placed.set_exception(error)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from echollama.errors import ModelError, missing_extra
 from echollama.models.hub import local_model_dir
@@ -45,7 +46,7 @@ class MoondreamCaptioner:
                 try:
                     # trust_remote_code runs the pinned revision's own Python files, downloaded by `models pull`.
                     with PRETRAINED_LOAD_LOCK:
-                        model = AutoModelForCausalLM.from_pretrained(
+                        model: Any = AutoModelForCausalLM.from_pretrained(
                             folder, trust_remote_code=True, dtype=placement.dtype
                         )
                         model.to(placement.device).eval()

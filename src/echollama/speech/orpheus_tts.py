@@ -17,6 +17,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,7 @@ class OrpheusSynthesizer:
         self._max_new_tokens = max_new_tokens
         self._generation = sampling
         self._seed = seed
-        self._loaded = None
+        self._loaded: tuple[Any, ...] | None = None  # torch, tokenizer, model, SNAC, placement: loaded on first use
         self._load_lock = threading.Lock()
         self.generate_lock = threading.Lock()  # one model, one generation at a time
 
@@ -122,7 +123,7 @@ class OrpheusSynthesizer:
                 try:
                     with PRETRAINED_LOAD_LOCK:
                         tokenizer = AutoTokenizer.from_pretrained(folder)
-                        model = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
+                        model: Any = AutoModelForCausalLM.from_pretrained(folder, dtype=placement.dtype)
                         model.to(placement.device).eval()
                         # SNAC stays in float32: it is small, and half precision audibly degrades its decoder.
                         snac = SNAC.from_pretrained(str(snac_folder)).eval().to(placement.device)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ class PiperSynthesizer:
         """`deterministic` switches off VITS's sampling noise: the same text always gives the same samples
         (flatter speech; for test recordings, so a test never depends on one unlucky take)."""
         self._deterministic = deterministic
-        self._voice = None
+        self._voice: Any = None  # a PiperVoice, loaded on first use
         self._lock = threading.Lock()
 
     def load(self):

@@ -1,34 +1,18 @@
-"""Writing speech to a WAV file safely: checked before any model runs, written beside the target, renamed at the end.
-
-A failure or Ctrl-C mid-way removes the partial file, so the user never finds a truncated WAV under the name asked for.
-Every hidden name is recorded before the file is created and forgotten only after it is gone or renamed, so a signal
-that lands between two bytecodes of that bookkeeping still leaves a name `remove_partials()` can clean up.
+"""Writing speech to a WAV file safely: checked before any model runs, written beside the target, renamed at the end
+(output_files.py: a failure or Ctrl-C mid-way removes the partial file, so the user never finds a truncated WAV under
+the name asked for).
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-import secrets
 from pathlib import Path
 
 import numpy as np
 
 from echollama.errors import OutputError
-
-_LIVE_PARTIALS: set[str] = set()
-
-
-def remove_partials() -> None:
-    """Delete every partial WAV this process still has: the CLI calls it when Ctrl-C or SIGTERM stops a command."""
-    for name in list(_LIVE_PARTIALS):
-        _forget(name)
-
-
-def _forget(name: str) -> None:
-    Path(name).unlink(missing_ok=True)
-    _LIVE_PARTIALS.discard(name)
+from echollama.output_files import PartialFile
 
 
 def check_output_path(path: str | Path) -> Path:
@@ -55,9 +39,9 @@ def check_output_path(path: str | Path) -> Path:
     if path.suffix.lower() != ".wav":
         raise OutputError(f"{path}: the output is a WAV file; give a name ending in .wav")
     # Try it: /proc, /sys, read-only mounts and full disks pass the checks above but take no new file.
-    fd, probe = _create_partial(path)
-    os.close(fd)
-    _forget(probe)
+    probe = PartialFile(path)
+    probe.close_fd()
+    probe.abort()
     return path
 
 
@@ -66,25 +50,6 @@ def _name_max(folder: Path) -> int:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError):
         return 255
-
-
-def _create_partial(path: Path) -> tuple[int, str]:
-    """A new, empty hidden file beside `path` (fd, name). Created with mode 0666, so the kernel applies the process
-    umask itself: reading the umask would mean setting it, which changes it for every thread for a moment."""
-    stem = path.name if len(os.fsencode(path.name)) <= 200 else path.name[:40]  # the hidden name stays legal
-    for _ in range(100):
-        candidate = path.parent / f".{stem}.{secrets.token_hex(4)}.partial"
-        _LIVE_PARTIALS.add(str(candidate))  # before the file exists: no moment where it exists unrecorded
-        try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-        except FileExistsError:
-            _LIVE_PARTIALS.discard(str(candidate))  # someone else's file: never ours to delete
-            continue
-        except OSError as error:
-            _LIVE_PARTIALS.discard(str(candidate))
-            raise OutputError(f"{path}: cannot create a file in {path.parent} ({error.strerror})") from None
-        return fd, str(candidate)
-    raise OutputError(f"{path}: cannot create a temporary file in {path.parent}")
 
 
 class WavWriter:
@@ -99,15 +64,20 @@ class WavWriter:
         self.channels = channels
         self.frames = 0
         self._peak = 0.0
-        fd, self._tmp = _create_partial(self.path)
+        self._partial = PartialFile(self.path)
         try:
             self._file = soundfile.SoundFile(
-                fd, "w", samplerate=sample_rate, channels=channels, subtype="PCM_16", format="WAV", closefd=True
+                self._partial.fd,
+                "w",
+                samplerate=sample_rate,
+                channels=channels,
+                subtype="PCM_16",
+                format="WAV",
+                closefd=True,
             )
         except BaseException as error:  # Ctrl-C here too: the temporary file must not outlive us
-            with contextlib.suppress(OSError):
-                os.close(fd)  # not yet handed to libsndfile
-            _forget(self._tmp)
+            self._partial.close_fd()  # not yet handed to libsndfile
+            self._partial.abort()
             if isinstance(error, Exception):
                 raise OutputError(f"{self.path}: cannot write ({error})") from None
             raise
@@ -129,18 +99,12 @@ class WavWriter:
 
     def commit(self) -> Path:
         self._file.close()
-        try:
-            os.replace(self._tmp, self.path)
-        except OSError as error:
-            _forget(self._tmp)
-            raise OutputError(f"{self.path}: cannot write ({error.strerror})") from None
-        _LIVE_PARTIALS.discard(self._tmp)
-        return self.path
+        return self._partial.commit()
 
     def abort(self) -> None:
         if not self._file.closed:
             self._file.close()
-        _forget(self._tmp)
+        self._partial.abort()
 
     def __enter__(self) -> WavWriter:
         return self

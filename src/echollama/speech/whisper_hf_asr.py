@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class WhisperHfRecognizer:
         self._model_ref = model
         self._placement = placement
         self._max_new_tokens = max_new_tokens
-        self._pipe = None
+        self._pipe: Any = None  # a transformers pipeline, loaded on first use
         self._lock = threading.Lock()
 
     def load(self):

@@ -7,14 +7,12 @@ those flags and saving once gives an ordinary float checkpoint (cached under $EC
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from echollama.config import echollama_home
 from echollama.errors import ModelError, missing_extra
+from echollama.output_files import atomic_folder
 
 
 def _import_transformers():
@@ -54,13 +52,9 @@ def checkpoint_from_gguf(gguf: Path, cache: Path | None = None) -> Path:
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    try:
+    with atomic_folder(target) as staging:  # a crash leaves a hidden staging folder, never a half checkpoint
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        os.replace(staging, target)  # a crash leaves a hidden staging folder, never a half checkpoint
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

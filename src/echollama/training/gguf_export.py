@@ -18,6 +18,7 @@ from pathlib import Path
 
 from echollama.config import echollama_home
 from echollama.errors import ModelError, missing_extra
+from echollama.output_files import atomic_folder, atomic_path
 
 CONVERTER_ENV = "ECHOLLAMA_CONVERT_SCRIPT"
 _VENDOR = "vendor/llama.cpp/"
@@ -84,9 +85,8 @@ def _fetch(version: str, folder: Path) -> None:
         if done.returncode != 0 or not archives:
             raise ModelError(f"could not download the llama-cpp-python {version} sdist: {done.stderr.strip()[-300:]}")
         check_sha256(archives[0], expected)
-        staging = Path(scratch) / "converter"
-        unpack_converter(archives[0], staging)
-        os.replace(staging, folder)
+        with atomic_folder(folder) as staging:
+            unpack_converter(archives[0], staging)
 
 
 def check_sha256(path: Path, expected: str) -> None:
@@ -131,11 +131,9 @@ def export_gguf(checkpoint: Path, output: Path, outtype: str = "q8_0") -> Path:
     """Convert a transformers checkpoint folder to one GGUF file (written beside, renamed when complete)."""
     script = converter_path()
     output = Path(output)
-    partial = output.with_name(output.name + ".partial")
-    command = [sys.executable, str(script), str(checkpoint), "--outfile", str(partial), "--outtype", outtype]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0 or not partial.is_file():
-        partial.unlink(missing_ok=True)
-        raise ModelError(f"GGUF export of {checkpoint} failed: {done.stderr.strip()[-500:]}")
-    os.replace(partial, output)
+    with atomic_path(output) as partial:
+        command = [sys.executable, str(script), str(checkpoint), "--outfile", str(partial), "--outtype", outtype]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0 or not partial.is_file() or not partial.stat().st_size:
+            raise ModelError(f"GGUF export of {checkpoint} failed: {done.stderr.strip()[-500:]}")
     return output
