@@ -1,5 +1,5 @@
 """Small pieces where the logic is densest: in the folders named here no function is over 60 lines and no class over
-150 (server/ joins once its split by resource lands)."""
+150."""
 
 import ast
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 import echollama
 
 PACKAGE = Path(echollama.__file__).parent
-LIMITED = ("language",)
+LIMITED = ("language", "server")
 MAX_FUNCTION_LINES = 60
 MAX_CLASS_LINES = 150
 

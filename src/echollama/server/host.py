@@ -24,7 +24,7 @@ from echollama.pipeline import Pipeline
 from echollama.scene.image import LoadedImage
 from echollama.server.settings import ServerSettings
 from echollama.speech.protocols import SpeechRecognizer
-from echollama.types import Scene
+from echollama.types import PendingText
 
 T = TypeVar("T")
 log = logging.getLogger("echollama.server")
@@ -236,9 +236,10 @@ class ModelHost:
 
     # --- shared models ----------------------------------------------------------------------------------------------
 
-    def look(self, image: LoadedImage) -> Scene:
+    def look(self, image: LoadedImage) -> PendingText:
+        """The objects at once; the text goes on being read (one reader, on its own worker) after the lock is left."""
         with self.perception_lock:
-            return self.pipeline.analyzer.analyze(image)
+            return self.pipeline.analyzer.look(image)
 
     # --- admission --------------------------------------------------------------------------------------------------
 

@@ -80,10 +80,9 @@ def sentence_event(sentence: PlacedText) -> dict:
 def new_photo(host: ModelHost, session: Session, image: LoadedImage) -> dict:
     """A new photo in an existing session: the conversation moves to it and remembers the earlier ones."""
     opening = session.conversation.start(host.look(image))
-    scene = session.conversation.scene
     return {
         "session_id": session.id,
-        "scene": scene.to_dict() if scene else None,
+        "scene": session.conversation.scene_with_text().to_dict(),
         "summary": opening.answer,
         "photos_remembered": len(session.conversation.memory.scenes),
     }
@@ -99,11 +98,12 @@ def describe(
 ) -> tuple[dict, Conversation]:
     """Perception, a new conversation about the scene, its spoken description; returns (result, conversation)."""
     start = time.perf_counter()
-    scene = host.look(image)
+    pending = host.look(image)
     del image  # freed once the text stage is done with it: its pixels leave the decode budget then, not at the end
     conversation = host.pipeline.conversation()
-    opening = conversation.start(scene)
+    opening = conversation.start(pending)  # the object sentences are said while the text is still being read
     answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)
+    scene = conversation.scene_with_text()
     fields["timings"].update({k: round(v, 3) for k, v in scene.timings.items()})
     return {
         "scene": scene.to_dict(),

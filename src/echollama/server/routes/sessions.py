@@ -43,10 +43,9 @@ async def open_session(
 
     def look(cancel):
         conversation = host.pipeline.conversation()
-        scene = host.look(read_image(data, settings.max_image_pixels, name))
-        opening = conversation.start(scene)
-        # to_dict waits for the text stage (seconds): here on the worker, never on the event loop.
-        return conversation, {"scene": scene.to_dict(), "summary": opening.answer}
+        opening = conversation.start(host.look(read_image(data, settings.max_image_pixels, name)))
+        # The text stage may take seconds: it is waited for here on the worker, never on the event loop.
+        return conversation, {"scene": conversation.scene_with_text().to_dict(), "summary": opening.answer}
 
     with server.sessions.reserve(client) as place:
         conversation, result = await host.run(look)  # admitted like any other work
