@@ -24,8 +24,11 @@ COCO80 = tuple(COCO_LABELS.values())
 INPUT_SIZE = 640
 NMS_IOU = 0.45
 _GREY = 114
-# Intra-op threads: with the LLM or the voice busy on one of the 2 cores, 1 thread without spinning ran the graph
-# faster than 2 (a spinning second thread fights the busy core); see `echollama bench detector` and issue 20.
+# Intra-op threads, measured 2026-12-07 on this project's 2-core machine while other work loaded it (load average 8-12;
+# `python -m echollama.evaluation.bench_detector_threads 8`, coffee.jpg, median ms): quiet: 1 thread 105-147 (spinning
+# on or off), 2 threads 138-186 without spinning, 175-266 with; one core busy: 1 thread 195-300, 2 threads without
+# spinning 190-274, with 262-371. A spinning second thread only fights the busy core; one thread, not spinning, is as
+# fast as two and leaves the other core to the LLM and the voice. ECHOLLAMA_DETECTOR_THREADS overrides it.
 THREADS_ENV = "ECHOLLAMA_DETECTOR_THREADS"
 
 
@@ -34,7 +37,8 @@ class YoloV5Detector:
 
     def __init__(self, model_path: Path, threads: int | None = None) -> None:
         self.model_path = model_path
-        self.threads = threads or int(os.environ.get(THREADS_ENV, "1"))
+        configured = os.environ.get(THREADS_ENV, "")
+        self.threads = threads or (int(configured) if configured.isdigit() and int(configured) > 0 else 1)
         self._session: Any = None
         self._lock = threading.Lock()
 
