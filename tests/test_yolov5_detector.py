@@ -167,3 +167,17 @@ def test_the_detector_option_reaches_the_config():
     assert pipeline_config(parser.parse_args(["describe", "x.jpg", "--detector", "ssd"])).detector == "ssd"
     default = pipeline_config(parser.parse_args(["describe", "x.jpg"]))
     assert default.detector == "yolov5s" and default.threshold == 0.48
+
+
+def test_describe_without_npm_or_the_model_speaks_with_ssd_saying_why_once(tmp_path):
+    from echollama.samples import SAMPLE_IMAGE
+
+    out = tmp_path / "coffee.wav"
+    no_npm = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "npm").exists())
+    result = run_cli(
+        "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", tmp_path=tmp_path, path_env=no_npm
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "npm is not installed" in result.stderr
+    assert result.stderr.count("describing with SSD-MobileNet-v2") == 1
+    assert json.loads(result.stdout)["scene"]["detections"] and out.stat().st_size > 0
