@@ -213,7 +213,36 @@ def spoken_reading(regions: Sequence[TextRegion]) -> str:
 
 # Words too common to show that a short run was copied from a sign ("the room is" is anyone's).
 _FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "is", "are", "was", "be", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "it", "its", "this", "that", "your", "my", "our", "you", "i"]
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "be",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "it",
+        "its",
+        "this",
+        "that",
+        "your",
+        "my",
+        "our",
+        "you",
+        "i",
+    ]
 )
 
 

