@@ -121,7 +121,7 @@ def test_slicing_is_an_embedded_option_off_by_default():
     from echollama.profiles import embedded
     from echollama.scene.yolov5_detector import YoloV5Detector
 
-    assert isinstance(embedded(PipelineConfig()).analyzer.detector, YoloV5Detector)  # set-up converted it
-    assert isinstance(embedded(PipelineConfig(detector="ssd")).analyzer.detector, SsdMobileNetDetector)
-    sliced = embedded(PipelineConfig(slice_detection=True)).analyzer.detector
+    assert isinstance(embedded(PipelineConfig()).analyzer.detector, SsdMobileNetDetector)  # the default
+    assert isinstance(embedded(PipelineConfig(detector="yolov5s")).analyzer.detector, YoloV5Detector)  # set up
+    sliced = embedded(PipelineConfig(slice_detection=True, detector="yolov5s")).analyzer.detector
     assert isinstance(sliced, SlicedDetector) and isinstance(sliced.detector, YoloV5Detector)

@@ -164,9 +164,10 @@ def test_the_detector_option_reaches_the_config():
     from echollama.cli.options import pipeline_config
 
     parser = build_parser()
-    assert pipeline_config(parser.parse_args(["describe", "x.jpg", "--detector", "ssd"])).detector == "ssd"
+    chosen = pipeline_config(parser.parse_args(["describe", "x.jpg", "--detector", "yolov5s"]))
+    assert chosen.detector == "yolov5s" and chosen.threshold == 0.48
     default = pipeline_config(parser.parse_args(["describe", "x.jpg"]))
-    assert default.detector == "yolov5s" and default.threshold == 0.48
+    assert default.detector == "ssd" and default.threshold == 0.51
 
 
 def test_describe_without_npm_or_the_model_speaks_with_ssd_saying_why_once(tmp_path):
@@ -175,7 +176,17 @@ def test_describe_without_npm_or_the_model_speaks_with_ssd_saying_why_once(tmp_p
     out = tmp_path / "coffee.wav"
     no_npm = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "npm").exists())
     result = run_cli(
-        "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", tmp_path=tmp_path, path_env=no_npm
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "--llm",
+        "tiny",
+        "--json",
+        "--detector",
+        "yolov5s",
+        tmp_path=tmp_path,
+        path_env=no_npm,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "npm is not installed" in result.stderr

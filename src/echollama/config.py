@@ -28,7 +28,9 @@ EMBEDDED_DETECTION_THRESHOLD = 0.51
 # lowest threshold with precision >= 0.85 (0.86, recall 0.70; SSD at 0.51: 0.86 / 0.51). Recall 0.72 needs 0.45,
 # where precision is 0.82. Chosen on the photos `echollama eval` scores, so partly fitted, as SSD's 0.51.
 DETECTORS = ("yolov5s", "ssd")
-DEFAULT_DETECTOR = "yolov5s"
+# SSD stays the default until YOLOv5s is re-tuned (issue 20): as the default it named fewer must-see objects (90 %
+# vs 95 %), placed 97.9 % of objects right (vs 100 %), and said "possibly a cup" on the bundled photo.
+DEFAULT_DETECTOR = "ssd"
 DETECTION_THRESHOLDS = {"yolov5s": 0.48, "ssd": EMBEDDED_DETECTION_THRESHOLD}
 
 

@@ -87,7 +87,7 @@ def variants(yolo: Detector | None, ssd: Detector) -> dict[str, tuple[str, Detec
     """Each variant's name -> (detector key, detector); YOLOv5s's only when it is set up."""
     chosen: dict[str, tuple[str, Detector]] = {}
     if yolo is not None:
-        chosen[f"yolov5s, {WHOLE} (default)"] = ("yolov5s", yolo)
+        chosen[f"yolov5s, {WHOLE}"] = ("yolov5s", yolo)
         chosen[f"yolov5s, {SLICED}"] = ("yolov5s", SlicedDetector(yolo))
     chosen[f"ssd, {WHOLE}"] = ("ssd", ssd)
     chosen[f"ssd, {SLICED}"] = ("ssd", SlicedDetector(ssd))
