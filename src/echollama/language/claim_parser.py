@@ -87,7 +87,7 @@ _MACHINERY = re.compile(
     re.IGNORECASE,
 )
 _LOOSE_NUMBER = re.compile(r"\b(?:\d+(?:\.\d+)?|" + _NUMBER + r"|dozens?|hundreds?|thousands?)\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ _FUNCTION_WORDS = """
     even quite rather more most less least all sits sit sitting stands stand standing lies lie lying rests waits
     looks look seems seem appears appear feels feel sounds holds hold wears wear carries carry faces face makes make
     gives give adds add shows show suggests suggest creates create walks walk runs run plays play hangs hang fills
-    fill covers cover lines line sleeps sleep enjoys enjoy enjoying waiting resting playing looking walking
+    fill covers cover lines line sleeps sleep enjoys enjoy enjoying waiting resting playing looking walking made
     """
 _FUNCTION = frozenset(_FUNCTION_WORDS.split())
 
@@ -358,7 +358,8 @@ def _head(text: str, position: int) -> tuple[int, int, str] | None:
         last_end = match.end()
         if word in ("and", "or") and joined:
             continue
-        if word in _FUNCTION or word in PRONOUNS or (run and word.endswith(("ing", "ed", "ly"))):
+        verb_like = run and word.endswith(("ing", "ed", "ly")) and _noun_kind(word) == "unknown"
+        if word in _FUNCTION or word in PRONOUNS or verb_like:
             break
         run.append((match.start(), match.end(), word))
         if _noun_kind(word) != "unknown" and not _adjective(word):
@@ -381,4 +382,7 @@ def _noun_kind(word: str) -> str:
 
 
 def _adjective(word: str) -> bool:
-    return word in ADJECTIVES or word.endswith(ADJECTIVE_ENDINGS)
+    """A describing word: listed, or by its ending ("comfortable", "wonderful") unless a noun we know ("table")."""
+    if word in ADJECTIVES:
+        return True
+    return word.endswith(ADJECTIVE_ENDINGS) and word not in _vocabulary()[1] and _noun_kind(word) == "unknown"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from echollama.language.claim_parser import Mention, ParsedSentence, Said, clause_end, clause_start, parse
 from echollama.language.claim_parser import split_sentences as _sentences
@@ -247,7 +248,7 @@ def contradictions(sentence: str, scene: Scene) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """`check_sentence` and `Verdict` live in language/gate.py (which imports this module); reached here too."""
     if name in ("check_sentence", "Verdict"):
         from echollama.language import gate

@@ -114,7 +114,7 @@ def _overlaps(a: Said, b: Said) -> bool:
 
 def category(reason: str) -> str:
     """The kind of a drop reason, for tallies: 'position', 'count', 'not in the scene', 'coordinates', ..."""
-    head = reason.split(":", 1)[0]
+    head = reason.split(":", 1)[0].removeprefix("repaired ")
     wrong = re.match(r"wrong (\w+)", head)
     if wrong:
         return {"side": "position", "height": "position", "clock": "clock hour", "extreme": "nearness"}.get(

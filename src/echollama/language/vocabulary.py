@@ -115,7 +115,7 @@ _ALLOWED_NOUNS_WORDS = """
     living hall lounge home house apartment flat garden yard backyard park field meadow farm pasture beach coast sea
     ocean lake river shore harbour harbor street road avenue square plaza campus school classroom library station
     airport stadium pitch court gym studio party gathering event meal breakfast lunch dinner brunch game match
-    celebration holiday trip outing picnic evening morning afternoon night daytime dusk dawn sunset sunrise season
+    celebration holiday trip outing picnic weekday weekend evening morning afternoon night daytime dusk dawn sunset sunrise season
     summer winter spring autumn fall weather sunshine sunlight sun light shade shadow rain snow fog mist cloud clouds
     sky wind breeze storm daylight lighting colour color colours colors tone tones
     wood metal glass plastic stone brick fabric leather concrete marble ceramic porcelain paper cotton wool steel
