@@ -99,6 +99,7 @@ def test_streaming_speaks_before_the_llm_has_finished(voice):
     # No object named, so no grounded preamble: the first audio must come from streamed LLM text. (SmolLM2 answers
     # most questions in a sentence or two; this one reliably gets a hundred tokens out of it.)
     reply = voice.conversation.ask("Write a long poem about this place.")
+    reply.check = False  # streaming is under test, not the gate (which rightly drops a poem's invented things)
     finished = {}
 
     def pieces():

@@ -25,6 +25,7 @@ from echollama.language.vocabulary import (
     hypernym_words,
     object_words,
 )
+from echollama.scene.words import PAIRED
 
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
 _QUOTED = re.compile(r'"[^"]*"|(?<!\w)\'[^\']*\'(?!\w)')
@@ -169,7 +170,7 @@ def _blank_quotes(sentence: str) -> str:
 # "orange" is the fruit only as a noun: in the plural, or with no noun after it ("an orange on your left").
 _ORANGE = (
     r"orange(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|near|by|beside|next|slightly|straight|far|about|within|"
-    r"and|is|was|sits|lies)\b)"
+    r"and|or|but|is|was|are|sits|lies|rests|looks|seems|here|there|with|which|that)\b)"
 )
 _Words = dict[str, tuple[frozenset[str], bool, bool]]  # word -> (labels, plural, general)
 
@@ -216,9 +217,20 @@ def _mention(text: str, match: re.Match[str], words: _Words) -> Mention:
         plural=many,
         negated=bool(_NEGATION.search(before)),
         hedged=bool(HEDGE.search(text[low:high])),
-        count=count_before(text[low : match.start()]),
+        count=_count(text[low : match.start()], labels),
         general=general,
     )
+
+
+_PAIRS_OF = re.compile(r"\b(?:(?P<a>an?|the)\s+)?pairs?\s+of\s*$", re.IGNORECASE)
+
+
+def _count(head: str, labels: frozenset[str]) -> Count | None:
+    """`count_before`, where "a pair of skis" is one of the label "skis" and "two pairs of scissors" two."""
+    pairs = _PAIRS_OF.search(head) if labels <= PAIRED else None
+    if pairs is None:
+        return count_before(head)
+    return None if pairs.group("a") else count_before(head[: pairs.start()])
 
 
 _COUNT_AT_END = re.compile(

@@ -19,6 +19,7 @@ from echollama.language.claim_parser import Mention, ParsedSentence, Said, claus
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
 from echollama.scene.grid import horizontal_third
+from echollama.scene.words import WITHIN_REACH_UNDER_M
 from echollama.types import Detection, Scene
 
 DISTANCE_TOLERANCE = 0.5  # a spoken distance within ±50 % of the estimate agrees (the estimate itself is rough)
@@ -103,7 +104,11 @@ def _agrees(claim: Said, members: list[Detection], scene: Scene, everyone: list[
     if claim.kind == "distance":
         metres = claim.number
         if metres is None:
-            return all(m < 0.8 for m in distances) if distances and "reach" in claim.words.lower() else None
+            return (
+                any(m < WITHIN_REACH_UNDER_M for m in distances)
+                if distances and "reach" in claim.words.lower()
+                else None
+            )
         return any(abs(metres - d) <= DISTANCE_TOLERANCE * d for d in distances) if distances else None
     known = [d.distance_m for d in everyone if d.distance_m is not None]
     if claim.kind == "extreme":
