@@ -160,7 +160,8 @@ def test_a_bigger_model_answers_around_the_grounded_position(chelsea):
     assert_cat_position(chat.ask("Where is the cat?", Recorder()).text)
     turn = chat.ask("Where is the cat, and what is it doing?", Recorder())
     assert_cat_position(turn.text)
-    assert turn.used_llm and len(turn.text) > len(turn.grounded) + 10
+    # The LLM ran: its sentences were spoken or, making claims only code makes, dropped with reasons (the gate).
+    assert turn.used_llm and (len(turn.text) > len(turn.grounded) + 10 or turn.dropped)
     follow_up = chat.ask("What colour is its fur?", Recorder()).usage
     assert follow_up["prompt_tokens_evaluated"] < 0.3 * follow_up["prompt_tokens"]
 

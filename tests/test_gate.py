@@ -53,6 +53,10 @@ UNSURE_DOG = _scene(Detection("dog", 0.6, (450, 150, 560, 350), distance_m=2.0, 
         ("A dog sits by the door.", "unknowable"),
         ("Mind the kerb.", "unknowable"),
         ("The detector found a dog.", "machinery"),
+        # Said by SmolLM2 in `describe --llm tiny` on the labelled photos.
+        ("A very interesting thing!", "not in the scene"),
+        ("The cat looks at you from behind.", "listener"),
+        ("The truck's cargo holds a large amount of trash.", "unknowable"),
     ],
 )
 def test_the_issues_sentences_are_dropped(sentence, why):
@@ -142,3 +146,14 @@ def test_hypernyms_name_any_of_their_labels():
     assert vehicle.general and "car" in vehicle.labels and "dog" not in vehicle.labels
     (pets,) = parse("Pets.").mentions
     assert pets.plural and pets.labels == {"dog", "cat"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Counts: a truck.", "Add one or two short sentences about the kind of place.", "Overall impression: a bar."],
+)
+def test_the_fact_sheets_words_said_back_are_recognised(sentence):
+    from echollama.language.restatement import reads_the_fact_sheet
+
+    assert reads_the_fact_sheet(sentence)
+    assert not reads_the_fact_sheet("The cat counts as a pet.")

@@ -328,8 +328,10 @@ _FUNCTION_WORDS = """
     a an the some any another each every its their his her our my your these those this that several many few both no
     other and or but of in on at to from with by for into onto over under near as than then so if while which who
     whose whom what where when why how there here it they them he she we i you me us is are was were be been being
-    am has have had do does did will would can could may might must shall should not very too also just only still
-    even quite rather more most less least all sits sit sitting stands stand standing lies lie lying rests waits
+    am has have had do does did will would can could may might must shall should not also just only still
+    even more most less least all sits sit sitting stands stand standing lies lie lying rests waits
+    about yet around through across out up down off after before during between behind beside against along among
+    within without toward towards upon like unlike per via because since until though although whether
     looks look seems seem appears appear feels feel sounds holds hold wears wear carries carry faces face makes make
     gives give adds add shows show suggests suggest creates create walks walk runs run plays play hangs hang fills
     fill covers cover lines line sleeps sleep enjoys enjoy enjoying waiting resting playing looking walking made
@@ -370,7 +372,9 @@ def _head(text: str, position: int) -> tuple[int, int, str] | None:
         last_end = match.end()
         if word in ("and", "or") and joined:
             continue
-        verb_like = run and word.endswith(("ing", "ed", "ly")) and _noun_kind(word) == "unknown"
+        # "the dog sleeping", not "a very interesting thing": after a noun, an -ing word ends the phrase
+        verb_like = run and not _adjective(run[-1][2]) and word.endswith(("ing", "ed", "ly"))
+        verb_like = verb_like and _noun_kind(word) == "unknown"
         if word in _FUNCTION or word in PRONOUNS or verb_like:
             break
         run.append((match.start(), match.end(), word))

@@ -219,6 +219,7 @@ _ADJECTIVES_WORDS = """
     everyday usual normal special main central sure certain unclear clear blurry sharp visible likely possible
     various different similar same other next last first second third few several many much
     delicious tasty hearty healthy homemade hungry thirsty fluffy furry striped spotted patterned
+    very quite rather really so too fairly pretty somewhat
     """
 ADJECTIVES = frozenset(_ADJECTIVES_WORDS.split())
-ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish")
+ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish", "ly")
