@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from echollama.language.noun_phrases import other_nouns
 from echollama.language.position_words import CLOCK, clock_hour, position_words
@@ -184,14 +184,19 @@ def _vocabulary() -> tuple[re.Pattern[str], _Words]:
     return _pattern(words), words
 
 
+@lru_cache(maxsize=64)
+def _with_extra(extra: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], _Words]:
+    words = {**_vocabulary()[1], **{w.lower(): (frozenset({label}), False, False) for w, label in extra}}
+    return _pattern(words), words
+
+
 def parse(sentence: str, extra_words: dict[str, str] | None = None) -> ParsedSentence:
     """Everything `sentence` claims (see the module's docstring); `extra_words` adds names for labels (the judge's
     hand-labelled "also" words)."""
     text = _blank_quotes(fold_quotes(sentence))
     pattern, words = _vocabulary()
     if extra_words:
-        words = {**words, **{w.lower(): (frozenset({label}), False, False) for w, label in extra_words.items()}}
-        pattern = _pattern(words)
+        pattern, words = _with_extra(tuple(sorted(extra_words.items())))
     mentions = tuple(_mention(text, m, words) for m in pattern.finditer(text))
     said = _claims(text)
     taken = [(m.start, m.end) for m in mentions] + [(s.start, s.end) for s in said]
