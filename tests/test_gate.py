@@ -53,6 +53,13 @@ UNSURE_DOG = _scene(Detection("dog", 0.6, (450, 150, 560, 350), distance_m=2.0, 
         ("A dog sits by the door.", "unknowable"),
         ("Mind the kerb.", "unknowable"),
         ("The detector found a dog.", "machinery"),
+        # Found by feeding the gate what an LLM might say of a street: advice a listener could act on.
+        ("The dog is friendly, so it is safe to approach.", "safety advice"),
+        ("It is safe to walk forward.", "safety advice"),
+        ("Turn right to find the dog.", "safety advice"),
+        ("Another dog sits there.", "count"),
+        ("There might be a second dog.", "count"),
+        ("The dog sits alone.", "absence"),
         # Said by SmolLM2 in `describe --llm tiny` on the labelled photos.
         ("A very interesting thing!", "not in the scene"),
         ("The cat looks at you from behind.", "listener"),

@@ -83,6 +83,18 @@ _MACHINERY = re.compile(
     r"whole picture|estimates?|estimated|measured|sensor|camera)\b",
     re.IGNORECASE,
 )
+# Advice a listener could act on (walk, turn, cross, "it is safe"): never from an LLM that cannot see the way.
+_GUIDANCE = re.compile(
+    r"\b(?:safe(?:ly|ty)?|unsafe|danger(?:s|ous)?|hazard(?:s|ous)?|careful(?:ly)?|caution|cautious(?:ly)?|beware|"
+    r"watch out|look out|mind the|avoid|approach(?:ing)?|cross(?:ing)?|walk(?:ing)? (?:forward|ahead|straight|past|"
+    r"around|through)|step (?:forward|back|aside|over)|move (?:forward|ahead|on|left|right)|"
+    r"go (?:straight|ahead|forward|on|left|right)|turn (?:left|right|around)|keep (?:left|right|going|walking)|"
+    r"head (?:left|right|straight)|straight on|forward|room to (?:walk|move|pass)|clear (?:path|way)|"
+    r"(?:path|way) is (?:clear|free|open)|trip(?:ping)?|obstruct\w*|block(?:s|ed|ing)? (?:the|your) (?:way|path))\b",
+    re.IGNORECASE,
+)
+# Company or solitude: claims about everything else in the picture ("the dog sits alone", "has company").
+_ALONE = re.compile(r"\b(?:alone|by (?:it|him|her|them)sel(?:f|ves)|on (?:its|their) own|company|only)\b", re.I)
 _LOOSE_NUMBER = re.compile(r"\b(?:\d+(?:\.\d+)?|" + _NUMBER + r"|dozens?|hundreds?|thousands?)\b", re.IGNORECASE)
 
 
@@ -286,6 +298,8 @@ def _claims(text: str) -> tuple[Said, ...]:
         ("certainty", _CERTAINTY),
         ("listener", _LISTENER),
         ("machinery", _MACHINERY),
+        ("guidance", _GUIDANCE),
+        ("alone", _ALONE),
     )
     for kind, pattern in simple:
         said += [Said(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]

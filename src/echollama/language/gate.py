@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from echollama.language import claims
-from echollama.language.claim_parser import ParsedSentence, Said, parse
+from echollama.language.claim_parser import ParsedSentence, Said, clause_start, parse
 from echollama.language.readouts import readouts, repair
 from echollama.types import Scene
 
@@ -32,7 +32,13 @@ _CODE_ONLY = {
     "negation": "absence",
     "listener": "listener",
     "machinery": "machinery",
+    "guidance": "safety advice",
+    "alone": "absence",
 }
+# "another dog", "a second chair", "more people": a count of what the scene holds, said by the LLM.
+_ANOTHER = re.compile(
+    r"\b(?:another|second|third|fourth|other|others|more|extra|additional|further)\s+(?:[a-z-]+\s+)?$", re.I
+)
 _PLACING = ("position", "height", "clock", "distance", "nearness")
 _DANGLING = re.compile(r"\b(?:is|are|was|were|at|in|on|of|the|a|an|with|and)\W*$", re.IGNORECASE)  # a repair cut it
 
@@ -94,6 +100,9 @@ def _counts(parsed: ParsedSentence, scene: Scene) -> list[str]:
     for m in parsed.mentions:
         if m.negated:
             continue
+        more = _ANOTHER.search(parsed.text[clause_start(parsed.text, m.start) : m.start])
+        if more:
+            reasons.append(f"count: {more.group(0).strip()} {m.word}")
         if m.count is not None:
             reasons.append(f"count: {m.count.words} {m.word}")
             counted += [n for n in parsed.of_kind("number") if n.end <= m.start and n.words in m.count.words]
