@@ -93,7 +93,7 @@ def test_hallucinated_objects(scene, text, hallucinated):
 def test_claims_attach_to_the_nearest_object(scene):
     report = check_text("The cup is in the middle and a chair is on the right.", scene)
     sides = {c.label: (c.value, c.agrees) for c in report.claims if c.kind == "side"}
-    assert sides == {"cup": ("middle", True), "chair": ("right", True)}
+    assert sides == {"cup": ("in the middle", True), "chair": ("right", True)}
 
 
 def test_summary_rates(scene):
@@ -123,12 +123,15 @@ def unsure_scene(scene):
 @pytest.mark.parametrize(
     "sentence, action, spoken, reason",
     [
-        ("The cup is straight ahead, within reach.", "keep", "The cup is straight ahead, within reach.", None),
-        ("The person is about 2 metres away.", "keep", "The person is about 2 metres away.", None),
-        ("The chair on the right is 2.5 metres away.", "keep", "The chair on the right is 2.5 metres away.", None),
-        ("Turn left to find the door.", "keep", "Turn left to find the door.", None),  # left, but about no object
-        ("The person is right next to the cup.", "keep", "The person is right next to the cup.", None),
-        ("Possibly a cat on the left.", "keep", "Possibly a cat on the left.", None),
+        # Default-deny: even a true position, distance or nearness is said only by code (language/gate.py).
+        ("The cup is straight ahead, within reach.", "drop", "", "position: straight ahead"),
+        ("The person is about 2 metres away.", "drop", "", "distance: 2 metres"),
+        ("The chair on the right is 2.5 metres away.", "drop", "", "distance: 2.5 metres"),
+        ("Turn left to find the door.", "drop", "", "unknowable: door"),
+        ("The person is right next to the cup.", "drop", "", "nearness: next to"),
+        ("Possibly a cat on the left.", "drop", "", "position: left"),
+        ("The cup looks clean.", "keep", "The cup looks clean.", None),
+        ("Possibly a cat, curled up and asleep.", "keep", "Possibly a cat, curled up and asleep.", None),
         ("There is a horse by the window.", "drop", "", "not in the scene: horse"),  # invented object
         ("Two laptops sit on the desk.", "drop", "", "not in the scene: laptop"),  # plural, and desk = dining table
         ("The cup is on the left.", "drop", "", "wrong side for the cup: left"),
@@ -137,17 +140,17 @@ def unsure_scene(scene):
         ("The person is 6 metres away.", "drop", "", "wrong distance for the person: 6.0"),
         ("A cat sleeps on the floor.", "drop", "", "said as certain, but the detector was unsure: cat"),
         ("The cup is at (291, 129).", "drop", "", "nothing left to say"),  # repairing it would leave "The cup is."
-        ("The cup (0.96) is straight ahead.", "repair", "The cup is straight ahead.", None),
+        ("The cup (0.96) looks clean.", "repair", "The cup looks clean.", None),
         ("The dog is at coordinates (135, 309) with a confidence of 0.6 metres away.", "drop", "", "score: confidence"),
         ("The cup scores 0.96.", "drop", "", "score: scores 0.96"),
         ("It is a cup, I am 84 % sure of it.", "drop", "", "percentage: 84 %"),
         ("The cup sits in the Mid Top cell.", "drop", "", "grid cell: Mid Top"),
         ("The matrix lists a cup.", "drop", "", "grid cell: matrix"),
-        ("One cup at position r(291, 129) with a confidence score of 0.96.", "repair", "One cup.", None),
-        ("Left Top: one cup.", "repair", "One cup.", None),
+        ("A cup at position r(291, 129) with a confidence score of 0.96.", "repair", "A cup.", None),
+        ("Left Top: a cup.", "repair", "A cup.", None),
         ("A cup, 84% confident.", "repair", "A cup.", None),
-        ("**The cup** is straight ahead.", "repair", "The cup is straight ahead.", None),
-        ("- The cup is straight ahead.", "repair", "The cup is straight ahead.", None),
+        ("**The cup** looks clean.", "repair", "The cup looks clean.", None),
+        ("- The cup looks clean.", "repair", "The cup looks clean.", None),
         ("## Objects", "repair", "Objects", None),
         ("**", "drop", "", "nothing left to say"),
     ],
@@ -184,7 +187,7 @@ def test_metres_are_not_said_about_a_relative_depth_scene():
         detections=[Detection("cup", 0.95, (260, 50, 340, 150), z=120.5)],
     )
     assert check_sentence("The cup is about 2 metres away.", paper).action == "drop"
-    assert check_sentence("The cup is the nearest thing.", paper).action == "keep"
+    assert check_sentence("The cup is the nearest thing.", paper).reasons == ("nearness: nearest",)
 
 
 def test_readouts_cost_a_point_in_the_pair_score(scene):
@@ -221,5 +224,6 @@ def test_orange_is_a_fruit_only_without_a_noun_after_it(scene, text, mentioned):
 
 
 def test_an_absence_claim_about_a_present_object_is_dropped_but_doubt_is_no_absence(scene):
-    assert check_sentence("There is no cup here.", scene).reasons == ("said to be absent, but the scene has it: cup",)
-    assert check_sentence("I am not sure, but there may be a cup straight ahead.", scene).action == "keep"
+    assert "said to be absent, but the scene has it: cup" in check_sentence("There is no cup here.", scene).reasons
+    assert check_text("I am not sure, but there may be a cup straight ahead.", scene).claims[0].kind == "side"
+    assert check_sentence("I am not sure, but there may be a cup.", scene).action == "keep"

@@ -11,7 +11,7 @@ from echollama.evaluation.listener import (
     summarise_listener,
     targets_met,
 )
-from echollama.evaluation.listener_positions import position_words
+from echollama.language.position_words import position_words
 
 # The porch photo as a person labelled it: a dog on the left, a bicycle in the middle, a pickup far right.
 PORCH = LabelledImage(

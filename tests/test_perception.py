@@ -6,7 +6,7 @@ Run: .venv/bin/python -m pytest -q tests/test_perception.py   (real SSD-MobileNe
 import pytest
 
 from echollama.config import EMBEDDED_DETECTION_THRESHOLD
-from echollama.language.claims import check_sentence
+from echollama.language.claims import contradictions
 from echollama.language.narration import narrate
 from echollama.language.readouts import readouts
 from echollama.scene.analyze import EMBEDDED_CERTAIN_FROM, SceneAnalyzer
@@ -103,4 +103,4 @@ def test_real_scenes_are_narrated_in_checked_plain_words(scenes, name, first_sen
     assert sentences[0].startswith(first_sentence), sentences
     for sentence in sentences + narrate(scenes[name], "full"):
         assert readouts(sentence) == []
-        assert check_sentence(sentence, scenes[name]).action == "keep", sentence
+        assert contradictions(sentence, scenes[name]) == [], sentence

@@ -4,6 +4,7 @@ Examples:
   echollama describe photo.jpg                  # print a description, speak it into description.wav
   echollama read letter.jpg                     # read all the text aloud, in reading order, into text.wav
   echollama ask photo.jpg --question "where is the cat?"
+  echollama check photo.jpg --text "A dog sleeps on your left."   # would an LLM sentence be spoken? why not?
   echollama chat photo.jpg                      # typed or spoken follow-up questions
   echollama watch 0                             # narrate a camera live: what appears, comes closer, leaves
   echollama serve                               # the web page and HTTP API on http://127.0.0.1:8000/
@@ -29,7 +30,20 @@ from echollama.cli.options import keep_terminal, terminal
 from echollama.errors import EchollamaError
 
 # One module per command (or command group), each with `register(commands)` setting `run` on its parsers.
-COMMANDS = ("describe", "read", "ask", "chat", "watch", "serve", "models", "bench", "eval", "dataset", "train")
+COMMANDS = (
+    "describe",
+    "read",
+    "ask",
+    "chat",
+    "check",
+    "watch",
+    "serve",
+    "models",
+    "bench",
+    "eval",
+    "dataset",
+    "train",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

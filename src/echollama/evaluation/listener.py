@@ -6,7 +6,9 @@ places, its count and near/far claims, the readouts a listener should never hear
 names, "matrix", markdown) and its seconds of speech.
 
 Pure functions over plain inputs (the text, a LabelledImage, seconds of audio), so they score any variant's output.
-The judge is deliberately separate from the claim checker it judges: it shares only the word lists of scene/words.py.
+The judge keeps its own ground truth (the hand labels) and its own list of readouts, but reads sentences with the
+same parser as the gate it judges (language/claim_parser.py): one reading of "no cat, but a dog", "three wooden
+chairs" or "9 o'clock" for both. Hypernyms ("a vehicle") name no one label and are not judged.
 """
 
 from __future__ import annotations
@@ -17,128 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from echollama.evaluation.labelled_set import LabelledImage
-from echollama.evaluation.listener_positions import position_words
+from echollama.language import claim_parser
+from echollama.language.claim_parser import clause_end, clause_start, fold_quotes
 from echollama.paper import GRID_CELL_NAMES
-from echollama.scene.ssd_detector import COCO_LABELS
-from echollama.scene.words import SPOKEN_NAMES, plural
-
-# Words people use for COCO classes beyond the question vocabulary in SPOKEN_NAMES.
-_MORE_NAMES = {
-    "plane": "airplane",
-    "aeroplane": "airplane",
-    "jet": "airplane",
-    "aircraft": "airplane",
-    "lorry": "truck",
-    "pickup": "truck",
-    "van": "car",
-    "automobile": "car",
-    "taxi": "car",
-    "scooter": "motorcycle",
-    "ship": "boat",
-    "yacht": "boat",
-    "canoe": "boat",
-    "tram": "train",
-    "pony": "horse",
-    "foal": "horse",
-    "calf": "cow",
-    "cattle": "cow",
-    "lamb": "sheep",
-    "doggy": "dog",
-    "eagle": "bird",
-    "duck": "bird",
-    "gull": "bird",
-    "seagull": "bird",
-    "pigeon": "bird",
-    "football": "sports ball",
-    "soccer ball": "sports ball",
-    "basketball": "sports ball",
-    "tennis ball": "sports ball",
-    "billiard ball": "sports ball",
-    "player": "person",
-    "crowd": "person",
-    "pedestrian": "person",
-    "guy": "person",
-    "lady": "person",
-    "gentleman": "person",
-    "adult": "person",
-    "baby": "person",
-    "human": "person",
-    "passenger": "person",
-    "waiter": "person",
-    "spectator": "person",
-    "teenager": "person",
-    "customer": "person",
-    "shopper": "person",
-    "diner": "person",
-    "visitor": "person",
-    "tourist": "person",
-    "worker": "person",
-    "athlete": "person",
-    "settee": "couch",
-    "tv set": "tv",
-    "cellphone": "cell phone",
-    "mobile phone": "cell phone",
-    "purse": "handbag",
-    "rucksack": "backpack",
-    "luggage": "suitcase",
-    "hydrant": "fire hydrant",
-    "houseplant": "potted plant",
-    "flowerpot": "potted plant",
-    "hair dryer": "hair drier",
-    "doughnut": "donut",
-    "hotdog": "hot dog",
-    "teddy": "teddy bear",
-    "racket": "tennis racket",
-    "racquet": "tennis racket",
-    "necktie": "tie",
-    "remote control": "remote",
-    "wineglass": "wine glass",
-    "stool": "chair",
-    "oranges": "orange",
-}
-# Class names that are more often another word in a description: "an orange bus", "a remote valley", "glasses".
-_NOT_OBJECTS = {"orange", "remote"}
-_IRREGULAR = {"people", "men", "women", "children", "someone", "anyone", "anybody", "somebody", "oranges"}
-
-
-def _vocabulary() -> dict[str, str]:
-    names = {label: label for label in COCO_LABELS.values() if label not in _NOT_OBJECTS}
-    names.update(SPOKEN_NAMES)
-    names.update(_MORE_NAMES)
-    words = dict(names)
-    words.update({plural(word): label for word, label in names.items() if word not in _IRREGULAR})
-    return {word: label for word, label in words.items() if word not in _NOT_OBJECTS}
-
-
-VOCABULARY = _vocabulary()
-_MENTION = re.compile(
-    r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, VOCABULARY), key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-# A clause ends at punctuation or a conjunction; negation reaches only to the end of its clause ("no cat, but a dog").
-_CLAUSE = re.compile(r"[,;:()]|\b(?:and|but|while|whereas|although|though)\b", re.IGNORECASE)
-_NEGATION = re.compile(
-    r"\b(?:no|not|without|neither|nor|never|none|cannot|can't|don't|doesn't|isn't|aren't|"
-    r"nothing)\b|n't\b",
-    re.IGNORECASE,
-)
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "single": 1,
-    "pair of": 2,
-    "couple of": 2,
-}
+from echollama.scene.words import plural
 
 # Readouts: things a listener should never hear.
 _READOUTS = {
@@ -162,7 +46,6 @@ _READOUTS = {
     "jargon": re.compile(r"\b(?:matrix|bounding box(?:es)?|grid)\b", re.IGNORECASE),
     "markdown": re.compile(r"\*\*|__|`|^\s*#{1,6}\s|^\s*(?:[-*•+]|\d+[.)])\s+", re.IGNORECASE | re.MULTILINE),
 }
-_DISTANCE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(m|metres?|meters?|cm|centimet(?:re|er)s?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -216,46 +99,20 @@ class ListenerScore:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(_plain(text)) if s.strip()]
+    return claim_parser.split_sentences(text)
 
 
 def _plain(text: str) -> str:
-    return text.replace("\u2019", "'").replace("\u2018", "'")
-
-
-def _clause_start(sentence: str, position: int) -> int:
-    return max((m.end() for m in _CLAUSE.finditer(sentence, 0, position)), default=0)
-
-
-_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+    return fold_quotes(text)
 
 
 def mentions(text: str, extra_words: dict[str, str] | None = None) -> list[Mention]:
     """Every object the text names, with its COCO label; `negated` when its clause denies it ("no cat")."""
-    pattern, vocabulary = _MENTION, VOCABULARY
-    if extra_words:
-        vocabulary = {**VOCABULARY, **{w.lower(): label for w, label in extra_words.items()}}
-        pattern = re.compile(
-            r"(?<!['\w-])(" + "|".join(sorted(map(re.escape, vocabulary), key=len, reverse=True)) + r")\b",
-            re.IGNORECASE,
-        )
     found = []
     for index, sentence in enumerate(sentences(text)):
-        quoted = [range(q.start(), q.end()) for q in _QUOTED.finditer(sentence)]
-        for match in pattern.finditer(sentence):
-            if any(match.start() in span for span in quoted):
-                continue  # words read off a sign ("... at the ship") are quoted text, not an object said to be there
-            before = sentence[_clause_start(sentence, match.start()) : match.start()]
-            found.append(
-                Mention(
-                    vocabulary[match.group(1).lower()],
-                    match.group(1),
-                    index,
-                    match.start(),
-                    match.end(),
-                    bool(_NEGATION.search(before)),
-                )
-            )
+        for m in claim_parser.parse(sentence, extra_words).mentions:
+            if not m.general:
+                found.append(Mention(m.label, m.word, index, m.start, m.end, m.negated))
     return found
 
 
@@ -270,8 +127,7 @@ def readouts(text: str) -> list[tuple[str, str]]:
 
 def _nearest(mentions_here: list[Mention], start: int, end: int, sentence: str) -> Mention | None:
     """The object a position belongs to: in its clause the nearest before it, else after it; else the sentence's."""
-    low = _clause_start(sentence, start)
-    high = min((m.start() for m in _CLAUSE.finditer(sentence, end)), default=len(sentence))
+    low, high = clause_start(sentence, start), clause_end(sentence, end)
     clause = [m for m in mentions_here if low <= m.start < high]
     before = [m for m in clause if m.end <= start]
     after = [m for m in clause if m.start >= end]
@@ -281,23 +137,6 @@ def _nearest(mentions_here: list[Mention], start: int, end: int, sentence: str) 
         return after[0]
     earlier = [m for m in mentions_here if m.end <= start]
     return earlier[-1] if earlier else None
-
-
-def _count_before(sentence: str, start: int) -> tuple[int, bool] | None:
-    """The number said right before a mention, and whether it is a lower bound ("at least five people")."""
-    head = sentence[:start].lower().rstrip()
-    value = None
-    for word, number in _NUMBER_WORDS.items():
-        if head.endswith(" " + word) or head == word:
-            value, head = number, head[: -len(word)].rstrip()
-            break
-    else:
-        digits = re.search(r"(?:^|\s)(\d+)$", head)
-        if digits:
-            value, head = int(digits.group(1)), head[: digits.start(1)].rstrip()
-    if value is None:
-        return None
-    return value, bool(re.search(r"(?:^|\W)(?:at least|no fewer than|not fewer than)$", head))
 
 
 def score_description(text: str, photo: LabelledImage, seconds: float | None = None) -> ListenerScore:
@@ -319,22 +158,23 @@ def score_description(text: str, photo: LabelledImage, seconds: float | None = N
     stated: dict[str, list[float]] = {}
     for index, sentence in enumerate(split):
         here = [m for m in present if m.sentence == index]
-        for start, end, words, thirds in position_words(sentence):
-            owner = _nearest(here, start, end, sentence)
+        parsed = claim_parser.parse(sentence, also)
+        for said in parsed.of_kind("position"):
+            owner = _nearest(here, said.start, said.end, parsed.text)
             if owner is not None and owner.label in thirds_of:
-                right = bool(thirds & thirds_of[owner.label])
-                score.positions.append(PositionClaim(owner.label, words, thirds, right))
-        for m in here:
-            count = _count_before(sentence, m.start)
-            if count is not None and m.label in photo.counts:
-                said, at_least = count
-                true = photo.counts[m.label]
-                score.counts.append((m.label, said, said <= true if at_least else said == true))
-        for match in _DISTANCE.finditer(sentence):
-            owner = _nearest(here, match.start(), match.end(), sentence)
-            if owner is not None:
-                metres = float(match.group(1)) / (100.0 if match.group(2).lower().startswith("c") else 1.0)
-                stated.setdefault(owner.label, []).append(metres)
+                thirds = said.thirds
+                score.positions.append(
+                    PositionClaim(owner.label, said.words, thirds, bool(thirds & thirds_of[owner.label]))
+                )
+        for m in parsed.mentions:
+            if m.negated or m.general or m.count is None or m.count.value is None or m.label not in photo.counts:
+                continue
+            said_count, true = m.count.value, photo.counts[m.label]
+            score.counts.append((m.label, said_count, said_count <= true if m.count.at_least else said_count == true))
+        for said in parsed.of_kind("distance"):
+            owner = _nearest(here, said.start, said.end, parsed.text)
+            if owner is not None and said.number is not None:
+                stated.setdefault(owner.label, []).append(said.number)
     for nearer, farther in photo.near_far:
         if stated.get(nearer) and stated.get(farther):
             score.near_far.append((nearer, farther, min(stated[nearer]) < min(stated[farther])))

@@ -16,8 +16,8 @@ from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
     SPOKEN_NAMES,
     counted,
-    number_word,
     plural,
+    singular_name,
 )
 from echollama.types import Detection, PlacedText, Scene
 
@@ -62,25 +62,22 @@ def where(detection: Detection, scene: Scene) -> str:
     return narration.where(detection, scene) or "in the picture"
 
 
-def describe_label(label: str, members: list[Detection], scene: Scene) -> str:
-    """Where the objects with this label are, nearest first; ones the detector was unsure of are said as such."""
+def describe_label(label: str, members: list[Detection], scene: Scene, counting: bool = False) -> str:
+    """Where the objects with this label are, nearest first, counted and hedged as the narration does: a kind with
+    one sure member is said plainly, all of it ("at least three chairs"); a kind the detector was only unsure of is
+    hedged. `counting` ("how many") says a number even for one."""
     members = sorted(members, key=lambda d: narration.nearness(d, scene))
-    sure = [d for d in members if d.certain]
-    unsure = [d for d in members if not d.certain]
-    sentences = []
-    if len(sure) == 1:
-        sentences.append(f"The {label} is {where(sure[0], scene)}.")
-    elif sure:
-        sentences.append(f"I can see {counted(label, len(sure))}: {_places(sure, scene)}.")
-    if unsure:
-        opening = "There may also be" if sure else "I am not sure, but there may be"
-        if len(unsure) == 1:
-            name = f"another {label}" if sure else narration.article(label)
-            sentences.append(f"{opening} {name} {where(unsure[0], scene)}.")
-        else:
-            name = f"{number_word(len(unsure))} more {plural(label)}" if sure else counted(label, len(unsure))
-            sentences.append(f"{opening} {name}: {_places(unsure, scene)}.")
-    return " ".join(sentences)
+    sure = any(d.certain for d in members)
+    count = len(members)
+    name = singular_name(label)
+    if count == 1:
+        if sure:
+            return (f"I can see one {name}. " if counting else "") + f"The {name} is {where(members[0], scene)}."
+        one = f"one {name}" if counting else narration.article(label)
+        return f"I am not sure, but there may be {one} {where(members[0], scene)}."
+    many = ("at least " if count >= 3 and sure else "") + counted(label, count)
+    opening = "I can see" if sure else "I am not sure, but there may be"
+    return f"{opening} {many}: {_places(members, scene)}."
 
 
 def _places(members: list[Detection], scene: Scene) -> str:
@@ -153,8 +150,7 @@ def ground(
     counting = bool(_COUNT_QUESTION.search(question))  # "how many" deserves a number even for a single object
     sentences: list[str] = [
         PlacedText(
-            (f"I can see one {label}. " if counting and len(groups[label]) == 1 else "")
-            + describe_label(label, groups[label], scene),
+            describe_label(label, groups[label], scene, counting),
             _nearest_azimuth(groups[label], scene),
         )
         for label in present

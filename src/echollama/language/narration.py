@@ -23,6 +23,7 @@ from echollama.scene.words import (
     join_words,
     number_word,
     side_words,
+    singular_name,
 )
 from echollama.types import Detection, PlacedText, Scene
 
@@ -126,7 +127,9 @@ def _sure(members: list[Detection]) -> bool:
 
 
 def article(label: str) -> str:
-    return f"an {label}" if label[0] in "aeiou" else f"a {label}"
+    """'a cup', 'an apple', 'a pair of skis'."""
+    name = singular_name(label)
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 # Where a member of a group is, by the picture's thirds: how the others are said once the nearest is placed.

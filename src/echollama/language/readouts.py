@@ -58,6 +58,11 @@ _REPAIRS = (
         re.IGNORECASE,
     ),
 )
+# A sentence's first comma right before its verb is what a cut clause left: "The dog, is on your right." (from "The
+# dog, at (291, 129), is on your right."); a comma closing an earlier one ("The dog, a terrier, is ...") is not.
+_DEBRIS = re.compile(
+    r"^(?=[^,]*,\s+(?:is|are|was|were|has|have|sits?|stands?|lies?|looks?|seems?|appears?)\b)([^,]*),\s+", re.I
+)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
@@ -77,4 +82,5 @@ def repair(sentence: str) -> str:
         text = pattern.sub("", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
     text = re.sub(r"[,;:]+(?=[.!?]|$)", "", text).strip()
+    text = _DEBRIS.sub(r"\1 ", text, count=1)
     return text[:1].upper() + text[1:] if text else ""

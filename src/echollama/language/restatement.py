@@ -50,7 +50,12 @@ def restates_guess(sentence: str, said: str, guess: str) -> bool:
 
 # The fact sheet's own headings, said back: "The overall impression is unclear, it could be a street or a park." (a
 # bar, Qwen 1.5B); "... as the text read from the image does not provide any context".
-_FACT_SHEET_WORDS = re.compile(r"\boverall impression\b|\btext read (?:from|in) the (?:image|picture|photo)\b", re.I)
+# SmolLM2 also says the headings and the instruction back: "Counts: a truck.", "Add one or two short sentences ...".
+_FACT_SHEET_WORDS = re.compile(
+    r"\boverall impression\b|\btext read (?:from|in) the (?:image|picture|photo)\b|^\W*counts?\s*:|"
+    r"\bobjects found in the photo\b|\b(?:add|write)\b.*\bsentences?\b",
+    re.I,
+)
 
 
 def reads_the_fact_sheet(sentence: str) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 
 # How the embedded whole-picture caption opens its guess (gist_captioner.py); narration says the guess back from it.
 GUESS_OPENING = "The whole picture may show "
@@ -60,20 +62,30 @@ SPOKEN_NAMES = {
 }
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_IRREGULAR_PLURALS = {"person": "people", "mouse": "mice", "knife": "knives", "skis": "skis", "sheep": "sheep"}
+# Labels that name a pair ("skis", "scissors"): one is "a pair of skis", never "one skis" or "the skis is".
+PAIRED = frozenset({"skis", "scissors"})
+# What inflect would get wrong for the detector's labels: "tvs" is read letter by letter only as "TVs".
+_PLURALS = {"tv": "TVs", "skis": "skis", "scissors": "scissors", "mouse": "mice", "broccoli": "broccoli"}
 
 
+@cache
 def plural(label: str) -> str:
-    head, _, last = label.rpartition(" ")
-    if last in _IRREGULAR_PLURALS:
-        word = _IRREGULAR_PLURALS[last]
-    elif last.endswith(("s", "x", "ch", "sh")):
-        word = last + "es"
-    elif last.endswith("y") and last[-2:-1] not in "aeiou":
-        word = last[:-1] + "ies"
-    else:
-        word = last + "s"
-    return f"{head} {word}" if head else word
+    """'cup' -> 'cups', 'person' -> 'people', 'knife' -> 'knives', 'tv' -> 'TVs', 'skis' -> 'skis'."""
+    if label in _PLURALS:
+        return _PLURALS[label]
+    return str(_inflect().plural_noun(label))
+
+
+@cache
+def _inflect():
+    import inflect  # 6 ms; imported on first use so `--help` and the server's start never wait for it
+
+    return inflect.engine()
+
+
+def singular_name(label: str) -> str:
+    """How one of a label is named: 'cup', 'pair of skis'."""
+    return f"pair of {label}" if label in PAIRED else label
 
 
 def number_word(count: int) -> str:
@@ -81,7 +93,9 @@ def number_word(count: int) -> str:
 
 
 def counted(label: str, count: int) -> str:
-    """'one cup', 'three people', '12 chairs'."""
+    """'one cup', 'three people', '12 chairs', 'two pairs of skis'."""
+    if label in PAIRED:
+        return f"{number_word(count)} {'pair' if count == 1 else 'pairs'} of {label}"
     return f"{number_word(count)} {label if count == 1 else plural(label)}"
 
 
@@ -102,6 +116,9 @@ def count_phrase(labels: Iterable[str]) -> str:
 # The side comes from the picture's thirds (the grid's columns), so it agrees with the clock and with what a person
 # marking the photo would say; inside a side third the angle grades it, finer than 30° clock hours.
 SLIGHTLY_UNDER_DEG = 20.0  # a side-third object nearer the axis than this is "slightly left"
+# A middle-third object this far off axis is "slightly left", not "straight ahead": only wide lenses reach it (the
+# middle third of a 60° lens ends 11° off axis; of a 120° ultra-wide, 30°).
+STRAIGHT_AHEAD_UNDER_DEG = 15.0
 FAR_FROM_DEG = 45.0  # ... and this far off axis "on your far left" (only wide lenses reach it)
 WITHIN_REACH_UNDER_M = 0.8  # an arm's length
 _HALF_METRES_UNDER_M = 3.0  # 0.5 m steps below this, whole metres from here on
@@ -114,10 +131,11 @@ def side_words(third: int, bearing_deg: float, clock: int | None = None) -> str:
     `third` is 0, 1, 2 for the left, middle and right third of the picture; the clock is added only off to the far
     sides, where it tells the listener how far to turn and the words alone would not.
     """
-    if third == 1:
-        return "straight ahead"
-    side = "left" if third == 0 else "right"
     angle = abs(bearing_deg)
+    if third == 1:
+        off = "left" if bearing_deg < 0 else "right"
+        return f"slightly {off}" if angle >= STRAIGHT_AHEAD_UNDER_DEG else "straight ahead"
+    side = "left" if third == 0 else "right"
     if angle < SLIGHTLY_UNDER_DEG:
         return f"slightly {side}"
     if angle < FAR_FROM_DEG:
@@ -126,12 +144,17 @@ def side_words(third: int, bearing_deg: float, clock: int | None = None) -> str:
 
 
 def rounded_metres(metres: float) -> float:
-    """0.5 m steps under 3 m, whole metres up to 20 m, 5 m steps beyond: what an estimate this rough deserves."""
+    """0.5 m steps under 3 m, whole metres up to 20 m, 5 m steps beyond: what an estimate this rough deserves.
+    Halves round up (1.25 m -> 1.5 m, 2.5 m -> 3 m), as a listener would, not to even (Python's `round`)."""
     if metres < _HALF_METRES_UNDER_M:
-        return max(1.0, round(metres * 2.0) / 2.0)
+        return max(1.0, _half_up(metres * 2.0) / 2.0)
     if metres < _FIVE_METRES_FROM_M:
-        return float(round(metres))
-    return float(round(metres / 5.0) * 5)
+        return _half_up(metres)
+    return _half_up(metres / 5.0) * 5
+
+
+def _half_up(value: float) -> float:
+    return float(math.floor(value + 0.5))
 
 
 def metres_words(metres: float) -> str:

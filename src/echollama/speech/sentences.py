@@ -13,7 +13,8 @@ from echollama.types import PlacedText
 # A sentence ends at . ! ? (or a blank line) followed by whitespace, except after a decimal point or a common
 # abbreviation ("2.5 m", "Dr. Smith", "e.g. a chair").
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n")
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.", "approx.", "no.")
+# Whole words only: "nearest." ends in "st." and "items." in "ms." and both end their sentences.
+_ABBREVIATION = re.compile(r"(?:^|[\s(\"'])(?:mr|mrs|ms|dr|st|e\.g|i\.e|etc|vs|approx|no)\.$", re.IGNORECASE)
 _MAX_CHARS = 240  # a run-on "sentence" is cut at a comma or space past this
 # The first piece is cut sooner: the listener waits for all of it to be synthesised before hearing anything.
 _FIRST_MAX_CHARS = 90
@@ -34,7 +35,7 @@ def clean_for_speech(text: str) -> str:
 def _sentence_end(buffer: str) -> int | None:
     for match in _END.finditer(buffer):
         head = buffer[: match.start()].rstrip()
-        if head.lower().endswith(_ABBREVIATIONS) and not match.group(0).startswith("\n"):
+        if _ABBREVIATION.search(head) and not match.group(0).startswith("\n"):
             continue
         if len(clean_for_speech(head)) < 2:
             continue

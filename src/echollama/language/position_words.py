@@ -1,8 +1,10 @@
-"""Where a description places things, as a blind listener hears it: absolute positions ("on your left", "slightly
-right of centre", "at 11 o'clock", "straight ahead"), each with the labelled thirds of the photo it truthfully describes.
+"""Where a sentence places things, as a blind listener hears it: absolute positions ("on your left", "slightly
+right of centre", "at 11 o'clock", "at three o'clock", "in the upper left", "directly ahead"), each with the thirds
+of the photo it truthfully describes.
 
-Relative positions ("left of the dog") and adverbs ("right next to", "that's right") are not positions. The listener
-judge (evaluation/listener.py) attaches each position to the object it belongs to and checks it against the labels.
+Relative positions ("left of the dog") and adverbs ("right next to", "that's right") are not positions. Part of the
+claim parser (language/claim_parser.py): the gate drops every position an LLM says, the judge
+(evaluation/listener.py) checks each against the hand labels. Expects curly quotes folded ("9 o’clock").
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ _CLOCK_WORDS = {
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
     )
 }
-_CLOCK = re.compile(r"\b(1[0-2]|[1-9]|" + "|".join(_CLOCK_WORDS) + r")\s*o'?\s*clock\b", re.IGNORECASE)
+CLOCK = re.compile(
+    r"\b(1[0-2]|[1-9]|" + "|".join(sorted(_CLOCK_WORDS, key=len, reverse=True)) + r")\s*o'?\s*clock\b",
+    re.IGNORECASE,
+)
 _SLIGHT = r"(?:slightly|a little|a bit|just|somewhat|a touch)"
 _SIDE = re.compile(
     r"\b(?P<slight>" + _SLIGHT + r"\s+(?:to\s+|towards?\s+|on\s+)?(?:the\s+|your\s+)?)?"
@@ -59,6 +64,12 @@ _SIDE_BEFORE = {
 _SIDE_AFTER = {"side", "hand", "half", "third", "corner", "edge", "part", "end", "sides"}
 
 
+def clock_hour(words: str) -> int:
+    """'3', 'three' -> 3."""
+    word = words.lower()
+    return int(word) if word.isdigit() else _CLOCK_WORDS[word]
+
+
 def _thirds_for_clock(hour: int) -> frozenset[str] | None:
     if hour == 12:
         return frozenset({"centre"})
@@ -76,9 +87,8 @@ def _thirds_for_clock(hour: int) -> frozenset[str] | None:
 def position_words(sentence: str) -> list[tuple[int, int, str, frozenset[str]]]:
     """(start, end, words, thirds) for each absolute position in a sentence; "left of the dog" is relative: skipped."""
     found, taken = [], []
-    for match in _CLOCK.finditer(sentence):
-        word = match.group(1).lower()
-        thirds = _thirds_for_clock(int(word) if word.isdigit() else _CLOCK_WORDS[word])
+    for match in CLOCK.finditer(sentence):
+        thirds = _thirds_for_clock(clock_hour(match.group(1)))
         if thirds:
             found.append((match.start(), match.end(), match.group(0), thirds))
         taken.append((match.start(), match.end()))
