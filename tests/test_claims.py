@@ -2,7 +2,8 @@
 
 import pytest
 
-from echollama.language.claims import check_sentence, check_text, summarise
+from echollama.language.claims import check_text, summarise
+from echollama.language.gate import check_sentence
 from echollama.language.readouts import readouts
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import clock_direction, grid_cell

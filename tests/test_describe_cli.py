@@ -208,7 +208,7 @@ def llm_sentences(report: dict) -> list[str]:
 def assert_only_checked_sentences_spoken(report: dict) -> None:
     """Every LLM sentence spoken passes the checker against the report's own scene and is finished; every refused
     one is listed with its reasons."""
-    from echollama.language.claims import check_sentence
+    from echollama.language.gate import check_sentence
 
     scene = scene_of(report)
     assert all(dropped["reasons"] for dropped in report["dropped"])

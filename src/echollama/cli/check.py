@@ -94,7 +94,7 @@ def _perceive(args: argparse.Namespace) -> Scene:
     from echollama.pipeline import Pipeline
 
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    return pipeline.look(args.image)
+    return pipeline.look(args.image).scene()
 
 
 def read_scene(path: Path) -> Scene:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from echollama.language.claim_parser import Mention, ParsedSentence, Said, clause_end, clause_start, parse
 from echollama.language.claim_parser import split_sentences as _sentences
@@ -251,12 +250,3 @@ def contradictions(sentence: str, scene: Scene) -> list[str]:
         if not m.negated and not m.hedged and m.labels & labels and not m.labels & sure:
             problems.append(f"said as certain, but the detector was unsure: {m.label}")
     return list(dict.fromkeys(problems))
-
-
-def __getattr__(name: str) -> Any:
-    """`check_sentence` and `Verdict` live in language/gate.py (which imports this module); reached here too."""
-    if name in ("check_sentence", "Verdict"):
-        from echollama.language import gate
-
-        return getattr(gate, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from echollama.language import claims, narration
+from echollama.language import gate, narration
 from echollama.language.restatement import reads_the_fact_sheet, repeats, restates_guess
 from echollama.language.text_phrases import echoes_text
 from echollama.types import Scene
@@ -96,7 +96,7 @@ def judge(sentence: str, said: SaidSoFar, rules: Sequence[DropRule] = DROP_RULES
         reason = rule.reason(sentence, said)
         if reason is not None:
             return Judgement(None, {"sentence": sentence, "reasons": [reason]})
-    verdict = claims.check_sentence(sentence, said.scene)
+    verdict = gate.check_sentence(sentence, said.scene)
     if verdict.action == "drop":
         return Judgement(None, {"sentence": sentence, "reasons": list(verdict.reasons)})
     if verdict.action == "repair":
