@@ -9,14 +9,12 @@ ECHOLLAMA_TEST_DECODE_GATE); imported, it gives tests `gated_server` and `Decode
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from server_process import free_port, wait_ready
+from server_process import running_server
 
 GATE_ENV = "ECHOLLAMA_TEST_DECODE_GATE"
 HOLD_AT_MOST_S = 120.0  # a test that forgets to release cannot hang the server for ever
@@ -51,22 +49,10 @@ def gated_server(log_path: Path, *extra: str, ready_timeout_s: float = 300.0):
     """Like server_process.running_server (the tiny LLM), with a gated decoder; yields (base URL, DecodeGate)."""
     gate = DecodeGate(log_path.parent / "decode-gate")
     gate.folder.mkdir(exist_ok=True)
-    port = free_port()
-    command = [sys.executable, __file__, "serve", "--llm", "tiny", "--port", str(port), *extra]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", GATE_ENV: str(gate.folder)}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(base, process, log_path, ready_timeout_s)
-            yield base, gate
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_server(
+        log_path, *extra, ready_timeout_s=ready_timeout_s, launcher=(__file__,), env={GATE_ENV: str(gate.folder)}
+    ) as base:
+        yield base, gate
 
 
 def _install_gate(folder: Path) -> None:

@@ -22,6 +22,14 @@ def run_cli(*args, env=None, timeout=300):
     )
 
 
+def run_cli_with_scripted_llm(script: str, *args):
+    """The CLI with its LLM behind the OpenAI stand-in saying `script`; returns (result, the requests it received)."""
+    from openai_standin import serving
+
+    with serving(script=script) as (base_url, requests):
+        return run_cli(*args, env={"ECHOLLAMA_LLM_URL": base_url}), requests
+
+
 def assert_speech(path):
     samples, rate = soundfile.read(path)
     assert rate == 22050
@@ -59,24 +67,21 @@ def test_describe_json_has_the_whole_scene(tmp_path):
 
 
 def test_the_paper_prompt_is_available_on_the_embedded_profile(tmp_path):
-    from openai_standin import serving
-
     out = tmp_path / "coffee.wav"
     script = "A cup of coffee sits on a table."  # the paper prompt's answer is spoken unchecked, as the paper does
-    with serving(script=script) as (base_url, requests):
-        result = run_cli(
-            "describe",
-            str(SAMPLE_IMAGE),
-            "-o",
-            str(out),
-            "--json",
-            "-q",
-            "--prompt",
-            "paper",
-            "--max-tokens",
-            "40",
-            env={"ECHOLLAMA_LLM_URL": base_url},
-        )
+    result, requests = run_cli_with_scripted_llm(
+        script,
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "--json",
+        "-q",
+        "--prompt",
+        "paper",
+        "--max-tokens",
+        "40",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["prompt"]["user"].startswith("Image Description: ")
@@ -244,22 +249,19 @@ BENIGN = "It looks like a quiet morning."
 
 
 def test_describe_drops_every_scripted_contradiction_and_speaks_the_rest(tmp_path):
-    from openai_standin import serving
-
     script = " ".join([WRONG_SIDE, BENIGN, INVENTED, WRONG_DISTANCE])
     out = tmp_path / "out.wav"
-    with serving(script=script) as (base_url, requests):
-        result = run_cli(
-            "describe",
-            str(SAMPLE_IMAGE),
-            "-o",
-            str(out),
-            "--json",
-            "-q",
-            "--detail",
-            "full",
-            env={"ECHOLLAMA_LLM_URL": base_url},
-        )
+    result, requests = run_cli_with_scripted_llm(
+        script,
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "--json",
+        "-q",
+        "--detail",
+        "full",
+    )
     assert result.returncode == 0, result.stderr
     assert any(r["path"] == "/v1/chat/completions" for r in requests), "the scripted LLM was never asked"
     report = json.loads(result.stdout)

@@ -96,23 +96,21 @@ def test_an_injected_system_turn_stays_inside_the_question_through_the_whole_cli
     import json
 
     from echollama.samples import SAMPLE_IMAGE
-    from openai_standin import serving
-    from test_describe_cli import run_cli
+    from test_describe_cli import run_cli_with_scripted_llm
 
     question = CHATML_INJECTION
-    with serving(script="The cup looks full.") as (base_url, requests):
-        result = run_cli(
-            "ask",
-            str(SAMPLE_IMAGE),
-            "--question",
-            question,
-            "-o",
-            str(tmp_path / "answer.wav"),
-            "--no-text",
-            "--json",
-            "-q",
-            env={"ECHOLLAMA_LLM_URL": base_url},
-        )
+    result, requests = run_cli_with_scripted_llm(
+        "The cup looks full.",
+        "ask",
+        str(SAMPLE_IMAGE),
+        "--question",
+        question,
+        "-o",
+        str(tmp_path / "answer.wav"),
+        "--no-text",
+        "--json",
+        "-q",
+    )
     assert result.returncode == 0, result.stderr
     assert "pwned" not in json.loads(result.stdout)["answer"].lower()
     chats = [r["body"]["messages"] for r in requests if r["path"] == "/v1/chat/completions"]
