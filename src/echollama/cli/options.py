@@ -80,8 +80,8 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         "--detector",
         choices=DETECTORS,
         default=DEFAULT_DETECTOR,
-        help="embedded profile: yolov5s (default; AGPL-3.0 weights fetched by `echollama models pull`; SSD when it "
-        "is not set up) or ssd (SSD-MobileNet-v2, Apache-2.0: an all-permissive stack)",
+        help="embedded profile: ssd (default; SSD-MobileNet-v2, Apache-2.0: an all-permissive stack) or yolov5s "
+        "(finds more; AGPL-3.0 weights fetched by `echollama models pull`; SSD when it is not set up)",
     )
     group.add_argument(
         "--max-tokens",
