@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from echollama.cli.options import add_pipeline_options, pipeline_config
+from echollama.language.narration import DETAIL_LEVELS
 from echollama.models.gguf import LLM_MODELS
 
 
@@ -38,6 +39,13 @@ def register(commands) -> None:
         choices=["grounded", "paper"],
         help="evaluate only this prompt variant (default: both, side by side)",
     )
+    parser.add_argument(
+        "--detail",
+        choices=DETAIL_LEVELS,
+        default="brief",
+        help="the descriptions' detail level (default %(default)s); the report counts the LLM's sentences spoken and "
+        "dropped at it, and how many descriptions kept at least one",
+    )
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     add_pipeline_options(parser)
     parser.set_defaults(run=run)
@@ -63,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise EchollamaError(f"{args.images}: not a folder of images")
     try:
         photos = [name.strip() for name in args.photos.split(",")] if args.photos else None
-        result = run_eval(config, llms, args.images, args.out, speech=not args.no_speech, photos=photos)
+        result = run_eval(
+            config, llms, args.images, args.out, speech=not args.no_speech, photos=photos, detail=args.detail
+        )
     except ValueError as error:
         raise EchollamaError(str(error)) from None
     rows = headline_rows(result)
@@ -73,5 +83,19 @@ def run(args: argparse.Namespace) -> int:
         widths = [max(len(str(x)) for x in column) for column in zip(HEADLINE_COLUMNS, *rows)]
         for row in [HEADLINE_COLUMNS, *rows]:
             print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+        for key, llm in result["llms"].items():
+            print(_llm_sentence_line(key, llm))
         print(f"\nreport: {args.out / 'index.html'}")
     return 0
+
+
+def _llm_sentence_line(key: str, llm: dict) -> str:
+    """What the gate let through of the LLM's sentences, in one line per run."""
+    tally = llm["llm_sentences"]
+    share = tally["descriptions_with_a_kept_sentence"]
+    reasons = ", ".join(f"{reason} {count}" for reason, count in tally["dropped_reasons"].items()) or "none"
+    kept = "-" if share is None else f"{share:.0%}"
+    return (
+        f"{key} ({llm['detail']}): LLM sentences spoken {tally['spoken']}, dropped {tally['dropped']}; "
+        f"descriptions with a kept LLM sentence {kept}; dropped for: {reasons}"
+    )

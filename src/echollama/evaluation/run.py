@@ -75,7 +75,10 @@ def evaluate_detection(analyzer, images) -> dict:
     }
 
 
-def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bool, labelled: bool) -> dict:
+def evaluate_llm(
+    config: PipelineConfig, key: str, images, out: Path, speech: bool, labelled: bool, detail: str = "brief"
+) -> dict:
+    from echollama.evaluation.llm_sentences import llm_sentences, summarise_llm_sentences
     from echollama.evaluation.spoken_eval import description_round_trip, spoken_questions
     from echollama.pipeline import Pipeline
 
@@ -83,11 +86,11 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
     _progress(f"loading {pipeline.llm.name}")
     pipeline.wait_loaded()
     truth = {item.name: item for item in labelled_images()} if labelled else {}
-    reports, heard, per_image, latency, spoken = [], [], {}, [], []
+    reports, heard, per_image, latency, spoken, from_llm = [], [], {}, [], [], []
     for name, image, _ in images:
         _progress(f"{pipeline.llm.name}: describing {name}")
         wav = out / "audio" / f"{key.replace('/', '-')}-{name}.wav"
-        description = pipeline.describe(image, wav)
+        description = pipeline.describe(image, wav, detail=detail)
         report = check_text(description.text, description.scene)
         reports.append(report)
         per_image[name] = {
@@ -95,7 +98,9 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
             "audio": str(wav.relative_to(out)),
             **report.to_dict(),
             "timings": description.timings,
+            "llm_sentences": llm_sentences(description.answer),
         }
+        from_llm.append(per_image[name]["llm_sentences"])
         if name in truth:  # judged against what a person saw, not against the detector
             listener = score_description(description.text, truth[name], wav_seconds(wav))
             heard.append(listener)
@@ -119,6 +124,8 @@ def evaluate_llm(config: PipelineConfig, key: str, images, out: Path, speech: bo
         "llm": pipeline.llm.name,
         "per_image": per_image,
         "grounding": summarise(reports),
+        "detail": detail,
+        "llm_sentences": summarise_llm_sentences(from_llm),
         "listener": summarise_listener(heard) if heard else None,
         "latency_median": median_timings,
         "waterfall": str(waterfall.relative_to(out)),
@@ -149,6 +156,7 @@ def run_eval(
     out: Path,
     speech: bool = True,
     photos: list[str] | None = None,
+    detail: str = "brief",
 ) -> dict:
     """The whole evaluation; `photos` limits the labelled set to those names (a quick check, not the figures)."""
     images = evaluation_images(folder, photos)
@@ -187,7 +195,7 @@ def run_eval(
             variant_key = key if variant is None else f"{key}/{variant}"
             variant_config = config if variant is None else replace(config, prompt=variant)
             llm_results[variant_key] = evaluate_llm(
-                variant_config, variant_key, images, out, speech, labelled=folder is None
+                variant_config, variant_key, images, out, speech, labelled=folder is None, detail=detail
             )
             llm_results[variant_key]["variant"] = variant
     grounding_bars({k: v["grounding"] for k, v in llm_results.items()}, out / "images" / "grounding.png")

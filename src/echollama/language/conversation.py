@@ -26,7 +26,6 @@ from echollama.language.reply import Reply, Turn
 from echollama.language.text_phrases import text_sentences
 from echollama.types import Message, PendingText, Scene
 
-DETAIL_LEVELS = ("brief", "normal", "full")
 _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
 _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
@@ -139,8 +138,8 @@ class Conversation:
     def describe(self, detail: str = "brief") -> Reply:
         """The spoken description: grounded sentences, then the LLM's context (grounded style), or the paper's way."""
         scene = self.require_scene()
-        if detail not in DETAIL_LEVELS:
-            raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
+        if detail not in narration.DETAIL_LEVELS:
+            raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(narration.DETAIL_LEVELS)}")
         self.detail_said = detail
         settings = describe_settings(self.settings, self.style, detail)
         if self.style == "paper":
