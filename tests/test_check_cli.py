@@ -85,3 +85,13 @@ def test_a_photo_is_perceived_with_the_real_models():
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)["sentences"]
     assert [s["spoken"] for s in got] == [False, True]
+
+
+def test_check_judges_as_the_voice_does_drop_rules_and_what_was_said_before_included():
+    text = "The cup looks clean. The cup looks clean. Counts: a cup."
+    done = check("--scene", str(COFFEE), "--json", "--text", text)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)["sentences"]
+    assert [s["spoken"] for s in got] == [True, False, False]
+    assert got[1]["reasons"] == ["repeats what was already said"]
+    assert got[2]["reasons"] == ["speaks in the fact sheet's words"]

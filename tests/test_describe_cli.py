@@ -188,17 +188,9 @@ def test_bigger_models_name_the_cup(tmp_path, llm):
 
 def scene_of(report: dict):
     """The Scene a `describe --json` report was made from, rebuilt to judge its sentences again."""
-    from echollama.types import Camera, Detection, Scene
+    from echollama.types import Scene
 
-    data = report["scene"]
-    return Scene(
-        width=data["width"],
-        height=data["height"],
-        caption=data["caption"],
-        depth_unit=data["depth_unit"],
-        camera=Camera(**data["camera"]),
-        detections=[Detection(**{**d, "box": tuple(d["box"])}) for d in data["detections"]],
-    )
+    return Scene.from_dict(report["scene"])
 
 
 def llm_sentences(report: dict) -> list[str]:

@@ -136,6 +136,31 @@ class Scene:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> Scene:
+        """A Scene from its JSON form (`to_dict`, e.g. in `describe --json`); KeyError, TypeError or ValueError on
+        anything else."""
+        if not isinstance(data, dict):
+            raise TypeError("a scene is a JSON object")
+        camera = data.get("camera")
+        return cls(
+            width=int(data["width"]),
+            height=int(data["height"]),
+            detections=[_boxed(Detection, d, "detection") for d in data["detections"]],
+            caption=str(data.get("caption", "")),
+            depth_unit=str(data["depth_unit"]),
+            camera=Camera(**camera) if camera else None,
+            source=str(data.get("source", "")),
+            matrix=str(data.get("matrix", "")),
+            text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
+        )
+
+
+def _boxed(kind: Any, data: Any, name: str) -> Any:
+    if not isinstance(data, dict):
+        raise TypeError(f"each {name} is a JSON object")
+    return kind(**{**data, "box": tuple(data["box"])})
+
 
 class PendingText:
     """The text stage of one scene, which runs beside detection and may finish after it, so the object sentences need

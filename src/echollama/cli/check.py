@@ -15,7 +15,7 @@ from typing import Any
 
 from echollama.cli.options import add_pipeline_options, pipeline_config, status
 from echollama.errors import InputError
-from echollama.types import Camera, Detection, Scene, TextRegion
+from echollama.types import Scene
 
 _EXAMPLES = """examples:
   echollama check photo.jpg --text "A dog sleeps on your left. It looks like a cosy kitchen."
@@ -27,8 +27,6 @@ Sentences come from --text or standard input (one or more per line). Positions, 
 nearness, certainty and absence are said only by code: a sentence making any of them is dropped, and so is one
 naming an object the scene does not hold, a thing perception cannot know (stairs, doors, kerbs), the listener, or
 our models. Exit codes: 0 judged (whatever the verdicts), 2 bad input (unreadable image, bad scene JSON)."""
-# Where a line holds more than one sentence: after . ! ? (and any closing quote or bracket), before a space.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+")
 
 
 def register(commands) -> None:
@@ -55,23 +53,11 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from echollama.language.gate import check_sentence
-
     if bool(args.image) == bool(args.scene):
         raise InputError("give either IMAGE or --scene SCENE.json (one of them)")
     scene = read_scene(Path(args.scene)) if args.scene else _perceive(args)
     text = args.text if args.text is not None else sys.stdin.read()
-    results: list[dict[str, Any]] = []
-    for sentence in sentences(text):
-        verdict = check_sentence(sentence, scene)
-        results.append(
-            {
-                "sentence": sentence,
-                "spoken": verdict.spoken,
-                "said": verdict.text if verdict.spoken else None,
-                "reasons": list(verdict.reasons),
-            }
-        )
+    results = judged(sentences(text), scene)
     if args.json:
         print(json.dumps({"sentences": results}, indent=2, ensure_ascii=False))
         return 0
@@ -85,16 +71,55 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def judged(texts: list[str], scene: Scene) -> list[dict[str, Any]]:
+    """Each sentence as the voice judges an LLM sentence: the drop rules (what was said before it included), then
+    the gate; the same `judge` a description uses."""
+    from echollama.language.drop_rules import SaidSoFar, judge
+
+    results: list[dict[str, Any]] = []
+    spoken: list[str] = []
+    for sentence in texts:
+        judgement = judge(sentence, SaidSoFar(scene, " ".join(spoken)))
+        if judgement.spoken is not None:
+            spoken.append(judgement.spoken)
+        report = judgement.report or {}
+        results.append(
+            {
+                "sentence": sentence,
+                "spoken": judgement.spoken is not None,
+                "said": judgement.spoken,
+                "reasons": list(report.get("reasons", [])),
+            }
+        )
+    return results
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of `text`, verbatim: one or more per line."""
-    return [s.strip() for line in text.splitlines() for s in _SENTENCE_END.split(line) if s.strip()]
+    """The sentences of `text`, one or more per line, cut where the voice cuts them, each as it was written."""
+    from echollama.speech.sentences import split_sentences
+
+    found = []
+    for line in text.splitlines():
+        at = 0
+        for sentence in split_sentences([line], first_clause=False):
+            # The voice folds white space; the sentence is reported as written, so find its words in the line.
+            written = re.compile(r"\s+".join(map(re.escape, sentence.split()))).search(line, at)
+            if written is None:
+                found.append(sentence)
+                continue
+            found.append(written.group(0))
+            at = written.end()
+    return [sentence for sentence in found if sentence.strip()]
 
 
 def _perceive(args: argparse.Namespace) -> Scene:
-    from echollama.pipeline import Pipeline
+    """The photo's scene, its text read: perception only (neither the voice nor the LLM is loaded)."""
+    from echollama.profiles import build_profile
+    from echollama.scene.image import load_image
 
-    pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    return pipeline.look(args.image).scene()
+    if not args.quiet:
+        status("perceiving the photo")
+    return build_profile(pipeline_config(args)).analyzer.analyze(load_image(args.image))
 
 
 def read_scene(path: Path) -> Scene:
@@ -106,31 +131,7 @@ def read_scene(path: Path) -> Scene:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path} is not JSON: {error}") from None
     try:
-        return scene_from_dict(data.get("scene", data) if isinstance(data, dict) else data)
+        return Scene.from_dict(data.get("scene", data) if isinstance(data, dict) else data)
     except (KeyError, TypeError, ValueError) as error:
         why = f"missing {error}" if isinstance(error, KeyError) else str(error)
         raise InputError(f"{path} is not a scene (`describe --json` output or its `scene` object): {why}") from None
-
-
-def scene_from_dict(data: Any) -> Scene:
-    """A Scene from its JSON form (`Scene.to_dict`); raises KeyError, TypeError or ValueError on anything else."""
-    if not isinstance(data, dict):
-        raise TypeError("a scene is a JSON object")
-    camera = data.get("camera")
-    return Scene(
-        width=int(data["width"]),
-        height=int(data["height"]),
-        detections=[_detection(d) for d in data["detections"]],
-        caption=str(data.get("caption", "")),
-        depth_unit=str(data["depth_unit"]),
-        camera=Camera(**camera) if camera else None,
-        source=str(data.get("source", "")),
-        matrix=str(data.get("matrix", "")),
-        text=[TextRegion(**{**t, "box": tuple(t["box"])}) for t in data.get("text", [])],
-    )
-
-
-def _detection(data: Any) -> Detection:
-    if not isinstance(data, dict):
-        raise TypeError("each detection is a JSON object")
-    return Detection(**{**data, "box": tuple(data["box"])})

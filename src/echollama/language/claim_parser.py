@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 from echollama.language.noun_phrases import other_nouns
 from echollama.language.position_words import CLOCK, clock_hour, position_words
 from echollama.language.vocabulary import (
+    NOT_OBJECTS,
     NUMBER_WORDS,
     QUANTIFIERS,
     hypernym_words,
@@ -64,8 +65,6 @@ _NEARNESS = re.compile(
     r"approaching|adjacent|alongside|ahead|around\s+you|by\s+the|surrounded|towards?)\b",
     re.IGNORECASE,
 )
-_EXTREME = re.compile(r"\b(closest|nearest|farthest|furthest)\b", re.IGNORECASE)
-_RELATION = re.compile(r"\b(in front of|behind)\b", re.IGNORECASE)
 _CERTAINTY = re.compile(
     r"\b(?:definitely|certainly|clearly|surely|for sure|undoubtedly|without (?:a |any )?doubt|obviously|"
     r"absolutely|exactly|precisely|unmistakabl[ey]|I (?:can )?confirm|I am (?:sure|certain)|I'm (?:sure|certain)|"
@@ -183,7 +182,7 @@ _Words = dict[str, tuple[frozenset[str], bool, bool]]  # word -> (labels, plural
 
 
 def _pattern(words: _Words) -> re.Pattern[str]:
-    names = sorted((re.escape(w) for w in words if w not in ("orange", "remote")), key=len, reverse=True)
+    names = sorted((re.escape(w) for w in words if w not in NOT_OBJECTS), key=len, reverse=True)
     return re.compile(r"(?<!['\w-])(" + _ORANGE + "|" + "|".join(names) + r")\b", re.IGNORECASE)
 
 

