@@ -36,15 +36,21 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    log_path: Path, *extra: str, llm: str = "tiny", ready_timeout_s: float = 300.0, expect: str = "ready"
+    log_path: Path,
+    *extra: str,
+    llm: str = "tiny",
+    ready_timeout_s: float = 300.0,
+    expect: str = "ready",
+    env: dict[str, str] | None = None,
 ):
     """Start `echollama serve --llm tiny` and yield its base URL once /healthz says ready (or `expect`, e.g. "error"
-    for a server whose models fail to load); stop it afterwards."""
+    for a server whose models fail to load); stop it afterwards. `env` adds to its environment, e.g.
+    {"ECHOLLAMA_LLM_URL": url}: the LLM behind tests/openai_standin.py, scripted words held on a gate."""
     port = free_port()
     command = [sys.executable, "-m", "echollama.cli", "serve", "--llm", llm, "--port", str(port), *extra]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
         )
         base = f"http://127.0.0.1:{port}"
         try:
