@@ -119,6 +119,11 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
             socket.send(json.dumps({"type": "frame", "at_s": 0.0}))  # the video's clock never goes back
             socket.send(frames[-1])
             backwards = live.receive(lambda item: item["type"] == "ack")
+            socket.send(
+                json.dumps({"type": "frame", "at_s": "soon"})
+            )  # its frame is answered, never taken as a question
+            socket.send(frames[-1])
+            not_a_time = live.receive(lambda item: item["type"] == "ack")
 
             # a question while live: answered about the latest frame (people on a footpath)
             socket.send(json.dumps({"type": "ask", "text": "How many people are there?"}))
@@ -167,6 +172,7 @@ def test_live_frames_are_acknowledged_and_changes_announced_once(tmp_path):
     assert "people" in answer["answer"] or "person" in answer["answer"], answer
     assert unreadable["status"] in (400, 415) and too_big["status"] == 413
     assert backwards["status"] == 400 and "went back" in backwards["detail"]
+    assert not_a_time["status"] == 400 and '"at_s"' in not_a_time["detail"]
     assert malformed["status"] == 400 and '"on"' in malformed["detail"]
 
 

@@ -1,19 +1,19 @@
 """Live mode on the session WebSocket: the page's camera, analysed one frame at a time, its changes announced.
 
 Client -> server: {"type": "live", "on": true} starts watching (a fresh tracker, the clock at zero); then, for each
-camera frame, {"type": "frame"} (or {"type": "frame", "at_s": t}, below) followed at once by one binary message, the frame (JPEG, PNG or WebP; at most
-`max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server answers each frame once it has
-been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not
-use the same with "status" and "detail" (400 unreadable, 409 live is off or this client's previous frame is still
-being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their own lane (live_lane.py): they
-never take an answer's place. The client sends its next frame only after the ack: frames come at the rate the server
-sustains, and `frames_per_s` is that rate over the last few frames. A client playing a recorded video may give each
-frame's time in it, "at_s" (seconds, never going back): live mode's clock is then the video's, not the wall's (how long
-ago a change was seen, how long an announcement lasts), and an ack sent while an announcement is being said names it
-("announcing": "live-N"); a client that waits for its end before the next frame gets the same announcements on any
-machine at any speed (the tests do). {"type": "live", "on": false} ends it (the
-announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ...,
-"frames": n, "frames_per_s": r}.
+camera frame, {"type": "frame"} (or {"type": "frame", "at_s": t}, below) followed at once by one binary message, the
+frame (JPEG, PNG or WebP; at most `max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server
+answers each frame once it has been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events":
+e}, or for a frame it could not use the same with "status" and "detail" (400 unreadable, 409 live is off or this
+client's previous frame is still being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their
+own lane (live_lane.py): they never take an answer's place. The client sends its next frame only after the ack: frames
+come at the rate the server sustains, and `frames_per_s` is that rate over the last few frames. A client playing a
+recorded video may give each frame's time in it, "at_s" (seconds, never going back): live mode's clock is then the
+video's, not the wall's (how long ago a change was seen, how long an announcement lasts), and an ack sent while an
+announcement is being said names it ("announcing": "live-N"); a client that waits for its end before the next frame gets
+the same announcements on any machine at any speed (the tests do). {"type": "live", "on": false} ends it (the
+announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ..., "frames":
+n, "frames_per_s": r}.
 
 Server -> client, by itself: each change worth saying (at first what is there, then what appears, comes closer fast or
 leaves: `echollama watch`'s own pipeline and wording) as an answer like any other, "start" (kind "announcement"),
