@@ -7,7 +7,8 @@ message) and reports usage at the end of a stream; `--plain` turns those extensi
 OpenAI-style server answers). `script` replays fixed words instead, whatever the prompt: the LLM's words scripted
 where the wiring behind them is under test (a real model's words differ between CPUs). Prints its port, then serves.
 Run: python tests/openai_standin.py [--delay SECONDS] [--api-key KEY] [--plain] [--script TEXT]
-In a test: `with serving(api_key="secret") as (base_url, requests): ...`
+In a test: `with serving(api_key="secret") as (base_url, requests): ...`; `gate`, a threading.Event, holds each answer
+while it is clear (an answer known to be in flight, however fast the machine).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
     api_key: str | None = None  # when set, requests must carry "Authorization: Bearer <key>"
     extensions = True  # vLLM's continue_final_message and /tokenize
     script: str | None = None  # when set, every answer is these words
+    gate: threading.Event | None = None  # when set, each answer waits while it is clear (at most 5 minutes)
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -95,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         time.sleep(self.delay)
+        if self.gate is not None:
+            self.gate.wait(300)
         prompt = next(m["content"] for m in reversed(messages) if m["role"] == "user")
         text = (
             self.script
@@ -122,9 +126,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    delay: float = 0.0, api_key: str | None = None, plain: bool = False, script: str | None = None
+    delay: float = 0.0,
+    api_key: str | None = None,
+    plain: bool = False,
+    script: str | None = None,
+    gate: threading.Event | None = None,
 ) -> ThreadingHTTPServer:
-    settings = {"delay": delay, "api_key": api_key, "extensions": not plain, "script": script}
+    settings = {"delay": delay, "api_key": api_key, "extensions": not plain, "script": script, "gate": gate}
     handler = type("ConfiguredHandler", (Handler,), settings)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.requests = []  # type: ignore[attr-defined]  # every request's path, auth header and body, in order
@@ -132,9 +140,15 @@ def make_server(
 
 
 @contextlib.contextmanager
-def serving(delay: float = 0.0, api_key: str | None = None, plain: bool = False, script: str | None = None):
+def serving(
+    delay: float = 0.0,
+    api_key: str | None = None,
+    plain: bool = False,
+    script: str | None = None,
+    gate: threading.Event | None = None,
+):
     """Serve in a thread of this process; yields (base URL ending in /v1, the list of requests received)."""
-    server = make_server(delay, api_key, plain, script)
+    server = make_server(delay, api_key, plain, script, gate)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

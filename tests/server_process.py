@@ -46,7 +46,8 @@ def running_server(
 ):
     """Start `echollama serve --llm tiny` and yield its base URL once /healthz says ready (or `expect`, e.g. "error"
     for a server whose models fail to load); stop it afterwards. `launcher`: what Python runs instead of the CLI
-    module (a script that patches the server first, e.g. gated_decode.py), with `env` added."""
+    module (a script that patches the server first, e.g. gated_decode.py); `env` adds to its environment, e.g.
+    {"ECHOLLAMA_LLM_URL": url}: the LLM behind tests/openai_standin.py, scripted words held on a gate."""
     port = free_port()
     command = [sys.executable, *launcher, "serve", "--llm", llm, "--port", str(port), *extra]
     with open(log_path, "wb") as log:

@@ -29,9 +29,11 @@ STREAM_MESSAGES = (
     ),
     ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
     (
-        '{"type": "frame"} then one binary message (a JPEG, at most 2 MiB by default and 4 MP)',
+        '{"type": "frame", "at_s": t} (at_s optional) then one binary message (a JPEG, at most 2 MiB by default, 4 MP)',
         'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
-        '"events": e} (or with "status" and "detail"); send the next frame only after the ack',
+        '"events": e} (or with "status" and "detail"); send the next frame only after the ack. "at_s": the frame\'s '
+        "time in a recorded video (live mode then runs on video time; the ack names an announcement being said, "
+        '"announcing": "live-N")',
     ),
     (
         'server: {"type": "start", "answer_id": ..., "kind": ...}, "audio_format", "text" pieces, binary 16-bit PCM, '

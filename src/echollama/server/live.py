@@ -1,15 +1,19 @@
 """Live mode on the session WebSocket: the page's camera, analysed one frame at a time, its changes announced.
 
 Client -> server: {"type": "live", "on": true} starts watching (a fresh tracker, the clock at zero); then, for each
-camera frame, {"type": "frame"} followed at once by one binary message, the frame (JPEG, PNG or WebP; at most
-`max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server answers each frame once it has
-been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events": e}, or for a frame it could not
-use the same with "status" and "detail" (400 unreadable, 409 live is off or this client's previous frame is still
-being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their own lane (live_lane.py): they
-never take an answer's place. The client sends its next frame only after the ack: frames come at the rate the server
-sustains, and `frames_per_s` is that rate over the last few frames. {"type": "live", "on": false} ends it (the
-announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ...,
-"frames": n, "frames_per_s": r}.
+camera frame, {"type": "frame"} (or {"type": "frame", "at_s": t}, below) followed at once by one binary message, the
+frame (JPEG, PNG or WebP; at most `max_frame_bytes` and 4 MP, a bigger JPEG is decoded small: live_lane.py). The server
+answers each frame once it has been analysed with {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, "events":
+e}, or for a frame it could not use the same with "status" and "detail" (400 unreadable, 409 live is off or this
+client's previous frame is still being analysed, 413 too big, 503 still loading with "retry_after_s"). Frames have their
+own lane (live_lane.py): they never take an answer's place. The client sends its next frame only after the ack: frames
+come at the rate the server sustains, and `frames_per_s` is that rate over the last few frames. A client playing a
+recorded video may give each frame's time in it, "at_s" (seconds, never going back): live mode's clock is then the
+video's, not the wall's (how long ago a change was seen, how long an announcement lasts), and an ack sent while an
+announcement is being said names it ("announcing": "live-N"); a client that waits for its end before the next frame gets
+the same announcements on any machine at any speed (the tests do). {"type": "live", "on": false} ends it (the
+announcement being said stops, nothing pending is said). Both are confirmed with {"type": "live", "on": ..., "frames":
+n, "frames_per_s": r}.
 
 Server -> client, by itself: each change worth saying (at first what is there, then what appears, comes closer fast or
 leaves: `echollama watch`'s own pipeline and wording) as an answer like any other, "start" (kind "announcement"),
@@ -49,6 +53,7 @@ class LiveMode:
         self.watcher: ChangeWatcher | None = None
         self.announcer = Announcer()
         self.started = time.monotonic()
+        self.video_s: float | None = None  # the latest frame's video time, for a client that gives it
         self.awaiting_frame = False  # a "frame" message came: the next binary message is the frame
         self.received = 0
         self.announced = 0
@@ -58,14 +63,19 @@ class LiveMode:
     def on(self) -> bool:
         return self.watcher is not None
 
+    @property
+    def on_video_time(self) -> bool:
+        return self.video_s is not None
+
     def now(self) -> float:
-        """The session clock: seconds since live mode began."""
-        return time.monotonic() - self.started
+        """The session clock: seconds since live mode began, or the latest frame's video time if frames carry one."""
+        return self.video_s if self.video_s is not None else time.monotonic() - self.started
 
     def start(self) -> dict[str, Any]:
         self.watcher = ChangeWatcher(self._analyze, NOMINAL_FRAME_RATE)
         self.announcer = Announcer()
         self.started = time.monotonic()
+        self.video_s = None
         self.received = 0
         self._acks.clear()
         return self.state()
@@ -93,15 +103,18 @@ class LiveMode:
         with self.host.perception_lock:  # the detector's one native context, shared with every request
             return self.host.pipeline.analyzer.analyze(image, caption=False, read_text=False)
 
-    async def frame(self, data: bytes) -> dict[str, Any]:
-        """Analyse one frame; its ack (the changes it showed wait in the announcer)."""
+    async def frame(self, data: bytes, video_s: float | None = None) -> dict[str, Any]:
+        """Analyse one frame (seen at `video_s` in the video, if the client says); its ack (the changes it showed
+        wait in the announcer)."""
         self.received += 1
         ack: dict[str, Any] = {"type": "ack", "frame": self.received}
-        refused = self._refusal(data)
+        refused = self._refusal(data, video_s)
         watcher = self.watcher
         if refused is not None or watcher is None:
             status, detail = refused or (409, "live mode is off")
             return {**ack, "status": status, "detail": detail}
+        if video_s is not None:
+            self.video_s = video_s
         at_s = self.now()
 
         def job() -> tuple[list[WatchEvent], int]:
@@ -124,9 +137,11 @@ class LiveMode:
         self._acks.append(time.monotonic())
         return {**ack, "frames_per_s": self.rate, "objects": objects, "events": len(events)}
 
-    def _refusal(self, data: bytes) -> tuple[int, str] | None:
+    def _refusal(self, data: bytes, video_s: float | None) -> tuple[int, str] | None:
         if self.watcher is None:
             return 409, 'live mode is off; send {"type": "live", "on": true} first'
+        if video_s is not None and self.video_s is not None and video_s < self.video_s:
+            return 400, f'"at_s" went back: {video_s:g} s after a frame at {self.video_s:g} s'
         if len(data) > self.settings.max_frame_bytes:
             return 413, f"the frame is larger than {self.settings.max_frame_bytes // 1024} KiB"
         return None

@@ -19,20 +19,24 @@ class LiveSocket:
     def __init__(self, channel: AnswerChannel, live: LiveMode) -> None:
         self.channel, self.live = channel, live
         self.frame_task: asyncio.Task | None = None
+        self._frame_at_s: float | None = None  # the video time the "frame" message gave, for the frame after it
+        self._frame_error: str | None = None  # or why that message was refused: its frame is answered so
         self._announce_later: asyncio.TimerHandle | None = None
 
     async def handle(self, request: dict[str, Any]) -> bool:
         """Take `request` if it is live mode's (True), else leave it to the questions (False)."""
         awaiting_frame, self.live.awaiting_frame = self.live.awaiting_frame, False
         if awaiting_frame and "recording" in request:  # the binary message after {"type": "frame"}
-            self.frame_task = asyncio.create_task(self._frame(request["recording"]))
+            self.frame_task = asyncio.create_task(
+                self._frame(request["recording"], self._frame_at_s, self._frame_error)
+            )
             return True
         if request.get("kind") not in ("live", "frame"):
             return False
-        if "error" in request:
+        if request["kind"] == "frame":  # the binary message that follows is the frame
+            self.live.awaiting_frame, self._frame_at_s, self._frame_error = True, request["at_s"], request.get("error")
+        elif "error" in request:
             await self.channel.send({"type": "error", "status": 400, "detail": request["error"]})
-        elif request["kind"] == "frame":
-            self.live.awaiting_frame = True
         elif request["on"]:
             await self.channel.send(self.live.start())
         else:
@@ -54,9 +58,15 @@ class LiveSocket:
         if self._announce_later is not None:
             self._announce_later.cancel()
 
-    async def _frame(self, data: bytes) -> None:
-        await self.channel.send(await self.live.frame(data))
+    async def _frame(self, data: bytes, at_s: float | None, error: str | None) -> None:
+        if error is not None:
+            await self.channel.send({"type": "ack", "status": 400, "detail": error})
+            return
+        ack = await self.live.frame(data, at_s)
         self.announce_next()
+        if self.channel.announcing():  # a client on video time waits for its end: the video's clock stops meanwhile
+            ack["announcing"] = self.channel.current
+        await self.channel.send(ack)
 
     def announce_next(self) -> None:
         """Start the announcement due now, if nothing is being said; else look again when it may be."""
@@ -68,7 +78,7 @@ class LiveSocket:
         event = self.live.due()
         if event is None:
             wait_s = self.live.wait_s()
-            if wait_s is not None:
+            if wait_s is not None and not self.live.on_video_time:  # on video time, frames move the clock
                 self._announce_later = asyncio.get_running_loop().call_later(wait_s + 0.05, self.announce_next)
             return
         self.live.announced += 1

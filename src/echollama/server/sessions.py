@@ -49,6 +49,7 @@ class Session:
     client: str = ""
     key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     max_turns: int = 50
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)  # the store's (a test drives its own)
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     answers: int = 0  # answers admitted in this session (the opening summary is not one)
@@ -99,12 +100,12 @@ class Session:
                 409, f"this session has had its {self.max_turns} questions; upload the photo again for a new one"
             )
         self.answers += question
-        self.last_used = time.monotonic()
+        self.last_used = self.clock()
         self.answering = cancel if cancel is not None else Cancel()
         return self.answering
 
     def to_dict(self, ttl_s: float, lifetime_s: float) -> dict:
-        now = time.monotonic()
+        now = self.clock()
         ends = min(self.last_used + ttl_s, self.created + lifetime_s)
         return {
             "session_id": self.id,
@@ -146,7 +147,9 @@ class SessionStore:
         lifetime_s: float = 2 * 3600.0,
         max_per_client: int = 16,
         max_turns: int = 50,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock  # seconds, for idle and lifetime; a test passes a clock it moves itself
         self.ttl_s = ttl_s
         self.lifetime_s = lifetime_s
         self.max_sessions = max_sessions
@@ -211,8 +214,15 @@ class SessionStore:
         return len(self._sessions)
 
     def _fill(self, reservation: Reservation, conversation: Conversation) -> Session:
+        now = self.clock()
         session = Session(
-            id=secrets.token_urlsafe(16), conversation=conversation, client=reservation.client, max_turns=self.max_turns
+            id=secrets.token_urlsafe(16),
+            conversation=conversation,
+            client=reservation.client,
+            max_turns=self.max_turns,
+            clock=self.clock,
+            created=now,
+            last_used=now,
         )
         with self._lock:
             self._give_back(reservation)
@@ -232,7 +242,7 @@ class SessionStore:
 
     def _expire(self) -> list[Session]:
         """Take the sessions whose time is up out of the table (the caller ends them, outside the lock)."""
-        now = time.monotonic()
+        now = self.clock()
         # A session in the middle of an answer is kept even if it went idle (or grew old) before it; it goes after.
         stale = [
             key

@@ -108,7 +108,16 @@ def _parse(message: dict) -> dict[str, Any]:
     if request["type"] == "cancel":
         return _parse_cancel(request)
     if request["type"] == "frame":
-        return {"kind": "frame"}
+        at_s = request.get("at_s")
+        if at_s is not None and (
+            isinstance(at_s, bool) or not isinstance(at_s, (int, float)) or not 0 <= at_s < math.inf
+        ):
+            return {
+                "kind": "frame",
+                "at_s": None,
+                "error": '"at_s" must be the frame\'s time in the video (seconds >= 0)',
+            }
+        return {"kind": "frame", "at_s": at_s}
     if request["type"] == "live":
         if not isinstance(request.get("on"), bool):
             return {"kind": "live", "error": 'a "live" message needs "on": true or false'}
