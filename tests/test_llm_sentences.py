@@ -16,7 +16,10 @@ def test_the_llm_sentences_are_those_after_the_opening_and_reasons_go_by_categor
     one = llm_sentences(
         answer(
             "It looks like a quiet morning. The cup seems full.",
-            [{"sentence": "A dog is on your left.", "reasons": ["not in the scene: dog", "position: on your left"]}],
+            [
+                {"sentence": "A dog is on your left.", "reasons": ["not in the scene: dog", "position: on your left"]},
+                {"sentence": "The cup (0.96) seems full.", "repaired": "The cup seems full.", "reasons": ["x"]},
+            ],
         )
     )
     assert one == {

@@ -27,6 +27,8 @@ EMBEDDED_DETECTION_THRESHOLD = 0.51
 # from a wheel (Apache-2.0). YOLOv5s on the 29 labelled photos (IoU >= 0.5; `echollama bench detector`): 0.48 is the
 # lowest threshold with precision >= 0.85 (0.86, recall 0.70; SSD at 0.51: 0.86 / 0.51). Recall 0.72 needs 0.45,
 # where precision is 0.82. Chosen on the photos `echollama eval` scores, so partly fitted, as SSD's 0.51.
+# How much a description says: brief (~10-15 s of speech), normal, full (the paper's detail).
+DETAIL_LEVELS = ("brief", "normal", "full")
 DETECTORS = ("yolov5s", "ssd")
 # SSD stays the default until YOLOv5s is re-tuned (issue 20): as the default it named fewer must-see objects (90 %
 # vs 95 %), placed 97.9 % of objects right (vs 100 %), and said "possibly a cup" on the bundled photo.

@@ -7,6 +7,7 @@ import json
 
 from echollama.cli.conversation import add_spatial_option
 from echollama.cli.options import add_pipeline_options, pipeline_config, print_live, status
+from echollama.config import DETAIL_LEVELS
 
 
 def register(commands) -> None:
@@ -35,7 +36,7 @@ def register(commands) -> None:
     )
     describe.add_argument(
         "--detail",
-        choices=["brief", "normal", "full"],
+        choices=DETAIL_LEVELS,
         default="brief",
         help="brief: a few sentences, about 10-15 s of speech (default); normal: more; "
         "full: the paper's detailed description",

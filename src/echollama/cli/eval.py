@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from echollama.cli.options import add_pipeline_options, pipeline_config
-from echollama.language.narration import DETAIL_LEVELS
+from echollama.config import DETAIL_LEVELS
 from echollama.models.gguf import LLM_MODELS
 
 

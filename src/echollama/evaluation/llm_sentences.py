@@ -8,18 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from echollama.language.claim_parser import split_sentences
+from echollama.language.gate import category
 from echollama.types import SpokenAnswer
 
 
 def llm_sentences(answer: SpokenAnswer) -> dict[str, Any]:
-    """One description: the LLM's sentences that were spoken (after the code-made opening) and those dropped."""
+    """One description: the LLM's sentences that were spoken (after the code-made opening; a repaired one among
+    them) and those dropped, each by the category of its first reason."""
     spoken = split_sentences(answer.text[len(answer.grounded) :].strip())
-    return {"spoken": spoken, "dropped": [d["sentence"] for d in answer.dropped], "reasons": _reasons(answer)}
-
-
-def _reasons(answer: SpokenAnswer) -> list[str]:
-    """Each dropped sentence's first reason, by its category (the words before the colon)."""
-    return [d["reasons"][0].split(":")[0].strip() for d in answer.dropped if d.get("reasons")]
+    dropped = [d for d in answer.dropped if "repaired" not in d]  # a repaired sentence was spoken
+    return {
+        "spoken": spoken,
+        "dropped": [d["sentence"] for d in dropped],
+        "reasons": [category(d["reasons"][0]) for d in dropped if d.get("reasons")],
+    }
 
 
 def summarise_llm_sentences(per_description: Sequence[dict[str, Any]]) -> dict[str, Any]:

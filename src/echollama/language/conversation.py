@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from echollama.config import GenerationSettings
+from echollama.config import DETAIL_LEVELS, GenerationSettings
 from echollama.errors import InputError
 from echollama.language import narration
 from echollama.language.facts import summary
@@ -138,8 +138,8 @@ class Conversation:
     def describe(self, detail: str = "brief") -> Reply:
         """The spoken description: grounded sentences, then the LLM's context (grounded style), or the paper's way."""
         scene = self.require_scene()
-        if detail not in narration.DETAIL_LEVELS:
-            raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(narration.DETAIL_LEVELS)}")
+        if detail not in DETAIL_LEVELS:
+            raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
         self.detail_said = detail
         settings = describe_settings(self.settings, self.style, detail)
         if self.style == "paper":

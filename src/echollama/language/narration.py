@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from echollama.config import DETAIL_LEVELS
 from echollama.language.readouts import repair
 from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
@@ -27,7 +28,6 @@ from echollama.scene.words import (
 )
 from echollama.types import Detection, PlacedText, Scene
 
-DETAIL_LEVELS = ("brief", "normal", "full")
 NOTHING_SEEN = "I cannot recognise any objects in this picture."
 
 # Things a listener must hear about early: they move, or they are in the way outdoors.

@@ -33,6 +33,7 @@ from typing import Any
 
 from fastapi import HTTPException, WebSocket, WebSocketDisconnect
 
+from echollama.config import DETAIL_LEVELS
 from echollama.language.reply import Turn
 from echollama.server import jobs
 from echollama.server.audio_store import AudioStore
@@ -125,7 +126,7 @@ def _parse(message: dict) -> dict[str, Any]:
     if request["type"] == "ask" and not isinstance(request.get("text"), str):
         return {"error": 'an "ask" message needs a "text" string (or send the recording as a binary message)'}
     detail = request.get("detail", "brief")
-    if detail not in ("brief", "normal", "full"):
+    if detail not in DETAIL_LEVELS:
         return {"error": '"detail" must be "brief", "normal" or "full"'}
     return {"kind": request["type"], "text": request.get("text"), "detail": detail}
 
