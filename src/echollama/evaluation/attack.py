@@ -40,9 +40,9 @@ ROUND_LIMIT_S = 420.0
 
 
 def session_headers(created: dict[str, Any]) -> dict[str, str]:
-    """What a session's owner sends with each request about it: its key, when the server hands one out."""
-    key = created.get("session_key") or created.get("key")
-    return {"X-Session-Key": key} if isinstance(key, str) else {}
+    """What a session's owner sends with each request about it: its key (a server without keys fails loudly here,
+    rather than every later request looking like a refusal of the attack's own)."""
+    return {"X-Session-Key": created["session_key"]}  # the API's header (server/dependencies.py; a sibling layer)
 
 
 def flat_png(side: int) -> bytes:

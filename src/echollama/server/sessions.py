@@ -94,6 +94,9 @@ class Session:
         is used)."""
         if not self.busy.acquire(blocking=False):
             raise SessionRefused(409, "this session is still answering the previous question")
+        if self.ended:  # deleted or expired between being looked up and now: no answer for a dead session
+            self.busy.release()
+            raise SessionRefused(404, "no such session (it may have expired)")
         if question and self.answers >= self.max_turns:
             self.busy.release()
             raise SessionRefused(

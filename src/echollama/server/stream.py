@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import threading
 from collections.abc import Callable
@@ -43,6 +44,8 @@ from echollama.server.live import LiveMode
 from echollama.server.live_socket import LiveSocket
 from echollama.server.sessions import Session, SessionRefused
 from echollama.speech.streaming import Cancel, heard_of
+
+log = logging.getLogger("echollama.server")
 
 SESSION_ENDED = "the session has ended (closed or expired); upload the photo again"
 
@@ -67,6 +70,8 @@ async def serve(websocket: WebSocket, server: Server, session_id: str, client: s
     ending = asyncio.create_task(ended.wait())
     try:
         await asyncio.wait({receiving, ending}, return_when=asyncio.FIRST_COMPLETED)
+        if receiving.done() and not receiving.cancelled() and receiving.exception() is not None:
+            log.warning("a session socket's handler failed", exc_info=receiving.exception())
         if ending.done() and not receiving.done():
             receiving.cancel()
             connection.close()
