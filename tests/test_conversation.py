@@ -247,3 +247,15 @@ def test_what_the_listener_heard_of_a_stopped_answer(heard_s, heard):
         text="", sentences=["The cup is ahead.", "A chair, on your left, within reach."], spans=[(0, 1.5), (1.7, 4.7)]
     )
     assert heard_text(result, heard_s) == heard
+
+
+def test_a_brief_description_is_the_facts_alone_and_never_asks_the_llm(chelsea, tiny_pipeline):
+    llm = ScriptedLLM(["The cat looks calm."])  # words the gate lets through, when the LLM is asked
+    conversation = Conversation(llm, PipelineConfig().generation)
+    conversation.start(tiny_pipeline.look(chelsea))
+    brief = conversation.describe("brief")
+    text = "".join(brief)
+    assert text.strip() == brief.opening and "calm" not in text
+    assert not brief.turn.used_llm and not llm.prompts  # not even a prompt was made for it
+    normal = conversation.describe("normal")
+    assert "The cat looks calm." in "".join(normal) and normal.turn.used_llm and llm.prompts

@@ -50,7 +50,9 @@ def test_describe_prints_text_and_writes_speech(tmp_path):
 
 def test_describe_json_has_the_whole_scene(tmp_path):
     out = tmp_path / "coffee.wav"
-    result = run_cli("describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q")
+    result = run_cli(
+        "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q", "--detail", "normal"
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     cup = next(d for d in report["scene"]["detections"] if d["label"] == "cup")
@@ -138,7 +140,16 @@ def test_corrupted_model_file_is_refused(tmp_path):
     (home / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").write_bytes(b"GGUF" + b"\0" * 4096)
     out = tmp_path / "out.wav"
     result = run_cli(
-        "describe", str(SAMPLE_IMAGE), "-o", str(out), "-q", "--llm", "0.5b", env={"ECHOLLAMA_HOME": str(home)}
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "-q",
+        "--llm",
+        "0.5b",
+        "--detail",
+        "normal",  # a level that asks the LLM (a brief description needs none, and so never reads the file)
+        env={"ECHOLLAMA_HOME": str(home)},
     )
     assert result.returncode == 4
     assert "corrupt" in result.stderr and "rm " in result.stderr and result.stderr.count("\n") == 1

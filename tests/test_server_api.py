@@ -87,7 +87,11 @@ def test_describe_returns_scene_text_timings_and_audio(client):
 
 def test_describe_sends_the_clis_prompt(client, tmp_path):
     """`POST /v1/describe` and `echollama describe` are one operation: same profile and photo, same messages."""
-    served = client.post("/v1/describe", files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")})
+    served = client.post(
+        "/v1/describe",
+        files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")},
+        data={"detail": "normal"},  # a level that asks the LLM (brief is the facts alone)
+    )
     assert served.status_code == 200, served.text
     cli = run_cli(
         "describe",
@@ -96,6 +100,8 @@ def test_describe_sends_the_clis_prompt(client, tmp_path):
         str(tmp_path / "d.wav"),
         "--json",
         "-q",
+        "--detail",
+        "normal",
         "--llm",
         "tiny",
         *SHORT[:2],
@@ -294,7 +300,10 @@ def test_busy_server_says_retry_and_sessions_expire(tmp_path):
         session = http.post("/v1/sessions", files={"image": jpeg}).json()["session_id"]
         first: dict = {}
         worker = threading.Thread(
-            target=lambda: first.setdefault("r", http.post("/v1/describe", files={"image": jpeg}))
+            target=lambda: first.setdefault(
+                "r",
+                http.post("/v1/describe", files={"image": jpeg}, data={"detail": "normal"}),  # normal: the LLM too
+            )
         )
         gate.clear()  # the describe's words wait: its generation slot is taken until the gate opens
         before = len(asked)

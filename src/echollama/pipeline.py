@@ -16,7 +16,7 @@ from pathlib import Path
 
 from echollama.config import PipelineConfig
 from echollama.errors import ModelError
-from echollama.language.conversation import Conversation
+from echollama.language.conversation import LLM_DETAIL_LEVELS, Conversation
 from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
@@ -124,9 +124,10 @@ class Pipeline:
     def wait_loaded(self, names: tuple[str, ...] | None = None) -> float:
         """Block until the named models (default: all) are loaded, re-raising a load error; returns seconds waited."""
         start = time.perf_counter()
-        if names is None or "llm" in names:
+        needs_llm = names is None or "llm" in names
+        if needs_llm:
             self._heard_first_sound()  # the LLM is needed now: it no longer waits for a first sound
-        self.start_loading()
+        self.start_loading(llm=needs_llm)  # (an LLM load already begun goes on either way)
         for name, future in list(self._loads.items()):
             if names is None or name in names:
                 future.result()
@@ -141,7 +142,7 @@ class Pipeline:
         for future in list(self._loads.values()):
             future.exception()
 
-    def _decode_while_loading(self, image: str | Path | LoadedImage) -> LoadedImage:
+    def _decode_while_loading(self, image: str | Path | LoadedImage, llm: bool = True) -> LoadedImage:
         """Decode the image while the voice and the detector load; the LLM starts once the image is known good.
 
         Native libraries (llama.cpp, onnxruntime, OpenCV) can crash a process that exits while they load, so a bad
@@ -158,7 +159,7 @@ class Pipeline:
                     except BaseException:  # the image's error is the one to report
                         pass
                 raise
-        self.start_loading()
+        self.start_loading(llm=llm)
         return image
 
     def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
@@ -169,10 +170,10 @@ class Pipeline:
             self._loads[key] = _in_background(recognizer.load, f"load-{key}")
         return recognizer
 
-    def look(self, image: str | Path | LoadedImage) -> PendingText:
-        """Perception: the objects' Scene at once, the text when read (starts loading the LLM and the voice
-        meanwhile); hand it to `Conversation.start`."""
-        image = self._decode_while_loading(image)
+    def look(self, image: str | Path | LoadedImage, llm: bool = True) -> PendingText:
+        """Perception: the objects' Scene at once, the text when read (starts loading the voice and, unless `llm` is
+        False, the LLM meanwhile); hand it to `Conversation.start`."""
+        image = self._decode_while_loading(image, llm)
         self.status("looking at the image")
         self.wait_loaded(("perception",))
         return self.analyzer.look(image, text_after=self._text_go)
@@ -286,14 +287,16 @@ class Pipeline:
         spoken."""
         start = time.perf_counter()
         check_output_path(output)
-        if (style or self.profile.prompt_style) == "paper":
+        paper = (style or self.profile.prompt_style) == "paper"
+        if paper:
             self._heard_first_sound()  # no grounded opening: the first sound is the LLM's, so nothing is held back
-        image = self._decode_while_loading(image)
+        llm = paper or detail in LLM_DETAIL_LEVELS  # a brief description is the facts alone: no LLM is even loaded
+        image = self._decode_while_loading(image, llm)
         load_s = time.perf_counter() - start
         conversation = self.conversation(style)
-        conversation.start(self.look(image))
+        conversation.start(self.look(image, llm))
         reply = conversation.describe(detail)
-        self.status(f"describing with {self.llm.name}")
+        self.status(f"describing with {self.llm.name}" if llm else "describing")
         with WavWriter(output, self.tts.sample_rate, channels=2 if spatial else 1) as wav:
             answer = self.speak(
                 reply, wav.write, on_text=on_text, stream=stream, start=start, source="image", spatial=spatial

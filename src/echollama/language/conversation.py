@@ -32,7 +32,11 @@ _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b
 MAX_QUESTION_CHARS = 500
 # Answers are spoken: short by default. The LLM's share of a description grows with the detail level.
 ANSWER_MAX_TOKENS = 120
-DESCRIBE_MAX_TOKENS = {"brief": 40, "normal": 120}  # "full" uses the configured max_tokens
+DESCRIBE_MAX_TOKENS = {"normal": 120}  # "full" uses the configured max_tokens
+# The detail levels whose description asks the LLM for context after the facts. Not brief: there the gate kept an LLM
+# sentence in 1 of 29 descriptions (`echollama eval --detail brief`, Qwen 1.5B, the labelled photos), so the LLM's
+# CPU bought nothing a listener heard.
+LLM_DETAIL_LEVELS = ("normal", "full")
 # The prompt keeps the scene prefix, then as many recent turns as fit in the context after reserving room for the
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
@@ -155,6 +159,7 @@ class Conversation:
             settings,
             opening=narration.narrate_pieces(scene, detail),
             check=True,
+            llm=detail in LLM_DETAIL_LEVELS,
             then=lambda: text_sentences(self.scene_with_text().text, scene.detections, scene.width),
         )
 

@@ -78,6 +78,7 @@ class Reply:
         grounding: Grounding | None = None,
         check: bool = True,
         then: Callable[[], Sequence[str]] | None = None,
+        llm: bool = True,
     ) -> None:
         self.conversation = conversation
         self.kind = kind
@@ -94,6 +95,7 @@ class Reply:
         # tokens on opencv-doc's scene-text photos); the text reaches it through the fact sheet instead.
         self.prefix = self.opening
         self.check = check
+        self.llm = llm  # False: the grounded sentences are the whole answer (a brief description)
         self.turn: Turn | None = None
         self.generation: Generation | None = None
         # Called between the grounded facts and the LLM: the speaker can let the facts' speech start first, since
@@ -107,6 +109,9 @@ class Reply:
     def __iter__(self) -> Iterator[str]:
         start = time.perf_counter()
         yield from self._grounded()
+        if not self.llm:
+            self._finish(self.opening, start)
+            return
         messages = self._prompt()
         if self.kind == "question" and self.grounding.settles_it:
             # Where/how far/how many, or only absent objects: the scene's answer is complete; no LLM can improve a
