@@ -6,6 +6,7 @@ sample video of people walking (Debian opencv-doc), whose entries were written d
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,4 +179,6 @@ def test_a_spoken_question_is_answered_about_the_latest_frame(photo_clip, tmp_pa
     answers = [i for i in items if i["type"] == "answer"]
     assert len(answers) == 1, items
     assert "giraffe" in answers[0]["transcript"].lower()
-    assert answers[0]["answer"].startswith("The giraffe is straight ahead"), answers[0]
+    # About the frame: its giraffe (the detector also finds an unsure second one, counted as the narration counts it)
+    answer = answers[0]["answer"]
+    assert re.match(r"(The giraffe is|I can see (two|2) giraffes: one) straight ahead", answer), answers[0]
