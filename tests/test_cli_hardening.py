@@ -64,7 +64,7 @@ def corrupt_model_home(tmp_path):
 )
 def test_impossible_outputs_are_refused_before_any_model_runs(tmp_path, output, message):
     output = output.format(tmp=tmp_path)
-    # --detail normal: a level that loads the LLM (a brief description needs none, so would never reach the file)
+    # --detail full: the level that loads the LLM (a brief or normal description needs none: never reaches the file)
     result = run_cli(
         "describe",
         str(SAMPLE_IMAGE),
@@ -73,7 +73,7 @@ def test_impossible_outputs_are_refused_before_any_model_runs(tmp_path, output, 
         "--llm",
         "0.5b",
         "--detail",
-        "normal",
+        "full",
         env=corrupt_model_home(tmp_path),
     )
     one_clear_line(result, 3, message)

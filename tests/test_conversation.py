@@ -249,7 +249,7 @@ def test_what_the_listener_heard_of_a_stopped_answer(heard_s, heard):
     assert heard_text(result, heard_s) == heard
 
 
-def test_a_brief_description_is_the_facts_alone_and_never_asks_the_llm(chelsea, tiny_pipeline):
+def test_brief_and_normal_descriptions_are_the_facts_alone_and_never_ask_the_llm(chelsea, tiny_pipeline):
     llm = ScriptedLLM(["The cat looks calm."])  # words the gate lets through, when the LLM is asked
     conversation = Conversation(llm, PipelineConfig().generation)
     conversation.start(tiny_pipeline.look(chelsea))
@@ -257,5 +257,6 @@ def test_a_brief_description_is_the_facts_alone_and_never_asks_the_llm(chelsea, 
     text = "".join(brief)
     assert text.strip() == brief.opening and "calm" not in text
     assert not brief.turn.used_llm and not llm.prompts  # not even a prompt was made for it
-    normal = conversation.describe("normal")
-    assert "The cat looks calm." in "".join(normal) and normal.turn.used_llm and llm.prompts
+    assert "calm" not in "".join(conversation.describe("normal")) and not llm.prompts  # nor a normal one
+    full = conversation.describe("full")
+    assert "The cat looks calm." in "".join(full) and full.turn.used_llm and llm.prompts

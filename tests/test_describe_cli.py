@@ -51,7 +51,18 @@ def test_describe_prints_text_and_writes_speech(tmp_path):
 def test_describe_json_has_the_whole_scene(tmp_path):
     out = tmp_path / "coffee.wav"
     result = run_cli(
-        "describe", str(SAMPLE_IMAGE), "-o", str(out), "--llm", "tiny", "--json", "-q", "--detail", "normal"
+        "describe",
+        str(SAMPLE_IMAGE),
+        "-o",
+        str(out),
+        "--llm",
+        "tiny",
+        "--json",
+        "-q",
+        "--detail",
+        "full",
+        "--max-tokens",
+        "48",
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -148,7 +159,7 @@ def test_corrupted_model_file_is_refused(tmp_path):
         "--llm",
         "0.5b",
         "--detail",
-        "normal",  # a level that asks the LLM (a brief description needs none, and so never reads the file)
+        "full",  # the level that asks the LLM (a brief or normal description needs none: never reads the file)
         env={"ECHOLLAMA_HOME": str(home)},
     )
     assert result.returncode == 4

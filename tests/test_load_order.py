@@ -67,7 +67,7 @@ def _answer(pipeline: Pipeline, events: Events, question: str | None = None):
     """Look at the exit sign, then describe it (or answer `question`) into the watching sink."""
     conversation = pipeline.conversation()
     conversation.start(pipeline.look(_exit_sign()))
-    reply = conversation.describe("normal") if question is None else conversation.ask(question)  # normal: with the LLM
+    reply = conversation.describe("full") if question is None else conversation.ask(question)  # full: with the LLM
     return pipeline.speak(reply, events.sink)
 
 

@@ -86,7 +86,7 @@ def test_describe_sends_the_clis_prompt(client, tmp_path):
     served = client.post(
         "/v1/describe",
         files={"image": ("coffee.jpg", SAMPLE_IMAGE.read_bytes(), "image/jpeg")},
-        data={"detail": "normal"},  # a level that asks the LLM (brief is the facts alone)
+        data={"detail": "full"},  # the level that asks the LLM (brief and normal are the facts alone)
     )
     assert served.status_code == 200, served.text
     cli = run_cli(
@@ -97,7 +97,7 @@ def test_describe_sends_the_clis_prompt(client, tmp_path):
         "--json",
         "-q",
         "--detail",
-        "normal",
+        "full",
         "--llm",
         "tiny",
         *SHORT[:2],

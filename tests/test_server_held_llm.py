@@ -57,7 +57,7 @@ def test_busy_server_says_retry_and_sessions_expire(tmp_path):
         worker = threading.Thread(
             target=lambda: first.setdefault(
                 "r",
-                http.post("/v1/describe", files={"image": jpeg}, data={"detail": "normal"}),  # normal: the LLM too
+                http.post("/v1/describe", files={"image": jpeg}, data={"detail": "full"}),  # full: the LLM too
             )
         )
         gate.clear()  # the describe's words wait: its generation slot is taken until the gate opens

@@ -45,8 +45,8 @@ def descriptions(tmp_path_factory):
         patch.setenv(LLM_URL_ENV, base_url)
         pipeline = Pipeline(PipelineConfig())
         return (
-            pipeline.describe(plain, folder / "plain.wav", detail="normal"),
-            pipeline.describe(signed, folder / "signed.wav", detail="normal"),
+            pipeline.describe(plain, folder / "plain.wav", detail="full"),  # full: the LLM speaks after the facts
+            pipeline.describe(signed, folder / "signed.wav", detail="full"),
         )
 
 

@@ -41,7 +41,7 @@ def test_text_is_read_beside_detection_and_placed(exit_scene):
 def test_the_description_says_objects_first_then_the_text(profile, exit_scene):
     conversation = Conversation(profile.llm, PipelineConfig().generation, vocabulary=profile.vocabulary)
     conversation.start(exit_scene)
-    reply = conversation.describe("normal")  # a level that asks the LLM, after the facts and the text
+    reply = conversation.describe("full")  # the level that asks the LLM, after the facts and the text
     pieces = iter(reply)
     objects = "".join(next(pieces) for _ in reply.pieces)  # one piece per object; the LLM has not been asked yet
     text = next(pieces)

@@ -30,13 +30,12 @@ _MORE_DETAIL = {"brief": "normal", "normal": "full", "full": "full"}
 _MORE = re.compile(r"^\s*(tell me more|more|go on|continue|say more|what else)\b", re.IGNORECASE)
 # A typed or transcribed question longer than this is refused (a 10,000-character paste is not a question).
 MAX_QUESTION_CHARS = 500
-# Answers are spoken: short by default. The LLM's share of a description grows with the detail level.
+# Answers are spoken: short by default.
 ANSWER_MAX_TOKENS = 120
-DESCRIBE_MAX_TOKENS = {"normal": 120}  # "full" uses the configured max_tokens
-# The detail levels whose description asks the LLM for context after the facts. Not brief: there the gate kept an LLM
-# sentence in 1 of 29 descriptions (`echollama eval --detail brief`, Qwen 1.5B, the labelled photos), so the LLM's
-# CPU bought nothing a listener heard.
-LLM_DETAIL_LEVELS = ("normal", "full")
+# The detail levels whose description asks the LLM for context after the facts. Not brief or normal: there the gate
+# kept an LLM sentence in 1 and 2 of 29 descriptions (`echollama eval --detail brief|normal`, Qwen 1.5B, the labelled
+# photos; most were the whole-picture guess said again), so the LLM's CPU bought almost nothing a listener heard.
+LLM_DETAIL_LEVELS = ("full",)
 # The prompt keeps the scene prefix, then as many recent turns as fit in the context after reserving room for the
 # answer; at most this many, so every prompt stays quick to extend.
 MAX_HISTORY_TURNS = 8
@@ -49,12 +48,6 @@ def interruption_note(heard: str) -> Message:
     if heard:
         return {"role": "system", "content": "The user interrupted that answer; they heard only the words above."}
     return {"role": "system", "content": "The user interrupted that answer before hearing any of it."}
-
-
-def describe_settings(settings: GenerationSettings, style: str, detail: str) -> GenerationSettings:
-    """Detail levels shape the grounded description; the paper's prompt always asks for detail (§6.1)."""
-    max_tokens = DESCRIBE_MAX_TOKENS.get(detail, settings.max_tokens) if style == "grounded" else settings.max_tokens
-    return replace(settings, max_tokens=min(max_tokens, settings.max_tokens))
 
 
 def questions_asked(history: Sequence[Turn]) -> list[Message]:
@@ -145,7 +138,7 @@ class Conversation:
         if detail not in DETAIL_LEVELS:
             raise InputError(f"unknown detail level {detail!r}; choose one of {', '.join(DETAIL_LEVELS)}")
         self.detail_said = detail
-        settings = describe_settings(self.settings, self.style, detail)
+        settings = self.settings  # the LLM speaks only in a full (or the paper's) description: its whole length
         if self.style == "paper":
             messages = self.scene_messages(detail)  # the caption line quotes the text, so it waits for the text stage
             return Reply(self, "describe", messages[-1]["content"], messages, settings, check=False)
