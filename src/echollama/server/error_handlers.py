@@ -45,7 +45,9 @@ def add_error_handlers(app: FastAPI, retry_after_s: int) -> None:
     async def full_error(request: Request, error: SessionsFull) -> JSONResponse:
         if error.status == 503:
             return busy(str(error), retry_after_s)
-        return JSONResponse({"detail": str(error)}, status_code=error.status)
+        # 429: this client's share is taken; a place comes back when one of its sessions closes or expires
+        headers = {"Retry-After": str(retry_after_s)}
+        return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
 
     @app.exception_handler(TimedOut)
     @app.exception_handler(Cancelled)
