@@ -252,13 +252,13 @@ def echoes_text(sentence: str, regions: Sequence[TextRegion], run: int = 4) -> b
     instructions") is obeying it, not quoting it."""
     unquoted = re.sub(r'"[^"]*"|“[^”]*”', " ", sentence)
     said = re.findall(r"[a-z0-9']+", unquoted.lower())
+    runs = {length: {tuple(said[i : i + length]) for i in range(len(said) - length + 1)} for length in (run, 3)}
     for region in regions:
         words = re.findall(r"[a-z0-9']+", region.text.lower())
         for length in (run, 3):
-            runs = {tuple(said[i : i + length]) for i in range(len(said) - length + 1)}
             for i in range(len(words) - length + 1):
                 piece = tuple(words[i : i + length])
                 substance = sum(word not in _FUNCTION_WORDS for word in piece)
-                if piece in runs and (length >= run or substance >= 2):
+                if piece in runs[length] and (length >= run or substance >= 2):
                     return True
     return False

@@ -7,12 +7,8 @@ One list for the gate (language/gate.py), `echollama eval`'s judge (evaluation/l
 
 from __future__ import annotations
 
-import inflect
-
 from echollama.scene.size_priors import SIZE_PRIORS_M
-from echollama.scene.words import SPOKEN_NAMES, plural
-
-_INFLECT = inflect.engine()
+from echollama.scene.words import SPOKEN_NAMES, inflect_engine, plural
 
 # Names people use for COCO classes beyond SPOKEN_NAMES (question grounding); many once lived only in the judge.
 MORE_NAMES = {
@@ -143,7 +139,7 @@ def _number_words() -> dict[str, int]:
     """'one' .. 'ninety-nine' (and 'ninety nine') -> the number, from inflect."""
     words: dict[str, int] = {}
     for n in range(1, 100):
-        word = str(_INFLECT.number_to_words(n))
+        word = str(inflect_engine().number_to_words(n))
         words[word] = n
         words[word.replace("-", " ")] = n
     return words

@@ -73,11 +73,12 @@ def plural(label: str) -> str:
     """'cup' -> 'cups', 'person' -> 'people', 'knife' -> 'knives', 'tv' -> 'TVs', 'skis' -> 'skis'."""
     if label in _PLURALS:
         return _PLURALS[label]
-    return str(_inflect().plural_noun(label))
+    return str(inflect_engine().plural_noun(label))
 
 
 @cache
-def _inflect():
+def inflect_engine():
+    """The one inflect engine (plurals here, number words in the claim parser)."""
     import inflect  # 6 ms; imported on first use so `--help` and the server's start never wait for it
 
     return inflect.engine()
