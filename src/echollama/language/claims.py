@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from echollama.language.claim_parser import Mention, ParsedSentence, Said, clause_end, clause_start, parse
+from echollama.language import claim_parser
+from echollama.language.claim_parser import Mention, ParsedSentence, Said, parse
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
 from echollama.scene.grid import horizontal_third
@@ -119,18 +120,9 @@ def _agrees(claim: Said, members: list[Detection], scene: Scene, everyone: list[
 
 
 def _owner(mentions: list[Mention], said: Said, sentence: str) -> Mention | None:
-    """The object a claim belongs to: in its clause the nearest before it, else after it; else the last before the
-    clause (a trailing "about 2 metres away" describes what came before), else the sentence's first."""
-    low, high = clause_start(sentence, said.start), clause_end(sentence, said.end)
-    clause = [m for m in mentions if low <= m.start < high]
-    before = [m for m in clause if m.end <= said.start]
-    after = [m for m in clause if m.start >= said.end]
-    if before:
-        return before[-1]
-    if after:
-        return after[0]
-    earlier = [m for m in mentions if m.end <= said.start]
-    return earlier[-1] if earlier else (mentions[0] if mentions else None)
+    """The object a claim belongs to (`claim_parser.owner`), else the sentence's first."""
+    found = claim_parser.owner(mentions, said.start, said.end, sentence)
+    return found if found is not None else (mentions[0] if mentions else None)
 
 
 def _spatial_claims(parsed: ParsedSentence) -> list[Said]:
