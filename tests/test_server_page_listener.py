@@ -88,6 +88,7 @@ def test_the_page_as_a_blind_user_meets_it(node_modules, tmp_path):  # noqa: F81
 
     # A four-sentence answer arriving at once is all there for a screen reader.
     assert len(result["burst"]["spoken"]) == 4, result["burst"]
+    assert result["repeatedAsText"] == {"spoken": result["burst"]["spoken"], "voice": False}
 
     # Live's state in words, Talk on the first screen at 320 px, the shortcuts listed.
     assert result["liveOff"] == {"text": "Live camera: off", "pressed": "false"}

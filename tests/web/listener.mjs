@@ -163,12 +163,15 @@ runInChromium([`--use-file-for-fake-audio-capture=${noiseWav}`], async (page, ou
   await page.press("#question", "Enter");
   await page.waitForFunction(() => window.__burstMs !== undefined, null, { timeout: 10_000 });
   out.burst = await page.evaluate(() => ({ ms: window.__burstMs, spoken: [...document.querySelectorAll("#spoken p")].map((p) => p.textContent) }));
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press("R");  // Repeat as text: the whole answer again, no sound
+  out.repeatedAsText = await page.evaluate(() => ({ spoken: [...document.querySelectorAll("#spoken p")].map((p) => p.textContent), voice: cues.voicePlaying() }));
 
   // Settings are remembered in this browser: a new page restores them (and a rate control, where there is one).
   await page.selectOption("#detail", "full");
   await page.uncheck("#spatial");
   const rate = await page.evaluate(() => {
-    const control = [...document.querySelectorAll("input[type=range], select")].find((c) => /rate|speed/i.test(c.labels?.[0]?.textContent || c.id));
+    const control = [...document.querySelectorAll("input[type=range], select")].find((c) => /rate|speed|fast/i.test(c.labels?.[0]?.textContent || c.id));
     if (!control) return null;
     if (control.tagName === "SELECT") control.value = control.options[control.options.length - 1].value; else control.value = control.max;
     control.dispatchEvent(new Event("input", { bubbles: true }));

@@ -23,7 +23,8 @@ function repeatLastAnswer() {
     lastSaid.audio.play().catch((error) => { if (error.name !== "AbortError") fail("The answer's audio could not be played again."); });
   }
   if (texted()) {
-    ui.spoken.replaceChildren(paragraph(lastSaid.text));  // the whole answer at once: it is not streaming now
+    // Sentence by sentence, as it first came (all at once: the whole answer stays for the screen reader).
+    ui.spoken.replaceChildren(...lastSaid.text.split(/(?<=[.!?…])\s+/).filter(Boolean).map((sentence) => paragraph(sentence)));
   }
 }
 
