@@ -12,6 +12,7 @@ const live = { on: false, camera: null, canvas: document.createElement("canvas")
 
 function setLiveButton(on) {
   liveUi.button.setAttribute("aria-pressed", String(on));
+  liveUi.button.querySelector(".state").textContent = on ? ": on" : ": off";  // shown in words, not colour alone
   liveUi.button.classList.toggle("recording", on);
 }
 
