@@ -61,7 +61,12 @@ def frame_at(t: float, photo: Image.Image) -> np.ndarray:
     return np.asarray(photo.resize(SIZE, Image.Resampling.BILINEAR, box=(left, top, left + width, top + height)))
 
 
+def clip_frames(every: int = 1) -> list[tuple[float, np.ndarray]]:
+    """(time, RGB frame) for every `every`th frame of the clip."""
+    photo = Image.open(PHOTOS / "field_dog_person_horse.jpg").convert("RGB")
+    return [(i / FPS, frame_at(i / FPS, photo)) for i in range(0, round(DURATION_S * FPS), every)]
+
+
 def write_find_clip(path: str | Path) -> Path:
     """Write the clip (MJPG in AVI, 10 frames a second) to `path`."""
-    photo = Image.open(PHOTOS / "field_dog_person_horse.jpg").convert("RGB")
-    return write_video(path, [frame_at(i / FPS, photo) for i in range(round(DURATION_S * FPS))], FPS)
+    return write_video(path, [frame for _, frame in clip_frames()], FPS)

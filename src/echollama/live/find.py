@@ -44,7 +44,10 @@ def findable_names() -> list[str]:
     return sorted(SIZE_PRIORS_M)
 
 
-def find_target(words: str) -> FindTarget:
+LISTED_BY = "; `echollama watch --find list` lists them"
+
+
+def find_target(words: str, listed_by: str = LISTED_BY) -> FindTarget:
     """'my cup' -> cup, 'a seat' -> chair, 'pets' -> dog or cat; InputError naming where the names are listed."""
     phrase = " ".join(FILLERS.sub("", words.strip().lower().rstrip("?.!")).split())
     names = {word.lower(): label for word, (label, _) in object_words().items()}
@@ -57,7 +60,7 @@ def find_target(words: str) -> FindTarget:
             return FindTarget(*kinds[tail])
     raise InputError(
         f"I cannot look for {words.strip()!r}: I can find the 80 kinds of thing the detector knows (chair, cup, "
-        "bottle, person, dog, ...) and their usual names; `echollama watch --find list` lists them"
+        f"bottle, person, dog, ...) and their usual names{listed_by}"
     )
 
 
