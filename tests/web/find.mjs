@@ -10,7 +10,7 @@ const [baseUrl, video] = process.argv.slice(2);
 
 const heard = (page) => page.evaluate(() => ({
   started: window.oscillators.started, stopped: window.oscillators.stopped, live: live.on, finding: finding.on,
-  tone: finding.tone ? finding.tone.pan : null, tonePan: finding.tone ? finding.tone.pan : null,
+  tone: finding.tone ? { pan: finding.tone.pan, interval_s: finding.tone.interval_s, pitch_hz: finding.tone.pitch_hz } : null,
   pan: finding.panner ? finding.panner.pan.value : null, status: document.getElementById("status").textContent,
   error: document.getElementById("error").hidden ? null : document.getElementById("error").textContent,
 }));
@@ -44,6 +44,7 @@ runInChromium([`--use-file-for-fake-video-capture=${video}`], async (page, out) 
     if (pan !== null) out.pans.push(pan);
   }, 200);
   out.during = await heard(page);
+  if (process.env.FIND_SCREENSHOT) await page.screenshot({ path: process.env.FIND_SCREENSHOT, fullPage: true });
   out.axe = await axeAudit(page);
 
   // The dog leaves: the tone stops (find mode goes on, waiting for it again).
@@ -51,6 +52,8 @@ runInChromium([`--use-file-for-fake-video-capture=${video}`], async (page, out) 
   clearInterval(watchPan);
   out.stoppedTone = await heard(page);
   out.stoppedTone.finding = await page.evaluate(() => finding.on);
+  await page.waitForTimeout(1000);
+  out.afterToneStop = await heard(page);  // silent meanwhile (unless the looping camera brought the dog back)
 
   // It comes back (the camera loops); Stop ends live and find mode, with no tone after.
   await page.waitForFunction(() => Boolean(finding.tone), null, { timeout: 120_000, polling: 100 });
