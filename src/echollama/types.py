@@ -279,7 +279,7 @@ class WatchEvent:
     clock since watching began (a camera, a stream or a file in real time); both are the same in real time.
     """
 
-    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"
+    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"; find mode: "lost", "reach"
     sentence: str
     seen_s: float  # when the frame showing the change was taken
     label: str = ""
@@ -290,7 +290,7 @@ class WatchEvent:
     tracks: tuple[int, ...] = ()  # the objects a "scene" event names
 
     def __post_init__(self) -> None:
-        if self.kind not in ("scene", "appeared", "approaching", "left"):
+        if self.kind not in ("scene", "appeared", "approaching", "left", "lost", "reach"):
             raise ValueError(f"unknown watch event kind {self.kind!r}")
         if not self.sentence:
             raise ValueError("a watch event needs a sentence")

@@ -241,6 +241,7 @@ function onMessage(data) {
   const message = JSON.parse(data);
   if (message.type === "ack") { onLiveAck(message); return; }  // live.js: a camera frame analysed
   if (message.type === "live") return;  // live mode on or off, as asked
+  if (["find", "tone", "tone_stop"].includes(message.type) || message.about === "find") { onFind(message); return; }  // live.js
   if (message.type === "start") state.owner = message.answer_id;  // the audio frames from here on are this answer's
   if (typeof message.answer_id === "string") { onAnnouncement(message); return; }  // live: "live-1", "live-2"...
   if (message.type === "cancelled") { noteStopped(message); return; }
