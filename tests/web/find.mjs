@@ -37,7 +37,9 @@ runInChromium([`--use-file-for-fake-video-capture=${video}`], async (page, out) 
   await page.focus("#find-name");
   await page.keyboard.type("my dog");
   await page.keyboard.press("Enter");
-  await page.waitForFunction(() => finding.on && window.oscillators.started > 0, null, { timeout: 120_000, polling: 100 });
+  // The failed earcon of the bad name started oscillators too: wait for the tone's own.
+  await page.waitForFunction((before) => finding.on && finding.tone && window.oscillators.started > before,
+    out.badName.started, { timeout: 120_000, polling: 100 });
   out.pans = [];
   const watchPan = setInterval(async () => {
     const pan = await page.evaluate(() => finding.panner && finding.tone ? finding.panner.pan.value : null).catch(() => null);
