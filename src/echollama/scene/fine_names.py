@@ -17,6 +17,7 @@ from echollama.scene.image import LoadedImage
 from echollama.scene.imagenet_to_coco import (
     INDOOR_CLASSES,
     KINDS_OF,
+    NOT_JUDGED_FINE,
     NOT_SAID,
     OUTDOOR_CLASSES,
     PLACES,
@@ -47,7 +48,7 @@ CONTRADICTS_FROM = 0.50
 CONTRADICTED_BELOW = 0.05
 INSIDE_SHARE = 0.8  # of another box's area within this one: that object is in this crop
 EVIDENCE_CLASSES = 3
-NOT_JUDGED = frozenset({"person"})  # ImageNet has no person class: a person's crop names their clothes
+NOT_JUDGED = NOT_JUDGED_FINE  # ImageNet has no person class: a person's crop names their clothes
 _SCENERY = frozenset(PLACES) | INDOOR_CLASSES | OUTDOOR_CLASSES  # a crop's background, not another object
 
 

@@ -107,7 +107,12 @@ SPOKEN_INSTEAD = {967: "espresso cup", 925: "soup bowl", 441: "beer glass", 919:
 NOT_SAID = frozenset(
     {968, 919, 340, 532, 883, 954, 937, 934, 963, 950, 761, 673, 620, 851, 651, 760, 859}
     | {948, 906, 921, 281, 282, 285}
+    | {920, 704, 879, 414, 752, 795, 508, 487, 850, 589, 861, 782}  # "a traffic light, probably a traffic light"
 )
+
+# COCO classes whose crops are not judged, so no fine name is ever computed for them: ImageNet has no person class,
+# and its three person-like classes (ballplayer, groom, scuba diver) name clothes and settings.
+NOT_JUDGED_FINE = frozenset({"person"})
 
 # COCO classes a detector confuses with each other; a crop naming another member of the same set is no contradiction
 # (a van is a car to some annotators and a truck to others; a mug a cup, a beer glass a wine glass).
