@@ -77,8 +77,9 @@ class SceneAnalyzer:
             self._text_pool.submit(load)
 
     def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
-        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess (video frames get one on
-        demand), `read_text=False` the text stage (half a second a frame: not while watching)."""
+        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess, the fine names and the
+        setting (video frames get a guess on demand), `read_text=False` the text stage (half a second a frame: not
+        while watching)."""
         return self.look(image, caption, read_text).scene()
 
     def look(
@@ -110,14 +111,17 @@ class SceneAnalyzer:
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
         caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
-        attributes = self._pool.submit(_timed, self._attributes, image, detections)
+        # Fine names and the setting ask the classifier too: like the caption, not for every video frame.
+        attributes = self._pool.submit(_timed, self._attributes, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
         text = ""
         if caption_future is not None:
             text, timings["caption_s"] = caption_future.result()
-        (named, setting), timings["fine_names_s"] = attributes.result()
-        if len(named) == len(detections):  # the same objects, in the same order
-            detections = [replace(d, fine_name=n.fine_name, certain=n.certain) for d, n in zip(detections, named)]
+        setting = None
+        if attributes is not None:
+            (named, setting), timings["fine_names_s"] = attributes.result()
+            if len(named) == len(detections):  # the same objects, in the same order
+                detections = [replace(d, fine_name=n.fine_name, certain=n.certain) for d, n in zip(detections, named)]
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]

@@ -32,7 +32,7 @@ PAD = 0.1  # of the box's width and height, added on each side: the classifier w
 MAX_CROPS = 4  # the biggest objects classified; each crop costs one classifier run (about 14 ms on 2 cores)
 MIN_CROP_PX = 40  # shorter crops are too blurred at the classifier's 280 px to name a breed
 # A fine name is said when its class's probability reaches this. On the labelled photos and OpenCV's samples
-# (YOLOv5s boxes, crops judged by eye), names at 0.6 and above were right or plausible (espresso cup 0.87, soccer
+# (SSD boxes, crops judged by eye), names at 0.6 and above were right or plausible (espresso cup 0.87, soccer
 # ball 0.91, airliner 0.86, Pekinese 0.97); between 0.4 and 0.6 came the wrong ones (a collie-like dog as a borzoi
 # 0.51, a sport motorcycle as a moped 0.36 just under).
 NAME_FROM = 0.60
