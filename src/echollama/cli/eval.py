@@ -85,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
             print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
         for key, llm in result["llms"].items():
             print(_llm_sentence_line(key, llm))
+        if result.get("fine_names"):
+            from echollama.evaluation.fine_name_eval import summary_line
+
+            print(summary_line(result["fine_names"]))
         print(f"\nreport: {args.out / 'index.html'}")
     return 0
 

@@ -176,6 +176,11 @@ def run_eval(
         "depth": evaluate_depth(analyzer) if folder is None else None,
         "llms": llm_results,
     }
+    if folder is None:  # fine names and settings against fine_labels.json (issue 21)
+        from echollama.evaluation.fine_name_eval import evaluate_fine_names
+
+        _progress("fine names and settings")
+        result["fine_names"] = evaluate_fine_names(analyzer, images)
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)

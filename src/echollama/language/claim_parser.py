@@ -20,6 +20,7 @@ from echollama.language.vocabulary import (
     NOT_OBJECTS,
     NUMBER_WORDS,
     QUANTIFIERS,
+    fine_name_words,
     hypernym_words,
     object_words,
 )
@@ -219,6 +220,8 @@ def _vocabulary() -> tuple[re.Pattern[str], _Words]:
     for word, (labels, many) in hypernym_words().items():
         words.setdefault(word.lower(), (labels, many, True))
     words["orange"] = (frozenset({"orange"}), False, False)
+    for word, (label, _) in fine_name_words().items():  # "a Doberman" names a dog (claims.py checks which)
+        words.setdefault(word, (frozenset({label}), False, False))
     return _pattern(words), words
 
 

@@ -18,6 +18,7 @@ from echollama.language import claim_parser
 from echollama.language.claim_parser import Mention, ParsedSentence, Said, parse
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
+from echollama.language.vocabulary import fine_name_words
 from echollama.scene.grid import horizontal_third
 from echollama.scene.words import WITHIN_REACH_UNDER_M
 from echollama.types import Detection, Scene
@@ -241,4 +242,20 @@ def contradictions(sentence: str, scene: Scene) -> list[str]:
     for m in parsed.mentions:
         if not m.negated and not m.hedged and m.labels & labels and not m.labels & sure:
             problems.append(f"said as certain, but the detector was unsure: {m.label}")
+    problems += wrong_fine_names(parsed, scene)
     return list(dict.fromkeys(problems))
+
+
+def wrong_fine_names(parsed: ParsedSentence, scene: Scene) -> list[str]:
+    """A fine name ("a Doberman") said for an object whose crop did not give that name (scene/fine_names.py)."""
+    fine = fine_name_words()
+    computed = {
+        (d.label, fine.get(d.fine_name.name.lower(), ("", -1))[1])
+        for d in scene.detections
+        if d.fine_name is not None and d.fine_name.under == d.label and d.certain
+    }
+    return [
+        f"not what the crop shows: {m.word} for the {m.label}"
+        for m in parsed.mentions
+        if not m.negated and m.word.lower() in fine and (m.label, fine[m.word.lower()][1]) not in computed
+    ]
