@@ -180,14 +180,16 @@ class Connection:
         self.heard: tuple[int, Turn, list[dict]] | None = None
 
     async def handle(self, request: dict[str, Any]) -> None:
-        if await self.live.handle(request):
-            return
-        if request.get("kind") == "rate":  # this connection's rate: for recordings, announcements and the rest
+        # The connection's rate, for recordings, announcements and the rest; first, so that a rate set between a
+        # "frame" message and its binary frame leaves the frame a frame.
+        if request.get("kind") == "rate":
             if "error" in request:
                 await self.channel.send({"type": "error", "status": 400, "detail": request["error"]})
             else:
                 self.live.rate = request["rate"]
                 await self.channel.send({"type": "rate", "rate": request["rate"]})
+            return
+        if await self.live.handle(request):
             return
         if request.get("kind") == "cancel":
             if "error" in request:
