@@ -4,11 +4,13 @@ word error rate (a rate nobody can follow is useless) and the pitch (the voice's
   echollama bench rate [--rates 1,2,3] [--images a.jpg b.jpg] [--json]
 The sentences are the brief descriptions of the labelled photos (the grounded facts; no LLM), each spoken at every
 rate through the one speaking path (`speak(..., rate=)`), resampled to 16 kHz and transcribed by Whisper tiny.en.
+Numbers are compared as words ("1 metre" = "one meter").
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 from pathlib import Path
@@ -53,6 +55,15 @@ def median_f0(samples: np.ndarray, sample_rate: int) -> float:
     return float(np.median(sample_rate / (best[voiced] + low))) if voiced.any() else float("nan")
 
 
+def spelled_numbers(text: str) -> str:
+    """Numbers as words on both sides ("1.5 metres", "one point five meters"): Whisper writes either, and the
+    listener heard the same words."""
+    from echollama.scene.words import inflect_engine
+
+    engine = inflect_engine()
+    return re.sub(r"\d+(?:\.\d+)?", lambda match: str(engine.number_to_words(match.group())), text)
+
+
 def described_texts(pipeline: Pipeline, images: list[LoadedImage]) -> list[str]:
     """The brief description of each photo, as `echollama describe` says it (its WAV is not kept)."""
     texts = []
@@ -75,7 +86,7 @@ def measure_rate(pipeline: Pipeline, texts: list[str], rate: float) -> dict:
         pitches.append(median_f0(samples, tts.sample_rate))
         clip = trim_to_speech(AudioClip(to_speech_rate(samples, tts.sample_rate), ASR_SAMPLE_RATE, f"rate {rate:g}"))
         transcript = recognizer.transcribe(clip)
-        e, w = word_errors(text, transcript.text)
+        e, w = word_errors(spelled_numbers(text), spelled_numbers(transcript.text))
         errors, words = errors + e, words + w
         heard.append(transcript.text)
     return {

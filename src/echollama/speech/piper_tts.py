@@ -50,8 +50,8 @@ class PiperSynthesizer:
         if self._deterministic or rate != 1.0:
             from piper import SynthesisConfig
 
-            noise = dict(noise_scale=0.0, noise_w_scale=0.0) if self._deterministic else {}
-            config = SynthesisConfig(length_scale=_length_scale(voice) / rate, **noise)
+            quiet = 0.0 if self._deterministic else None  # None: the voice's own sampling noise
+            config = SynthesisConfig(length_scale=_length_scale(voice) / rate, noise_scale=quiet, noise_w_scale=quiet)
         for chunk in voice.synthesize(text, syn_config=config):
             yield np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1)
 
