@@ -81,3 +81,17 @@ def test_median_f0_finds_a_voice_like_tone(hz):
     silence = np.zeros(sample_rate // 2)
     assert median_f0(np.concatenate([silence, voice, silence]), sample_rate) == pytest.approx(hz, rel=0.02)
     assert np.isnan(median_f0(silence, sample_rate))
+
+
+def test_orpheus_speaks_at_the_rate_and_a_stopped_answer_frees_the_model(tiny):
+    from echollama.speech.orpheus_tts import OrpheusSynthesizer
+
+    frames, frame_samples = 24, 2048  # the tiny checkpoint never ends speech: each text is its budget of frames
+    orpheus = OrpheusSynthesizer(tiny["llama"], tiny["snac_small"], max_new_tokens=7 * frames)
+    assert sum(c.size for c in orpheus.synthesize("A cup is on the table.")) == frames * frame_samples
+    fast = sum(c.size for c in orpheus.synthesize("A cup is on the table.", rate=2.0))
+    assert abs(fast - frames * frame_samples / 2) <= 2
+    speech = orpheus.synthesize("A cup is on the table.", rate=2.0)
+    assert next(iter(speech)).size and orpheus.generate_lock.locked()
+    speech.close()  # Stop: the resampler closes Orpheus's own stream, which stops generate and frees the model
+    assert not orpheus.generate_lock.locked()
