@@ -200,11 +200,13 @@ class Pipeline:
         source: str = "typed",
         on_sentence: OnSentence | None = None,
         spatial: bool = False,
+        rate: float = 1.0,
     ) -> SpokenAnswer:
         """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now).
 
         `on_sentence` hears of each sentence (and its direction) just before its audio; `spatial` pans each sentence
-        about an object to that object's direction, and the sink then receives stereo (n, 2) frames."""
+        about an object to that object's direction, and the sink then receives stereo (n, 2) frames; `rate` speaks
+        that much faster than the voice's pace (0.5-3.0)."""
         start = time.perf_counter() if start is None else start
         self.wait_loaded(("tts",))
         first_audio = threading.Event()
@@ -235,6 +237,7 @@ class Pipeline:
                 start=start,
                 on_sentence=on_sentence,
                 spatial=spatial,
+                rate=rate,
             )
         except Cancelled as stopped:
             # The next turn must know the answer was cut and what of it the listener heard (a barge-in, Stop).
@@ -282,6 +285,7 @@ class Pipeline:
         on_text: Callable[[str], None] | None = None,
         style: str | None = None,
         spatial: bool = False,
+        rate: float = 1.0,
     ) -> Description:
         """Describe the image aloud into `output` (a WAV, stereo when `spatial`); `on_text` receives the text as it is
         spoken."""
@@ -299,7 +303,14 @@ class Pipeline:
         self.status(f"describing with {self.llm.name}" if llm else "describing")
         with WavWriter(output, self.tts.sample_rate, channels=2 if spatial else 1) as wav:
             answer = self.speak(
-                reply, wav.write, on_text=on_text, stream=stream, start=start, source="image", spatial=spatial
+                reply,
+                wav.write,
+                on_text=on_text,
+                stream=stream,
+                start=start,
+                source="image",
+                spatial=spatial,
+                rate=rate,
             )
             if not answer.text:
                 raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
@@ -331,6 +342,7 @@ class Pipeline:
         sink: AudioSink | None = None,
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
+        rate: float = 1.0,
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
         from echollama.language.text_phrases import spoken_reading
@@ -359,11 +371,10 @@ class Pipeline:
         spoken = spoken_reading(regions) or NO_TEXT_READ
         if output is not None:
             with WavWriter(output, self.tts.sample_rate) as wav:
-                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start)
+                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start, rate=rate)
         else:
-            result = speak(
-                [spoken], self.tts, sink or (lambda samples: None), on_text=on_text, cancel=cancel, start=start
-            )
+            quiet = sink or (lambda samples: None)
+            result = speak([spoken], self.tts, quiet, on_text=on_text, cancel=cancel, start=start, rate=rate)
         timings = {
             "read_s": read_s,
             "first_audio_s": result.first_audio_s or 0.0,

@@ -128,3 +128,31 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None
+
+
+def add_rate_option(parser: argparse.ArgumentParser) -> None:
+    from echollama.speech.rate import DEFAULT_RATE, MAX_RATE, MIN_RATE
+
+    parser.add_argument(
+        "--rate",
+        default=DEFAULT_RATE,  # a number, checked by `speech_rate` (one line, exit 2, for "abc" too)
+        metavar="X",
+        help=f"speech rate, {MIN_RATE} to {MAX_RATE} times the voice's own pace (default %(default)s). The embedded "
+        "voice (Piper) speaks faster itself, at the same pitch, but cannot go much beyond twice as fast (--rate 3 "
+        "is about 1.9x: `echollama bench rate`); Orpheus (--profile paper) is resampled, so its pitch rises too",
+    )
+
+
+def speech_rate(args: argparse.Namespace) -> float:
+    """The `--rate` given (or the config file's), checked: one clear line and exit 2 outside 0.5-3.0."""
+    from echollama.errors import InputError
+    from echollama.speech.rate import check_rate
+
+    try:
+        rate = float(args.rate)
+    except ValueError:
+        rate = float("nan")  # not a number: check_rate says what is wanted
+    try:
+        return check_rate(rate, "--rate")
+    except ValueError as error:
+        raise InputError(str(error)) from None

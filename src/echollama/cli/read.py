@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from echollama.cli.options import add_pipeline_options, pipeline_config, status
+from echollama.cli.options import add_pipeline_options, add_rate_option, pipeline_config, speech_rate, status
 
 
 def register(commands) -> None:
@@ -25,6 +25,7 @@ def register(commands) -> None:
         help="print the whole result as JSON: columns, paragraphs, lines and regions with their boxes",
     )
     read.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    add_rate_option(read)
     add_pipeline_options(read)
     read.set_defaults(run=run)
 
@@ -32,8 +33,9 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from echollama.pipeline import Pipeline
 
+    rate = speech_rate(args)
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    reading = pipeline.read(args.image, output=args.output)
+    reading = pipeline.read(args.image, output=args.output, rate=rate)
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0

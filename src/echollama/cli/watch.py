@@ -9,7 +9,7 @@ import sys
 import threading
 
 from echollama.cli.conversation import add_conversation_options
-from echollama.cli.options import add_pipeline_options, pipeline_config, status
+from echollama.cli.options import add_pipeline_options, pipeline_config, speech_rate, status
 from echollama.errors import InputError
 
 EPILOG = """\
@@ -134,12 +134,13 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(findable_names()))  # synonyms and plurals of these are taken too ("seat", "cups")
         return 0
     target = find_target(args.find) if args.find is not None else None
+    rate = speech_rate(args)
     check_output_path(args.output)
     describe_source(args.source)  # a missing file is refused before any model loads
     args.no_text = True  # reading signs takes half a second a frame: not while watching
     args.slices = False  # three detector passes a frame would cut the frame rate to a third
     pipeline = Pipeline(pipeline_config(args), status=None)
-    voice = VoiceChat(pipeline, asr=args.asr)
+    voice = VoiceChat(pipeline, asr=args.asr, rate=rate)
     settings = WatchSettings(
         args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream, find=target
     )

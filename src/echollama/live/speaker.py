@@ -121,7 +121,9 @@ class Speaker:
         starts = self.sink.at(now)
         self._cancel.clear()
         try:
-            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel, start=time.perf_counter() - now)
+            began = time.perf_counter() - now
+            rate = getattr(self.voice, "rate", 1.0)
+            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel, start=began, rate=rate)
         except Cancelled:
             self.report({"type": "cut_off", "kind": event.kind, "sentence": event.sentence})
             with self._lock:

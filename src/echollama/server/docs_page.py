@@ -29,6 +29,11 @@ STREAM_MESSAGES = (
     ),
     ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
     (
+        '{"type": "rate", "rate": 1.5}',
+        'the socket\'s speech rate (0.5-3.0) for recorded questions and live announcements; answered {"type": "rate"}; '
+        '"ask" and "describe" may also carry "rate"',
+    ),
+    (
         '{"type": "frame", "at_s": t} (at_s optional) then one binary message (a JPEG, at most 2 MiB by default, 4 MP)',
         'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
         '"events": e} (or with "status" and "detail"); send the next frame only after the ack. "at_s": the frame\'s '

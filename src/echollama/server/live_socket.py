@@ -22,6 +22,7 @@ class LiveSocket:
         self._frame_at_s: float | None = None  # the video time the "frame" message gave, for the frame after it
         self._frame_error: str | None = None  # or why that message was refused: its frame is answered so
         self._announce_later: asyncio.TimerHandle | None = None
+        self.rate = live.settings.rate  # the socket's speech rate ({"type": "rate"}), for questions asked on it too
 
     async def handle(self, request: dict[str, Any]) -> bool:
         """Take `request` if it is live mode's (True), else leave it to the questions (False)."""
@@ -104,7 +105,8 @@ class LiveSocket:
 
             sink = MemorySink(on_audio=audio)
             try:
-                result = speak([event.sentence], tts, sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
+                on_text = lambda piece: emit("text", piece)  # noqa: E731
+                result = speak([event.sentence], tts, sink, on_text=on_text, cancel=cancel, rate=self.rate)
             except Cancelled:
                 return {"type": "cancelled", "kind": "announcement", "interrupted": True, "event": event.to_dict()}
             return {

@@ -60,6 +60,14 @@ remember("space", () => String(ui.spaceShortcut.checked), (value) => { ui.spaceS
 remember("detail", () => ui.detail.value, (value) => { if ([...ui.detail.options].some((o) => o.value === value)) ui.detail.value = value; },
   [[ui.detail, "change"]]);
 for (const radio of outputs) radio.addEventListener("change", () => { if (!voiced()) stopAudio(); });
+// Speech rate (0.5-3 times the voice's pace): named in every request; the socket is told at once when it changes,
+// so recorded questions and live announcements are spoken at it too.
+const rateControl = $("rate");
+const speechRate = () => Number(rateControl.value) || 1;
+const rateMessage = () => JSON.stringify({ type: "rate", rate: speechRate() });
+remember("rate", () => rateControl.value, (value) => { if ([...rateControl.options].some((o) => o.value === value)) rateControl.value = value; },
+  [[rateControl, "change"]]);
+rateControl.addEventListener("change", () => { if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(rateMessage()); });
 
 // --- readiness --------------------------------------------------------------------------------------------------
 
@@ -126,7 +134,7 @@ async function describePhoto(file) {
   ui.preview.alt = `The photo: ${result.summary}`;
   await openSession(result.session_id);
   ui.description.replaceChildren(paragraph("", "streaming"));
-  send(JSON.stringify({ type: "describe", detail: ui.detail.value }), "describe");
+  send(JSON.stringify({ type: "describe", detail: ui.detail.value, rate: speechRate() }), "describe");
 }
 
 // --- reading the text in the photo (signs, labels, pages) ----------------------------------------------------------
@@ -141,6 +149,7 @@ async function readText() {
   say("Reading the text in the photo.");
   const form = new FormData();
   form.append("image", state.file);
+  form.append("rate", String(speechRate()));
   const aborted = new AbortController();
   state.reading = aborted;
   let response;
@@ -209,7 +218,7 @@ function connect() {
   state.asked = state.wanted = state.owner = state.heard = 0;  // a new connection numbers its answers from 1 again
   state.logged = {};
   return new Promise((resolve, reject) => {
-    socket.onopen = () => resolve(socket);
+    socket.onopen = () => { socket.send(rateMessage()); resolve(socket); };
     socket.onerror = () => reject(new Error("connection failed"));
   });
 }
@@ -403,7 +412,7 @@ ui.form.addEventListener("submit", (event) => {
   addLog("You asked", text);
   cues.earcon("sent");
   ui.question.value = "";
-  send(JSON.stringify({ type: "ask", text }), "question");
+  send(JSON.stringify({ type: "ask", text, rate: speechRate() }), "question");
 });
 
 for (const input of [ui.photo, ui.photoFile]) {
