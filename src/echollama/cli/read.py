@@ -30,6 +30,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from echollama.language.code_phrases import code_sentences
     from echollama.pipeline import Pipeline
 
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
@@ -37,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(reading.text or reading.spoken)
+    if reading.text:  # the advice and the codes as spoken, around the text as laid out on the page
+        codes = " ".join(code_sentences(reading.codes))
+        print("\n\n".join(piece for piece in (reading.framing, reading.text, codes) if piece))
+    else:
+        print(reading.spoken)
     if not args.quiet:
         timings = reading.timings
         status(
