@@ -47,7 +47,7 @@ def test_a_barcode_reads_its_number_and_long_content_is_cut_at_a_word():
     ean = CodeRegion(
         kind="barcode", symbology="EAN-13", text="4006381333931", box=(0, 0, 9, 9), direction="straight ahead"
     )
-    assert code_sentence(ean) == "A barcode straight ahead reads 4006381333931."
+    assert code_sentence(ean) == "A barcode straight ahead reads 4 0 0 6 3 8 1 3 3 3 9 3 1."  # not "4 trillion, ..."
     long = qr("Platform 3: trains to the city centre every 10 minutes, first at 05:40, last at 23:50.")
     assert code_sentence(long) == (
         'A QR code on your right reads "Platform 3: trains to the city centre every 10 minutes", and more.'
@@ -59,6 +59,16 @@ def test_addresses_that_are_not_the_web_are_not_called_links():
     assert web_domain("https://exa mple.org") == ""
     assert web_domain("ftp://example.org") == ""
     assert code_sentence(qr("javascript:alert(1)")) == 'A QR code on your right reads "javascript:alert(1)".'
+
+
+def test_the_printed_copy_of_a_code_is_not_said_twice():
+    from echollama.language.code_phrases import not_printed_codes
+    from echollama.types import TextRegion
+
+    parcel = CodeRegion(kind="barcode", symbology="Code 128", text="PARCEL-0042-XZ", box=(0, 0, 90, 30))
+    printed = TextRegion(text="PARCEL 0042-XZ", score=0.97, box=(0, 32, 90, 44))
+    sign = TextRegion(text="EXIT", score=0.99, box=(0, 100, 40, 120))
+    assert not_printed_codes([printed, sign], [parcel]) == [sign]
 
 
 def test_the_largest_codes_first_and_at_most_three():

@@ -339,7 +339,7 @@ class Pipeline:
         cancel: threading.Event | None = None,
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
-        from echollama.language.code_phrases import code_sentences
+        from echollama.language.code_phrases import code_sentences, not_printed_codes
         from echollama.language.text_phrases import spoken_reading
         from echollama.scene.framing import framing_advice, sharpness
         from echollama.scene.reading_order import columns_for_json, reading_text
@@ -367,7 +367,7 @@ class Pipeline:
         read_s = time.perf_counter() - start
         # Framing advice first: a listener told the text runs off an edge can reframe before hearing the rest.
         framing = framing_advice(seen, image.width, image.height, sharpness(image.rgb))
-        said = [framing, spoken_reading(regions), *code_sentences(codes)]
+        said = [framing, spoken_reading(not_printed_codes(regions, codes)), *code_sentences(codes)]
         spoken = " ".join(piece for piece in said if piece) or NO_TEXT_READ
         if output is not None:
             with WavWriter(output, self.tts.sample_rate) as wav:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from echollama.config import DETAIL_LEVELS, GenerationSettings
 from echollama.errors import InputError
 from echollama.language import narration
-from echollama.language.code_phrases import code_sentences
+from echollama.language.code_phrases import code_sentences, not_printed_codes
 from echollama.language.facts import summary
 from echollama.language.memory import SceneMemory, describe_forgetting, ground_with_memory
 from echollama.language.prompt import describe_messages, grounded_messages, instruction_for_questions
@@ -228,4 +228,5 @@ class Conversation:
 
 def written_sentences(scene: Scene) -> list[str]:
     """What is written and encoded in the picture (its text, its QR codes and barcodes), said after the objects."""
-    return text_sentences(scene.text, scene.detections, scene.width) + code_sentences(scene.codes)
+    text = not_printed_codes(scene.text, scene.codes)
+    return text_sentences(text, scene.detections, scene.width) + code_sentences(scene.codes)
