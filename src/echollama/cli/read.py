@@ -14,7 +14,9 @@ def register(commands) -> None:
         "read",
         help="read all the text in a photo aloud: prints it in reading order and speaks it into a WAV",
         description="Find and read every line of text (columns left to right, lines top to bottom), print it and "
-        "speak it sentence by sentence into a WAV file. No LLM is involved. Status lines go to stderr.",
+        "speak it sentence by sentence into a WAV file, then any QR code or barcode. When the text runs off an edge "
+        "of the picture, or is too small or blurred to read, that is said first, with what to do. No LLM is "
+        "involved. Status lines go to stderr.",
         epilog="example: echollama read letter.jpg -o letter.wav",
     )
     read.add_argument("image", help="the photo (JPEG, PNG, WebP, ...; EXIF orientation is used)")
