@@ -1,8 +1,8 @@
 """Spoken sentences about the QR codes and barcodes in a picture, and the fenced form an LLM prompt gets. Pure code.
 
 "A QR code on your right links to example.org." "A barcode straight ahead reads 4 0 0 6 3 8 1 3 3 3 9 3 1." What a
-code holds is data, as the picture's text is (`text_phrases.py`): a web address is said as its domain only (never opened), anything
-else is quoted and cut at a word when long, and in a prompt it sits inside the same fence, labelled as data.
+code holds is data, as the picture's text is (`text_phrases.py`): a web address is said as its domain only (never
+opened), anything else is quoted and cut at a word when long, and in a prompt it sits in a fence labelled as data.
 """
 
 from __future__ import annotations
