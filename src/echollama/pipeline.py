@@ -366,7 +366,8 @@ class Pipeline:
         codes = tuple(self._code_reader_for_reading().read(image))
         read_s = time.perf_counter() - start
         # Framing advice first: a listener told the text runs off an edge can reframe before hearing the rest.
-        framing = framing_advice(seen, image.width, image.height, sharpness(image.rgb))
+        # A code read whole shows the picture is sharp enough, whatever its sharpness score says.
+        framing = framing_advice(seen, image.width, image.height, None if codes else sharpness(image.rgb))
         said = [framing, spoken_reading(not_printed_codes(regions, codes)), *code_sentences(codes)]
         spoken = " ".join(piece for piece in said if piece) or NO_TEXT_READ
         if output is not None:
