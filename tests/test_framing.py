@@ -112,3 +112,15 @@ def test_unread_marks_alone_never_get_advice():
     marks = [line((0, 0, 30, 30), height=30, score=0.4, kept=False), line((0, 470, 90, 500), height=30, kept=False)]
     assert framing_advice(marks, 500, 500) == ""
     assert framing_advice([], 500, 500) == ""
+
+
+def test_read_prints_and_speaks_the_advice_first(tmp_path):
+    from test_describe_cli import assert_speech, run_cli
+
+    page, _ = render_two_column_page()
+    Image.fromarray(page[:, 240:]).save(tmp_path / "cut.png")  # the left column cut through
+    result = run_cli("read", str(tmp_path / "cut.png"), "-o", str(tmp_path / "cut.wav"), "-q")
+    assert result.returncode == 0, result.stderr
+    advice = "The text runs off the left edge; move the camera left or step back."
+    assert result.stdout.startswith(advice + "\n\n") and "by the main entrance." in result.stdout
+    assert_speech(tmp_path / "cut.wav")
