@@ -142,6 +142,21 @@ def test_read_returns_the_text_in_reading_order_with_boxes_and_speech(client):
     assert_speech_url(client, result["audio_url"])
 
 
+def test_read_says_when_the_text_runs_off_an_edge(client):
+    from PIL import Image
+
+    from rendered_text import render_two_column_page
+
+    page, _ = render_two_column_page()
+    png = io.BytesIO()
+    Image.fromarray(page[:, :760]).save(png, format="PNG")  # the right column cut through
+    response = client.post("/v1/read", files={"image": ("cut.png", png.getvalue(), "image/png")})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    advice = "The text runs off the right edge; move the camera right or step back."
+    assert result["framing"] == advice and result["spoken"].startswith(advice)
+
+
 def test_type_comes_from_the_bytes_not_the_name_or_declared_type(client):
     response = client.post("/v1/sessions", files={"image": ("notes.txt", SAMPLE_IMAGE.read_bytes(), "text/plain")})
     assert response.status_code == 201, response.text

@@ -335,6 +335,12 @@ class Pipeline:
                 self._reading_reader = RapidOcrReader()
             return self._reading_reader
 
+    def _code_reader_for_reading(self):
+        """The profile's code reader, or zxing-cpp's (nothing to load) where descriptions read no text."""
+        from echollama.scene.code_reader import ZxingCodeReader
+
+        return self.analyzer.code_reader or ZxingCodeReader()
+
     def read(
         self,
         image: str | Path | LoadedImage,
@@ -345,7 +351,9 @@ class Pipeline:
         rate: float = 1.0,
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
+        from echollama.language.code_phrases import code_sentences, not_printed_codes
         from echollama.language.text_phrases import spoken_reading
+        from echollama.scene.framing import framing_advice, sharpness
         from echollama.scene.reading_order import columns_for_json, reading_text
 
         start = time.perf_counter()
@@ -366,9 +374,14 @@ class Pipeline:
         for future in loads:
             future.result()
         self.status("reading the text")
-        regions = reader.read(image)
+        regions, seen = reader.read_lines(image) if hasattr(reader, "read_lines") else (reader.read(image), [])
+        codes = tuple(self._code_reader_for_reading().read(image))
         read_s = time.perf_counter() - start
-        spoken = spoken_reading(regions) or NO_TEXT_READ
+        # Framing advice first: a listener told the text runs off an edge can reframe before hearing the rest.
+        # A code read whole shows the picture is sharp enough, whatever its sharpness score says.
+        framing = framing_advice(seen, image.width, image.height, None if codes else sharpness(image.rgb))
+        said = [framing, spoken_reading(not_printed_codes(regions, codes)), *code_sentences(codes)]
+        spoken = " ".join(piece for piece in said if piece) or NO_TEXT_READ
         if output is not None:
             with WavWriter(output, self.tts.sample_rate) as wav:
                 result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start, rate=rate)
@@ -391,4 +404,6 @@ class Pipeline:
             spoken=spoken,
             audio_path=str(Path(output)) if output is not None else None,
             timings=timings,
+            codes=codes,
+            framing=framing,
         )

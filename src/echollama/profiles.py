@@ -73,6 +73,15 @@ def text_reader(config: PipelineConfig):
     return RapidOcrReader()
 
 
+def code_reader(config: PipelineConfig):
+    """zxing-cpp for QR codes and barcodes, read with the text (so not with --no-text), or none."""
+    if not config.read_text:
+        return None
+    from echollama.scene.code_reader import ZxingCodeReader
+
+    return ZxingCodeReader()
+
+
 def embedded_llm(config: PipelineConfig) -> LanguageModel:
     """A bundled GGUF through llama.cpp, or, with $ECHOLLAMA_LLM_URL set, whatever model that server holds."""
     from echollama.language.llama_cpp_llm import LlamaCppModel
@@ -138,6 +147,7 @@ def embedded(config: PipelineConfig) -> Profile:
         whole_frame_check=WholeFrameCheck(gist.probabilities),
         fine_names=FineNamer(gist.probabilities, lambda: gist.labels),
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
+        code_reader=code_reader(config),
     )
     return Profile(
         name="embedded",
@@ -215,7 +225,12 @@ def paper(config: PipelineConfig) -> Profile:
     detector = DetrDetector(settings.detector)
     depth = DptDepthEstimator(settings.depth, in_metres=settings.depth_in_metres)
     analyzer = SceneAnalyzer(
-        detector, depth, MoondreamCaptioner(settings.captioner), config.threshold, text_reader=text_reader(config)
+        detector,
+        depth,
+        MoondreamCaptioner(settings.captioner),
+        config.threshold,
+        text_reader=text_reader(config),
+        code_reader=code_reader(config),
     )
     llm: LanguageModel = (
         OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)

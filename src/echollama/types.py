@@ -127,6 +127,27 @@ class TextRegion(_FoundInImage):
 
 
 @dataclass(frozen=True)
+class CodeRegion:
+    """One QR code or barcode read in the image. Its text is data: quoted when said, never opened or obeyed."""
+
+    kind: str  # "QR code" or "barcode"
+    symbology: str  # e.g. "QR Code", "EAN-13", "UPC-A", "Code 128"
+    text: str  # the decoded content
+    box: Box  # axis-aligned bounds of the code
+    cell: str | None = None  # grid cell name, e.g. "Right Top"
+    direction: str | None = None  # spoken direction, e.g. "on your right"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("QR code", "barcode"):
+            raise ValueError(f"unknown code kind {self.kind!r}")
+        if not self.text.strip():
+            raise ValueError("a code needs text")
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise ValueError(f"box {self.box} has no area")
+
+
+@dataclass(frozen=True)
 class Camera:
     """The pinhole camera assumed for an image: what turns pixels into angles and metres."""
 
@@ -158,6 +179,7 @@ class Scene:
     timings: dict[str, float] = field(default_factory=dict)
     text: list[TextRegion] = field(default_factory=list)  # text read in the image
     setting: Setting | None = None  # indoors or outdoors and the kind of place, when the evidence agrees
+    codes: tuple[CodeRegion, ...] = ()  # QR codes and barcodes read in the image (read with the text)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -184,6 +206,7 @@ class Scene:
             matrix=str(data.get("matrix", "")),
             text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
             setting=_setting(data.get("setting")),
+            codes=tuple(_boxed(CodeRegion, c, "code") for c in data.get("codes", [])),
         )
 
 
@@ -219,9 +242,11 @@ class PendingText:
         objects: Scene,
         read: Future[tuple[list[TextRegion], dict[str, float]]] | None = None,
         wanted: threading.Event | None = None,
+        codes: Future[tuple[CodeRegion, ...]] | None = None,
     ) -> None:
         self.objects = objects
         self._read = read  # the placed regions and the timings they add
+        self._codes = codes  # the codes read, on the text stage's thread (done before the text)
         # Set by `scene()`: a text stage held back until the first sound (pipeline.py) starts at once when needed.
         self._wanted = wanted
         self._scene: Scene | None = objects if read is None else None
@@ -238,7 +263,10 @@ class PendingText:
                 if self._wanted is not None:
                     self._wanted.set()
                 regions, timings = self._read.result()
-                self._scene = replace(self.objects, text=regions, timings={**self.objects.timings, **timings})
+                codes = self._codes.result() if self._codes is not None else ()
+                self._scene = replace(
+                    self.objects, text=regions, codes=codes, timings={**self.objects.timings, **timings}
+                )
             return self._scene
 
 
@@ -289,6 +317,8 @@ class Reading:
     spoken: str
     audio_path: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    codes: tuple[CodeRegion, ...] = ()  # QR codes and barcodes read in the photo
+    framing: str = ""  # advice when the text is cut off at an edge, too small or blurred ("" when well framed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -98,7 +98,7 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-text",
         action="store_true",
-        help="do not read text (signs, labels) in the picture; perception is quicker without it",
+        help="do not read text (signs, labels), QR codes or barcodes in the picture; perception is quicker without it",
     )
     group.add_argument(
         "--slices",

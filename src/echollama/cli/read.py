@@ -14,7 +14,9 @@ def register(commands) -> None:
         "read",
         help="read all the text in a photo aloud: prints it in reading order and speaks it into a WAV",
         description="Find and read every line of text (columns left to right, lines top to bottom), print it and "
-        "speak it sentence by sentence into a WAV file. No LLM is involved. Status lines go to stderr.",
+        "speak it sentence by sentence into a WAV file, then any QR code or barcode. When the text runs off an edge "
+        "of the picture, or is too small or blurred to read, that is said first, with what to do. No LLM is "
+        "involved. Status lines go to stderr.",
         epilog="example: echollama read letter.jpg -o letter.wav",
     )
     read.add_argument("image", help="the photo (JPEG, PNG, WebP, ...; EXIF orientation is used)")
@@ -31,6 +33,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from echollama.language.code_phrases import code_sentences
     from echollama.pipeline import Pipeline
 
     rate = speech_rate(args)
@@ -39,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(reading.text or reading.spoken)
+    if reading.text:  # the advice and the codes as spoken, around the text as laid out on the page
+        codes = " ".join(code_sentences(reading.codes))
+        print("\n\n".join(piece for piece in (reading.framing, reading.text, codes) if piece))
+    else:
+        print(reading.spoken)
     if not args.quiet:
         timings = reading.timings
         status(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from echollama.config import DETAIL_LEVELS
+from echollama.language.code_phrases import fenced_codes_for_prompt
 from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
 from echollama.language.readouts import repair
 from echollama.language.text_phrases import fenced_text_for_prompt
@@ -342,6 +343,9 @@ def fact_sheet(scene: Scene) -> str:
     fenced = fenced_text_for_prompt(scene.text)
     if fenced:
         lines.append(fenced)
+    codes = fenced_codes_for_prompt(scene.codes)
+    if codes:
+        lines.append(codes)
     return "\n".join(lines)
 
 

@@ -21,9 +21,9 @@ from echollama.scene.camera import camera_for
 from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
-from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
+from echollama.scene.protocols import Captioner, CodeReader, DepthEstimator, Detector, TextReader
 from echollama.scene.text_placement import place_text
-from echollama.types import Detection, PendingText, Scene, Setting, TextRegion
+from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -51,6 +51,7 @@ class SceneAnalyzer:
         whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
+        code_reader: CodeReader | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -61,6 +62,7 @@ class SceneAnalyzer:
         self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
         self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
         self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
+        self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
@@ -106,6 +108,10 @@ class SceneAnalyzer:
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
         reader = self.text_reader if read_text else None
+        # Codes ride with the text, just before it on the same thread (about 0.05 s): never before the first sentence.
+        codes: Future[tuple[CodeRegion, ...]] | None = None
+        if reader is not None and self.code_reader is not None:
+            codes = self._text_pool.submit(_after, text_after, _codes_read, self.code_reader, image)
         read = self._text_pool.submit(_after, text_after, _timed, reader.read, image) if reader is not None else None
 
         # Depth and caption both need the detections but not each other.
@@ -139,7 +145,7 @@ class SceneAnalyzer:
         )
         if read is None:
             return PendingText(scene)
-        return PendingText(scene, _placed_text(read, scene, start), text_after)
+        return PendingText(scene, _placed_text(read, scene, start), text_after, codes)
 
     def _attributes(self, image: LoadedImage, detections: list[Detection]) -> tuple[list[Detection], Setting | None]:
         """Fine names from the objects' crops, and the setting; both ask the same classifier, one run at a time."""
@@ -173,6 +179,10 @@ def _placed_text(read: Future, scene: Scene, start: float) -> Future[tuple[list[
 
     read.add_done_callback(when_read)  # runs at once, here, when the text was read before the objects were placed
     return placed
+
+
+def _codes_read(reader: CodeReader, image: LoadedImage) -> tuple[CodeRegion, ...]:
+    return tuple(reader.read(image))
 
 
 def _after(event: threading.Event | None, function, *args):

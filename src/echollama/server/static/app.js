@@ -166,15 +166,17 @@ async function readText() {
   const result = await response.json();
   // One paragraph per block, in reading order. A page of text is never poured into a live region: the status says
   // how much there is, the text follows the button (focusable), and the voice reads it if answers are voiced.
-  const blocks = result.text ? result.text.split("\n\n") : [result.spoken];
+  // Framing advice ("The text runs off the right edge; …") comes first, as the voice says it.
+  const blocks = result.text ? [result.framing, ...result.text.split("\n\n")].filter(Boolean) : [result.spoken];
   ui.reading.replaceChildren(...blocks.map((block) => paragraph(block.replaceAll("\n", " "))));
   ui.readingAudio.src = result.audio_url;
   ui.readingAudio.hidden = false;
   repeatable(ui.readingAudio, blocks.join(" "));
   if (voiced()) ui.readingAudio.play().catch(() => {});
   const lines = result.text ? result.text.split("\n").filter((line) => line.trim()).length : 0;
-  say(lines ? `Text read: ${lines} ${lines === 1 ? "line" : "lines"}, shown after the Read text button.`
-    : "There is no text I can read in this photo.");
+  const advice = result.framing ? `${result.framing} ` : "";
+  say(lines ? `${advice}Text read: ${lines} ${lines === 1 ? "line" : "lines"}, shown after the Read text button.`
+    : (result.framing || result.codes?.length ? result.spoken : "There is no text I can read in this photo."));
 }
 
 ui.readText.addEventListener("click", readText);
