@@ -117,6 +117,7 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
 def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
+    from echollama.scene.object_colour import ObjectColourer
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
     from echollama.scene.whole_frame import WholeFrameCheck
@@ -134,6 +135,7 @@ def embedded(config: PipelineConfig) -> Profile:
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
         whole_frame_check=WholeFrameCheck(gist.top_classes),
+        colourer=ObjectColourer(),
     )
     return Profile(
         name="embedded",

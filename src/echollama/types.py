@@ -72,6 +72,7 @@ class Detection(_FoundInImage):
     cell: str | None = None  # grid cell name, e.g. "Left Bottom"
     clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
     certain: bool = True  # False: scored in the hedged band, so it is said as "possibly a ..."
+    colour: ObjectColour | None = None  # its colour when clear (scene/object_colour.py)
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -159,7 +160,10 @@ class Scene:
 def _boxed(kind: Any, data: Any, name: str) -> Any:
     if not isinstance(data, dict):
         raise TypeError(f"each {name} is a JSON object")
-    return kind(**{**data, "box": tuple(data["box"])})
+    fields = {**data, "box": tuple(data["box"])}
+    if isinstance(data.get("colour"), dict):
+        fields["colour"] = ObjectColour.from_dict(data["colour"])
+    return kind(**fields)
 
 
 class PendingText:
@@ -297,3 +301,27 @@ class WatchEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ObjectColour:
+    """An object's colour as said ("black", "brown and white") and the evidence: the mean CIELAB of its pixels, the
+    share of its pixels named by each said term, and how its pixels were chosen ("grabcut" or "centre")."""
+
+    words: str
+    lab: tuple[float, float, float]
+    share: dict[str, float]
+    method: str
+
+    def __post_init__(self) -> None:
+        if not self.words or set(self.words.split(" and ")) != set(self.share):
+            raise ValueError(f"colour words {self.words!r} do not match the shares {self.share}")
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The basic colour terms said: ("brown", "white")."""
+        return tuple(self.words.split(" and "))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ObjectColour:
+        return cls(str(data["words"]), tuple(data["lab"]), dict(data["share"]), str(data["method"]))  # type: ignore[arg-type]
