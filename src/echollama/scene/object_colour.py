@@ -227,11 +227,12 @@ class ObjectColourer:
         self.rule = rule
 
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
-        """Each detection's colour, in order (None where not clear)."""
+        """Each detection's colour, in order (None where not clear, and for unsure detections)."""
         if not detections or greyscale_photo(rgb, self.rule):
             return [None] * len(detections)
         gain = exposure_gain(rgb, self.rule)
-        return [object_colour(rgb, d, self.method, self.rule, gain) for d in detections]
+        # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
+        return [object_colour(rgb, d, self.method, self.rule, gain) if d.certain else None for d in detections]
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""
