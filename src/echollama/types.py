@@ -324,4 +324,7 @@ class ObjectColour:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ObjectColour:
-        return cls(str(data["words"]), tuple(data["lab"]), dict(data["share"]), str(data["method"]))  # type: ignore[arg-type]
+        lab = tuple(float(v) for v in data["lab"])
+        if len(lab) != 3:
+            raise ValueError("a colour's lab is three numbers")
+        return cls(str(data["words"]), (lab[0], lab[1], lab[2]), dict(data["share"]), str(data["method"]))

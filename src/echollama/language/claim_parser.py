@@ -96,7 +96,7 @@ _GUIDANCE = re.compile(
 _ALONE = re.compile(r"\b(?:alone|by (?:it|him|her|them)sel(?:f|ves)|on (?:its|their) own|company|only)\b", re.I)
 # Colour words, by the basic term each is heard as: "the black dog", "a brown and white cup", "the bus is red".
 COLOUR_TERMS = {
-    **{t: t for t in "black white grey red orange yellow green blue purple pink brown".split()},
+    **{t: t for t in ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")},
     "gray": "grey", "silver": "grey", "golden": "yellow", "gold": "yellow", "crimson": "red", "scarlet": "red",
     "maroon": "red", "navy": "blue", "turquoise": "blue", "violet": "purple", "lilac": "purple", "tan": "brown",
     "beige": "brown", "cream": "white", "ivory": "white",

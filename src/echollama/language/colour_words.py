@@ -14,7 +14,7 @@ from echollama.types import Detection
 def group_colour(members: list[Detection]) -> str:
     """The colour words the group's phrase says before its label, or ""."""
     words = {d.colour.words if d.colour is not None else "" for d in members}
-    if len(words) != 1 or members[0].label in PAIRED:
+    if len(words) != 1 or members[0].label in PAIRED or not any(d.certain for d in members):
         return ""
     return words.pop()
 
