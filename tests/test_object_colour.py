@@ -128,6 +128,11 @@ def test_a_group_is_coloured_only_when_every_member_agrees():
     assert narrate(_scene(*partly))[0].startswith("I can see two chairs")
 
 
+def test_an_orange_is_not_an_orange_orange():
+    orange = Detection("orange", 0.9, (10.0, 200.0, 100.0, 300.0), distance_m=0.5, colour=ORANGE)
+    assert narrate(_scene(orange))[0].startswith("I can see an orange on your left")
+
+
 def test_possibly_objects_get_no_colour():
     unsure = Detection("dog", 0.6, (10.0, 200.0, 100.0, 300.0), distance_m=2.0, certain=False, colour=BLACK)
     assert narrate(_scene(unsure))[0].startswith("Possibly a dog on your left")

@@ -16,7 +16,8 @@ def group_colour(members: list[Detection]) -> str:
     words = {d.colour.words if d.colour is not None else "" for d in members}
     if len(words) != 1 or members[0].label in PAIRED or not any(d.certain for d in members):
         return ""
-    return words.pop()
+    colour = words.pop()
+    return "" if colour == members[0].label else colour  # never "an orange orange"
 
 
 def coloured_name(label: str, count: int, colour: str) -> str:
