@@ -41,7 +41,7 @@ def main() -> None:
     rules += [
         replace(base, one=one, two=two, two_total=total)
         for one in (0.5, 0.6, 0.7)
-        for two, total in ((0.25, 0.75), (0.3, 0.85), (0.5, 1.1))
+        for two, total in ((0.25, 0.75), (0.3, 0.85), (1.0, 0.85))
     ]
     rules += [replace(base, chroma=c) for c in (8, 16, 20)]
     rules += [replace(base, two_tone_gap=g) for g in (35, 55)]

@@ -9,7 +9,7 @@ import pytest
 
 from echollama.evaluation.labelled_set import labelled_image
 from echollama.language.narration import fact_sheet, narrate
-from echollama.scene.object_colour import ObjectColourer, name_colour, object_colour
+from echollama.scene.object_colour import ColourRule, ObjectColourer, name_colour, object_colour
 from echollama.types import Detection, ObjectColour, Scene
 
 
@@ -45,11 +45,14 @@ def test_a_shade_between_grey_and_white_is_not_named():
     assert name_colour(_lab_of((160, 160, 160)), "test") is None
 
 
-def test_two_tones_are_both_said_and_a_mixture_is_not():
-    two = name_colour(np.vstack([_lab_of((110, 70, 35), 500), _lab_of((245, 245, 245), 450)]), "test")
-    assert two is not None and set(two.terms) == {"brown", "white"} and two.words.endswith("white")
+def test_two_tones_are_said_only_where_the_rule_allows_them_and_a_mixture_never():
+    brown_and_white = np.vstack([_lab_of((110, 70, 35), 500), _lab_of((245, 245, 245), 450)])
+    # The measured rule says one colour or none: here the colour over the white parts.
+    assert name_colour(brown_and_white, "test").words == "brown"
+    two = name_colour(brown_and_white, "test", ColourRule(two=0.3))
+    assert two is not None and two.words == "brown and white" and set(two.share) == {"brown", "white"}
     mixed = np.vstack([_lab_of(c, 250) for c in ((200, 30, 30), (40, 80, 200), (40, 150, 40), (240, 220, 40))])
-    assert name_colour(mixed, "test") is None
+    assert name_colour(mixed, "test", ColourRule(two=0.3)) is None
 
 
 def test_shading_on_a_black_object_is_not_a_second_colour():
@@ -155,3 +158,19 @@ def test_the_json_carries_the_colour_and_its_evidence():
 def test_a_colour_whose_words_and_shares_disagree_is_refused():
     with pytest.raises(ValueError):
         ObjectColour("black and white", (1.0, 0.0, 0.0), {"black": 0.9}, "grabcut")
+
+
+def test_the_eval_counts_right_and_wrong_colours_against_the_labels():
+    from echollama.evaluation.colour_eval import colour_figures, colour_line
+
+    dog = labelled_image("dog_indoors_floor").objects[0]
+
+    def figures(colour: ObjectColour, certain: bool = True) -> dict:
+        said = Detection("dog", 0.9, dog.box, certain=certain, colour=colour)
+        return colour_figures({"dog_indoors_floor": Scene(800, 600, [said], "", "metres")})
+
+    right, wrong, unsure = figures(BLACK), figures(WHITE), figures(BLACK, certain=False)
+    assert (right["said"], right["right"], right["said_share_of_named"]) == (1, 1, 1.0)
+    assert (wrong["said"], wrong["right"]) == (1, 0) and "said white" in wrong["wrong"][0]
+    assert unsure["said"] == 0 and unsure["clear_colour_objects_named"] == 0
+    assert colour_line(right).startswith("colour words said: 1, right 100% against the labels")

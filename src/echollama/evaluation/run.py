@@ -181,9 +181,11 @@ def run_eval(
         "llms": llm_results,
     }
     if folder is None:  # the colours said, against colour_labels.json (issue 21)
-        from echollama.evaluation.colour_eval import colour_figures
+        from echollama.evaluation.colour_eval import colour_figures, on_hand_drawn_boxes
 
         result["colour"] = colour_figures(scenes)
+        if analyzer.colourer is not None:
+            result["colour"]["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)
