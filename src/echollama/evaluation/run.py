@@ -183,9 +183,10 @@ def run_eval(
     if folder is None:  # the colours said, against colour_labels.json (issue 21)
         from echollama.evaluation.colour_eval import colour_figures, on_hand_drawn_boxes
 
-        result["colour"] = colour_figures(scenes)
+        colour = colour_figures(scenes)
         if analyzer.colourer is not None:
-            result["colour"]["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
+            colour["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
+        result["colour"] = colour
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)
