@@ -51,6 +51,7 @@ def test_approaching_is_said_with_side_and_distance(detection, expected):
         ("dog", "slightly right", "The dog slightly to your right has gone."),
         ("car", "on your far left, at 10 o'clock", "The car on your far left has gone."),
         ("cup", "straight ahead", "The cup straight ahead has gone."),
+        ("scissors", "on your right", "The pair of scissors on your right has gone."),
     ],
 )
 def test_left_names_where_it_was(label, direction, expected):

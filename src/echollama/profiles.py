@@ -115,9 +115,11 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
 
 
 def embedded(config: PipelineConfig) -> Profile:
+    from echollama.scene.fine_names import FineNamer
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
     from echollama.scene.object_colour import ObjectColourer
+    from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
     from echollama.scene.whole_frame import WholeFrameCheck
@@ -134,7 +136,9 @@ def embedded(config: PipelineConfig) -> Profile:
         config.threshold_for(detector_key),
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
-        whole_frame_check=WholeFrameCheck(gist.top_classes),
+        whole_frame_check=WholeFrameCheck(gist.probabilities),
+        fine_names=FineNamer(gist.probabilities, lambda: gist.labels),
+        setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         colourer=ObjectColourer(),
     )
     return Profile(

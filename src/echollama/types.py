@@ -61,6 +61,34 @@ class _FoundInImage:
 
 
 @dataclass(frozen=True)
+class FineName:
+    """What the ImageNet classifier says an object is, from the object's own crop: "Doberman" for a dog.
+
+    `under` is the COCO class the crop's name falls under: the detector's label when they agree (said hedged, "a
+    dog, probably a Doberman"); another class when the crop contradicts the detector (never said; it lowers the
+    object to "possibly"). `evidence` holds the crop's likeliest classes with their probabilities."""
+
+    name: str
+    score: float
+    under: str
+    evidence: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"a fine name needs a name and a probability, not {self.name!r} {self.score}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Where the photo was taken, when the objects and the whole-picture classifier agree: indoors or outdoors, and
+    a kind of place ("a restaurant") when one of ImageNet's place classes says so; `evidence` says what agreed."""
+
+    indoors: bool
+    place: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Detection(_FoundInImage):
     """One detected object, and what later stages learnt about it."""
 
@@ -72,6 +100,7 @@ class Detection(_FoundInImage):
     cell: str | None = None  # grid cell name, e.g. "Left Bottom"
     clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
     certain: bool = True  # False: scored in the hedged band, so it is said as "possibly a ..."
+    fine_name: FineName | None = None  # what the object's crop says it is, more exactly (scene/fine_names.py)
     colour: ObjectColour | None = None  # its colour when clear (scene/object_colour.py)
 
     def __post_init__(self) -> None:
@@ -129,6 +158,7 @@ class Scene:
     matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
     text: list[TextRegion] = field(default_factory=list)  # text read in the image
+    setting: Setting | None = None  # indoors or outdoors and the kind of place, when the evidence agrees
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -147,13 +177,14 @@ class Scene:
         return cls(
             width=int(data["width"]),
             height=int(data["height"]),
-            detections=[_boxed(Detection, d, "detection") for d in data["detections"]],
+            detections=[_with_fine_name(_boxed(Detection, d, "detection")) for d in data["detections"]],
             caption=str(data.get("caption", "")),
             depth_unit=str(data["depth_unit"]),
             camera=Camera(**camera) if camera else None,
             source=str(data.get("source", "")),
             matrix=str(data.get("matrix", "")),
             text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
+            setting=_setting(data.get("setting")),
         )
 
 
@@ -164,6 +195,22 @@ def _boxed(kind: Any, data: Any, name: str) -> Any:
     if isinstance(data.get("colour"), dict):
         fields["colour"] = ObjectColour.from_dict(data["colour"])
     return kind(**fields)
+
+
+def _with_fine_name(detection: Detection) -> Detection:
+    fine = detection.fine_name
+    if not isinstance(fine, dict):
+        return detection
+    evidence = tuple((str(name), float(score)) for name, score in fine.get("evidence", ()))
+    return replace(detection, fine_name=FineName(**{**fine, "evidence": evidence}))
+
+
+def _setting(data: Any) -> Setting | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise TypeError("a setting is a JSON object")
+    return Setting(**{**data, "evidence": tuple(data.get("evidence", ()))})
 
 
 class PendingText:
@@ -283,7 +330,7 @@ class WatchEvent:
     clock since watching began (a camera, a stream or a file in real time); both are the same in real time.
     """
 
-    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"
+    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"; find mode: "lost", "reach"
     sentence: str
     seen_s: float  # when the frame showing the change was taken
     label: str = ""
@@ -294,7 +341,7 @@ class WatchEvent:
     tracks: tuple[int, ...] = ()  # the objects a "scene" event names
 
     def __post_init__(self) -> None:
-        if self.kind not in ("scene", "appeared", "approaching", "left"):
+        if self.kind not in ("scene", "appeared", "approaching", "left", "lost", "reach"):
             raise ValueError(f"unknown watch event kind {self.kind!r}")
         if not self.sentence:
             raise ValueError("a watch event needs a sentence")

@@ -187,6 +187,11 @@ def run_eval(
         if analyzer.colourer is not None:
             colour["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
         result["colour"] = colour
+    if folder is None:  # fine names and settings against fine_labels.json (issue 21)
+        from echollama.evaluation.fine_name_eval import evaluate_fine_names
+
+        _progress("fine names and settings")
+        result["fine_names"] = evaluate_fine_names(analyzer, images)
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)

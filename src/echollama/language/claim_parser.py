@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Protocol, TypeVar
 
 from echollama.language.noun_phrases import other_nouns
 from echollama.language.position_words import CLOCK, clock_hour, position_words
@@ -19,6 +20,7 @@ from echollama.language.vocabulary import (
     NOT_OBJECTS,
     NUMBER_WORDS,
     QUANTIFIERS,
+    fine_name_words,
     hypernym_words,
     object_words,
 )
@@ -182,6 +184,32 @@ def clause_end(sentence: str, position: int) -> int:
     return min((m.start() for m in _CLAUSE.finditer(sentence, position)), default=len(sentence))
 
 
+class _Spanned(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+SpannedT = TypeVar("SpannedT", bound=_Spanned)
+
+
+def owner(mentions: list[SpannedT], start: int, end: int, sentence: str) -> SpannedT | None:
+    """The object a claim at sentence[start:end] belongs to: in its clause the nearest mention before it, else after
+    it; else the last before the clause (a trailing "about 2 metres away" describes what came before). The gate and
+    the eval's listener both resolve claims through this."""
+    low, high = clause_start(sentence, start), clause_end(sentence, end)
+    clause = [m for m in mentions if low <= m.start < high]
+    before = [m for m in clause if m.end <= start]
+    after = [m for m in clause if m.start >= end]
+    if before:
+        return before[-1]
+    if after:
+        return after[0]
+    earlier = [m for m in mentions if m.end <= start]
+    return earlier[-1] if earlier else None
+
+
 def _blank_quotes(sentence: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), sentence)
 
@@ -205,6 +233,8 @@ def _vocabulary() -> tuple[re.Pattern[str], _Words]:
     for word, (labels, many) in hypernym_words().items():
         words.setdefault(word.lower(), (labels, many, True))
     words["orange"] = (frozenset({"orange"}), False, False)
+    for word, (label, _) in fine_name_words().items():  # "a Doberman" names a dog (claims.py checks which)
+        words.setdefault(word, (frozenset({label}), False, False))
     return _pattern(words), words
 
 

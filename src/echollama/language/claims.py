@@ -15,9 +15,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from echollama.language.claim_parser import Mention, ParsedSentence, Said, clause_end, clause_start, parse
+from echollama.language import claim_parser
+from echollama.language.claim_parser import Mention, ParsedSentence, Said, parse
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
+from echollama.language.vocabulary import fine_name_words
 from echollama.scene.grid import horizontal_third
 from echollama.scene.words import WITHIN_REACH_UNDER_M
 from echollama.types import Detection, Scene
@@ -120,18 +122,9 @@ def _agrees(claim: Said, members: list[Detection], scene: Scene, everyone: list[
 
 
 def _owner(mentions: list[Mention], said: Said, sentence: str) -> Mention | None:
-    """The object a claim belongs to: in its clause the nearest before it, else after it; else the last before the
-    clause (a trailing "about 2 metres away" describes what came before), else the sentence's first."""
-    low, high = clause_start(sentence, said.start), clause_end(sentence, said.end)
-    clause = [m for m in mentions if low <= m.start < high]
-    before = [m for m in clause if m.end <= said.start]
-    after = [m for m in clause if m.start >= said.end]
-    if before:
-        return before[-1]
-    if after:
-        return after[0]
-    earlier = [m for m in mentions if m.end <= said.start]
-    return earlier[-1] if earlier else (mentions[0] if mentions else None)
+    """The object a claim belongs to (`claim_parser.owner`), else the sentence's first."""
+    found = claim_parser.owner(mentions, said.start, said.end, sentence)
+    return found if found is not None else (mentions[0] if mentions else None)
 
 
 def _spatial_claims(parsed: ParsedSentence) -> list[Said]:
@@ -279,4 +272,20 @@ def contradictions(sentence: str, scene: Scene) -> list[str]:
     for m in parsed.mentions:
         if not m.negated and not m.hedged and m.labels & labels and not m.labels & sure:
             problems.append(f"said as certain, but the detector was unsure: {m.label}")
+    problems += wrong_fine_names(parsed, scene)
     return list(dict.fromkeys(problems))
+
+
+def wrong_fine_names(parsed: ParsedSentence, scene: Scene) -> list[str]:
+    """A fine name ("a Doberman") said for an object whose crop did not give that name (scene/fine_names.py)."""
+    fine = fine_name_words()
+    computed = {
+        (d.label, fine.get(d.fine_name.name.lower(), ("", -1))[1])
+        for d in scene.detections
+        if d.fine_name is not None and d.fine_name.under == d.label and d.certain
+    }
+    return [
+        f"not what the crop shows: {m.word} for the {m.label}"
+        for m in parsed.mentions
+        if not m.negated and m.word.lower() in fine and (m.label, fine[m.word.lower()][1]) not in computed
+    ]

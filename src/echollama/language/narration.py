@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from echollama.config import DETAIL_LEVELS
 from echollama.language.colour_words import coloured_name, group_colour
+from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
 from echollama.language.readouts import repair
 from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
@@ -156,7 +157,8 @@ def group_phrase_pieces(members: list[Detection], scene: Scene, max_members: int
     here = azimuth(members[0], scene)
     if count == 1:
         only = where(members[0], scene)
-        return [PlacedText(name + (f" {only}" if only else ""), here)]
+        fine = fine_name_words(members[0])  # ", probably a Doberman,"
+        return [PlacedText(name + (f"{fine} {only}" if only else fine.rstrip(",")), here)]
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
 
@@ -301,7 +303,8 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
         sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
-    return sentences
+    setting = setting_sentence(scene.setting, detail)
+    return sentences + [[PlacedText(setting)]] if setting else sentences
 
 
 def overview(ordered: list[list[Detection]]) -> str:
@@ -335,6 +338,8 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(_sentence([group_phrase(members, scene, max_members=None)]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
+    if setting_fact(scene.setting):
+        lines.append(setting_fact(scene.setting))
     if impression(scene):
         lines.append(f"Overall impression (a guess, often wrong): {impression(scene)}.")
     fenced = fenced_text_for_prompt(scene.text)

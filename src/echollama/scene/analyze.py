@@ -24,7 +24,7 @@ from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
 from echollama.scene.text_placement import place_text
-from echollama.types import Detection, PendingText, Scene, TextRegion
+from echollama.types import Detection, PendingText, Scene, Setting, TextRegion
 
 if TYPE_CHECKING:
     from echollama.scene.object_colour import ObjectColourer
@@ -54,6 +54,8 @@ class SceneAnalyzer:
         text_reader: TextReader | None = None,
         whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         colourer: ObjectColourer | None = None,
+        fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
+        setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -63,6 +65,8 @@ class SceneAnalyzer:
         self.text_reader = text_reader
         self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
         self.colourer = colourer  # each object's colour, from its own pixels (object_colour.py)
+        self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
+        self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
@@ -79,8 +83,9 @@ class SceneAnalyzer:
             self._text_pool.submit(load)
 
     def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
-        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess (video frames get one on
-        demand), `read_text=False` the text stage (half a second a frame: not while watching)."""
+        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess, the fine names and the
+        setting (video frames get a guess on demand), `read_text=False` the text stage (half a second a frame: not
+        while watching)."""
         return self.look(image, caption, read_text).scene()
 
     def look(
@@ -113,6 +118,8 @@ class SceneAnalyzer:
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
         caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
         colours = self._pool.submit(_timed, self.colourer.colours, image.rgb, detections) if self.colourer else None
+        # Fine names and the setting ask the classifier too: like the caption, not for every video frame.
+        attributes = self._pool.submit(_timed, self._attributes, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
         if colours is not None:  # depth keeps the detections' order
             found, timings["colour_s"] = colours.result()
@@ -120,6 +127,11 @@ class SceneAnalyzer:
         text = ""
         if caption_future is not None:
             text, timings["caption_s"] = caption_future.result()
+        setting = None
+        if attributes is not None:
+            (named, setting), timings["fine_names_s"] = attributes.result()
+            if len(named) == len(detections):  # the same objects, in the same order
+                detections = [replace(d, fine_name=n.fine_name, certain=n.certain) for d, n in zip(detections, named)]
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]
@@ -133,10 +145,17 @@ class SceneAnalyzer:
             source=image.source,
             matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
+            setting=setting,
         )
         if read is None:
             return PendingText(scene)
         return PendingText(scene, _placed_text(read, scene, start), text_after)
+
+    def _attributes(self, image: LoadedImage, detections: list[Detection]) -> tuple[list[Detection], Setting | None]:
+        """Fine names from the objects' crops, and the setting; both ask the same classifier, one run at a time."""
+        named = self.fine_names(image, detections) if self.fine_names is not None else detections
+        setting = self.setting(image, [d.label for d in named if d.certain]) if self.setting is not None else None
+        return named, setting
 
     def _judge(self, detection: Detection) -> Detection:
         certain = self.certain_from is None or detection.score >= self.certain_from

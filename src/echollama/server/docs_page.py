@@ -36,6 +36,13 @@ STREAM_MESSAGES = (
         '"announcing": "live-N")',
     ),
     (
+        '{"type": "find", "target": "my cup"} (null: stop finding), while live',
+        'find mode: answered {"type": "find", "on": true, "name": "cup", ...}, or {"type": "error", "status": 400, '
+        '"about": "find"} for a name it cannot look for; then before each frame\'s ack {"type": "tone", "at_s", "pan", '
+        '"interval_s", "pitch_hz", ...} while it is followed, {"type": "tone_stop"} when it is lost; "Lost the cup." '
+        'and "The cup is within reach, ..." come as announcements',
+    ),
+    (
         'server: {"type": "start", "answer_id": ..., "kind": ...}, "audio_format", "text" pieces, binary 16-bit PCM, '
         'then "done", "cancelled" or "error"',
         'an answer, or a live announcement (kind "announcement", ids "live-1", "live-2"...: what appears, comes '

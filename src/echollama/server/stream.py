@@ -8,7 +8,7 @@ while its audio still plays: the last answer is then cut to what was heard).
 Server -> client: {"type": "start"}, {"type": "transcript"}, {"type": "audio_format"}, {"type": "text"} pieces and
 binary frames of 16-bit PCM as soon as each sentence is spoken, then {"type": "done", ...answer JSON...},
 {"type": "cancelled", "answer": what was heard} or {"type": "error"}.
-Every question (any message but "cancel", "live" and "frame") is numbered 1, 2, 3... on its connection; each JSON
+Every question (any message but "cancel", "live", "frame" and "find") is numbered 1, 2, 3... on its connection; each JSON
 reply carries that `answer_id`, and binary frames belong to the answer named by the JSON frame before them, so a
 client drops the frames of an answer it stopped. One answer at a time: a question during an answer gets 409, unless
 that answer is being stopped (or is a live announcement, which gives way), when the new question waits for it to end.
@@ -109,8 +109,17 @@ def _parse(message: dict) -> dict[str, Any]:
         request = json.loads(message.get("text") or "")
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser's stack (`[` x 100000)
         return {"error": 'send JSON such as {"type": "ask", "text": "where is the cup?"} or a binary recording'}
-    if not isinstance(request, dict) or request.get("type") not in ("ask", "describe", "cancel", "live", "frame"):
-        return {"error": 'the message type must be "ask", "describe", "cancel", "live" or "frame"'}
+    if not isinstance(request, dict) or request.get("type") not in (
+        "ask",
+        "describe",
+        "cancel",
+        "live",
+        "frame",
+        "find",
+    ):
+        return {"error": 'the message type must be "ask", "describe", "cancel", "live", "frame" or "find"'}
+    if request["type"] == "find":
+        return _parse_find(request)
     if request["type"] == "cancel":
         return _parse_cancel(request)
     if request["type"] == "frame":
@@ -134,6 +143,14 @@ def _parse(message: dict) -> dict[str, Any]:
     if detail not in DETAIL_LEVELS:
         return {"error": '"detail" must be "brief", "normal" or "full"'}
     return {"kind": request["type"], "text": request.get("text"), "detail": detail}
+
+
+def _parse_find(request: dict) -> dict[str, Any]:
+    """Live mode's find mode: {"type": "find", "target": "my cup"} (null: stop finding); see live.py."""
+    target = request.get("target")
+    if target is not None and (not isinstance(target, str) or not target.strip() or len(target) > 100):
+        return {"kind": "find", "error": '"target" must name a thing to find ("chair", "my cup"), or be null to stop'}
+    return {"kind": "find", "target": target}
 
 
 def _parse_cancel(request: dict) -> dict[str, Any]:
