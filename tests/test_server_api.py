@@ -397,7 +397,8 @@ def test_a_session_remembers_earlier_photos_and_sends_each_sentences_direction(s
     kinds = [e["type"] for e in events]
     assert kinds[-1] == "done" and kinds.index("sentence") < kinds.index("pcm"), kinds  # direction before audio
     answer = events[-1]["answer"]
-    assert "New since the last photo: a dog slightly left" in answer and "Gone: the cup that was" in answer
+    new = "New since the last photo: a black dog, probably a malamute, slightly left"
+    assert new in answer and "Gone: the cup that was" in answer
     pans = {e["text"]: e["pan"] for e in events if e["type"] == "sentence"}
     assert any(pan < -0.1 for text, pan in pans.items() if "slightly left" in text), pans
     assert any(pan > 0.05 for text, pan in pans.items() if "slightly right" in text), pans

@@ -127,6 +127,7 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.fine_names import FineNamer
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
+    from echollama.scene.object_colour import ObjectColourer
     from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
@@ -148,6 +149,7 @@ def embedded(config: PipelineConfig) -> Profile:
         fine_names=FineNamer(gist.probabilities, lambda: gist.labels),
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         code_reader=code_reader(config),
+        colourer=ObjectColourer(),
     )
     return Profile(
         name="embedded",

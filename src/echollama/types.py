@@ -101,6 +101,7 @@ class Detection(_FoundInImage):
     clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
     certain: bool = True  # False: scored in the hedged band, so it is said as "possibly a ..."
     fine_name: FineName | None = None  # what the object's crop says it is, more exactly (scene/fine_names.py)
+    colour: ObjectColour | None = None  # its colour when clear (scene/object_colour.py)
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -213,7 +214,10 @@ class Scene:
 def _boxed(kind: Any, data: Any, name: str) -> Any:
     if not isinstance(data, dict):
         raise TypeError(f"each {name} is a JSON object")
-    return kind(**{**data, "box": tuple(data["box"])})
+    fields = {**data, "box": tuple(data["box"])}
+    if isinstance(data.get("colour"), dict):
+        fields["colour"] = ObjectColour.from_dict(data["colour"])
+    return kind(**fields)
 
 
 def _with_fine_name(detection: Detection) -> Detection:
@@ -374,3 +378,30 @@ class WatchEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ObjectColour:
+    """An object's colour as said ("black", "brown and white") and the evidence: the mean CIELAB of its pixels, the
+    share of its pixels named by each said term, and how its pixels were chosen ("grabcut" or "centre")."""
+
+    words: str
+    lab: tuple[float, float, float]
+    share: dict[str, float]
+    method: str
+
+    def __post_init__(self) -> None:
+        if not self.words or set(self.words.split(" and ")) != set(self.share):
+            raise ValueError(f"colour words {self.words!r} do not match the shares {self.share}")
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The basic colour terms said: ("brown", "white")."""
+        return tuple(self.words.split(" and "))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ObjectColour:
+        lab = tuple(float(v) for v in data["lab"])
+        if len(lab) != 3:
+            raise ValueError("a colour's lab is three numbers")
+        return cls(str(data["words"]), (lab[0], lab[1], lab[2]), dict(data["share"]), str(data["method"]))

@@ -85,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
             print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
         for key, llm in result["llms"].items():
             print(_llm_sentence_line(key, llm))
+        if result.get("colour"):
+            from echollama.evaluation.colour_eval import colour_line
+
+            print(colour_line(result["colour"]))
         if result.get("fine_names"):
             from echollama.evaluation.fine_name_eval import summary_line
 

@@ -96,6 +96,18 @@ _GUIDANCE = re.compile(
 )
 # Company or solitude: claims about everything else in the picture ("the dog sits alone", "has company").
 _ALONE = re.compile(r"\b(?:alone|by (?:it|him|her|them)sel(?:f|ves)|on (?:its|their) own|company|only)\b", re.I)
+# Colour words, by the basic term each is heard as: "the black dog", "a brown and white cup", "the bus is red".
+COLOUR_TERMS = {
+    **{t: t for t in ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")},
+    "gray": "grey", "silver": "grey", "golden": "yellow", "gold": "yellow", "crimson": "red", "scarlet": "red",
+    "maroon": "red", "navy": "blue", "turquoise": "blue", "violet": "purple", "lilac": "purple", "tan": "brown",
+    "beige": "brown", "cream": "white", "ivory": "white",
+}  # fmt: skip
+_ONE_COLOUR = r"(?:" + "|".join(sorted(COLOUR_TERMS, key=len, reverse=True)) + r")"
+_COLOUR = re.compile(
+    r"(?<![\w-])" + _ONE_COLOUR + r"(?:(?:\s+and\s+|\s*-\s*|\s*/\s*)" + _ONE_COLOUR + r")?(?:-?colou?red)?\b",
+    re.IGNORECASE,
+)
 _LOOSE_NUMBER = re.compile(r"\b(?:\d+(?:\.\d+)?|" + _NUMBER + r"|dozens?|hundreds?|thousands?)\b", re.IGNORECASE)
 
 
@@ -132,7 +144,8 @@ class Said:
     words: str
     start: int
     end: int
-    value: frozenset[str] | float | None = None  # thirds (positions), the hour (clock), metres or None (distance)
+    value: frozenset[str] | float | None = None  # thirds (positions), the hour (clock), metres or None (distance),
+    # basic colour terms (colour)
 
     @property
     def thirds(self) -> frozenset[str]:
@@ -336,9 +349,17 @@ def _claims(text: str) -> tuple[Said, ...]:
         said.append(Said("negation", match.group(0), match.start(), match.end()))
     for match in HEDGE.finditer(text):
         said.append(Said("hedge", match.group(0), match.start(), match.end()))
+    for match in _COLOUR.finditer(text):
+        if not match.group(0).lower().startswith("orange") or not re.match(_ORANGE, text[match.start() :], re.I):
+            said.append(Said("colour", match.group(0), match.start(), match.end(), colour_terms(match.group(0))))
     for match in _LOOSE_NUMBER.finditer(text):
         said.append(Said("number", match.group(0), match.start(), match.end()))
     return tuple(sorted(said, key=lambda s: (s.start, s.kind)))
+
+
+def colour_terms(words: str) -> frozenset[str]:
+    """The basic colour terms of colour words: 'Brown and white' -> {brown, white}, 'gray' -> {grey}."""
+    return frozenset(COLOUR_TERMS[w] for w in re.findall(r"[a-z]+", words.lower()) if w in COLOUR_TERMS)
 
 
 def _metres(match: re.Match[str]) -> float | None:

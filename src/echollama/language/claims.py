@@ -4,13 +4,14 @@ Claims (per sentence, from the shared parser language/claim_parser.py, each atta
   side ("on your left", "slightly right", "straight ahead", "in the upper left"), height (top / bottom), clock hour
   ("at 2 o'clock", "at three o'clock"), distance ("1.5 metres", "thirty feet", "half a metre"), count ("two chairs",
   "a couple of dogs", "at least five people"), nearest / farthest, "in front of" / "behind" another object, absence
-  ("no dog"). A mentioned object the scene does not contain is a hallucination.
+  ("no dog"), colour ("the black dog": against the colour perception measured). A mentioned object the scene does not contain is a hallucination.
 Used by `echollama eval`, the Spatial-DPO pair scorer and, through `contradictions`, the gate (language/gate.py),
 which keeps `check_sentence` for what reaches the voice.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -57,7 +58,7 @@ class GroundingReport:
     @property
     def agreement(self) -> float | None:
         """Share of checkable spatial claims that agree with the scene (None when there are none)."""
-        checked = [c for c in self.checked if c.kind != "absence"]
+        checked = [c for c in self.checked if c.kind not in ("absence", "colour")]
         return sum(bool(c.agrees) for c in checked) / len(checked) if checked else None
 
     @property
@@ -156,6 +157,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         for m in mentions:
             _mention_claims(report, m, sentence, by_label)
         present = [m for m in mentions if not m.negated]
+        report.claims += colour_claims(parsed, present, by_label)
         for said in _spatial_claims(parsed):
             owner = _owner(present, said, parsed.text)
             if owner is None or owner.label not in by_label or parsed.of_kind("negation") and owner.negated:
@@ -173,6 +175,31 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
             report.claims.append(Claim(said.kind, owner.label, value, sentence, agrees))
     report.mentioned = list(dict.fromkeys(report.mentioned))
     return report
+
+
+def colour_owner(mentions: list[Mention], said: Said, sentence: str) -> Mention | None:
+    """The object colour words describe: the one named right after them ("a black dog", "a black pet dog"), else the
+    last one named before them in the sentence ("the dog is black"), else None ("everything is white")."""
+    after = [m for m in mentions if m.start >= said.end]
+    if after and re.fullmatch(r"(?:\s+[A-Za-z-]+){0,2}\s+", sentence[said.end : after[0].start]):
+        return after[0]
+    before = [m for m in mentions if m.end <= said.start]
+    return before[-1] if before else None
+
+
+def colour_claims(parsed: ParsedSentence, present: list[Mention], by_label: dict[str, list[Detection]]) -> list[Claim]:
+    """A claim per colour said of an object the scene holds: agreeing when perception measured that colour for one of
+    them (all its terms, or the main one of two); None when it measured none (the gate drops those too)."""
+    claims = []
+    for said in parsed.of_kind("colour"):
+        owner = colour_owner(present, said, parsed.text)
+        if owner is None or owner.label not in by_label:
+            continue
+        measured = [d.colour.terms for d in by_label[owner.label] if d.colour is not None]
+        terms = said.thirds  # the colour's basic terms (claim_parser.colour_terms)
+        agrees = any(terms == set(t) or terms == {t[0]} for t in measured) if measured else None
+        claims.append(Claim("colour", owner.label, " and ".join(sorted(terms)), parsed.text, agrees))
+    return claims
 
 
 def _mention_claims(report: GroundingReport, m: Mention, sentence: str, by_label: dict[str, list[Detection]]) -> None:
@@ -207,7 +234,8 @@ def _relation(owner: Mention, said: Said, other: Mention, sentence: str, by_labe
 
 def summarise(reports: list[GroundingReport]) -> dict:
     """Totals over many texts: agreement of all checkable spatial claims, hallucinated share of mentions."""
-    claims = [c for r in reports for c in r.checked if c.kind != "absence"]
+    claims = [c for r in reports for c in r.checked if c.kind not in ("absence", "colour")]
+    colours = [c for r in reports for c in r.checked if c.kind == "colour"]
     mentioned = sum(len(r.mentioned) for r in reports)
     hallucinated = sum(len(r.hallucinated) for r in reports)
     return {
@@ -219,6 +247,8 @@ def summarise(reports: list[GroundingReport]) -> dict:
         },
         "mentions": mentioned,
         "hallucination_rate": hallucinated / mentioned if mentioned else None,
+        "colour_claims": len(colours),
+        "colour_agreement": sum(bool(c.agrees) for c in colours) / len(colours) if colours else None,
         "readouts": sum(len(r.readouts) for r in reports),
         "readouts_per_text": sum(len(r.readouts) for r in reports) / len(reports) if reports else None,
     }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from echollama.language import narration
+from echollama.language.colour_words import group_colour
 from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
     SPOKEN_NAMES,
@@ -72,6 +73,7 @@ def describe_label(label: str, members: list[Detection], scene: Scene, counting:
     name = singular_name(label)
     if count == 1:
         if sure:
+            name = f"{group_colour(members)} {name}".lstrip()  # "the black dog": measured colours only
             return (f"I can see one {name}. " if counting else "") + f"The {name} is {where(members[0], scene)}."
         one = f"one {name}" if counting else narration.article(label)
         return f"I am not sure, but there may be {one} {where(members[0], scene)}."

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from echollama.config import DETAIL_LEVELS
 from echollama.language.code_phrases import fenced_codes_for_prompt
+from echollama.language.colour_words import coloured_name, group_colour
 from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
 from echollama.language.readouts import repair
 from echollama.language.text_phrases import fenced_text_for_prompt
@@ -318,10 +319,12 @@ def _name(members: list[Detection]) -> str:
     Three or more of a kind are "at least": SSD misses people in groups and small things in rows far more often than
     it finds too many (on the labelled photos 7 people were found as 5, 6 as 5, 8 as 7, 6 kites as 3)."""
     label, count = members[0].label, len(members)
+    colour = group_colour(members)
     if count == 1:
-        name = article(label)
+        name = coloured_name(label, 1, colour) if colour else article(label)
     else:
-        name = ("at least " if count >= 3 and _sure(members) else "") + counted(label, count)
+        named = coloured_name(label, count, colour) if colour else counted(label, count)
+        name = ("at least " if count >= 3 and _sure(members) else "") + named
     return name if _sure(members) else f"possibly {name}"
 
 

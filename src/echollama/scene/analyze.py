@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from echollama.scene.camera import camera_for
 from echollama.scene.dedupe import merge_duplicates
@@ -24,6 +25,9 @@ from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, CodeReader, DepthEstimator, Detector, TextReader
 from echollama.scene.text_placement import place_text
 from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
+
+if TYPE_CHECKING:
+    from echollama.scene.object_colour import ObjectColourer
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -49,6 +53,7 @@ class SceneAnalyzer:
         certain_from: float | None = None,
         text_reader: TextReader | None = None,
         whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
+        colourer: ObjectColourer | None = None,
         fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
         code_reader: CodeReader | None = None,
@@ -60,6 +65,7 @@ class SceneAnalyzer:
         self.certain_from = certain_from
         self.text_reader = text_reader
         self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
+        self.colourer = colourer  # each object's colour, from its own pixels (object_colour.py)
         self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
         self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
         self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
@@ -117,9 +123,13 @@ class SceneAnalyzer:
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
         caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
+        colours = self._pool.submit(_timed, self.colourer.colours, image.rgb, detections) if self.colourer else None
         # Fine names and the setting ask the classifier too: like the caption, not for every video frame.
         attributes = self._pool.submit(_timed, self._attributes, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
+        if colours is not None:  # depth keeps the detections' order
+            found, timings["colour_s"] = colours.result()
+            detections = [replace(d, colour=c) for d, c in zip(detections, found)]
         text = ""
         if caption_future is not None:
             text, timings["caption_s"] = caption_future.result()
