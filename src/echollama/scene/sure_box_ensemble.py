@@ -40,10 +40,10 @@ class SureBoxEnsemble:
         self._lock = threading.Lock()
 
     def load(self) -> None:
-        for backend in (self.primary, self.second):
-            load = getattr(backend, "load", None)
-            if load is not None:
-                load()
+        """Both networks, side by side (a fresh `describe` waits for the slower, not for both)."""
+        second = self._second_lane.submit(_load, self.second)
+        _load(self.primary)
+        second.result()
 
     def detect(self, image: LoadedImage, threshold: float) -> list[Detection]:
         with self._lock:  # one call at a time, as every backend (scene/protocols.py)
@@ -52,6 +52,12 @@ class SureBoxEnsemble:
             seconds = second.result()
             merged = merge_sure_boxes(found, [d for d in seconds if d.score >= SURE_FROM])
             return add_unsure_boxes(merged, [d for d in seconds if d.score < SURE_FROM])
+
+
+def _load(backend: Detector) -> None:
+    load = getattr(backend, "load", None)
+    if load is not None:
+        load()
 
 
 def add_unsure_boxes(merged: list[Detection], unsure: list[Detection]) -> list[Detection]:
