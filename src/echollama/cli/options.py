@@ -74,14 +74,16 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         metavar="P",
-        help="detection confidence threshold (default 0.48 for YOLOv5s, 0.51 for SSD; the paper's 0.9 for DETR)",
+        help="one detection confidence threshold for every label (default: YOLOv5s 0.40, a person 0.60, a dining "
+        "table 0.30; SSD 0.51; the paper's 0.9 for DETR)",
     )
     group.add_argument(
         "--detector",
         choices=DETECTORS,
         default=DEFAULT_DETECTOR,
-        help="embedded profile: ssd (default; SSD-MobileNet-v2, Apache-2.0: an all-permissive stack) or yolov5s "
-        "(finds more; AGPL-3.0 weights fetched by `echollama models pull`; SSD when it is not set up)",
+        help="embedded profile: yolov5s (default; YOLOv5s with SSD's sure boxes beside it; AGPL-3.0 weights fetched "
+        "by `make setup` or `echollama models pull`; SSD alone, saying why, when it is not set up) or ssd "
+        "(SSD-MobileNet-v2 alone, Apache-2.0: an all-permissive stack)",
     )
     group.add_argument(
         "--max-tokens",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 # 0.80 (or beside a sure one of the same kind: language/narration.py). The paper profile leaves `certain_from` unset: DETR at its
 # 0.9 threshold is said plainly, as in the paper.
 EMBEDDED_CERTAIN_FROM = 0.80
-# YOLOv5s's scores on the same photos (`echollama bench detector`): of its boxes scoring 0.5-0.6, 13 right and 11
-# wrong; 0.6-0.7: 21 / 6; 0.7-0.8: 29 / 2; 0.8-0.9: 37 / 0. So "possibly" under 0.70.
-CERTAIN_FROM = {"ssd": EMBEDDED_CERTAIN_FROM, "yolov5s": 0.70}
+# YOLOv5s's boxes other than people on the 29 labelled photos (`echollama bench detector`): 0.48-0.6 right 9 times in
+# 11, 0.6-0.7 13 in 15, >= 0.5 41 in 46 (89 %, SSD's plain-word band's 87 %); its people, 0.6-0.7: 9 in 13, 0.7-0.8:
+# 20 in 21. So "possibly" under 0.50, and a person under 0.70 (config.LABEL_BANDS).
+CERTAIN_FROM = {"ssd": EMBEDDED_CERTAIN_FROM, "yolov5s": 0.50}
 _SECOND_LABEL_FLOOR = 0.8  # of the threshold: how low a box's other label may score and still name it
 
 
@@ -57,6 +58,7 @@ class SceneAnalyzer:
         fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
         code_reader: CodeReader | None = None,
+        label_bands: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -69,6 +71,8 @@ class SceneAnalyzer:
         self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
         self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
         self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
+        # label -> (threshold, certain_from) where a detector's scores for one class run apart from its others
+        self.label_bands = dict(label_bands or {})
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
@@ -105,9 +109,10 @@ class SceneAnalyzer:
         start = time.perf_counter()
         # Found down to a floor under the threshold, so that a box's second label can tell what it is (a "cow" among
         # horses that also scored as a horse); only what reaches the threshold is kept.
-        found = self.detector.detect(image, self.threshold * _SECOND_LABEL_FLOOR)
-        sure = {d.label for d in found if self.certain_from is not None and d.score >= self.certain_from}
-        detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self.threshold]
+        floor = min([self.threshold, *(low for low, _ in self.label_bands.values())])
+        found = self.detector.detect(image, floor * _SECOND_LABEL_FLOOR)
+        sure = {d.label for d in found if self._band(d.label)[1] is not None and self._certain(d)}
+        detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self._band(d.label)[0]]
         if self.whole_frame_check is not None:
             detections = self.whole_frame_check(image, detections)
         timings["detect_s"] = time.perf_counter() - start
@@ -163,9 +168,15 @@ class SceneAnalyzer:
         setting = self.setting(image, [d.label for d in named if d.certain]) if self.setting is not None else None
         return named, setting
 
+    def _band(self, label: str) -> tuple[float, float | None]:
+        return self.label_bands.get(label, (self.threshold, self.certain_from))
+
+    def _certain(self, detection: Detection) -> bool:
+        certain_from = self._band(detection.label)[1]
+        return certain_from is None or detection.score >= certain_from
+
     def _judge(self, detection: Detection) -> Detection:
-        certain = self.certain_from is None or detection.score >= self.certain_from
-        return detection if certain else replace(detection, certain=False)
+        return detection if self._certain(detection) else replace(detection, certain=False)
 
 
 def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
