@@ -15,8 +15,8 @@ from echollama.types import WatchEvent
 # A change not said within this long of being seen is stale: an approach must be fresh to be of use; an arrival or a
 # departure is still news a little later; so is find mode's "lost", while "within reach" is of use only at once.
 MAX_AGE_S = {"approaching": 2.5, "appeared": 4.0, "left": 5.0, "reach": 3.0, "lost": 5.0}
-MAX_AGE_S |= {"framing": 3.0, "hold": 3.0}  # reading mode: advice is of use only while the camera is where it was
-FRAMING_KINDS = ("framing", "hold")  # a newer one of these makes an older one untrue (the camera moved)
+MAX_AGE_S |= {"framing": 3.0}  # reading mode: advice is of use only while the camera is where it was
+FRAMING_KINDS = ("framing", "hold")  # a newer one makes an older one untrue (the camera moved); else "hold" waits
 GAP_S = 0.4  # silence between two announcements, so they do not run into one sentence
 
 
