@@ -11,6 +11,7 @@ noisy frame neither flips the advice nor interrupts a reading.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from echollama.scene.image import LoadedImage
@@ -90,3 +91,8 @@ class ReadingGuide:
 
     def _event(self, kind: str, sentence: str, at_s: float) -> WatchEvent:
         return WatchEvent(kind, sentence, at_s, urgency=URGENCY[kind])
+
+
+def page_reading(reader) -> tuple[Callable[[LoadedImage], PageView], ReadingGuide]:
+    """What a watcher needs for reading mode (`ChangeWatcher.reading`): each frame's page, and a fresh guide."""
+    return (lambda image: page_view(reader, image)), ReadingGuide()

@@ -17,7 +17,7 @@ from typing import Any
 from echollama.live.announcer import Announcer
 from echollama.live.capture import VideoSource
 from echollama.live.find import FindGuide, FindTarget
-from echollama.live.reading import ReadingGuide, page_view
+from echollama.live.reading import page_reading
 from echollama.live.speaker import Speaker, TimelineSink
 from echollama.live.tones import TonePlayer
 from echollama.live.watcher import ChangeWatcher
@@ -87,8 +87,7 @@ class WatchSession:
             watcher.finder = FindGuide(settings.find)
             speaker.tones = TonePlayer(sink.sample_rate)
         if settings.read:
-            reader = self._page_reader()
-            watcher.reading = (lambda image: page_view(reader, image), ReadingGuide())
+            watcher.reading = page_reading(self._page_reader())
         start = time.perf_counter()
         if not fast:
             speaker.start(lambda: time.perf_counter() - start)
