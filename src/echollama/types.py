@@ -361,6 +361,7 @@ class WatchEvent:
     """
 
     kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"; find mode: "lost", "reach"
+    # reading mode (live/reading.py): "framing" (advice), "hold" ("Hold still, reading."), "text" (the page read)
     sentence: str
     seen_s: float  # when the frame showing the change was taken
     label: str = ""
@@ -371,7 +372,7 @@ class WatchEvent:
     tracks: tuple[int, ...] = ()  # the objects a "scene" event names
 
     def __post_init__(self) -> None:
-        if self.kind not in ("scene", "appeared", "approaching", "left", "lost", "reach"):
+        if self.kind not in ("scene", "appeared", "approaching", "left", "lost", "reach", "framing", "hold", "text"):
             raise ValueError(f"unknown watch event kind {self.kind!r}")
         if not self.sentence:
             raise ValueError("a watch event needs a sentence")

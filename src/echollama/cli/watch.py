@@ -44,7 +44,15 @@ find mode (--find NAME):
   ahead." once when it is. Only these (and things coming closer fast) are said; the WAV is then stereo. With --json,
   tone (at_s, pan, interval_s, pitch_hz, ...) and tone_stop lines. `--find list` lists the names it takes.
 
+reading mode (--read):
+  for a page, a letter or a label: while the camera moves, how to frame the text ("The text runs off the right
+  edge; move the camera right or step back.", said once until the advice changes); "Hold still, reading." once the
+  page is framed, then its text, read as `echollama read` reads it, once while that page stays in view. Only these
+  (and things coming closer fast) are said; each frame then takes about half a second longer. With --json, the
+  advice is an event of kind framing, hold or text. Not with --find.
+
 examples:
+  echollama watch 0 --read                            # point the camera at a letter: framing help, then the text
   echollama watch 0 --find "my cup"                   # guided to the nearest cup by sound
   echollama watch 0                                   # the first camera, until Ctrl-C
   echollama watch walk.mp4 --fast --json > events.jsonl
@@ -58,7 +66,7 @@ def register(commands) -> None:
         help="narrate a camera, video file or stream live: what appears, comes closer fast or leaves",
         description="Narrate a camera, a video file or a stream as it happens: what is there at first, then what "
         "appears, what comes closer fast and what leaves, with sides and distances as descriptions say them. Typed "
-        "questions are answered about the latest frame. Text in the picture is not read while watching.",
+        "questions are answered about the latest frame. Text in the picture is read only in reading mode (--read).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -78,6 +86,9 @@ def register(commands) -> None:
     watch.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (of video with --fast)")
     watch.add_argument(
         "--find", metavar="NAME", help='guide to one kind of thing by sound ("chair", "my cup"); "list" lists names'
+    )
+    watch.add_argument(
+        "--read", action="store_true", help="reading mode: help to frame a page, then read its text aloud once"
     )
     add_conversation_options(watch)
     add_pipeline_options(watch)
@@ -130,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--fps must be between 0 and 60")
     if args.duration is not None and args.duration <= 0:
         raise InputError("--duration must be positive")
+    if args.read and args.find is not None:
+        raise InputError("--read and --find cannot be used together: read a page, or find a thing")
     if args.find is not None and args.find.strip().lower() == "list":
         print("\n".join(findable_names()))  # synonyms and plurals of these are taken too ("seat", "cups")
         return 0
@@ -142,7 +155,14 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(pipeline_config(args), status=None)
     voice = VoiceChat(pipeline, asr=args.asr, rate=rate)
     settings = WatchSettings(
-        args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream, find=target
+        args.source,
+        args.fast,
+        args.fps,
+        args.loop,
+        args.duration,
+        stream=not args.no_stream,
+        find=target,
+        read=args.read,
     )
     report = _printer(args.json, args.quiet)
     session = WatchSession(voice, settings, None, report)

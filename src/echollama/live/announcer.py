@@ -15,6 +15,8 @@ from echollama.types import WatchEvent
 # A change not said within this long of being seen is stale: an approach must be fresh to be of use; an arrival or a
 # departure is still news a little later; so is find mode's "lost", while "within reach" is of use only at once.
 MAX_AGE_S = {"approaching": 2.5, "appeared": 4.0, "left": 5.0, "reach": 3.0, "lost": 5.0}
+MAX_AGE_S |= {"framing": 3.0}  # reading mode: advice is of use only while the camera is where it was
+FRAMING_KINDS = ("framing", "hold")  # a newer one makes an older one untrue (the camera moved); else "hold" waits
 GAP_S = 0.4  # silence between two announcements, so they do not run into one sentence
 
 
@@ -39,10 +41,13 @@ class Announcer:
         """Drop what is stale or no longer true; returns what was dropped and why."""
         dropped: list[Dropped] = []
         gone = {e.track_id for e in self.pending if e.kind == "left"}
+        framed_s = max((e.seen_s for e in self.pending if e.kind in FRAMING_KINDS), default=None)
         kept: list[WatchEvent] = []
         for event in self.pending:
             if event.kind != "left" and event.track_id in gone:
                 reason = "it had gone before this was said"
+            elif event.kind in FRAMING_KINDS and framed_s is not None and event.seen_s < framed_s:
+                reason = "the framing changed before this was said"
             elif event.kind == "left" and event.track_id not in self._said:
                 reason = "it was never announced"
             elif now - event.seen_s > self.max_age_s.get(event.kind, float("inf")):

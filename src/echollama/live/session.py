@@ -17,6 +17,7 @@ from typing import Any
 from echollama.live.announcer import Announcer
 from echollama.live.capture import VideoSource
 from echollama.live.find import FindGuide, FindTarget
+from echollama.live.reading import page_reading
 from echollama.live.speaker import Speaker, TimelineSink
 from echollama.live.tones import TonePlayer
 from echollama.live.watcher import ChangeWatcher
@@ -36,6 +37,7 @@ class WatchSettings:
     duration_s: float | None = None  # stop after this long on the session clock
     stream: bool = True  # answers to questions spoken as they are written
     find: FindTarget | None = None  # find mode: a tone guides to this kind of thing (live/find.py)
+    read: bool = False  # reading mode: framing advice, then the page read aloud (live/reading.py)
 
 
 class WatchSession:
@@ -56,6 +58,12 @@ class WatchSession:
         """Load every model before the clock starts, the LLM for questions included: llama.cpp points the process's
         stdout and stderr at /dev/null while it loads, which would swallow the events printed meanwhile."""
         self.pipeline.wait_loaded()
+        if self.settings.read:
+            self._page_reader().load()
+
+    def _page_reader(self):
+        """The text reader `echollama read` uses (built once by the pipeline), for reading mode."""
+        return self.pipeline._text_reader_for_reading()
 
     def ask(self, line: str) -> None:
         if self.speaker is not None:
@@ -78,6 +86,8 @@ class WatchSession:
         if settings.find is not None:
             watcher.finder = FindGuide(settings.find)
             speaker.tones = TonePlayer(sink.sample_rate)
+        if settings.read:
+            watcher.reading = page_reading(self._page_reader())
         start = time.perf_counter()
         if not fast:
             speaker.start(lambda: time.perf_counter() - start)

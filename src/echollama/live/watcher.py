@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from echollama.live.events import ChangeDetector
 from echollama.live.find import FindGuide, FindStep
+from echollama.live.reading import PageView, ReadingGuide
 from echollama.live.tracking import ObjectTracker
 from echollama.scene.image import LoadedImage
 from echollama.types import Scene, WatchEvent
@@ -29,6 +30,8 @@ class ChangeWatcher:
         self.analysis_s = 0.0
         self.finder: FindGuide | None = None  # find mode: only its phrases (and urgent approaches) are said
         self.find_step: FindStep | None = None  # what the latest frame did to its tone
+        # reading mode: each frame's page as the text reader sees it, and the guide that says what to do about it
+        self.reading: tuple[Callable[[LoadedImage], PageView], ReadingGuide] | None = None
 
     def update(self, image: LoadedImage, at_s: float) -> list[WatchEvent]:
         """Analyse the frame seen at `at_s` (session clock, seconds); the changes it shows."""
@@ -45,6 +48,10 @@ class ChangeWatcher:
             wanted = finder.target.labels
             events = [e for e in events if e.kind == "approaching" and e.label not in wanted]
             events += self.find_step.phrases
+        if self.reading is not None:
+            read_page, guide = self.reading
+            events = [e for e in events if e.kind == "approaching"]  # only the page, and what comes closer fast
+            events += guide.update(read_page(image), at_s)
         self.analysis_s += time.perf_counter() - began
         self.frames += 1
         return events

@@ -48,6 +48,11 @@ STREAM_MESSAGES = (
         'and "The cup is within reach, ..." come as announcements',
     ),
     (
+        '{"type": "read", "on": true} (false: stop reading), while live and not finding',
+        'reading mode: answered {"type": "read", "on": true}; then the framing advice ("The text runs off the right '
+        'edge; ..."), "Hold still, reading." and the page\'s text, once while it stays in view, come as announcements',
+    ),
+    (
         'server: {"type": "start", "answer_id": ..., "kind": ...}, "audio_format", "text" pieces, binary 16-bit PCM, '
         'then "done", "cancelled" or "error"',
         'an answer, or a live announcement (kind "announcement", ids "live-1", "live-2"...: what appears, comes '

@@ -29,6 +29,11 @@ off does). A name it cannot look for gets {"type": "error", "status": 400, "deta
 mode off; the socket stays open. Before each frame's ack, {"type": "tone", "at_s", "pan", "interval_s", "pitch_hz",
 "label", "distance_m", "direction", ...} while the thing is followed, or {"type": "tone_stop"} once it is lost; its
 phrases ("Lost the cup.", "The cup is within reach, straight ahead.") are announcements like any other.
+
+Reading mode (live/reading.py, server/live_read.py), while live and not finding: {"type": "read", "on": true}, confirmed
+with {"type": "read", "on": true}; each frame's text is then read too, and the framing advice ("The text runs off the
+right edge; ..."), "Hold still, reading." and the page's text (once while that page stays in view) are announcements
+like any other, nothing else but things coming closer fast. {"type": "read", "on": false} (or live off) ends it.
 """
 
 from __future__ import annotations

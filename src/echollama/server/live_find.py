@@ -17,6 +17,9 @@ def find(watcher: ChangeWatcher | None, words: str | None, error: str | None = N
         detail = 'live mode is off; send {"type": "live", "on": true} first'
         return {"type": "error", "status": 409, "detail": detail, "about": "find"}
     watcher.finder, watcher.find_step = None, None
+    if words is not None and watcher.reading is not None:
+        detail = 'reading mode is on; end it first with {"type": "read", "on": false}'
+        return {"type": "error", "status": 409, "detail": detail, "about": "find"}
     if error is not None:
         return {"type": "error", "status": 400, "detail": error, "about": "find"}
     if words is None:

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from typing import Any
 
-from echollama.server import jobs, live_find
+from echollama.server import jobs, live_find, live_read
 from echollama.server.channel import AnswerChannel, Emit
 from echollama.server.live import LiveMode
 from echollama.speech.streaming import Cancel, Cancelled, MemorySink, speak
@@ -32,9 +32,14 @@ class LiveSocket:
                 self._frame(request["recording"], self._frame_at_s, self._frame_error)
             )
             return True
-        if request.get("kind") not in ("live", "frame", "find"):
+        if request.get("kind") not in ("live", "frame", "find", "read"):
             return False
-        if request["kind"] == "find":
+        if request["kind"] == "read":
+            pipeline = self.live.host.pipeline
+            await self.channel.send(
+                await live_read.read(self.live.watcher, pipeline, request.get("on"), request.get("error"))
+            )
+        elif request["kind"] == "find":
             await self.channel.send(live_find.find(self.live.watcher, request.get("target"), request.get("error")))
         elif request["kind"] == "frame":  # the binary message that follows is the frame
             self.live.awaiting_frame, self._frame_at_s, self._frame_error = True, request["at_s"], request.get("error")

@@ -10,7 +10,7 @@ binary frames of 16-bit PCM as soon as each sentence is spoken, then {"type": "d
 {"type": "cancelled", "answer": what was heard} or {"type": "error"}.
 {"type": "rate", "rate": 1.5} sets the connection's speech rate (0.5-3.0; answered {"type": "rate"}): recorded questions
 and live announcements are spoken at it; "ask" and "describe" may name their own "rate".
-Every question (any message but "cancel", "live", "frame", "find" and "rate") is numbered 1, 2, 3... on its
+Every question (any message but "cancel", "live", "frame", "find", "read" and "rate") is numbered 1, 2, 3... on its
 connection; each JSON
 reply carries that `answer_id`, and binary frames belong to the answer named by the JSON frame before them, so a
 client drops the frames of an answer it stopped. One answer at a time: a question during an answer gets 409, unless
@@ -123,8 +123,15 @@ def _parse(message: dict) -> dict[str, Any]:
         "live",
         "frame",
         "find",
+        "read",
     ):
-        return {"error": 'the message type must be "ask", "describe", "cancel", "live", "frame", "find" or "rate"'}
+        return {
+            "error": 'the message type must be "ask", "describe", "cancel", "live", "frame", "find", "read" or "rate"'
+        }
+    if request["type"] == "read":  # live mode's reading mode (live_read.py)
+        if not isinstance(request.get("on"), bool):
+            return {"kind": "read", "error": 'a "read" message needs "on": true or false'}
+        return {"kind": "read", "on": request["on"]}
     if request["type"] == "find":
         return _parse_find(request)
     if request["type"] == "cancel":
