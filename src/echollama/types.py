@@ -128,6 +128,7 @@ class Scene:
     matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
     text: list[TextRegion] = field(default_factory=list)  # text read in the image
+    relations: tuple[Relation, ...] = ()  # how the objects relate, from their boxes and depth (scene/relations.py)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -153,6 +154,7 @@ class Scene:
             source=str(data.get("source", "")),
             matrix=str(data.get("matrix", "")),
             text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
+            relations=tuple(Relation.from_dict(r) for r in data.get("relations", ())),
         )
 
 
@@ -297,3 +299,33 @@ class WatchEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+RELATION_KINDS = ("on", "riding", "holding", "next to", "in front of", "behind")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How one detected object relates to another ("a cup on the table"), found from their boxes and depth alone.
+
+    `subject` and `object` index the scene's detections; `evidence` holds the geometry that made the relation (the
+    measured overlaps, edges and depths beside their thresholds), so `--json` can say why it was said."""
+
+    subject: int
+    subject_label: str
+    kind: str  # one of RELATION_KINDS
+    object: int
+    object_label: str
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in RELATION_KINDS:
+            raise ValueError(f"unknown relation {self.kind!r}")
+        if self.subject == self.object or min(self.subject, self.object) < 0:
+            raise ValueError("a relation joins two different detections")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Relation:
+        if not isinstance(data, dict):
+            raise TypeError("each relation is a JSON object")
+        return cls(**{**data, "evidence": dict(data.get("evidence", {}))})
