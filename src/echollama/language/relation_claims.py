@@ -108,7 +108,7 @@ def verdict(claim: RelationClaim, scene: Scene) -> str | None:
     for relation in scene.relations:
         if relation.kind == kind and kind != "next to" and _between(relation, second, first):
             return f"wrong relation: {claim.said}"
-        exclusive = {relation.kind, kind} <= {"on", "riding", "holding", "in front of"} and relation.kind != kind
+        exclusive = {relation.kind, kind} <= {"on", "riding", "in front of"} and relation.kind != kind
         if exclusive and (_between(relation, first, second) or _between(relation, second, first)):
             return f"wrong relation: {claim.said}"
     return f"unverified relation: {claim.said}"
