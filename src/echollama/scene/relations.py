@@ -105,7 +105,8 @@ def _on(a: Detection, b: Detection, height: int) -> _Found:
     # How far the thing's bottom edge lies below the support's top edge, in the support's heights.
     bottom_in = (a.box[3] - b.box[1]) / b.height
     lowest = -ON_TABLE_ABOVE_TOP if table else ON_SEAT_BELOW_TOP
-    fits = a.width <= ON_MAX_WIDTH * b.width if table else a.box[1] < b.box[1]
+    # A sitter's head rises above the seat; a thing on a table or a cat on a couch is far narrower than its support.
+    fits = a.box[1] < b.box[1] if seat and a.label == "person" else a.width <= ON_MAX_WIDTH * b.width
     if over >= ON_MIN_OVERLAP and lowest <= bottom_in <= 1.02 and fits:
         return "on", {"overlap_x": over, "bottom_in_support": bottom_in, "width_ratio": a.width / b.width}
     return None
