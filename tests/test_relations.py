@@ -257,3 +257,9 @@ def test_on_the_coffee_photo_the_cup_is_on_the_table(coffee):
     assert "relations_s" in coffee.timings
     assert "a cup, possibly on the table, straight ahead, within reach" in narrate(coffee, "brief")[0]
     assert json.loads(json.dumps(coffee.to_dict()))["relations"][0]["evidence"]["overlap_x"] > 0.9
+
+
+def test_a_relation_of_an_unsure_object_is_hedged_once():
+    tv, person = d("tv", (100, 200, 300, 500), 1.5, certain=False), d("person", (320, 100, 420, 500), 1.6, False)
+    text = " ".join(narrate(scene_of(tv, person), "brief"))
+    assert "possibly a tv next to the person, " in text and "possibly next to" not in text

@@ -20,11 +20,13 @@ _SHORT_NAMES = {"dining table": "table"}
 
 def relation_words(relation: Relation, scene: Scene, from_object: bool = False) -> str:
     """What follows the named object, up to the comma before its place: ' on the table,', ' behind the bus,' (said
-    from the relation's object's side), or ', possibly on the table,' when the detector was unsure of the table."""
+    from the relation's object's side), or ', possibly on the table,' when the detector was unsure of the table
+    (and sure of the named object: "possibly a tv next to the person" is hedged once)."""
+    named = scene.detections[relation.object if from_object else relation.subject]
     other = scene.detections[relation.subject if from_object else relation.object]
     kind = "behind" if from_object else relation.kind
     words = f"{kind} the {_SHORT_NAMES.get(other.label, singular_name(other.label))}"
-    return f" {words}," if other.certain else f", possibly {words},"
+    return f" {words}," if other.certain or not named.certain else f", possibly {words},"
 
 
 def _alone(label: str, scene: Scene) -> bool:
