@@ -9,6 +9,8 @@ holds (by any name: synonyms, plurals, hypernyms such as "vehicle" or "pet") or 
 perception cannot know (stairs, doors, kerbs), talk to or about the listener, our models, detectors or fact sheet.
 An unsure object stays unsure: its hedge ("possibly") must be in its own clause. Readouts (coordinates, scores,
 markdown) are repaired where cutting them leaves the meaning, else dropped. Every drop says why.
+A relation between two objects ("the cup on the table", "a man riding a horse") is spoken only when perception
+computed it from the boxes (language/relation_claims.py); one it contradicts or did not compute is dropped.
 """
 
 from __future__ import annotations
