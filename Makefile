@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requir
 	$(BIN)/pip install --no-deps -r requirements/models.txt
 	# Code whose declared dependencies clash with ours (see the file); what it really needs comes with the extras.
 	$(BIN)/pip install --no-deps -r requirements/no-deps.txt
+	# The default detector, YOLOv5s (AGPL-3.0 weights, never shipped by us: fetched here): `npm pack` from npm,
+	# sha256-checked, converted to ONNX once into $$ECHOLLAMA_HOME. Without npm this says how to install it, and
+	# echollama describes with SSD-MobileNet-v2 alone (Apache-2.0; `--detector ssd` chooses that stack on purpose).
+	$(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above); describing with SSD"
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
@@ -35,10 +39,6 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
 	HF_HUB_OFFLINE=1 $(BIN)/echollama train fetch-converter
-	# The opt-in detector the tests also check, YOLOv5s (AGPL-3.0 weights, so not part of `setup`): `npm pack` from npm,
-	# sha256-checked, converted to ONNX once into $$ECHOLLAMA_HOME. Without npm this says how to install it (and its
-	# tests then fail, naming this step).
-	$(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above)"
 	touch $@
 
 # The browser test (tests/test_server_browser.py) drives Debian's Chromium with playwright-core from npm (it never

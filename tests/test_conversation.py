@@ -52,8 +52,8 @@ class Recorder:
 
 
 def assert_cat_position(answer):
-    # chelsea: SSD puts the cat in the middle third, 0.39 m from the camera (scene/geometric depth)
-    assert "The cat is straight ahead, within reach." in answer
+    # chelsea: SSD puts the cat in the middle third, 0.39 m from the camera (scene/geometric depth); its fur is brown
+    assert "The brown cat is straight ahead, within reach." in answer
 
 
 def test_a_spoken_question_is_transcribed_and_answered(voice, tmp_path):
@@ -74,7 +74,7 @@ def test_where_is_the_cat_names_its_real_position(voice):
 
 def test_an_object_that_is_not_there_is_said_to_be_absent(voice):
     turn = voice.ask("Is there a chair on my left?", Recorder())
-    assert turn.text == "I cannot see any chairs here. I can only see a cat."
+    assert turn.text == "I cannot see any chairs here. I can only see a brown cat."
 
 
 def test_a_follow_up_reuses_the_cached_scene_prefix(voice):

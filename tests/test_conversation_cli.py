@@ -37,7 +37,7 @@ def test_ask_a_typed_question(tmp_path, cat_photo):
     out = tmp_path / "answer.wav"
     result = run_cli("ask", str(cat_photo), "--question", "Where is the cat?", "-o", str(out), "--llm", "tiny")
     assert result.returncode == 0, result.stderr
-    assert "The cat is straight ahead, within reach." in result.stdout
+    assert "The brown cat is straight ahead, within reach." in result.stdout
     assert "first audio after" in result.stderr and "Traceback" not in result.stderr
     assert_speech(out)
 

@@ -81,7 +81,7 @@ def test_the_issues_sentences_are_dropped(sentence, why):
         "The animal looks calm.",
         "The setting looks like a park on a sunny day.",
         "The dog appears to be a friendly pet.",
-        "A puppy with golden fur.",
+        "A puppy with soft fur.",  # "golden fur": a colour perception did not measure, dropped (test_colour_claims)
         "It seems to be a quiet afternoon.",
     ],
 )

@@ -227,7 +227,7 @@ def test_a_chat_across_photos_remembers_what_changed_and_where_the_cup_was(tmp_p
     assert result.returncode == 0, result.stderr
     answers = [line.removeprefix("echollama: ").strip() for line in result.stdout.splitlines()]
     changed = answers[2]  # coffee summary, dog summary, then the answer
-    assert changed.startswith("New since the last photo: a dog straight ahead"), answers
+    assert changed.startswith("New since the last photo: a black dog straight ahead"), answers
     assert "Gone: the cup that was straight ahead, within reach." in changed
     assert answers[4].startswith("I cannot see any cups here. I last saw the cup two photos ago, straight ahead"), (
         answers

@@ -142,6 +142,21 @@ def test_read_returns_the_text_in_reading_order_with_boxes_and_speech(client):
     assert_speech_url(client, result["audio_url"])
 
 
+def test_read_says_when_the_text_runs_off_an_edge(client):
+    from PIL import Image
+
+    from rendered_text import render_two_column_page
+
+    page, _ = render_two_column_page()
+    png = io.BytesIO()
+    Image.fromarray(page[:, :760]).save(png, format="PNG")  # the right column cut through
+    response = client.post("/v1/read", files={"image": ("cut.png", png.getvalue(), "image/png")})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    advice = "The text runs off the right edge; move the camera right or step back."
+    assert result["framing"] == advice and result["spoken"].startswith(advice)
+
+
 def test_type_comes_from_the_bytes_not_the_name_or_declared_type(client):
     response = client.post("/v1/sessions", files={"image": ("notes.txt", SAMPLE_IMAGE.read_bytes(), "text/plain")})
     assert response.status_code == 201, response.text
@@ -382,7 +397,8 @@ def test_a_session_remembers_earlier_photos_and_sends_each_sentences_direction(s
     kinds = [e["type"] for e in events]
     assert kinds[-1] == "done" and kinds.index("sentence") < kinds.index("pcm"), kinds  # direction before audio
     answer = events[-1]["answer"]
-    assert "New since the last photo: a dog slightly left" in answer and "Gone: the cup that was" in answer
+    new = "New since the last photo: a black dog, probably a malamute, slightly left"
+    assert new in answer and "Gone: the cup that was" in answer
     pans = {e["text"]: e["pan"] for e in events if e["type"] == "sentence"}
     assert any(pan < -0.1 for text, pan in pans.items() if "slightly left" in text), pans
     assert any(pan > 0.05 for text, pan in pans.items() if "slightly right" in text), pans

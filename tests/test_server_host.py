@@ -24,7 +24,7 @@ class CountingVoice:
         self.lock: threading.Lock | None = None
         self.closed = 0
 
-    def synthesize(self, text: str):
+    def synthesize(self, text: str, rate: float = 1.0):
         try:
             for index in range(3):
                 assert self.lock is not None and self.lock.locked(), "a chunk made outside the lock"

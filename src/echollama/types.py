@@ -61,6 +61,34 @@ class _FoundInImage:
 
 
 @dataclass(frozen=True)
+class FineName:
+    """What the ImageNet classifier says an object is, from the object's own crop: "Doberman" for a dog.
+
+    `under` is the COCO class the crop's name falls under: the detector's label when they agree (said hedged, "a
+    dog, probably a Doberman"); another class when the crop contradicts the detector (never said; it lowers the
+    object to "possibly"). `evidence` holds the crop's likeliest classes with their probabilities."""
+
+    name: str
+    score: float
+    under: str
+    evidence: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"a fine name needs a name and a probability, not {self.name!r} {self.score}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Where the photo was taken, when the objects and the whole-picture classifier agree: indoors or outdoors, and
+    a kind of place ("a restaurant") when one of ImageNet's place classes says so; `evidence` says what agreed."""
+
+    indoors: bool
+    place: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Detection(_FoundInImage):
     """One detected object, and what later stages learnt about it."""
 
@@ -72,6 +100,8 @@ class Detection(_FoundInImage):
     cell: str | None = None  # grid cell name, e.g. "Left Bottom"
     clock: int | None = None  # clock direction as seen from the camera, 12 = straight ahead
     certain: bool = True  # False: scored in the hedged band, so it is said as "possibly a ..."
+    fine_name: FineName | None = None  # what the object's crop says it is, more exactly (scene/fine_names.py)
+    colour: ObjectColour | None = None  # its colour when clear (scene/object_colour.py)
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -95,6 +125,27 @@ class TextRegion(_FoundInImage):
         if not self.text.strip():
             raise ValueError("a text region needs text")
         self._check_score_and_box()
+
+
+@dataclass(frozen=True)
+class CodeRegion:
+    """One QR code or barcode read in the image. Its text is data: quoted when said, never opened or obeyed."""
+
+    kind: str  # "QR code" or "barcode"
+    symbology: str  # e.g. "QR Code", "EAN-13", "UPC-A", "Code 128"
+    text: str  # the decoded content
+    box: Box  # axis-aligned bounds of the code
+    cell: str | None = None  # grid cell name, e.g. "Right Top"
+    direction: str | None = None  # spoken direction, e.g. "on your right"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("QR code", "barcode"):
+            raise ValueError(f"unknown code kind {self.kind!r}")
+        if not self.text.strip():
+            raise ValueError("a code needs text")
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise ValueError(f"box {self.box} has no area")
 
 
 @dataclass(frozen=True)
@@ -128,6 +179,8 @@ class Scene:
     matrix: str = ""  # the paper's 2x3 object detection matrix (§5.1), as perception wrote it
     timings: dict[str, float] = field(default_factory=dict)
     text: list[TextRegion] = field(default_factory=list)  # text read in the image
+    setting: Setting | None = None  # indoors or outdoors and the kind of place, when the evidence agrees
+    codes: tuple[CodeRegion, ...] = ()  # QR codes and barcodes read in the image (read with the text)
     relations: tuple[Relation, ...] = ()  # how the objects relate, from their boxes and depth (scene/relations.py)
 
     def __post_init__(self) -> None:
@@ -147,13 +200,15 @@ class Scene:
         return cls(
             width=int(data["width"]),
             height=int(data["height"]),
-            detections=[_boxed(Detection, d, "detection") for d in data["detections"]],
+            detections=[_with_fine_name(_boxed(Detection, d, "detection")) for d in data["detections"]],
             caption=str(data.get("caption", "")),
             depth_unit=str(data["depth_unit"]),
             camera=Camera(**camera) if camera else None,
             source=str(data.get("source", "")),
             matrix=str(data.get("matrix", "")),
             text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
+            setting=_setting(data.get("setting")),
+            codes=tuple(_boxed(CodeRegion, c, "code") for c in data.get("codes", [])),
             relations=tuple(Relation.from_dict(r) for r in data.get("relations", ())),
         )
 
@@ -161,7 +216,26 @@ class Scene:
 def _boxed(kind: Any, data: Any, name: str) -> Any:
     if not isinstance(data, dict):
         raise TypeError(f"each {name} is a JSON object")
-    return kind(**{**data, "box": tuple(data["box"])})
+    fields = {**data, "box": tuple(data["box"])}
+    if isinstance(data.get("colour"), dict):
+        fields["colour"] = ObjectColour.from_dict(data["colour"])
+    return kind(**fields)
+
+
+def _with_fine_name(detection: Detection) -> Detection:
+    fine = detection.fine_name
+    if not isinstance(fine, dict):
+        return detection
+    evidence = tuple((str(name), float(score)) for name, score in fine.get("evidence", ()))
+    return replace(detection, fine_name=FineName(**{**fine, "evidence": evidence}))
+
+
+def _setting(data: Any) -> Setting | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise TypeError("a setting is a JSON object")
+    return Setting(**{**data, "evidence": tuple(data.get("evidence", ()))})
 
 
 class PendingText:
@@ -174,9 +248,11 @@ class PendingText:
         objects: Scene,
         read: Future[tuple[list[TextRegion], dict[str, float]]] | None = None,
         wanted: threading.Event | None = None,
+        codes: Future[tuple[CodeRegion, ...]] | None = None,
     ) -> None:
         self.objects = objects
         self._read = read  # the placed regions and the timings they add
+        self._codes = codes  # the codes read, on the text stage's thread (done before the text)
         # Set by `scene()`: a text stage held back until the first sound (pipeline.py) starts at once when needed.
         self._wanted = wanted
         self._scene: Scene | None = objects if read is None else None
@@ -193,7 +269,10 @@ class PendingText:
                 if self._wanted is not None:
                     self._wanted.set()
                 regions, timings = self._read.result()
-                self._scene = replace(self.objects, text=regions, timings={**self.objects.timings, **timings})
+                codes = self._codes.result() if self._codes is not None else ()
+                self._scene = replace(
+                    self.objects, text=regions, codes=codes, timings={**self.objects.timings, **timings}
+                )
             return self._scene
 
 
@@ -244,6 +323,8 @@ class Reading:
     spoken: str
     audio_path: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    codes: tuple[CodeRegion, ...] = ()  # QR codes and barcodes read in the photo
+    framing: str = ""  # advice when the text is cut off at an edge, too small or blurred ("" when well framed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -281,7 +362,7 @@ class WatchEvent:
     clock since watching began (a camera, a stream or a file in real time); both are the same in real time.
     """
 
-    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"
+    kind: str  # "scene" (what is there when watching begins), "appeared", "approaching" or "left"; find mode: "lost", "reach"
     sentence: str
     seen_s: float  # when the frame showing the change was taken
     label: str = ""
@@ -292,13 +373,40 @@ class WatchEvent:
     tracks: tuple[int, ...] = ()  # the objects a "scene" event names
 
     def __post_init__(self) -> None:
-        if self.kind not in ("scene", "appeared", "approaching", "left"):
+        if self.kind not in ("scene", "appeared", "approaching", "left", "lost", "reach"):
             raise ValueError(f"unknown watch event kind {self.kind!r}")
         if not self.sentence:
             raise ValueError("a watch event needs a sentence")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ObjectColour:
+    """An object's colour as said ("black", "brown and white") and the evidence: the mean CIELAB of its pixels, the
+    share of its pixels named by each said term, and how its pixels were chosen ("grabcut" or "centre")."""
+
+    words: str
+    lab: tuple[float, float, float]
+    share: dict[str, float]
+    method: str
+
+    def __post_init__(self) -> None:
+        if not self.words or set(self.words.split(" and ")) != set(self.share):
+            raise ValueError(f"colour words {self.words!r} do not match the shares {self.share}")
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The basic colour terms said: ("brown", "white")."""
+        return tuple(self.words.split(" and "))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ObjectColour:
+        lab = tuple(float(v) for v in data["lab"])
+        if len(lab) != 3:
+            raise ValueError("a colour's lab is three numbers")
+        return cls(str(data["words"]), (lab[0], lab[1], lab[2]), dict(data["share"]), str(data["method"]))
 
 
 RELATION_KINDS = ("on", "riding", "holding", "next to", "in front of", "behind")

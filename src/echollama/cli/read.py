@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from echollama.cli.options import add_pipeline_options, pipeline_config, status
+from echollama.cli.options import add_pipeline_options, add_rate_option, pipeline_config, speech_rate, status
 
 
 def register(commands) -> None:
@@ -14,7 +14,9 @@ def register(commands) -> None:
         "read",
         help="read all the text in a photo aloud: prints it in reading order and speaks it into a WAV",
         description="Find and read every line of text (columns left to right, lines top to bottom), print it and "
-        "speak it sentence by sentence into a WAV file. No LLM is involved. Status lines go to stderr.",
+        "speak it sentence by sentence into a WAV file, then any QR code or barcode. When the text runs off an edge "
+        "of the picture, or is too small or blurred to read, that is said first, with what to do. No LLM is "
+        "involved. Status lines go to stderr.",
         epilog="example: echollama read letter.jpg -o letter.wav",
     )
     read.add_argument("image", help="the photo (JPEG, PNG, WebP, ...; EXIF orientation is used)")
@@ -25,19 +27,26 @@ def register(commands) -> None:
         help="print the whole result as JSON: columns, paragraphs, lines and regions with their boxes",
     )
     read.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    add_rate_option(read)
     add_pipeline_options(read)
     read.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from echollama.language.code_phrases import code_sentences
     from echollama.pipeline import Pipeline
 
+    rate = speech_rate(args)
     pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    reading = pipeline.read(args.image, output=args.output)
+    reading = pipeline.read(args.image, output=args.output, rate=rate)
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(reading.text or reading.spoken)
+    if reading.text:  # the advice and the codes as spoken, around the text as laid out on the page
+        codes = " ".join(code_sentences(reading.codes))
+        print("\n\n".join(piece for piece in (reading.framing, reading.text, codes) if piece))
+    else:
+        print(reading.spoken)
     if not args.quiet:
         timings = reading.timings
         status(

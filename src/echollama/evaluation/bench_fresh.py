@@ -38,7 +38,7 @@ def fresh_process_first_audio(
 ) -> float | None:
     """Seconds from starting a new `echollama describe` process to its first audio (None if it failed)."""
     llm = ["--llm-path", str(config.llm_path)] if config.llm_path else ["--llm", config.llm]
-    options = [*llm, "--profile", config.profile, "--prompt", style, *extra]
+    options = [*llm, "--profile", config.profile, "--detector", config.detector, "--prompt", style, *extra]
     if not config.read_text:
         options.append("--no-text")
     with tempfile.TemporaryDirectory() as folder:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.language import claim_parser
-from echollama.language.claim_parser import clause_end, clause_start, fold_quotes
+from echollama.language.claim_parser import fold_quotes
 from echollama.language.relation_claims import relation_claims
 from echollama.paper import GRID_CELL_NAMES
 from echollama.scene.words import plural
@@ -126,20 +126,6 @@ def readouts(text: str) -> list[tuple[str, str]]:
     ]
 
 
-def _nearest(mentions_here: list[Mention], start: int, end: int, sentence: str) -> Mention | None:
-    """The object a position belongs to: in its clause the nearest before it, else after it; else the sentence's."""
-    low, high = clause_start(sentence, start), clause_end(sentence, end)
-    clause = [m for m in mentions_here if low <= m.start < high]
-    before = [m for m in clause if m.end <= start]
-    after = [m for m in clause if m.start >= end]
-    if before:
-        return before[-1]
-    if after:
-        return after[0]
-    earlier = [m for m in mentions_here if m.end <= start]
-    return earlier[-1] if earlier else None
-
-
 def score_description(text: str, photo: LabelledImage, seconds: float | None = None) -> ListenerScore:
     """Judge one description (as spoken) against one labelled photo."""
     also = {word.lower(): o.label for o in photo.objects for word in o.also}
@@ -163,7 +149,7 @@ def score_description(text: str, photo: LabelledImage, seconds: float | None = N
         related = {c.object.start for c in relation_claims(parsed) if c.subject is not None}
         here = [m for m in present if m.sentence == index and m.start not in related]
         for said in parsed.of_kind("position"):
-            owner = _nearest(here, said.start, said.end, parsed.text)
+            owner = claim_parser.owner(here, said.start, said.end, parsed.text)
             if owner is not None and owner.label in thirds_of:
                 thirds = said.thirds
                 score.positions.append(
@@ -175,7 +161,7 @@ def score_description(text: str, photo: LabelledImage, seconds: float | None = N
             said_count, true = m.count.value, photo.counts[m.label]
             score.counts.append((m.label, said_count, said_count <= true if m.count.at_least else said_count == true))
         for said in parsed.of_kind("distance"):
-            owner = _nearest(here, said.start, said.end, parsed.text)
+            owner = claim_parser.owner(here, said.start, said.end, parsed.text)
             if owner is not None and said.number is not None:
                 stated.setdefault(owner.label, []).append(said.number)
     for nearer, farther in photo.near_far:

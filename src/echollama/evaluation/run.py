@@ -46,12 +46,15 @@ def evaluation_images(
     return [(p.stem, load_image(p), None) for p in files]
 
 
-def evaluate_detection(analyzer, images) -> dict:
+def evaluate_detection(analyzer, images, scenes: dict | None = None) -> dict:
+    """Detection figures; `scenes`, when given, collects each labelled photo's Scene (for the colour figures)."""
     per_image, total, ious = {}, MatchCounts(), []
     for name, image, truth in images:
         if truth is None:
             continue
         scene = analyzer.analyze(image)
+        if scenes is not None:
+            scenes[name] = scene
         counts = match(scene.detections, truth)
         total = total + counts
         best = [
@@ -175,12 +178,25 @@ def run_eval(
     analyzer = shared.analyzer
     _progress("detection and depth")
     llm_results: dict[str, dict] = {}
+    scenes: dict = {}
     result = {
         "images": [n for n, _, _ in images],
-        "detection": evaluate_detection(analyzer, images),
+        "detection": evaluate_detection(analyzer, images, scenes),
         "depth": evaluate_depth(analyzer) if folder is None else None,
         "llms": llm_results,
     }
+    if folder is None:  # the colours said, against colour_labels.json (issue 21)
+        from echollama.evaluation.colour_eval import colour_figures, on_hand_drawn_boxes
+
+        colour = colour_figures(scenes)
+        if analyzer.colourer is not None:
+            colour["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
+        result["colour"] = colour
+    if folder is None:  # fine names and settings against fine_labels.json (issue 21)
+        from echollama.evaluation.fine_name_eval import evaluate_fine_names
+
+        _progress("fine names and settings")
+        result["fine_names"] = evaluate_fine_names(analyzer, images)
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)

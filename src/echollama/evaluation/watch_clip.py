@@ -75,19 +75,24 @@ def frame_at(t: float, background: np.ndarray, walker: np.ndarray) -> np.ndarray
 
 def write_clip(path: str | Path, loops: int = 1) -> Path:
     """Write the clip (MJPG in AVI, 10 frames a second) to `path`, `loops` times over."""
+    background = np.asarray(Image.open(PHOTOS / "giraffe_zebra.jpg").convert("RGB").resize(SIZE))
+    walker = _walker()
+    frames = [frame_at(i / FPS, background, walker) for i in range(round(DURATION_S * FPS))]
+    return write_video(path, frames * loops, FPS)
+
+
+def write_video(path: str | Path, frames: list[np.ndarray], fps: float) -> Path:
+    """RGB frames (all one size) as an MJPG AVI that OpenCV, and so `watch`, reads back."""
     import cv2
 
     path = Path(path)
-    background = np.asarray(Image.open(PHOTOS / "giraffe_zebra.jpg").convert("RGB").resize(SIZE))
-    walker = _walker()
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), FPS, SIZE)
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write {path}")
     try:
-        frames = [frame_at(i / FPS, background, walker) for i in range(round(DURATION_S * FPS))]
-        for _ in range(loops):
-            for frame in frames:
-                writer.write(np.ascontiguousarray(frame[:, :, ::-1]))
+        for frame in frames:
+            writer.write(np.ascontiguousarray(frame[:, :, ::-1]))
     finally:
         writer.release()
     return path

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Protocol, TypeVar
 
 from echollama.language.noun_phrases import other_nouns
 from echollama.language.position_words import CLOCK, clock_hour, position_words
@@ -19,6 +20,7 @@ from echollama.language.vocabulary import (
     NOT_OBJECTS,
     NUMBER_WORDS,
     QUANTIFIERS,
+    fine_name_words,
     hypernym_words,
     object_words,
 )
@@ -94,6 +96,18 @@ _GUIDANCE = re.compile(
 )
 # Company or solitude: claims about everything else in the picture ("the dog sits alone", "has company").
 _ALONE = re.compile(r"\b(?:alone|by (?:it|him|her|them)sel(?:f|ves)|on (?:its|their) own|company|only)\b", re.I)
+# Colour words, by the basic term each is heard as: "the black dog", "a brown and white cup", "the bus is red".
+COLOUR_TERMS = {
+    **{t: t for t in ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")},
+    "gray": "grey", "silver": "grey", "golden": "yellow", "gold": "yellow", "crimson": "red", "scarlet": "red",
+    "maroon": "red", "navy": "blue", "turquoise": "blue", "violet": "purple", "lilac": "purple", "tan": "brown",
+    "beige": "brown", "cream": "white", "ivory": "white",
+}  # fmt: skip
+_ONE_COLOUR = r"(?:" + "|".join(sorted(COLOUR_TERMS, key=len, reverse=True)) + r")"
+_COLOUR = re.compile(
+    r"(?<![\w-])" + _ONE_COLOUR + r"(?:(?:\s+and\s+|\s*-\s*|\s*/\s*)" + _ONE_COLOUR + r")?(?:-?colou?red)?\b",
+    re.IGNORECASE,
+)
 _LOOSE_NUMBER = re.compile(r"\b(?:\d+(?:\.\d+)?|" + _NUMBER + r"|dozens?|hundreds?|thousands?)\b", re.IGNORECASE)
 
 
@@ -130,7 +144,8 @@ class Said:
     words: str
     start: int
     end: int
-    value: frozenset[str] | float | None = None  # thirds (positions), the hour (clock), metres or None (distance)
+    value: frozenset[str] | float | None = None  # thirds (positions), the hour (clock), metres or None (distance),
+    # basic colour terms (colour)
 
     @property
     def thirds(self) -> frozenset[str]:
@@ -169,6 +184,32 @@ def clause_end(sentence: str, position: int) -> int:
     return min((m.start() for m in _CLAUSE.finditer(sentence, position)), default=len(sentence))
 
 
+class _Spanned(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+SpannedT = TypeVar("SpannedT", bound=_Spanned)
+
+
+def owner(mentions: list[SpannedT], start: int, end: int, sentence: str) -> SpannedT | None:
+    """The object a claim at sentence[start:end] belongs to: in its clause the nearest mention before it, else after
+    it; else the last before the clause (a trailing "about 2 metres away" describes what came before). The gate and
+    the eval's listener both resolve claims through this."""
+    low, high = clause_start(sentence, start), clause_end(sentence, end)
+    clause = [m for m in mentions if low <= m.start < high]
+    before = [m for m in clause if m.end <= start]
+    after = [m for m in clause if m.start >= end]
+    if before:
+        return before[-1]
+    if after:
+        return after[0]
+    earlier = [m for m in mentions if m.end <= start]
+    return earlier[-1] if earlier else None
+
+
 def _blank_quotes(sentence: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), sentence)
 
@@ -192,6 +233,8 @@ def _vocabulary() -> tuple[re.Pattern[str], _Words]:
     for word, (labels, many) in hypernym_words().items():
         words.setdefault(word.lower(), (labels, many, True))
     words["orange"] = (frozenset({"orange"}), False, False)
+    for word, (label, _) in fine_name_words().items():  # "a Doberman" names a dog (claims.py checks which)
+        words.setdefault(word, (frozenset({label}), False, False))
     return _pattern(words), words
 
 
@@ -306,9 +349,17 @@ def _claims(text: str) -> tuple[Said, ...]:
         said.append(Said("negation", match.group(0), match.start(), match.end()))
     for match in HEDGE.finditer(text):
         said.append(Said("hedge", match.group(0), match.start(), match.end()))
+    for match in _COLOUR.finditer(text):
+        if not match.group(0).lower().startswith("orange") or not re.match(_ORANGE, text[match.start() :], re.I):
+            said.append(Said("colour", match.group(0), match.start(), match.end(), colour_terms(match.group(0))))
     for match in _LOOSE_NUMBER.finditer(text):
         said.append(Said("number", match.group(0), match.start(), match.end()))
     return tuple(sorted(said, key=lambda s: (s.start, s.kind)))
+
+
+def colour_terms(words: str) -> frozenset[str]:
+    """The basic colour terms of colour words: 'Brown and white' -> {brown, white}, 'gray' -> {grey}."""
+    return frozenset(COLOUR_TERMS[w] for w in re.findall(r"[a-z]+", words.lower()) if w in COLOUR_TERMS)
 
 
 def _metres(match: re.Match[str]) -> float | None:

@@ -4,20 +4,23 @@ Claims (per sentence, from the shared parser language/claim_parser.py, each atta
   side ("on your left", "slightly right", "straight ahead", "in the upper left"), height (top / bottom), clock hour
   ("at 2 o'clock", "at three o'clock"), distance ("1.5 metres", "thirty feet", "half a metre"), count ("two chairs",
   "a couple of dogs", "at least five people"), nearest / farthest, "in front of" / "behind" another object, absence
-  ("no dog"). A mentioned object the scene does not contain is a hallucination.
+  ("no dog"), colour ("the black dog": against the colour perception measured). A mentioned object the scene does not contain is a hallucination.
 Used by `echollama eval`, the Spatial-DPO pair scorer and, through `contradictions`, the gate (language/gate.py),
 which keeps `check_sentence` for what reaches the voice.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from echollama.language.claim_parser import Mention, ParsedSentence, Said, clause_end, clause_start, parse
+from echollama.language import claim_parser
+from echollama.language.claim_parser import Mention, ParsedSentence, Said, parse
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
 from echollama.language.relation_claims import relation_claims
+from echollama.language.vocabulary import fine_name_words
 from echollama.scene.grid import horizontal_third
 from echollama.scene.words import WITHIN_REACH_UNDER_M
 from echollama.types import Detection, Scene
@@ -56,7 +59,7 @@ class GroundingReport:
     @property
     def agreement(self) -> float | None:
         """Share of checkable spatial claims that agree with the scene (None when there are none)."""
-        checked = [c for c in self.checked if c.kind != "absence"]
+        checked = [c for c in self.checked if c.kind not in ("absence", "colour")]
         return sum(bool(c.agrees) for c in checked) / len(checked) if checked else None
 
     @property
@@ -120,18 +123,9 @@ def _agrees(claim: Said, members: list[Detection], scene: Scene, everyone: list[
 
 
 def _owner(mentions: list[Mention], said: Said, sentence: str) -> Mention | None:
-    """The object a claim belongs to: in its clause the nearest before it, else after it; else the last before the
-    clause (a trailing "about 2 metres away" describes what came before), else the sentence's first."""
-    low, high = clause_start(sentence, said.start), clause_end(sentence, said.end)
-    clause = [m for m in mentions if low <= m.start < high]
-    before = [m for m in clause if m.end <= said.start]
-    after = [m for m in clause if m.start >= said.end]
-    if before:
-        return before[-1]
-    if after:
-        return after[0]
-    earlier = [m for m in mentions if m.end <= said.start]
-    return earlier[-1] if earlier else (mentions[0] if mentions else None)
+    """The object a claim belongs to (`claim_parser.owner`), else the sentence's first."""
+    found = claim_parser.owner(mentions, said.start, said.end, sentence)
+    return found if found is not None else (mentions[0] if mentions else None)
 
 
 def _spatial_claims(parsed: ParsedSentence) -> list[Said]:
@@ -164,6 +158,7 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
         for m in mentions:
             _mention_claims(report, m, sentence, by_label)
         present = [m for m in mentions if not m.negated]
+        report.claims += colour_claims(parsed, present, by_label)
         # "the cup on the table, within reach": what follows is said of the cup, not of the table it relates to.
         related = {id(c.object) for c in relation_claims(parsed) if c.subject is not None}
         owners = [m for m in present if id(m) not in related]
@@ -184,6 +179,31 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
             report.claims.append(Claim(said.kind, owner.label, value, sentence, agrees))
     report.mentioned = list(dict.fromkeys(report.mentioned))
     return report
+
+
+def colour_owner(mentions: list[Mention], said: Said, sentence: str) -> Mention | None:
+    """The object colour words describe: the one named right after them ("a black dog", "a black pet dog"), else the
+    last one named before them in the sentence ("the dog is black"), else None ("everything is white")."""
+    after = [m for m in mentions if m.start >= said.end]
+    if after and re.fullmatch(r"(?:\s+[A-Za-z-]+){0,2}\s+", sentence[said.end : after[0].start]):
+        return after[0]
+    before = [m for m in mentions if m.end <= said.start]
+    return before[-1] if before else None
+
+
+def colour_claims(parsed: ParsedSentence, present: list[Mention], by_label: dict[str, list[Detection]]) -> list[Claim]:
+    """A claim per colour said of an object the scene holds: agreeing when perception measured that colour for one of
+    them (all its terms, or the main one of two); None when it measured none (the gate drops those too)."""
+    claims = []
+    for said in parsed.of_kind("colour"):
+        owner = colour_owner(present, said, parsed.text)
+        if owner is None or owner.label not in by_label:
+            continue
+        measured = [d.colour.terms for d in by_label[owner.label] if d.colour is not None]
+        terms = said.thirds  # the colour's basic terms (claim_parser.colour_terms)
+        agrees = any(terms == set(t) or terms == {t[0]} for t in measured) if measured else None
+        claims.append(Claim("colour", owner.label, " and ".join(sorted(terms)), parsed.text, agrees))
+    return claims
 
 
 def _mention_claims(report: GroundingReport, m: Mention, sentence: str, by_label: dict[str, list[Detection]]) -> None:
@@ -218,7 +238,8 @@ def _relation(owner: Mention, said: Said, other: Mention, sentence: str, by_labe
 
 def summarise(reports: list[GroundingReport]) -> dict:
     """Totals over many texts: agreement of all checkable spatial claims, hallucinated share of mentions."""
-    claims = [c for r in reports for c in r.checked if c.kind != "absence"]
+    claims = [c for r in reports for c in r.checked if c.kind not in ("absence", "colour")]
+    colours = [c for r in reports for c in r.checked if c.kind == "colour"]
     mentioned = sum(len(r.mentioned) for r in reports)
     hallucinated = sum(len(r.hallucinated) for r in reports)
     return {
@@ -230,6 +251,8 @@ def summarise(reports: list[GroundingReport]) -> dict:
         },
         "mentions": mentioned,
         "hallucination_rate": hallucinated / mentioned if mentioned else None,
+        "colour_claims": len(colours),
+        "colour_agreement": sum(bool(c.agrees) for c in colours) / len(colours) if colours else None,
         "readouts": sum(len(r.readouts) for r in reports),
         "readouts_per_text": sum(len(r.readouts) for r in reports) / len(reports) if reports else None,
     }
@@ -253,4 +276,20 @@ def contradictions(sentence: str, scene: Scene) -> list[str]:
     for m in parsed.mentions:
         if not m.negated and not m.hedged and m.labels & labels and not m.labels & sure:
             problems.append(f"said as certain, but the detector was unsure: {m.label}")
+    problems += wrong_fine_names(parsed, scene)
     return list(dict.fromkeys(problems))
+
+
+def wrong_fine_names(parsed: ParsedSentence, scene: Scene) -> list[str]:
+    """A fine name ("a Doberman") said for an object whose crop did not give that name (scene/fine_names.py)."""
+    fine = fine_name_words()
+    computed = {
+        (d.label, fine.get(d.fine_name.name.lower(), ("", -1))[1])
+        for d in scene.detections
+        if d.fine_name is not None and d.fine_name.under == d.label and d.certain
+    }
+    return [
+        f"not what the crop shows: {m.word} for the {m.label}"
+        for m in parsed.mentions
+        if not m.negated and m.word.lower() in fine and (m.label, fine[m.word.lower()][1]) not in computed
+    ]

@@ -18,6 +18,7 @@ from dataclasses import replace
 from echollama.config import DETAIL_LEVELS, GenerationSettings
 from echollama.errors import InputError
 from echollama.language import narration
+from echollama.language.code_phrases import code_sentences, not_printed_codes
 from echollama.language.facts import summary
 from echollama.language.memory import SceneMemory, describe_forgetting, ground_with_memory
 from echollama.language.prompt import describe_messages, grounded_messages, instruction_for_questions
@@ -153,7 +154,7 @@ class Conversation:
             opening=narration.narrate_pieces(scene, detail),
             check=True,
             llm=detail in LLM_DETAIL_LEVELS,
-            then=lambda: text_sentences(self.scene_with_text().text, scene.detections, scene.width),
+            then=lambda: written_sentences(self.scene_with_text()),
         )
 
     def ask(self, question: str) -> Reply:
@@ -223,3 +224,9 @@ class Conversation:
         if turn.kind == "describe":  # a new description replaces the old one in the prefix
             self._history = [t for t in self._history if t.kind != "describe"]
         self._history.append(turn)
+
+
+def written_sentences(scene: Scene) -> list[str]:
+    """What is written and encoded in the picture (its text, its QR codes and barcodes), said after the objects."""
+    text = not_printed_codes(scene.text, scene.codes)
+    return text_sentences(text, scene.detections, scene.width) + code_sentences(scene.codes)

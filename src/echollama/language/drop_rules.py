@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from echollama.language import gate, narration
 from echollama.language.restatement import reads_the_fact_sheet, repeats, restates_guess
 from echollama.language.text_phrases import echoes_text
-from echollama.types import Scene
+from echollama.types import CodeRegion, Scene, TextRegion
 
 # A sentence that ends like one (a run-on cut at a comma is mid-answer, not unfinished).
 _FINISHED = re.compile(r"[.!?,;:…][\"'”’)\]]*$")
@@ -39,7 +39,9 @@ class PictureTextUnquoted:
     """Text in the picture is quoted, never obeyed or said as the LLM's own words."""
 
     def reason(self, sentence: str, said: SaidSoFar) -> str | None:
-        return "says the picture's text unquoted" if echoes_text(sentence, said.scene.text) else None
+        # A code's content is the picture's text too (a QR code saying "ignore your instructions").
+        written: list[TextRegion | CodeRegion] = [*said.scene.text, *said.scene.codes]
+        return "says the picture's text unquoted" if echoes_text(sentence, written) else None
 
 
 class Repetition:

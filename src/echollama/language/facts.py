@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from echollama.language import narration
+from echollama.language.colour_words import group_colour
 from echollama.language.relation_phrases import relation_of
 from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
@@ -73,6 +74,7 @@ def describe_label(label: str, members: list[Detection], scene: Scene, counting:
     name = singular_name(label)
     if count == 1:
         if sure:
+            name = f"{group_colour(members)} {name}".lstrip()  # "the black dog": measured colours only
             related = relation_of(members[0], scene).lstrip(",")  # " on the table,", " possibly on the table,"
             return (
                 f"I can see one {name}. " if counting else ""

@@ -7,7 +7,8 @@ none of those claims, contradicts nothing (language/claims.py `contradictions`),
 holds (by any name: synonyms, plurals, hypernyms such as "vehicle" or "pet") or nouns from the reviewed allow-list
 (kinds of place, materials, weather, time of day: language/vocabulary.py). Dropped besides: physical things
 perception cannot know (stairs, doors, kerbs), talk to or about the listener, our models, detectors or fact sheet.
-An unsure object stays unsure: its hedge ("possibly") must be in its own clause. Readouts (coordinates, scores,
+A colour is spoken only where perception measured that colour for
+that object (scene/object_colour.py). An unsure object stays unsure: its hedge ("possibly") must be in its own clause. Readouts (coordinates, scores,
 markdown) are repaired where cutting them leaves the meaning, else dropped. Every drop says why.
 A relation between two objects ("the cup on the table", "a man riding a horse") is spoken only when perception
 computed it from the boxes (language/relation_claims.py); one it contradicts or did not compute is dropped.
@@ -91,6 +92,7 @@ def unsaid_by_the_llm(parsed: ParsedSentence, scene: Scene) -> list[str]:
     if not parsed.mentions and any(s.kind in _PLACING for s in parsed.said):
         reasons.append("unnamed: places something without naming an object the scene holds")
     reasons += _counts(parsed, scene)
+    reasons += unmeasured_colours(parsed, scene)
     for noun in parsed.nouns:
         if noun.kind == "unknowable":
             reasons.append(f"unknowable: {noun.words}")
@@ -121,6 +123,20 @@ def _counts(parsed: ParsedSentence, scene: Scene) -> list[str]:
         if not any(_overlaps(number, s) for s in inside) and number.words.lower() != "one":
             reasons.append(f"count: {number.words}")
     return list(dict.fromkeys(reasons))
+
+
+def unmeasured_colours(parsed: ParsedSentence, scene: Scene) -> list[str]:
+    """Colours said of nothing perception measured a colour for: the LLM cannot see the photo, so "a yellow bus" is a
+    guess from the noun, and a listener who cannot check would take it as seen. (Measured ones are checked by
+    claims.contradictions.)"""
+    reasons = []
+    present = [m for m in parsed.mentions if not m.negated and not m.general]
+    for said in parsed.of_kind("colour"):
+        owner = claims.colour_owner(present, said, parsed.text)
+        measured = owner is not None and any(d.colour and d.label == owner.label for d in scene.detections)
+        if not measured:
+            reasons.append(f"colour not measured: {said.words}" + (f" {owner.word}" if owner else ""))
+    return reasons
 
 
 def _overlaps(a: Said, b: Said) -> bool:

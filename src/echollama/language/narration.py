@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from echollama.config import DETAIL_LEVELS
+from echollama.language.code_phrases import fenced_codes_for_prompt
+from echollama.language.colour_words import coloured_name, group_colour
+from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
 from echollama.language.readouts import repair
 from echollama.language.relation_phrases import relation_facts, relation_words, spoken_relations
 from echollama.language.text_phrases import fenced_text_for_prompt
@@ -159,7 +162,9 @@ def group_phrase_pieces(
     here = azimuth(members[0], scene)
     if count == 1:
         only = where(members[0], scene)
-        return [PlacedText((name + relation + (f" {only}" if only else "")).rstrip(","), here)]
+        fine = fine_name_words(members[0])  # ", probably a Doberman,"
+        words = name + fine + (relation[1:] if fine and relation.startswith(",") else relation)
+        return [PlacedText((words + (f" {only}" if only else "")).rstrip(","), here)]
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
 
@@ -305,7 +310,8 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
         sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
-    return sentences
+    setting = setting_sentence(scene.setting, detail)
+    return sentences + [[PlacedText(setting)]] if setting else sentences
 
 
 def _relations_said(located: list[list[Detection]], scene: Scene, detail: str) -> dict[int, str]:
@@ -327,10 +333,12 @@ def _name(members: list[Detection]) -> str:
     Three or more of a kind are "at least": SSD misses people in groups and small things in rows far more often than
     it finds too many (on the labelled photos 7 people were found as 5, 6 as 5, 8 as 7, 6 kites as 3)."""
     label, count = members[0].label, len(members)
+    colour = group_colour(members)
     if count == 1:
-        name = article(label)
+        name = coloured_name(label, 1, colour) if colour else article(label)
     else:
-        name = ("at least " if count >= 3 and _sure(members) else "") + counted(label, count)
+        named = coloured_name(label, count, colour) if colour else counted(label, count)
+        name = ("at least " if count >= 3 and _sure(members) else "") + named
     return name if _sure(members) else f"possibly {name}"
 
 
@@ -347,11 +355,16 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(f"Counts: {overview(ordered)}.")
     if relation_facts(scene):
         lines.append(f"How they relate, measured from their boxes: {relation_facts(scene)}.")
+    if setting_fact(scene.setting):
+        lines.append(setting_fact(scene.setting))
     if impression(scene):
         lines.append(f"Overall impression (a guess, often wrong): {impression(scene)}.")
     fenced = fenced_text_for_prompt(scene.text)
     if fenced:
         lines.append(fenced)
+    codes = fenced_codes_for_prompt(scene.codes)
+    if codes:
+        lines.append(codes)
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from echollama.scene.reading_order import TextLine, reading_order
 from echollama.scene.text_placement import holder, horizontal_direction
 from echollama.scene.words import join_words
-from echollama.types import Detection, TextRegion
+from echollama.types import CodeRegion, Detection, TextRegion
 
 MAX_SPOKEN_GROUPS = 3  # more than three quoted texts in one breath is too much to follow
 MAX_SPOKEN_CHARS = 60  # about four seconds of speech per quote
@@ -246,7 +246,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def echoes_text(sentence: str, regions: Sequence[TextRegion], run: int = 4) -> bool:
+def echoes_text(sentence: str, regions: Sequence[TextRegion | CodeRegion], run: int = 4) -> bool:
     """Whether a sentence says the picture's text outside quotation marks: `run` or more consecutive words of it, or
     three with two words of substance. An LLM repeating a sign as its own words ("the room is empty", "ignore your
     instructions") is obeying it, not quoting it."""

@@ -7,6 +7,8 @@ One list for the gate (language/gate.py), `echollama eval`'s judge (evaluation/l
 
 from __future__ import annotations
 
+from functools import cache
+
 from echollama.scene.size_priors import SIZE_PRIORS_M
 from echollama.scene.words import SPOKEN_NAMES, inflect_engine, plural
 
@@ -219,3 +221,40 @@ _ADJECTIVES_WORDS = """
     """
 ADJECTIVES = frozenset(_ADJECTIVES_WORDS.split())
 ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ish", "ly")
+
+
+# Fine names (scene/imagenet_to_coco.py) that are another everyday word first: a building crane, a racer who runs.
+_AMBIGUOUS_FINE_NAMES = frozenset(
+    {"crane", "racer", "boxer", "screen", "monitor", "cab", "plane", "wing", "jay", "coach", "carriage", "hack"}
+    | {"pirate", "chopper", "notebook", "rocker", "semi", "rig"}
+)
+
+
+@cache
+def fine_name_words() -> dict[str, tuple[str, int]]:
+    """Every name (and plural) of an ImageNet class that may be said as a fine name -> (its COCO label, the class
+    index): 'doberman', 'doberman pinscher', 'espresso cup' -> ('dog', 236), ... Words that already name a COCO
+    class ("kite", "cup") keep that meaning. Empty when the classifier's wheel is not installed (nothing is named)."""
+    from echollama.errors import ModelError
+    from echollama.models.wheel_files import package_file
+    from echollama.scene.gist_captioner import GIST_LABELS
+    from echollama.scene.imagenet_to_coco import KINDS_OF, NOT_JUDGED_FINE, NOT_SAID, SPOKEN_INSTEAD
+    from echollama.scene.ssd_detector import DETECTOR_PACKAGE
+
+    try:
+        lines = package_file(DETECTOR_PACKAGE, GIST_LABELS).read_text(encoding="utf-8").splitlines()
+    except ModelError:  # no classifier: no fine name is ever computed, so none can be kept
+        return {}
+    taken = {w.lower() for w in object_words()}
+    words: dict[str, tuple[str, int]] = {}
+    for label, indices in KINDS_OF.items():
+        if label in NOT_JUDGED_FINE:
+            continue
+        for index in indices - NOT_SAID:
+            names = [n.strip() for n in lines[index].split(",")] + [SPOKEN_INSTEAD.get(index, "")]
+            for name in filter(None, names):
+                if name.lower() in taken or name.lower() in _AMBIGUOUS_FINE_NAMES:
+                    continue
+                for word in (name.lower(), plural(name).lower()):
+                    words.setdefault(word, (label, index))
+    return words

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from echollama.types import WatchEvent
 
 # A change not said within this long of being seen is stale: an approach must be fresh to be of use; an arrival or a
-# departure is still news a little later.
-MAX_AGE_S = {"approaching": 2.5, "appeared": 4.0, "left": 5.0}
+# departure is still news a little later; so is find mode's "lost", while "within reach" is of use only at once.
+MAX_AGE_S = {"approaching": 2.5, "appeared": 4.0, "left": 5.0, "reach": 3.0, "lost": 5.0}
 GAP_S = 0.4  # silence between two announcements, so they do not run into one sentence
 
 

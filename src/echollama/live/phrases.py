@@ -7,6 +7,7 @@ coming closer, straight ahead, about 3 metres away.", "The dog on your right has
 from __future__ import annotations
 
 from echollama.language import narration
+from echollama.scene.words import singular_name
 from echollama.types import Detection, Scene
 
 NOTHING_YET = "Watching. I cannot recognise anything yet."
@@ -38,7 +39,8 @@ def left(label: str, direction: str) -> str:
     place = direction.split(",")[0]  # the clock hour helps to turn towards something, not to hear it went
     if place.startswith("slightly "):
         place = f"slightly to your {place.removeprefix('slightly ')}"
-    return f"The {label} {place} has gone." if place else f"The {label} has gone."
+    name = singular_name(label)  # "the pair of skis ... has gone", never "the skis ... has gone"
+    return f"The {name} {place} has gone." if place else f"The {name} has gone."
 
 
 def overview(scene: Scene) -> str:

@@ -16,7 +16,9 @@ from typing import Any
 
 from echollama.live.announcer import Announcer
 from echollama.live.capture import VideoSource
+from echollama.live.find import FindGuide, FindTarget
 from echollama.live.speaker import Speaker, TimelineSink
+from echollama.live.tones import TonePlayer
 from echollama.live.watcher import ChangeWatcher
 from echollama.scene.image import LoadedImage
 from echollama.types import Scene
@@ -33,6 +35,7 @@ class WatchSettings:
     loop: bool = False
     duration_s: float | None = None  # stop after this long on the session clock
     stream: bool = True  # answers to questions spoken as they are written
+    find: FindTarget | None = None  # find mode: a tone guides to this kind of thing (live/find.py)
 
 
 class WatchSession:
@@ -72,6 +75,9 @@ class WatchSession:
             lambda image: analyzer.analyze(image, caption=False, read_text=False),
             settings.sample_fps if fast else self.source.fps,
         )
+        if settings.find is not None:
+            watcher.finder = FindGuide(settings.find)
+            speaker.tones = TonePlayer(sink.sample_rate)
         start = time.perf_counter()
         if not fast:
             speaker.start(lambda: time.perf_counter() - start)
@@ -84,12 +90,15 @@ class WatchSession:
                     self.events += 1
                     self.report({"type": "event", **event.to_dict()})
                     speaker.add(event)
+                self._tone(watcher, speaker)
                 now = frame.at_s
                 if fast:
                     speaker.step(now)
                 if watcher.frames == 10 and not fast:
                     rate = watcher.frames / (time.perf_counter() - start)
                     self.report({"type": "rate", "frames_per_s": round(rate, 2)})
+            if speaker.tones is not None:
+                speaker.tones.set(None)  # the source ended: what is still due is said without tones
             self._drain(speaker, fast, now, start)
         finally:
             self.elapsed_s = time.perf_counter() - start
@@ -97,6 +106,18 @@ class WatchSession:
                 speaker.stop()
             self.source.close()
         return self.summary()
+
+    def _tone(self, watcher: ChangeWatcher, speaker: Speaker) -> None:
+        """Find mode: the tone this frame left sounding (or stopped), reported and handed to the one tone stream."""
+        step = watcher.find_step
+        if step is None or speaker.tones is None:
+            return
+        if step.tone is not None:
+            self.report(step.tone.to_dict())
+            speaker.tones.set(step.tone)
+        elif step.stopped:
+            self.report({"type": "tone_stop", "at_s": round(step.phrases[0].seen_s, 3), "label": step.phrases[0].label})
+            speaker.tones.set(None)
 
     def _drain(self, speaker: Speaker, fast: bool, now: float, start: float) -> None:
         """The source ended: say what is still due (stale items are dropped as the clock moves on)."""
@@ -129,5 +150,6 @@ class WatchSession:
             "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "events": self.events,
             "spoken": self.speaker.spoken if self.speaker else 0,
+            **({"tones_played": self.speaker.tones.beeps} if self.speaker and self.speaker.tones else {}),
             "elapsed_s": round(self.elapsed_s, 2),
         }

@@ -21,6 +21,7 @@ import numpy as np
 
 from echollama.errors import EchollamaError
 from echollama.live.announcer import Announcer
+from echollama.live.tones import TonePlayer
 from echollama.speech.streaming import Cancelled, speak
 from echollama.types import Scene, WatchEvent
 
@@ -49,7 +50,7 @@ class TimelineSink:
 
     def __call__(self, samples: np.ndarray) -> None:
         self.write(samples)
-        self.frames += int(samples.size)
+        self.frames += int(samples.shape[0])  # mono samples or (n, 2) stereo frames
 
 
 class Speaker:
@@ -71,6 +72,7 @@ class Speaker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._clock: Callable[[], float] | None = None  # real time: the wall clock; else the caller's `now`
+        self.tones: TonePlayer | None = None  # find mode's one tone stream, played between utterances
         self.failure: BaseException | None = None
 
     # --- fed by the frame loop and the question reader -------------------------------------------------------
@@ -96,6 +98,8 @@ class Speaker:
     # --- speaking --------------------------------------------------------------------------------------------
     def step(self, now: float) -> None:
         """Answer waiting questions, then start the announcement due at `now` (if any)."""
+        if self.tones is not None:
+            self.tones.play(now, self.sink)
         while True:
             with self._lock:
                 question = self._questions.pop(0) if self._questions else None
@@ -117,7 +121,9 @@ class Speaker:
         starts = self.sink.at(now)
         self._cancel.clear()
         try:
-            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel, start=time.perf_counter() - now)
+            began = time.perf_counter() - now
+            rate = getattr(self.voice, "rate", 1.0)
+            result = speak([event.sentence], self.tts, self.sink, cancel=self._cancel, start=began, rate=rate)
         except Cancelled:
             self.report({"type": "cut_off", "kind": event.kind, "sentence": event.sentence})
             with self._lock:

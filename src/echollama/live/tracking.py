@@ -1,7 +1,8 @@
 """Following objects from frame to frame with ByteTrack (Roboflow's `trackers` on supervision's Detections).
 
-ByteTrack matches boxes by overlap, not by class, so each label gets its own tracker: a person is never continued as
-the chair they walk past. A track gets its number once it has been matched in `MIN_FRAMES` frames in a row, so a
+ByteTrack matches boxes by overlap, not by class, so each kind gets its own tracker: a person is never continued as
+the chair they walk past. Labels a detector swaps for one object from frame to frame share a tracker (a parked van is a
+car in one frame and a truck in the next; with its own tracker each, it was announced anew each time). A track gets its number once it has been matched in `MIN_FRAMES` frames in a row, so a
 one-frame false detection never becomes an object; a track lost for `LOST_AFTER_S` seconds is ended.
 """
 
@@ -21,6 +22,7 @@ LOST_AFTER_S = 1.5  # a person hidden behind another for a moment keeps their tr
 START_TRACK_FROM = 0.55
 HIGH_SCORE_FROM = 0.65
 MIN_OVERLAP = 0.1  # sampled at a few frames a second, a walking person's boxes overlap little
+TRACKED_AS = {"truck": "car", "bus": "car"}  # label -> the kind whose tracker follows it
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,12 @@ class ObjectTracker:
         """The confirmed tracks seen in this frame (every label's tracker advances, seen or not)."""
         import supervision as sv
 
-        by_label: dict[str, list[Detection]] = {}
+        by_kind: dict[str, list[Detection]] = {}
         for detection in scene.detections:
-            by_label.setdefault(detection.label, []).append(detection)
+            by_kind.setdefault(TRACKED_AS.get(detection.label, detection.label), []).append(detection)
         tracked: list[Tracked] = []
-        for label in set(by_label) | set(self._by_label):
-            detections = by_label.get(label, [])
+        for label in set(by_kind) | set(self._by_label):
+            detections = by_kind.get(label, [])
             boxes = np.array([d.box for d in detections], dtype=np.float32).reshape(-1, 4)
             scores = np.array([d.score for d in detections], dtype=np.float32)
             found = sv.Detections(xyxy=boxes, confidence=scores, data={"index": np.arange(len(detections))})

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from echollama.live.events import ChangeDetector
+from echollama.live.find import FindGuide, FindStep
 from echollama.live.tracking import ObjectTracker
 from echollama.scene.image import LoadedImage
 from echollama.types import Scene, WatchEvent
@@ -26,6 +27,8 @@ class ChangeWatcher:
         self._captioning = threading.Lock()  # a caption made for one frame never replaces a newer frame
         self.frames = 0
         self.analysis_s = 0.0
+        self.finder: FindGuide | None = None  # find mode: only its phrases (and urgent approaches) are said
+        self.find_step: FindStep | None = None  # what the latest frame did to its tone
 
     def update(self, image: LoadedImage, at_s: float) -> list[WatchEvent]:
         """Analyse the frame seen at `at_s` (session clock, seconds); the changes it shows."""
@@ -34,7 +37,14 @@ class ChangeWatcher:
         scene = replace(scene, timings={**scene.timings, "at_s": at_s})
         with self._captioning:
             self.latest = (scene, image)
-        events = self.changes.update(self.tracker.update(scene, at_s), scene, at_s)
+        tracked = self.tracker.update(scene, at_s)
+        events = self.changes.update(tracked, scene, at_s)
+        finder = self.finder
+        if finder is not None:
+            self.find_step = finder.update(tracked, scene, at_s)
+            wanted = finder.target.labels
+            events = [e for e in events if e.kind == "approaching" and e.label not in wanted]
+            events += self.find_step.phrases
         self.analysis_s += time.perf_counter() - began
         self.frames += 1
         return events

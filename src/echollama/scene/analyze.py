@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from echollama.scene.camera import camera_for
 from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
-from echollama.scene.protocols import Captioner, DepthEstimator, Detector, TextReader
+from echollama.scene.protocols import Captioner, CodeReader, DepthEstimator, Detector, TextReader
 from echollama.scene.relations import find_relations
 from echollama.scene.text_placement import place_text
-from echollama.types import Detection, PendingText, Scene, TextRegion
+from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
+
+if TYPE_CHECKING:
+    from echollama.scene.object_colour import ObjectColourer
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -34,9 +38,10 @@ from echollama.types import Detection, PendingText, Scene, TextRegion
 # 0.80 (or beside a sure one of the same kind: language/narration.py). The paper profile leaves `certain_from` unset: DETR at its
 # 0.9 threshold is said plainly, as in the paper.
 EMBEDDED_CERTAIN_FROM = 0.80
-# YOLOv5s's scores on the same photos (`echollama bench detector`): of its boxes scoring 0.5-0.6, 13 right and 11
-# wrong; 0.6-0.7: 21 / 6; 0.7-0.8: 29 / 2; 0.8-0.9: 37 / 0. So "possibly" under 0.70.
-CERTAIN_FROM = {"ssd": EMBEDDED_CERTAIN_FROM, "yolov5s": 0.70}
+# YOLOv5s's boxes other than people on the 29 labelled photos (`echollama bench detector`): 0.48-0.6 right 9 times in
+# 11, 0.6-0.7 13 in 15, >= 0.5 41 in 46 (89 %, SSD's plain-word band's 87 %); its people, 0.6-0.7: 9 in 13, 0.7-0.8:
+# 20 in 21. So "possibly" under 0.50, and a person under 0.70 (config.LABEL_BANDS).
+CERTAIN_FROM = {"ssd": EMBEDDED_CERTAIN_FROM, "yolov5s": 0.50}
 _SECOND_LABEL_FLOOR = 0.8  # of the threshold: how low a box's other label may score and still name it
 
 
@@ -50,6 +55,11 @@ class SceneAnalyzer:
         certain_from: float | None = None,
         text_reader: TextReader | None = None,
         whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
+        colourer: ObjectColourer | None = None,
+        fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
+        setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
+        code_reader: CodeReader | None = None,
+        label_bands: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -58,6 +68,12 @@ class SceneAnalyzer:
         self.certain_from = certain_from
         self.text_reader = text_reader
         self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
+        self.colourer = colourer  # each object's colour, from its own pixels (object_colour.py)
+        self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
+        self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
+        self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
+        # label -> (threshold, certain_from) where a detector's scores for one class run apart from its others
+        self.label_bands = dict(label_bands or {})
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
@@ -74,8 +90,9 @@ class SceneAnalyzer:
             self._text_pool.submit(load)
 
     def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
-        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess (video frames get one on
-        demand), `read_text=False` the text stage (half a second a frame: not while watching)."""
+        """The scene in `image`, its text read; `caption=False` skips the whole-picture guess, the fine names and the
+        setting (video frames get a guess on demand), `read_text=False` the text stage (half a second a frame: not
+        while watching)."""
         return self.look(image, caption, read_text).scene()
 
     def look(
@@ -93,24 +110,40 @@ class SceneAnalyzer:
         start = time.perf_counter()
         # Found down to a floor under the threshold, so that a box's second label can tell what it is (a "cow" among
         # horses that also scored as a horse); only what reaches the threshold is kept.
-        found = self.detector.detect(image, self.threshold * _SECOND_LABEL_FLOOR)
-        sure = {d.label for d in found if self.certain_from is not None and d.score >= self.certain_from}
-        detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self.threshold]
+        floor = min([self.threshold, *(low for low, _ in self.label_bands.values())])
+        found = self.detector.detect(image, floor * _SECOND_LABEL_FLOOR)
+        sure = {d.label for d in found if self._band(d.label)[1] is not None and self._certain(d)}
+        detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self._band(d.label)[0]]
         if self.whole_frame_check is not None:
             detections = self.whole_frame_check(image, detections)
         timings["detect_s"] = time.perf_counter() - start
         # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
         # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
         reader = self.text_reader if read_text else None
+        # Codes ride with the text, just before it on the same thread (about 0.05 s): never before the first sentence.
+        codes: Future[tuple[CodeRegion, ...]] | None = None
+        if reader is not None and self.code_reader is not None:
+            codes = self._text_pool.submit(_after, text_after, _codes_read, self.code_reader, image)
         read = self._text_pool.submit(_after, text_after, _timed, reader.read, image) if reader is not None else None
 
         # Depth and caption both need the detections but not each other.
         depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
         caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
+        colours = self._pool.submit(_timed, self.colourer.colours, image.rgb, detections) if self.colourer else None
+        # Fine names and the setting ask the classifier too: like the caption, not for every video frame.
+        attributes = self._pool.submit(_timed, self._attributes, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
+        if colours is not None:  # depth keeps the detections' order
+            found, timings["colour_s"] = colours.result()
+            detections = [replace(d, colour=c) for d, c in zip(detections, found)]
         text = ""
         if caption_future is not None:
             text, timings["caption_s"] = caption_future.result()
+        setting = None
+        if attributes is not None:
+            (named, setting), timings["fine_names_s"] = attributes.result()
+            if len(named) == len(detections):  # the same objects, in the same order
+                detections = [replace(d, fine_name=n.fine_name, certain=n.certain) for d, n in zip(detections, named)]
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]
@@ -127,15 +160,28 @@ class SceneAnalyzer:
             source=image.source,
             matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
+            setting=setting,
             relations=relations,
         )
         if read is None:
             return PendingText(scene)
-        return PendingText(scene, _placed_text(read, scene, start), text_after)
+        return PendingText(scene, _placed_text(read, scene, start), text_after, codes)
+
+    def _attributes(self, image: LoadedImage, detections: list[Detection]) -> tuple[list[Detection], Setting | None]:
+        """Fine names from the objects' crops, and the setting; both ask the same classifier, one run at a time."""
+        named = self.fine_names(image, detections) if self.fine_names is not None else detections
+        setting = self.setting(image, [d.label for d in named if d.certain]) if self.setting is not None else None
+        return named, setting
+
+    def _band(self, label: str) -> tuple[float, float | None]:
+        return self.label_bands.get(label, (self.threshold, self.certain_from))
+
+    def _certain(self, detection: Detection) -> bool:
+        certain_from = self._band(detection.label)[1]
+        return certain_from is None or detection.score >= certain_from
 
     def _judge(self, detection: Detection) -> Detection:
-        certain = self.certain_from is None or detection.score >= self.certain_from
-        return detection if certain else replace(detection, certain=False)
+        return detection if self._certain(detection) else replace(detection, certain=False)
 
 
 def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
@@ -159,6 +205,10 @@ def _placed_text(read: Future, scene: Scene, start: float) -> Future[tuple[list[
 
     read.add_done_callback(when_read)  # runs at once, here, when the text was read before the objects were placed
     return placed
+
+
+def _codes_read(reader: CodeReader, image: LoadedImage) -> tuple[CodeRegion, ...]:
+    return tuple(reader.read(image))
 
 
 def _after(event: threading.Event | None, function, *args):

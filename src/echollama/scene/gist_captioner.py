@@ -79,6 +79,7 @@ class GistCaptioner:
         self._interpreter: Any = None
         self._labels: list[str] = []
         self._lock = threading.Lock()  # a TFLite interpreter runs one inference at a time
+        self._last: tuple[np.ndarray, np.ndarray] | None = None  # the last whole picture and its probabilities
 
     def load(self) -> None:
         if self._interpreter is not None:
@@ -101,17 +102,33 @@ class GistCaptioner:
         best = int(np.argmax(probabilities))
         return self._labels[best], float(probabilities[best])
 
-    def top_classes(self, image: LoadedImage, k: int = 5) -> list[int]:
-        """The `k` likeliest ImageNet-1k class indices for the whole image, likeliest first."""
-        return [int(i) for i in np.argsort(self._probabilities(image))[::-1][:k]]
+    @property
+    def labels(self) -> list[str]:
+        """The 1,000 ImageNet names as said aloud, in the model's class order."""
+        self.load()
+        return self._labels
+
+    def picture_probabilities(self, image: LoadedImage) -> np.ndarray:
+        """ImageNet-1k class probabilities for the whole picture (one run shared by the caption and the setting)."""
+        return self._probabilities(image)
 
     def _probabilities(self, image: LoadedImage) -> np.ndarray:
+        with self._lock:
+            if self._last is not None and self._last[0] is image.rgb:
+                return self._last[1]  # the caption and the setting ask about the same picture
+        probabilities = self.probabilities(image.rgb)
+        with self._lock:
+            self._last = (image.rgb, probabilities)
+        return probabilities
+
+    def probabilities(self, rgb: np.ndarray) -> np.ndarray:
+        """ImageNet-1k class probabilities for an RGB array (a whole picture or an object's crop)."""
         self.load()
         interpreter = self._interpreter
         size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
-        pixels = np.asarray(
-            Image.fromarray(image.rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8
-        )[None]
+        pixels = np.asarray(Image.fromarray(rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8)[
+            None
+        ]
         with self._lock:
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
             interpreter.invoke()

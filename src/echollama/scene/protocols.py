@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from echollama.scene.image import LoadedImage
-from echollama.types import Camera, Detection, TextRegion
+from echollama.types import Camera, CodeRegion, Detection, TextRegion
 
 
 class Detector(Protocol):
@@ -42,4 +42,12 @@ class TextReader(Protocol):
 
     def read(self, image: LoadedImage) -> list[TextRegion]:
         """Lines of text worth reporting (spurious reads already filtered out), in no particular order."""
+        ...
+
+
+class CodeReader(Protocol):
+    name: str
+
+    def read(self, image: LoadedImage) -> list[CodeRegion]:
+        """QR codes and barcodes read in the image (only those that decode whole), placed (cell, direction)."""
         ...

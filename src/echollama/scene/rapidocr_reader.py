@@ -19,6 +19,7 @@ import numpy as np
 from echollama.errors import ModelError, missing_extra
 from echollama.models.gguf import verify_file
 from echollama.models.wheel_files import package_file
+from echollama.scene.framing import SeenLine
 from echollama.scene.image import LoadedImage
 from echollama.types import TextRegion
 
@@ -142,13 +143,21 @@ class RapidOcrReader:
                 self._engine = _build_engine()
 
     def read(self, image: LoadedImage) -> list[TextRegion]:
-        regions = []
+        return self.read_lines(image)[0]
+
+    def read_lines(self, image: LoadedImage) -> tuple[list[TextRegion], list[SeenLine]]:
+        """The lines worth reporting, and every line the detector found (for framing help, `framing.py`)."""
+        regions, seen = [], []
         for raw in self.raw_reads(image):
-            if keep_read(raw.text, raw.score, line_height(raw.quad), image.height, self.policy):
-                box = _bounds(raw.quad, image.width, image.height)
-                if box is not None:
-                    regions.append(TextRegion(text=raw.text, score=raw.score, box=box))
-        return drop_duplicates(regions)
+            box = _bounds(raw.quad, image.width, image.height)
+            if box is None:
+                continue
+            height = line_height(raw.quad)
+            kept = keep_read(raw.text, raw.score, height, image.height, self.policy)
+            seen.append(SeenLine(box=box, height_px=height, score=raw.score, kept=kept))
+            if kept:
+                regions.append(TextRegion(text=raw.text, score=raw.score, box=box))
+        return drop_duplicates(regions), seen
 
     def raw_reads(self, image: LoadedImage) -> list[RawRead]:
         """Everything the models returned, before the policy (for measuring the policy)."""

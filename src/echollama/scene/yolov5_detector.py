@@ -21,7 +21,11 @@ from echollama.types import Detection
 
 # YOLOv5's 80 classes are COCO's used category ids in ascending order: SSD's table, in its order, names them alike.
 COCO80 = tuple(COCO_LABELS.values())
-INPUT_SIZE = 640
+INPUT_SIZE = 640  # fixed in the graph (its grid constants are baked in)
+# YOLOv5's own; on the 29 labelled photos 0.35-0.6 changed nothing at the chosen thresholds and 0.7 added duplicates
+# (`echollama bench detector`). The letterbox is centred, as YOLOv5's: padding top-left raised every score (the cup
+# 0.53 -> 0.67) but not recall at any precision (0.70 at 0.82 vs 0.69 at 0.85), and a mirrored second pass (test-time
+# flip) raised recall 0.69 -> 0.74 at precision 0.85 for twice the time (bench detector's "mirrored pass" row).
 NMS_IOU = 0.45
 _GREY = 114
 # Intra-op threads, measured 2026-12-07 on this project's 2-core machine while other work loaded it (load average 8-12;
@@ -35,8 +39,9 @@ THREADS_ENV = "ECHOLLAMA_DETECTOR_THREADS"
 class YoloV5Detector:
     name = "yolov5s-coco"
 
-    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+    def __init__(self, model_path: Path, threads: int | None = None, nms_iou: float = NMS_IOU) -> None:
         self.model_path = model_path
+        self.nms_iou = nms_iou
         configured = os.environ.get(THREADS_ENV, "")
         self.threads = threads or (int(configured) if configured.isdigit() and int(configured) > 0 else 1)
         self._session: Any = None
@@ -58,7 +63,7 @@ class YoloV5Detector:
         self.load()
         canvas, scale, (left, top) = letterbox(image.rgb)
         rows = self._session.run(None, {"input_1": canvas[None].astype(np.float32) / 255.0})[0][0]
-        return to_detections(rows, threshold, scale, (left, top), (image.width, image.height))
+        return to_detections(rows, threshold, scale, (left, top), (image.width, image.height), self.nms_iou)
 
 
 def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
@@ -76,7 +81,12 @@ def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
 
 
 def to_detections(
-    rows: np.ndarray, threshold: float, scale: float, offset: tuple[int, int], size: tuple[int, int]
+    rows: np.ndarray,
+    threshold: float,
+    scale: float,
+    offset: tuple[int, int],
+    size: tuple[int, int],
+    nms_iou: float = NMS_IOU,
 ) -> list[Detection]:
     """[N, 85] rows -> one Detection per (box, class) scoring >= threshold that survives class-wise NMS, best first."""
     import cv2
@@ -94,7 +104,7 @@ def to_detections(
     x2 = np.clip((cx + w / 2 - left) / scale, 0, width)
     y2 = np.clip((cy + h / 2 - top) / scale, 0, height)
     xywh = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
-    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), kept_scores.tolist(), class_index.tolist(), float(threshold), NMS_IOU)
+    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), kept_scores.tolist(), class_index.tolist(), float(threshold), nms_iou)
     detections = []
     for i in np.array(keep, dtype=int).reshape(-1):
         if xywh[i, 2] < 1 or xywh[i, 3] < 1:

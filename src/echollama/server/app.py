@@ -9,8 +9,6 @@ into HTTP statuses (error_handlers.py). Live camera frames have their own lane (
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import functools
 from contextlib import asynccontextmanager
 
@@ -25,6 +23,7 @@ from echollama.server.connections import WebSocketLimits
 from echollama.server.dependencies import Server
 from echollama.server.docs_page import add_docs_route
 from echollama.server.error_handlers import add_error_handlers
+from echollama.server.heap import return_freed_memory
 from echollama.server.host import ModelHost
 from echollama.server.live_lane import LiveLane
 from echollama.server.routes import ROUTERS
@@ -125,22 +124,4 @@ async def _sweep(sessions: SessionStore, store: AudioStore, every_s: float) -> N
         await asyncio.sleep(every_s)
         sessions.expire()
         store.expire()
-        await asyncio.to_thread(_return_freed_memory)
-
-
-def _return_freed_memory() -> None:
-    """Hand freed heap pages back to the system. Images, audio and model scratch buffers are allocated and freed on
-    many worker threads; glibc keeps what they free in per-thread arenas, so without a trim the resident size creeps
-    up for hours although nothing is kept (seen in `make soak`)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    """glibc's malloc_trim, looked up once (find_library runs ldconfig); None elsewhere (musl, macOS)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
+        await asyncio.to_thread(return_freed_memory)

@@ -29,11 +29,23 @@ STREAM_MESSAGES = (
     ),
     ('{"type": "live", "on": true}', 'live camera mode on (false: off); answered {"type": "live", "on": ...}'),
     (
+        '{"type": "rate", "rate": 1.5}',
+        'the socket\'s speech rate (0.5-3.0) for recorded questions and live announcements; answered {"type": "rate"}; '
+        '"ask" and "describe" may also carry "rate"',
+    ),
+    (
         '{"type": "frame", "at_s": t} (at_s optional) then one binary message (a JPEG, at most 2 MiB by default, 4 MP)',
         'one camera frame; answered after analysis by {"type": "ack", "frame": n, "frames_per_s": r, "objects": k, '
         '"events": e} (or with "status" and "detail"); send the next frame only after the ack. "at_s": the frame\'s '
         "time in a recorded video (live mode then runs on video time; the ack names an announcement being said, "
         '"announcing": "live-N")',
+    ),
+    (
+        '{"type": "find", "target": "my cup"} (null: stop finding), while live',
+        'find mode: answered {"type": "find", "on": true, "name": "cup", ...}, or {"type": "error", "status": 400, '
+        '"about": "find"} for a name it cannot look for; then before each frame\'s ack {"type": "tone", "at_s", "pan", '
+        '"interval_s", "pitch_hz", ...} while it is followed, {"type": "tone_stop"} when it is lost; "Lost the cup." '
+        'and "The cup is within reach, ..." come as announcements',
     ),
     (
         'server: {"type": "start", "answer_id": ..., "kind": ...}, "audio_format", "text" pieces, binary 16-bit PCM, '

@@ -56,8 +56,8 @@ class LockedSynthesizer:
     def sample_rate(self) -> int:
         return self._tts.sample_rate
 
-    def synthesize(self, text: str) -> Iterator[np.ndarray]:
-        chunks = iter(self._tts.synthesize(text))
+    def synthesize(self, text: str, rate: float = 1.0) -> Iterator[np.ndarray]:
+        chunks = iter(self._tts.synthesize(text, rate))
         try:
             while True:
                 with self.lock:

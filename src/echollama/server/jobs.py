@@ -42,7 +42,13 @@ def audio_format(sample_rate: int) -> dict:
 
 
 def _speak(
-    host: ModelHost, store: AudioStore, reply: Reply, cancel: threading.Event, emit: Emit, start: float
+    host: ModelHost,
+    store: AudioStore,
+    reply: Reply,
+    cancel: threading.Event,
+    emit: Emit,
+    start: float,
+    rate: float = 1.0,
 ) -> tuple[SpokenAnswer, dict]:
     emit("audio_format", audio_format(host.pipeline.tts.sample_rate))
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
@@ -53,6 +59,7 @@ def _speak(
         cancel=cancel,
         start=start,
         on_sentence=lambda sentence: emit("sentence", sentence_event(sentence)),
+        rate=rate,
     )
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
     answer.audio_path = url
@@ -95,6 +102,7 @@ def describe(
     cancel: threading.Event,
     detail: str = "brief",
     emit: Emit = _quiet,
+    rate: float = 1.0,
 ) -> tuple[dict, Conversation]:
     """Perception, a new conversation about the scene, its spoken description; returns (result, conversation)."""
     start = time.perf_counter()
@@ -102,7 +110,7 @@ def describe(
     del image  # freed once the text stage is done with it: its pixels leave the decode budget then, not at the end
     conversation = host.pipeline.conversation()
     opening = conversation.start(pending)  # the object sentences are said while the text is still being read
-    answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start)
+    answer, fields = _speak(host, store, conversation.describe(detail), cancel, emit, start, rate)
     scene = conversation.scene_with_text()
     fields["timings"].update({k: round(v, 3) for k, v in scene.timings.items()})
     return {
@@ -125,6 +133,7 @@ def answer(
     text: str | None = None,
     recording: bytes | None = None,
     emit: Emit = _quiet,
+    rate: float = 1.0,
 ) -> dict:
     """Answer a typed question or a recorded one (transcribed first) in `session`, speaking as it is generated."""
     from echollama.speech.audio_in import trim_to_speech
@@ -137,7 +146,7 @@ def answer(
         text = transcript.text
         emit("transcript", {"type": "transcript", "text": text})
     try:
-        spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start)
+        spoken, fields = _speak(host, store, session.conversation.ask(text or ""), cancel, emit, start, rate)
     except Cancelled as stopped:
         return _stopped(session, stopped, transcript.to_dict() if transcript else None)
     if transcript is not None:
@@ -174,11 +183,12 @@ def redescribe(
     cancel: threading.Event,
     detail: str = "brief",
     emit: Emit = _quiet,
+    rate: float = 1.0,
 ) -> dict:
     """The description again, as a turn of an existing conversation (the WebSocket's "describe")."""
     start = time.perf_counter()
     try:
-        spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start)
+        spoken, fields = _speak(host, store, session.conversation.describe(detail), cancel, emit, start, rate)
     except Cancelled as stopped:
         return _stopped(session, stopped)
     return {"session_id": session.id, "question": spoken.question, "answer": spoken.text, **fields}
@@ -200,10 +210,18 @@ def _stopped(session: Session, stopped: Cancelled, transcript: dict | None = Non
     }
 
 
-def read(host: ModelHost, store: AudioStore, image: LoadedImage, cancel: threading.Event, emit: Emit = _quiet) -> dict:
+def read(
+    host: ModelHost,
+    store: AudioStore,
+    image: LoadedImage,
+    cancel: threading.Event,
+    emit: Emit = _quiet,
+    rate: float = 1.0,
+) -> dict:
     """All the text in the photo in reading order, spoken (the CLI's `echollama read`); no session, no LLM."""
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
-    reading = host.pipeline.read(image, sink=sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
+    on_text = lambda piece: emit("text", piece)  # noqa: E731
+    reading = host.pipeline.read(image, sink=sink, on_text=on_text, cancel=cancel, rate=rate)
     url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
     result = reading.to_dict()
     result.update(

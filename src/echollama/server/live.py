@@ -22,6 +22,13 @@ numbered "live-1", "live-2"... (questions keep their own numbers 1, 2, 3 ...) an
 One at a time, the most urgent and newest first; one not said in time is dropped, never said late. A question cuts
 off the announcement being said, the next ones wait until its answer has been heard, and it is answered about the
 latest frame analysed. The socket side of all this (messages, announcements) is live_socket.py.
+
+Find mode (live/find.py), while live: {"type": "find", "target": "my cup"} guides to the nearest of that kind,
+confirmed with {"type": "find", "on": true, "name": "cup", ...}; {"type": "find", "target": null} ends it (as live
+off does). A name it cannot look for gets {"type": "error", "status": 400, "detail": ..., "about": "find"} and find
+mode off; the socket stays open. Before each frame's ack, {"type": "tone", "at_s", "pan", "interval_s", "pitch_hz",
+"label", "distance_m", "direction", ...} while the thing is followed, or {"type": "tone_stop"} once it is lost; its
+phrases ("Lost the cup.", "The cup is within reach, straight ahead.") are announcements like any other.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from typing import Any
 
-from echollama.server import jobs
+from echollama.server import jobs, live_find
 from echollama.server.channel import AnswerChannel, Emit
 from echollama.server.live import LiveMode
 from echollama.speech.streaming import Cancel, Cancelled, MemorySink, speak
@@ -22,6 +22,7 @@ class LiveSocket:
         self._frame_at_s: float | None = None  # the video time the "frame" message gave, for the frame after it
         self._frame_error: str | None = None  # or why that message was refused: its frame is answered so
         self._announce_later: asyncio.TimerHandle | None = None
+        self.rate = live.settings.rate  # the socket's speech rate ({"type": "rate"}), for questions asked on it too
 
     async def handle(self, request: dict[str, Any]) -> bool:
         """Take `request` if it is live mode's (True), else leave it to the questions (False)."""
@@ -31,9 +32,11 @@ class LiveSocket:
                 self._frame(request["recording"], self._frame_at_s, self._frame_error)
             )
             return True
-        if request.get("kind") not in ("live", "frame"):
+        if request.get("kind") not in ("live", "frame", "find"):
             return False
-        if request["kind"] == "frame":  # the binary message that follows is the frame
+        if request["kind"] == "find":
+            await self.channel.send(live_find.find(self.live.watcher, request.get("target"), request.get("error")))
+        elif request["kind"] == "frame":  # the binary message that follows is the frame
             self.live.awaiting_frame, self._frame_at_s, self._frame_error = True, request["at_s"], request.get("error")
         elif "error" in request:
             await self.channel.send({"type": "error", "status": 400, "detail": request["error"]})
@@ -63,6 +66,9 @@ class LiveSocket:
             await self.channel.send({"type": "ack", "status": 400, "detail": error})
             return
         ack = await self.live.frame(data, at_s)
+        tone = live_find.tone(self.live.watcher) if "status" not in ack else None
+        if tone is not None:  # find mode: the tone this frame left sounding, before its ack
+            await self.channel.send(tone)
         self.announce_next()
         if self.channel.announcing():  # a client on video time waits for its end: the video's clock stops meanwhile
             ack["announcing"] = self.channel.current
@@ -99,7 +105,8 @@ class LiveSocket:
 
             sink = MemorySink(on_audio=audio)
             try:
-                result = speak([event.sentence], tts, sink, on_text=lambda piece: emit("text", piece), cancel=cancel)
+                on_text = lambda piece: emit("text", piece)  # noqa: E731
+                result = speak([event.sentence], tts, sink, on_text=on_text, cancel=cancel, rate=self.rate)
             except Cancelled:
                 return {"type": "cancelled", "kind": "announcement", "interrupted": True, "event": event.to_dict()}
             return {

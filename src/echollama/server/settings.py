@@ -10,6 +10,7 @@ from pathlib import Path
 
 from echollama.config import PipelineConfig
 from echollama.scene.image import MAX_IMAGE_PIXELS
+from echollama.speech.rate import check_rate
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ServerSettings:
     max_decode_pixels: int = 72_000_000
     decode_wait_s: float = 30.0
     asr: str = "whisper"
+    rate: float = 1.0  # speech rate for requests that name none (speech/rate.py)
 
     def __post_init__(self) -> None:
         for name in (
@@ -87,6 +89,7 @@ class ServerSettings:
                 raise ValueError(f"{name} must be positive")
         if self.max_decode_pixels < self.max_image_pixels:
             raise ValueError("max_decode_pixels must be at least max_image_pixels (else the largest photo never fits)")
+        check_rate(self.rate, "rate")
         if not 0 < self.port < 65536:
             raise ValueError(f"port {self.port} is not a TCP port")
         if self.audio_dir is not None:

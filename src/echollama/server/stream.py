@@ -8,7 +8,10 @@ while its audio still plays: the last answer is then cut to what was heard).
 Server -> client: {"type": "start"}, {"type": "transcript"}, {"type": "audio_format"}, {"type": "text"} pieces and
 binary frames of 16-bit PCM as soon as each sentence is spoken, then {"type": "done", ...answer JSON...},
 {"type": "cancelled", "answer": what was heard} or {"type": "error"}.
-Every question (any message but "cancel", "live" and "frame") is numbered 1, 2, 3... on its connection; each JSON
+{"type": "rate", "rate": 1.5} sets the connection's speech rate (0.5-3.0; answered {"type": "rate"}): recorded questions
+and live announcements are spoken at it; "ask" and "describe" may name their own "rate".
+Every question (any message but "cancel", "live", "frame", "find" and "rate") is numbered 1, 2, 3... on its
+connection; each JSON
 reply carries that `answer_id`, and binary frames belong to the answer named by the JSON frame before them, so a
 client drops the frames of an answer it stopped. One answer at a time: a question during an answer gets 409, unless
 that answer is being stopped (or is a live announcement, which gives way), when the new question waits for it to end.
@@ -43,6 +46,7 @@ from echollama.server.dependencies import NO_SUCH_SESSION, Server, find_owned, k
 from echollama.server.live import LiveMode
 from echollama.server.live_socket import LiveSocket
 from echollama.server.sessions import Session, SessionRefused
+from echollama.speech.rate import check_rate
 from echollama.speech.streaming import Cancel, heard_of
 
 log = logging.getLogger("echollama.server")
@@ -109,8 +113,20 @@ def _parse(message: dict) -> dict[str, Any]:
         request = json.loads(message.get("text") or "")
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser's stack (`[` x 100000)
         return {"error": 'send JSON such as {"type": "ask", "text": "where is the cup?"} or a binary recording'}
-    if not isinstance(request, dict) or request.get("type") not in ("ask", "describe", "cancel", "live", "frame"):
-        return {"error": 'the message type must be "ask", "describe", "cancel", "live" or "frame"'}
+    if isinstance(request, dict) and request.get("type") == "rate":  # the connection's speech rate
+        rate = _parse_rate(request)
+        return {"kind": "rate", "error": rate} if isinstance(rate, str) else {"kind": "rate", "rate": rate}
+    if not isinstance(request, dict) or request.get("type") not in (
+        "ask",
+        "describe",
+        "cancel",
+        "live",
+        "frame",
+        "find",
+    ):
+        return {"error": 'the message type must be "ask", "describe", "cancel", "live", "frame", "find" or "rate"'}
+    if request["type"] == "find":
+        return _parse_find(request)
     if request["type"] == "cancel":
         return _parse_cancel(request)
     if request["type"] == "frame":
@@ -128,12 +144,34 @@ def _parse(message: dict) -> dict[str, Any]:
         if not isinstance(request.get("on"), bool):
             return {"kind": "live", "error": 'a "live" message needs "on": true or false'}
         return {"kind": "live", "on": request["on"]}
+    rate = _parse_rate(request)
+    if isinstance(rate, str):
+        return {"error": rate}
     if request["type"] == "ask" and not isinstance(request.get("text"), str):
         return {"error": 'an "ask" message needs a "text" string (or send the recording as a binary message)'}
     detail = request.get("detail", "brief")
     if detail not in DETAIL_LEVELS:
         return {"error": '"detail" must be "brief", "normal" or "full"'}
-    return {"kind": request["type"], "text": request.get("text"), "detail": detail}
+    return {"kind": request["type"], "text": request.get("text"), "detail": detail, "rate": rate}
+
+
+def _parse_rate(request: dict) -> float | str | None:
+    """The message's "rate" (None when it names none), or why it cannot be used. A "rate" message must name one."""
+    rate = request.get("rate")
+    if rate is None and request["type"] != "rate":
+        return None
+    try:
+        return check_rate(rate, '"rate"')
+    except ValueError as error:
+        return str(error)
+
+
+def _parse_find(request: dict) -> dict[str, Any]:
+    """Live mode's find mode: {"type": "find", "target": "my cup"} (null: stop finding); see live.py."""
+    target = request.get("target")
+    if target is not None and (not isinstance(target, str) or not target.strip() or len(target) > 100):
+        return {"kind": "find", "error": '"target" must name a thing to find ("chair", "my cup"), or be null to stop'}
+    return {"kind": "find", "target": target}
 
 
 def _parse_cancel(request: dict) -> dict[str, Any]:
@@ -160,6 +198,15 @@ class Connection:
         self.heard: tuple[int, Turn, list[dict]] | None = None
 
     async def handle(self, request: dict[str, Any]) -> None:
+        # The connection's rate, for recordings, announcements and the rest; first, so that a rate set between a
+        # "frame" message and its binary frame leaves the frame a frame.
+        if request.get("kind") == "rate":
+            if "error" in request:
+                await self.channel.send({"type": "error", "status": 400, "detail": request["error"]})
+            else:
+                self.live.rate = request["rate"]
+                await self.channel.send({"type": "rate", "rate": request["rate"]})
+            return
         if await self.live.handle(request):
             return
         if request.get("kind") == "cancel":
@@ -239,13 +286,14 @@ class Connection:
     def _job(self, request: dict[str, Any], cancel: threading.Event, emit: Emit) -> dict:
         """The answer itself, on a worker."""
         host, store, session, live = self.channel.host, self.store, self.session, self.live.live
+        rate = request.get("rate") or self.live.rate
         if request["kind"] == "describe":
-            return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit)
+            return jobs.redescribe(host, store, session, cancel, request.get("detail", "brief"), emit, rate)
         latest = live.latest_scene()
         if latest is not None and session.conversation.scene is not latest:
             session.conversation.start(latest)  # live: the question is about the latest frame analysed
         text, recording = request.get("text"), request.get("recording")
-        return jobs.answer(host, store, session, cancel, text=text, recording=recording, emit=emit)
+        return jobs.answer(host, store, session, cancel, text=text, recording=recording, emit=emit, rate=rate)
 
 
 def _still_answering(answer_id: int) -> dict[str, Any]:

@@ -139,9 +139,13 @@ class OrpheusSynthesizer:
         spoken = f"{self._voice}: {text}" if self._voice else text  # multi-speaker checkpoints take "voice: text"
         return inference_prompt(tokenizer(spoken, add_special_tokens=True)["input_ids"])
 
-    def synthesize(self, text: str) -> Iterator[np.ndarray]:
-        """Yield float32 audio about one SNAC frame (85 ms) at a time, while Orpheus is still generating."""
-        return self.speak(text).audio
+    def synthesize(self, text: str, rate: float = 1.0) -> Iterator[np.ndarray]:
+        """Yield float32 audio about one SNAC frame (85 ms) at a time, while Orpheus is still generating.
+
+        Orpheus has no speaking-rate control, so `rate` != 1 resamples its audio: faster, and higher by the same
+        factor (x2 is an octave up). A pitch-preserving stretch would need librosa or a hand-made WSOLA."""
+        audio = self.speak(text).audio
+        return audio if rate == 1.0 else _resampled(audio, rate, self.sample_rate)
 
     def speak(self, text: str) -> OrpheusSpeech:
         """Like `synthesize`, with an account of the run: chunks, frames, chunks cut short, token time stamps."""
@@ -247,3 +251,22 @@ def _audio_only(prompt_length: int):
             return scores + allowed
 
     return LogitsProcessorList([AudioOnly()])
+
+
+def _resampled(chunks: Iterator[np.ndarray], rate: float, sample_rate: int) -> Iterator[np.ndarray]:
+    """`chunks` played `rate` times faster: read as if recorded at rate x sample_rate, streamed without seams."""
+    import soxr
+
+    stream = soxr.ResampleStream(sample_rate * rate, sample_rate, 1, dtype="float32")
+    try:
+        for chunk in chunks:
+            out = stream.resample_chunk(chunk)
+            if out.size:
+                yield out
+        tail = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        if tail.size:
+            yield tail
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

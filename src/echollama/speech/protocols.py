@@ -18,8 +18,9 @@ class SpeechSynthesizer(Protocol):
     @property
     def sample_rate(self) -> int: ...
 
-    def synthesize(self, text: str) -> Iterator[np.ndarray]:
-        """Yield float32 samples in [-1, 1], one chunk per sentence or so, as soon as each is ready."""
+    def synthesize(self, text: str, rate: float = 1.0) -> Iterator[np.ndarray]:
+        """Yield float32 samples in [-1, 1], one chunk per sentence or so, as soon as each is ready; `rate` (0.5-3.0,
+        speech/rate.py) speaks that much faster than the voice's own pace."""
         ...
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from echollama.speech.panning import pan_field, stereo
 from echollama.speech.protocols import SpeechSynthesizer
+from echollama.speech.rate import check_rate
 from echollama.speech.sentences import clean_for_speech, placed_sentences
 from echollama.types import PlacedText
 
@@ -111,13 +112,15 @@ def speak(
     start: float | None = None,
     on_sentence: OnSentence | None = None,
     spatial: bool = False,
+    rate: float = 1.0,
 ) -> SpeechResult:
-    """Speak `pieces` into `sink`; returns when all audio is out. Raises `Cancelled` when `cancel` is set."""
+    """Speak `pieces` into `sink` at `rate` x the voice's pace (speech/rate.py); returns when all audio is out.
+    Raises `Cancelled` when `cancel` is set."""
     start = time.perf_counter() if start is None else start
     cancel = cancel or threading.Event()
     result = SpeechResult(text="")
     pieces = _until_cancelled(pieces, cancel)
-    voice = _Voice(tts, sink, result, cancel, start, on_sentence, spatial)
+    voice = _Voice(tts, sink, result, cancel, start, on_sentence, spatial, check_rate(rate))
     try:
         if stream:
             _speak_streaming(pieces, voice, on_text)
@@ -232,10 +235,12 @@ class _Voice:
         start: float,
         on_sentence: OnSentence | None,
         spatial: bool,
+        rate: float = 1.0,
     ) -> None:
         self.tts, self.sink, self.result, self.cancel, self.start = tts, sink, result, cancel, start
         self.on_sentence = on_sentence
         self.spatial = spatial
+        self.rate = rate
 
     def _out(self, samples: np.ndarray, azimuth: float | None) -> None:
         self.sink(stereo(samples, azimuth) if self.spatial else samples)
@@ -245,7 +250,7 @@ class _Voice:
         tts, result, cancel = self.tts, self.result, self.cancel
         began = time.perf_counter()
         first = True
-        for samples in tts.synthesize(str(sentence)):
+        for samples in tts.synthesize(str(sentence), self.rate):
             if cancel.is_set():
                 break
             opening = first and samples.size > 0
@@ -266,7 +271,9 @@ class _Voice:
             if not first:
                 result.spans[-1] = (result.spans[-1][0], result.sent_s)
         if not cancel.is_set():
-            self._out(np.zeros(int(_PAUSE_S * tts.sample_rate), dtype=np.float32), sentence.azimuth_deg)
+            # a fast listener wants the pauses shortened with the words
+            pause = np.zeros(int(_PAUSE_S / self.rate * tts.sample_rate), dtype=np.float32)
+            self._out(pause, sentence.azimuth_deg)
         result.synthesis_s += time.perf_counter() - began
 
 

@@ -22,7 +22,7 @@ from echollama.server.api_docs import (
     upload_encoding,
 )
 from echollama.server.dependencies import Client, OwnedSession, ServerParts, give_key
-from echollama.server.routes.photos import PHOTO, upload_name
+from echollama.server.routes.photos import PHOTO, chosen_rate, rate_field, upload_name
 from echollama.server.uploads import read_image
 
 router = APIRouter()
@@ -109,16 +109,17 @@ async def ask(
     # The limits are the conversation's own (a 400 with its message), so documented here, not enforced as a 422.
     text: str | None = Form(None, description="the question, typed", json_schema_extra=QUESTION_TEXT_SCHEMA),
     audio: UploadFile | None = File(None, description="the question, recorded (WAV, WebM, OGG, MP3...)"),
+    rate: float | None = rate_field(),
 ) -> dict:
     if (text is None) == (audio is None):
         raise HTTPException(400, "send either a text field or an audio file, not both or neither")
     if text is not None:
         text = typed_question(text)  # as the schema says, character for character
     recording = await audio.read() if audio is not None else None
-    host, store = server.host, server.store
+    host, store, speed = server.host, server.store, chosen_rate(rate, server.settings.rate)
     stop = session.start_answer()  # 409 while it answers, or when its questions are used up
     return await host.run(
-        lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording),
+        lambda cancel: jobs.answer(host, store, session, cancel, text=text, recording=recording, rate=speed),
         cleanup=session.end_answer,
         cancel=stop,
     )  # freed when the answer really ends, not on disconnect

@@ -22,11 +22,16 @@ const state = {
   logged: {},     // answer_id -> its item in the conversation log
   describing: null, reading: null, finishTimer: 0,  // requests Stop aborts; the "answer finished" timer
 };
-const KEEP_SENTENCES = 3;      // the live region holds only the newest few sentences
+const KEEP_SENTENCES = 3;      // the live region keeps the newest few sentences of earlier answers
 
-function say(message) { ui.status.textContent = message; }
-function fail(message) { ui.error.textContent = message; ui.error.hidden = false; }
-function clearError() { ui.error.hidden = true; ui.error.textContent = ""; }
+// The status line is shown, not live: a listener is told through #announce, and in voice mode only what the voice or
+// an earcon does not already say (`covered`), never over the app's voice. An error is heard too (cues.js).
+function say(message, covered = false) {
+  ui.status.textContent = message;
+  if (!(voiced() && (covered || cues.voicePlaying()))) $("announce").textContent = message;
+}
+function fail(message) { ui.error.textContent = message; ui.error.hidden = false; cues.tellError(message); }
+function clearError() { ui.error.hidden = true; ui.error.textContent = ""; $("alert").textContent = ""; }
 function setState(name) { document.body.dataset.state = name; }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,6 +47,7 @@ const voiced = () => output() !== "text";
 const texted = () => output() !== "voice";
 
 function remember(key, read, write, events) {
+  for (const [element] of events) element.dataset.remembered = key;  // habits.js remembers every other setting
   try { const saved = localStorage.getItem(`echollama.${key}`); if (saved !== null) write(saved); } catch { /* private mode */ }
   for (const [element, type] of events) {
     element.addEventListener(type, () => { try { localStorage.setItem(`echollama.${key}`, read()); } catch { /* full */ } });
@@ -54,6 +60,14 @@ remember("space", () => String(ui.spaceShortcut.checked), (value) => { ui.spaceS
 remember("detail", () => ui.detail.value, (value) => { if ([...ui.detail.options].some((o) => o.value === value)) ui.detail.value = value; },
   [[ui.detail, "change"]]);
 for (const radio of outputs) radio.addEventListener("change", () => { if (!voiced()) stopAudio(); });
+// Speech rate (0.5-3 times the voice's pace): named in every request; the socket is told at once when it changes,
+// so recorded questions and live announcements are spoken at it too.
+const rateControl = $("rate");
+const speechRate = () => Number(rateControl.value) || 1;
+const rateMessage = () => JSON.stringify({ type: "rate", rate: speechRate() });
+remember("rate", () => rateControl.value, (value) => { if ([...rateControl.options].some((o) => o.value === value)) rateControl.value = value; },
+  [[rateControl, "change"]]);
+rateControl.addEventListener("change", () => { if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(rateMessage()); });
 
 // --- readiness --------------------------------------------------------------------------------------------------
 
@@ -120,28 +134,29 @@ async function describePhoto(file) {
   ui.preview.alt = `The photo: ${result.summary}`;
   await openSession(result.session_id);
   ui.description.replaceChildren(paragraph("", "streaming"));
-  send(JSON.stringify({ type: "describe", detail: ui.detail.value }), "describe");
+  send(JSON.stringify({ type: "describe", detail: ui.detail.value, rate: speechRate() }), "describe");
 }
 
 // --- reading the text in the photo (signs, labels, pages) ----------------------------------------------------------
 
 async function readText() {
-  if (!state.file) return;
+  if (!state.file || state.reading) return;
   stopSpeaking();
   clearError();
-  ui.readText.disabled = true;
+  ui.readText.setAttribute("aria-disabled", "true");  // not `disabled`: focus stays on the button that acted
   ui.reading.hidden = false;
   ui.reading.replaceChildren(paragraph("Reading the text in the photo…", "placeholder"));
   say("Reading the text in the photo.");
   const form = new FormData();
   form.append("image", state.file);
+  form.append("rate", String(speechRate()));
   const aborted = new AbortController();
   state.reading = aborted;
   let response;
   try { response = await postWithRetry("/v1/read", form, aborted.signal); } catch {
     if (!aborted.signal.aborted) fail("The server did not answer.");
   } finally { state.reading = null; }
-  ui.readText.disabled = false;
+  ui.readText.removeAttribute("aria-disabled");
   if (!response) { ui.reading.replaceChildren(paragraph("No text read.", "placeholder")); return; }
   if (!response.ok) {
     fail(`The text could not be read: ${await detail(response)}`);
@@ -151,14 +166,17 @@ async function readText() {
   const result = await response.json();
   // One paragraph per block, in reading order. A page of text is never poured into a live region: the status says
   // how much there is, the text follows the button (focusable), and the voice reads it if answers are voiced.
-  const blocks = result.text ? result.text.split("\n\n") : [result.spoken];
+  // Framing advice ("The text runs off the right edge; …") comes first, as the voice says it.
+  const blocks = result.text ? [result.framing, ...result.text.split("\n\n")].filter(Boolean) : [result.spoken];
   ui.reading.replaceChildren(...blocks.map((block) => paragraph(block.replaceAll("\n", " "))));
   ui.readingAudio.src = result.audio_url;
   ui.readingAudio.hidden = false;
+  repeatable(ui.readingAudio, blocks.join(" "));
   if (voiced()) ui.readingAudio.play().catch(() => {});
   const lines = result.text ? result.text.split("\n").filter((line) => line.trim()).length : 0;
-  say(lines ? `Text read: ${lines} ${lines === 1 ? "line" : "lines"}, shown after the Read text button.`
-    : "There is no text I can read in this photo.");
+  const advice = result.framing ? `${result.framing} ` : "";
+  say(lines ? `${advice}Text read: ${lines} ${lines === 1 ? "line" : "lines"}, shown after the Read text button.`
+    : (result.framing || result.codes?.length ? result.spoken : "There is no text I can read in this photo."));
 }
 
 ui.readText.addEventListener("click", readText);
@@ -202,7 +220,7 @@ function connect() {
   state.asked = state.wanted = state.owner = state.heard = 0;  // a new connection numbers its answers from 1 again
   state.logged = {};
   return new Promise((resolve, reject) => {
-    socket.onopen = () => resolve(socket);
+    socket.onopen = () => { socket.send(rateMessage()); resolve(socket); };
     socket.onerror = () => reject(new Error("connection failed"));
   });
 }
@@ -221,7 +239,7 @@ async function send(payload, kind) {
   ui.answering.hidden = kind === "describe";
   ui.spoken.replaceChildren();
   setState(kind === "describe" ? "describing" : "answering");
-  say(kind === "describe" ? "Describing the photo…" : "Thinking about the answer…");
+  say(kind === "describe" ? "Describing the photo…" : "Thinking about the answer…", true);
   socket.send(payload);
 }
 
@@ -234,6 +252,7 @@ function onMessage(data) {
   const message = JSON.parse(data);
   if (message.type === "ack") { onLiveAck(message); return; }  // live.js: a camera frame analysed
   if (message.type === "live") return;  // live mode on or off, as asked
+  if (["find", "tone", "tone_stop"].includes(message.type) || message.about === "find") { onFind(message); return; }  // live.js
   if (message.type === "start") state.owner = message.answer_id;  // the audio frames from here on are this answer's
   if (typeof message.answer_id === "string") { onAnnouncement(message); return; }  // live: "live-1", "live-2"...
   if (message.type === "cancelled") { noteStopped(message); return; }
@@ -252,8 +271,9 @@ function onMessage(data) {
   } else if (message.type === "error") {
     endAnswer();
     const retry = message.retry_after_s ? ` Try again in ${message.retry_after_s} seconds.` : "";
-    fail(`${message.detail}.${retry}`);
-    say("Ready for another question.");
+    // "recording: no speech found…" is said as "No speech found…": the file name a server error starts with is no news.
+    fail(`${message.detail.replace(/^recording: (.)/, (_, first) => first.toUpperCase())}.${retry}`);
+    say("Ready for another question.", true);
     setState(state.sessionId ? "described" : "ready");
   }
 }
@@ -272,8 +292,10 @@ function addText(piece) {
 
 function announce(sentence) {
   if (!texted() || !sentence.trim()) return;
-  ui.spoken.append(paragraph(sentence.trim()));
-  while (ui.spoken.childElementCount > KEEP_SENTENCES) ui.spoken.firstElementChild.remove();
+  const said = ui.spoken.appendChild(paragraph(sentence.trim()));
+  said.dataset.answer = String(state.wanted);
+  // An answer stays whole however fast its sentences come (a screen reader reads them in turn): older ones make way.
+  while (ui.spoken.childElementCount > KEEP_SENTENCES && ui.spoken.firstElementChild.dataset.answer !== said.dataset.answer) ui.spoken.firstElementChild.remove();
 }
 
 function finishAnswer(message) {
@@ -282,8 +304,7 @@ function finishAnswer(message) {
   if (state.answer) announce(state.answer.pending);
   state.answer = null;
   ui.answering.hidden = true;
-  const audio = document.createElement("audio");
-  audio.controls = true;
+  const audio = document.createElement("audio");  // no controls: Repeat last answer plays it (no tab stops)
   audio.preload = "auto";
   audio.src = message.audio_url;
   if (kind === "describe") {
@@ -300,12 +321,13 @@ function finishAnswer(message) {
     item.append(audio);
     item.dataset.streamedChunks = String(playback.scheduled);
   }
+  repeatable(kind === "describe" ? ui.descriptionAudio : audio, message.answer);
   setState(kind === "describe" ? "described" : "answered");
   // "Answer finished" once the listener has heard it all: at once as text, when the voice ends otherwise.
-  const finished = () => say(`${kind === "describe" ? "Description" : "Answer"} finished. Press Talk to ask about the photo.`);
+  const finished = () => say(`${kind === "describe" ? "Description" : "Answer"} finished. Press Talk to ask about the photo.`, true);
   clearTimeout(state.finishTimer);
   const left = voiced() ? playback.remainingSeconds() : 0;
-  if (left > 0) { say("Speaking…"); state.finishTimer = setTimeout(finished, left * 1000 + 100); } else finished();
+  if (left > 0) { say("Speaking…", true); state.finishTimer = setTimeout(finished, left * 1000 + 100); } else finished();
 }
 
 function noteStopped(message) {
@@ -339,6 +361,7 @@ function addLog(who, text) {
 function stopAudio() {
   playback.stop();
   for (const audio of document.querySelectorAll("audio")) audio.pause();
+  cues.silence();
   clearTimeout(state.finishTimer);
 }
 
@@ -389,8 +412,9 @@ ui.form.addEventListener("submit", (event) => {
   stopSpeaking();
   playback.audioContext();
   addLog("You asked", text);
+  cues.earcon("sent");
   ui.question.value = "";
-  send(JSON.stringify({ type: "ask", text }), "question");
+  send(JSON.stringify({ type: "ask", text, rate: speechRate() }), "question");
 });
 
 for (const input of [ui.photo, ui.photoFile]) {

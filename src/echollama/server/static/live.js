@@ -12,6 +12,7 @@ const live = { on: false, camera: null, canvas: document.createElement("canvas")
 
 function setLiveButton(on) {
   liveUi.button.setAttribute("aria-pressed", String(on));
+  liveUi.button.querySelector(".state").textContent = on ? ": on" : ": off";  // shown in words, not colour alone
   liveUi.button.classList.toggle("recording", on);
 }
 
@@ -137,6 +138,7 @@ function releaseCamera() {
 function endLive() {
   const was = live.on;
   live.on = false;
+  endFind();  // the tone stops with live mode
   clearTimeout(live.timer);
   setLiveButton(false);
   releaseCamera();
@@ -151,3 +153,81 @@ liveUi.button.addEventListener("click", () => {
   startLive();
 });
 for (const input of [ui.photo, ui.photoFile]) input.addEventListener("change", endLive);
+
+// Find mode: the server follows one kind of thing and sends its tone after each frame ("tone": pan, repeat interval,
+// pitch; "tone_stop" when it is lost). One tone stream: short oscillator beeps through one StereoPannerNode (the law
+// of spatial.js's panner), never while speech plays. Stop and Escape end it with live mode.
+const BEEP_S = 0.07;
+const findUi = { form: $("find-form"), name: $("find-name") };
+const finding = { on: false, tone: null, timer: 0, panner: null, gain: null, beeps: 0 };
+
+function findGraph() {
+  const context = playback.audioContext();
+  if (!finding.panner) {
+    finding.panner = context.createStereoPanner();
+    finding.panner.connect(context.destination);
+  }
+  return context;
+}
+
+function beep() {
+  const tone = finding.tone;
+  if (!finding.on || !tone) return;
+  finding.timer = setTimeout(beep, tone.interval_s * 1000);
+  if (playback.playing()) return;  // a phrase is being said: this beep is skipped, not queued
+  const context = findGraph();
+  const oscillator = context.createOscillator();
+  const envelope = context.createGain();
+  const at = context.currentTime + 0.01;
+  oscillator.frequency.value = tone.pitch_hz;
+  envelope.gain.setValueAtTime(0, at);
+  envelope.gain.linearRampToValueAtTime(0.3, at + 0.01);
+  envelope.gain.setValueAtTime(0.3, at + BEEP_S - 0.01);
+  envelope.gain.linearRampToValueAtTime(0, at + BEEP_S);
+  oscillator.connect(envelope).connect(finding.panner);
+  oscillator.start(at);
+  oscillator.stop(at + BEEP_S);
+  finding.beeps += 1;
+}
+
+function stopTone() {
+  clearTimeout(finding.timer);
+  finding.timer = 0;
+  finding.tone = null;
+}
+
+function onFind(message) {
+  if (message.type === "error") {  // a name it cannot look for: said; find mode is off
+    finding.on = false;
+    fail(`${message.detail}.`);
+    findUi.name.focus();
+  } else if (message.type === "find") {
+    finding.on = message.on;
+    if (message.on) say(`Finding the ${message.name}: listen for the tone.`);
+  } else if (message.type === "tone_stop") {
+    stopTone();
+  } else if (message.type === "tone" && finding.on && live.on) {
+    const starting = !finding.tone;
+    finding.tone = message;
+    findGraph();
+    finding.panner.pan.setValueAtTime(message.pan, finding.panner.context.currentTime);
+    if (starting) beep();
+  }
+}
+
+function endFind() {
+  finding.on = false;
+  stopTone();
+}
+
+findUi.form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const target = findUi.name.value.trim();
+  if (!target) { fail("Type what to find first, such as chair or my cup."); findUi.name.focus(); return; }
+  clearError();
+  findGraph();  // inside the gesture: tones may then play by themselves
+  endFind();
+  if (!live.on) await startLive();
+  if (!live.on || !state.socket || state.socket.readyState !== WebSocket.OPEN) return;
+  state.socket.send(JSON.stringify({ type: "find", target }));
+});

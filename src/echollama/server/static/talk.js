@@ -35,10 +35,11 @@ async function startRecording() {
   state.recorder = media;
   state.recordStart = performance.now();
   media.start();
+  cues.earcon("listening");  // at once, not before: the first words are kept (echo cancellation keeps the tone out)
   ui.talk.textContent = SEND_LABEL;
   ui.talk.classList.add("recording");
   setState("recording");
-  say("Listening. Press Send question when you have asked.");
+  say("Listening. Press Send question when you have asked.", true);
 }
 
 function releaseMicrophone() {
@@ -65,11 +66,12 @@ function cancelRecording() {
 
 async function sendRecording(blob, short) {
   if (short || !blob.size) {
-    say("That was too short. Press Talk, ask, then press Send question.");
+    fail("That was too short. Press Talk, ask, then press Send question.");
     setState("described");
     return;
   }
-  say("Sending your question…");
+  cues.earcon("sent");
+  say("Sending your question…", true);
   await send(await blob.arrayBuffer(), "question");
 }
 
@@ -110,12 +112,12 @@ ui.talk.addEventListener("click", (event) => {
   toggleTalk();
 });
 
-// The Space shortcut (WCAG 2.1.4): it can be turned off, and never acts while a text box or another control has focus.
+// The Space shortcut (WCAG 2.1.4): it can be turned off, and it talks only on the Talk button or where no control has
+// focus; anywhere else Space has a use of its own (a button, a check box, a list that scrolls, a text box).
 function spaceTalks(event) {
   if (event.code !== "Space" || !ui.spaceShortcut.checked || ui.talk.disabled) return false;
   const active = document.activeElement;
-  if (active === ui.talk || !active || active === document.body) return true;
-  return !active.closest("input, textarea, select, button, a, audio, video, summary, label, [contenteditable]");
+  return !active || active === ui.talk || active === document.body || active === document.documentElement;
 }
 document.addEventListener("keydown", (event) => {
   if (!spaceTalks(event)) return;

@@ -1,0 +1,160 @@
+"""Fine names and settings against what a person saw (evaluation/photos/fine_labels.json).
+
+- Fine names said: each object said with a fine name ("a dog, probably a Doberman") whose box matches (IoU >= 0.5)
+  a labelled object of clear kind is right when the name is one of that object's accepted names.
+- Disagreements: objects whose crop named another class than the detector's; whether the detector or the crop was
+  right (labels.json), and CHAIR-i of the brief descriptions under each rule (lower to "possibly", drop, correct the
+  label, ignore), judged by the listener metrics.
+- Settings said: indoors/outdoors and the kind of place, against the photo's setting labels.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import cache
+
+from echollama.evaluation.detection import iou
+from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images
+from echollama.evaluation.listener import score_description, summarise_listener
+from echollama.language.fine_words import fine_name_words
+from echollama.language.narration import narrate
+from echollama.types import Detection, Scene
+
+MATCH_IOU = 0.5
+RULES = ("lower", "ignore", "drop", "correct")  # "lower" is what perception does (scene/fine_names.py)
+
+
+@cache
+def fine_labels() -> dict:
+    return json.loads((PHOTOS_DIR / "fine_labels.json").read_text(encoding="utf-8"))["photos"]
+
+
+def _agreeing(detection: Detection) -> bool:
+    fine = detection.fine_name
+    return fine is not None and fine.under == detection.label and detection.certain
+
+
+def _accepted(detection: Detection, objects: list[dict]) -> list[str] | None:
+    """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind."""
+    for labelled in objects:
+        if labelled["label"] == detection.label and iou(detection.box, tuple(labelled["box"])) >= MATCH_IOU:
+            return [name.lower() for name in labelled["fine"]]
+    return None
+
+
+def _matches(label: str, box, photo: LabelledImage) -> bool:
+    return any(o.label == label and iou(box, o.box) >= MATCH_IOU for o in photo.objects)
+
+
+def under_rule(scene: Scene, rule: str, certain_from: float | None) -> Scene:
+    """The scene as a contradiction rule would leave it ("lower" is the scene itself)."""
+    kept = []
+    for d in scene.detections:
+        contradicted = d.fine_name is not None and d.fine_name.under != d.label
+        if not contradicted or rule == "lower":
+            kept.append(d)
+        elif rule == "ignore":
+            kept.append(replace(d, certain=certain_from is None or d.score >= certain_from))
+        elif rule == "correct" and d.fine_name is not None and d.fine_name.under:
+            kept.append(replace(d, label=d.fine_name.under))
+        elif rule == "correct":
+            kept.append(d)  # a class under no COCO label cannot be said instead: lowered
+    return replace(scene, detections=kept)
+
+
+def evaluate_fine_names(analyzer, images) -> dict:
+    """Fine names, disagreements and settings on the labelled photos among `images` (name, image, truth)."""
+    truth = {item.name: item for item in labelled_images()}
+    labels = fine_labels()
+    tally = {"computed": 0, "judged": 0, "right": 0, "said": 0, "said_judged": 0, "said_right": 0}
+    wrong_names: list[str] = []
+    disagreements: list[dict] = []
+    settings = {"said": 0, "judged": 0, "right": 0, "places_said": 0, "places_right": 0, "wrong": []}
+    heard: dict[str, list] = {rule: [] for rule in RULES}
+    for name, image, _ in images:
+        if name not in labels or name not in truth:
+            continue
+        scene = analyzer.analyze(image, read_text=False)
+        photo, entry = truth[name], labels[name]
+        spoken = " ".join(narrate(scene))
+        for d in scene.detections:
+            if _agreeing(d):
+                _judge_name(d, entry["objects"], fine_name_words(d).rstrip(",") in spoken, tally, wrong_names, name)
+            elif d.fine_name is not None and d.fine_name.under != d.label:
+                disagreements.append(
+                    {
+                        "photo": name,
+                        "label": d.label,
+                        "crop": d.fine_name.name,
+                        "crop_under": d.fine_name.under,
+                        "detector_right": _matches(d.label, d.box, photo),
+                        "crop_right": bool(d.fine_name.under) and _matches(d.fine_name.under, d.box, photo),
+                    }
+                )
+        for rule in RULES:
+            heard[rule].append(
+                score_description(" ".join(narrate(under_rule(scene, rule, analyzer.certain_from))), photo)
+            )
+        _judge_setting(scene, entry["setting"], name, settings)
+    return {
+        **tally,
+        "share_right": tally["right"] / tally["judged"] if tally["judged"] else None,
+        "said_share_right": tally["said_right"] / tally["said_judged"] if tally["said_judged"] else None,
+        "wrong": wrong_names,
+        "disagreements": disagreements,
+        "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
+        "settings": settings,
+    }
+
+
+def _judge_name(d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: str) -> None:
+    """Counts one agreeing fine name: computed (and said, when the brief description says it), judged, right."""
+    tally["computed"] += 1
+    tally["said"] += said
+    accepted = _accepted(d, objects)
+    if accepted is None or d.fine_name is None:
+        return
+    ok = d.fine_name.name.lower() in accepted
+    tally["judged"] += 1
+    tally["right"] += ok
+    tally["said_judged"] += said
+    tally["said_right"] += said and ok
+    if not ok:
+        wrong.append(f"{photo}: {d.label} named {d.fine_name.name}")
+
+
+def _judge_setting(scene: Scene, labelled: dict, name: str, tally: dict) -> None:
+    setting = scene.setting
+    if setting is None:
+        return
+    tally["said"] += 1
+    if labelled["indoors"] is not None:
+        tally["judged"] += 1
+        ok = setting.indoors == labelled["indoors"]
+        tally["right"] += ok
+        if not ok:
+            tally["wrong"].append(f"{name}: {'indoors' if setting.indoors else 'outdoors'}")
+    if setting.place:
+        tally["places_said"] += 1
+        ok = setting.place in labelled["places"]
+        tally["places_right"] += ok
+        if not ok:
+            tally["wrong"].append(f"{name}: {setting.place}")
+
+
+def summary_line(result: dict) -> str:
+    """One line for `echollama eval`'s printout."""
+    settings = result["settings"]
+    right, said_right = (
+        "-" if result[key] is None else f"{result[key]:.0%}" for key in ("share_right", "said_share_right")
+    )
+    setting_share = f"{settings['right'] / settings['judged']:.0%}" if settings["judged"] else "-"
+    chair = ", ".join(f"{rule} {value:.1%}" for rule, value in result["chair_i_by_rule"].items() if value is not None)
+    return (
+        f"fine names said {result['said']} (judged {result['said_judged']}, right {said_right}); "
+        f"computed {result['computed']} (judged {result['judged']}, right {right}); "
+        f"detector-vs-crop disagreements {len(result['disagreements'])} (CHAIR-i by rule: {chair}); "
+        f"settings said {settings['said']} (indoors/outdoors right {setting_share}), "
+        f"places said {settings['places_said']} (right {settings['places_right']})"
+    )
