@@ -259,7 +259,9 @@ def test_on_the_coffee_photo_the_cup_is_on_the_table(coffee):
     assert json.loads(json.dumps(coffee.to_dict()))["relations"][0]["evidence"]["overlap_x"] > 0.9
 
 
-def test_a_relation_of_an_unsure_object_is_hedged_once():
-    tv, person = d("tv", (100, 200, 300, 500), 1.5, certain=False), d("person", (320, 100, 420, 500), 1.6, False)
-    text = " ".join(narrate(scene_of(tv, person), "brief"))
-    assert "possibly a tv next to the person, " in text and "possibly next to" not in text
+def test_a_relation_of_an_unsure_object_is_hedged_once_and_unsure_neighbours_place_nothing():
+    cat, couch = d("cat", (300, 300, 400, 400), 2.5, certain=False), replace(COUCH, certain=False)
+    text = " ".join(narrate(scene_of(cat, couch), "brief"))
+    assert text.startswith("Possibly a cat on the couch, straight ahead") and "possibly on" not in text
+    tv, person = d("tv", (100, 200, 300, 500), 1.5), d("person", (320, 100, 420, 500), 1.6, certain=False)
+    assert scene_of(tv, person).relations and "next to" not in " ".join(narrate(scene_of(tv, person), "full"))

@@ -44,6 +44,9 @@ def spoken_relations(scene: Scene, sayable: set[int], detail: str = "brief") -> 
             break
         if not (_alone(relation.subject_label, scene) and _alone(relation.object_label, scene)):
             continue  # "in front of a person" among five: which one? ("the bus" names one a listener can find)
+        ends = (scene.detections[relation.subject], scene.detections[relation.object])
+        if relation.kind in ("in front of", "next to") and not all(d.certain for d in ends):
+            continue  # "a laptop, possibly in front of the mouse" (left01.jpg): placed by a thing that may not be there
         if relation.kind == "in front of" and relation.subject not in sayable:
             carrier, from_object = relation.object, True  # "a car behind the person"
         else:
