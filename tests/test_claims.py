@@ -129,7 +129,12 @@ def unsure_scene(scene):
         ("The person is about 2 metres away.", "drop", "", "distance: 2 metres"),
         ("The chair on the right is 2.5 metres away.", "drop", "", "distance: 2.5 metres"),
         ("Turn left to find the door.", "drop", "", "unknowable: door"),
-        ("The person is right next to the cup.", "drop", "", "nearness: next to"),
+        (
+            "The person is right next to the cup.",
+            "drop",
+            "",
+            "unverified relation: person next to cup",
+        ),  # no computed relation says so
         ("Possibly a cat on the left.", "drop", "", "position: left"),
         ("The cup looks clean.", "keep", "The cup looks clean.", None),
         ("Possibly a cat, curled up and asleep.", "keep", "Possibly a cat, curled up and asleep.", None),

@@ -9,16 +9,27 @@ Rows are templates filled with each scene's main object ("the cup", "the cat") a
 import statistics
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from echollama.cli.check import read_scene
 from echollama.language.gate import category, check_sentence
+from echollama.scene.relations import find_relations
 from echollama.scene.words import plural
 
 SCENES_DIR = Path(__file__).parent / "data" / "gate_scenes"
-SCENES = {path.stem: read_scene(path) for path in sorted(SCENES_DIR.glob("*.json"))}
+
+
+def _perceived(path: Path):
+    """A stored scene with its relations: they are geometry over the stored boxes, computed as perception does (the
+    scenes were stored before perception computed relations)."""
+    scene = read_scene(path)
+    return replace(scene, relations=find_relations(scene.detections, scene.width, scene.height))
+
+
+SCENES = {path.stem: _perceived(path) for path in sorted(SCENES_DIR.glob("*.json"))}
 
 # (category, sentence) an LLM must never get spoken, whatever the scene.
 DROP = [
@@ -138,6 +149,37 @@ HAND = [
     ("chelsea", "drop", "count", "The cats look happy."),
     ("chelsea", "keep", "not in the scene", "The kitty has soft fur."),
     ("street_truck", "keep", "not in the scene", "The lorry looks old."),
+    # Relations: kept when perception computed them (coffee: the cup on the table, which it was unsure of; porch:
+    # the dog in front of the bicycle, the bicycle in front of the car; living room: people on a couch; restaurant:
+    # the table in front of people), dropped when the geometry says otherwise or says nothing of the kind.
+    ("coffee", "keep", "relation", "The cup seems to rest on the table."),
+    ("coffee", "keep", "relation", "The cup may stand on a wooden table."),
+    ("coffee", "drop", "relation", "The table may be on the cup."),
+    ("coffee", "drop", "relation", "The cup may be under the table."),
+    ("coffee", "drop", "relation", "The cup might sit in front of the table."),
+    ("coffee", "keep", "unverified relation", "The cup looks full and warm."),
+    ("coffee", "drop", "unverified relation", "The cup may be next to the table."),
+    ("coffee", "drop", "unverified relation", "It may sit on the table."),
+    ("porch_dog_bicycle", "keep", "relation", "The dog sits in front of the bicycle."),
+    ("porch_dog_bicycle", "keep", "relation", "The bicycle is behind the dog."),
+    ("porch_dog_bicycle", "keep", "relation", "The bicycle stands in front of the car."),
+    ("porch_dog_bicycle", "drop", "relation", "The dog is behind the bicycle."),
+    ("porch_dog_bicycle", "drop", "relation", "The bicycle is in front of the dog."),
+    ("porch_dog_bicycle", "drop", "relation", "The dog is riding the bicycle."),
+    ("porch_dog_bicycle", "drop", "relation", "The dog sits on the bicycle."),
+    ("porch_dog_bicycle", "drop", "relation", "The car is in front of the bicycle."),
+    ("porch_dog_bicycle", "keep", "unverified relation", "The dog looks patient."),
+    ("porch_dog_bicycle", "drop", "unverified relation", "The dog sits next to the car."),
+    ("porch_dog_bicycle", "drop", "unverified relation", "The car is parked beside the bicycle."),
+    ("porch_dog_bicycle", "drop", "unverified relation", "The dog is holding the bicycle."),
+    ("porch_dog_bicycle", "drop", "unverified relation", "The dog sits under the car."),
+    ("living_room_sofa", "keep", "relation", "The people may be sitting on the couch."),
+    ("living_room_sofa", "drop", "relation", "The couch might be on the people."),
+    ("restaurant_dinner_table", "keep", "relation", "The table may be in front of the people."),
+    ("restaurant_dinner_table", "drop", "relation", "The people may sit on the table."),
+    ("restaurant_dinner_table", "drop", "unverified relation", "The people may be holding the table."),
+    ("chelsea", "drop", "unverified relation", "The cat lies on the couch."),
+    ("chelsea", "keep", "unverified relation", "The cat has soft fur and a calm look."),
 ]
 
 

@@ -91,7 +91,11 @@ def test_without_a_policy_every_kept_object_is_certain(labelled):
 @pytest.mark.parametrize(
     "name, first_sentence",
     [
-        ("coffee", "I can see a cup straight ahead, within reach, and possibly a dining table straight ahead, "),
+        (
+            "coffee",
+            "I can see a cup, possibly on the table, straight ahead, within reach, and possibly a dining table straight "
+            "ahead, ",
+        ),
         ("chelsea", "I can see a cat straight ahead, within reach."),
         ("astronaut", "I can see a person straight ahead, "),
         ("rocket", "I cannot recognise any objects in this picture."),

@@ -181,6 +181,7 @@ class Scene:
     text: list[TextRegion] = field(default_factory=list)  # text read in the image
     setting: Setting | None = None  # indoors or outdoors and the kind of place, when the evidence agrees
     codes: tuple[CodeRegion, ...] = ()  # QR codes and barcodes read in the image (read with the text)
+    relations: tuple[Relation, ...] = ()  # how the objects relate, from their boxes and depth (scene/relations.py)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -208,6 +209,7 @@ class Scene:
             text=[_boxed(TextRegion, t, "text region") for t in data.get("text", [])],
             setting=_setting(data.get("setting")),
             codes=tuple(_boxed(CodeRegion, c, "code") for c in data.get("codes", [])),
+            relations=tuple(Relation.from_dict(r) for r in data.get("relations", ())),
         )
 
 
@@ -406,3 +408,33 @@ class ObjectColour:
         if len(lab) != 3:
             raise ValueError("a colour's lab is three numbers")
         return cls(str(data["words"]), (lab[0], lab[1], lab[2]), dict(data["share"]), str(data["method"]))
+
+
+RELATION_KINDS = ("on", "riding", "holding", "next to", "in front of", "behind")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How one detected object relates to another ("a cup on the table"), found from their boxes and depth alone.
+
+    `subject` and `object` index the scene's detections; `evidence` holds the geometry that made the relation (the
+    measured overlaps, edges and depths beside their thresholds), so `--json` can say why it was said."""
+
+    subject: int
+    subject_label: str
+    kind: str  # one of RELATION_KINDS
+    object: int
+    object_label: str
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in RELATION_KINDS:
+            raise ValueError(f"unknown relation {self.kind!r}")
+        if self.subject == self.object or min(self.subject, self.object) < 0:
+            raise ValueError("a relation joins two different detections")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Relation:
+        if not isinstance(data, dict):
+            raise TypeError("each relation is a JSON object")
+        return cls(**{**data, "evidence": dict(data.get("evidence", {}))})

@@ -85,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
             print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
         for key, llm in result["llms"].items():
             print(_llm_sentence_line(key, llm))
+            if llm.get("relations"):
+                from echollama.evaluation.relation_eval import relation_line
+
+                print(relation_line(key, llm["relations"]))
         if result.get("colour"):
             from echollama.evaluation.colour_eval import colour_line
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.language import claim_parser
 from echollama.language.claim_parser import fold_quotes
+from echollama.language.relation_claims import relation_claims
 from echollama.paper import GRID_CELL_NAMES
 from echollama.scene.words import plural
 
@@ -143,8 +144,10 @@ def score_description(text: str, photo: LabelledImage, seconds: float | None = N
     split = sentences(text)
     stated: dict[str, list[float]] = {}
     for index, sentence in enumerate(split):
-        here = [m for m in present if m.sentence == index]
         parsed = claim_parser.parse(sentence, also)
+        # "a dog in front of the bicycle, slightly left": the place is the dog's, not the bicycle's.
+        related = {c.object.start for c in relation_claims(parsed) if c.subject is not None}
+        here = [m for m in present if m.sentence == index and m.start not in related]
         for said in parsed.of_kind("position"):
             owner = claim_parser.owner(here, said.start, said.end, parsed.text)
             if owner is not None and owner.label in thirds_of:

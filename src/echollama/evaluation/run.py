@@ -19,6 +19,7 @@ from echollama.evaluation.detection import MatchCounts, iou, match
 from echollama.evaluation.labelled_set import labelled_images
 from echollama.evaluation.listener import score_description, summarise_listener, wav_seconds
 from echollama.evaluation.plots import draw_scene, grounding_bars, latency_waterfall
+from echollama.evaluation.relation_eval import judge_relations, summarise_relations
 from echollama.language.claims import check_text, summarise
 from echollama.models.gguf import LLM_MODELS
 from echollama.scene.image import LoadedImage, load_image
@@ -90,6 +91,7 @@ def evaluate_llm(
     pipeline.wait_loaded()
     truth = {item.name: item for item in labelled_images()} if labelled else {}
     reports, heard, per_image, latency, spoken, from_llm = [], [], {}, [], [], []
+    relations: dict = {}  # photo -> the relation claims said in its description, judged against the labels
     for name, image, _ in images:
         _progress(f"{pipeline.llm.name}: describing {name}")
         wav = out / "audio" / f"{key.replace('/', '-')}-{name}.wav"
@@ -108,6 +110,8 @@ def evaluate_llm(
             listener = score_description(description.text, truth[name], wav_seconds(wav))
             heard.append(listener)
             per_image[name]["listener"] = listener.to_dict()
+            relations[name] = judge_relations(description.text, description.scene, truth[name])
+            per_image[name]["relations"] = [j.to_dict() for j in relations[name]]
         latency.append(description.timings)
         spoken.append((description.text, wav))
         if not (out / "images" / f"{name}.png").exists():
@@ -130,6 +134,7 @@ def evaluate_llm(
         "detail": detail,
         "llm_sentences": summarise_llm_sentences(from_llm),
         "listener": summarise_listener(heard) if heard else None,
+        "relations": summarise_relations(relations) if heard else None,
         "latency_median": median_timings,
         "waterfall": str(waterfall.relative_to(out)),
         "fresh_process_first_audio_s": fresh_process_first_audio(

@@ -19,6 +19,7 @@ from echollama.language import claim_parser
 from echollama.language.claim_parser import Mention, ParsedSentence, Said, parse
 from echollama.language.claim_parser import split_sentences as _sentences
 from echollama.language.readouts import readouts
+from echollama.language.relation_claims import relation_claims
 from echollama.language.vocabulary import fine_name_words
 from echollama.scene.grid import horizontal_third
 from echollama.scene.words import WITHIN_REACH_UNDER_M
@@ -158,8 +159,11 @@ def check_text(text: str, scene: Scene) -> GroundingReport:
             _mention_claims(report, m, sentence, by_label)
         present = [m for m in mentions if not m.negated]
         report.claims += colour_claims(parsed, present, by_label)
+        # "the cup on the table, within reach": what follows is said of the cup, not of the table it relates to.
+        related = {id(c.object) for c in relation_claims(parsed) if c.subject is not None}
+        owners = [m for m in present if id(m) not in related]
         for said in _spatial_claims(parsed):
-            owner = _owner(present, said, parsed.text)
+            owner = _owner(owners, said, parsed.text)
             if owner is None or owner.label not in by_label or parsed.of_kind("negation") and owner.negated:
                 continue
             if said.kind == "extreme" and (owner.plural or (owner.count is not None and owner.count.value != 1)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from echollama.language import narration
 from echollama.language.colour_words import group_colour
+from echollama.language.relation_phrases import relation_of
 from echollama.language.text_answers import text_answer
 from echollama.scene.words import (
     SPOKEN_NAMES,
@@ -74,7 +75,10 @@ def describe_label(label: str, members: list[Detection], scene: Scene, counting:
     if count == 1:
         if sure:
             name = f"{group_colour(members)} {name}".lstrip()  # "the black dog": measured colours only
-            return (f"I can see one {name}. " if counting else "") + f"The {name} is {where(members[0], scene)}."
+            related = relation_of(members[0], scene).lstrip(",")  # " on the table,", " possibly on the table,"
+            return (
+                f"I can see one {name}. " if counting else ""
+            ) + f"The {name} is{related} {where(members[0], scene)}."
         one = f"one {name}" if counting else narration.article(label)
         return f"I am not sure, but there may be {one} {where(members[0], scene)}."
     many = ("at least " if count >= 3 and sure else "") + counted(label, count)

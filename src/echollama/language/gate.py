@@ -10,6 +10,8 @@ perception cannot know (stairs, doors, kerbs), talk to or about the listener, ou
 A colour is spoken only where perception measured that colour for
 that object (scene/object_colour.py). An unsure object stays unsure: its hedge ("possibly") must be in its own clause. Readouts (coordinates, scores,
 markdown) are repaired where cutting them leaves the meaning, else dropped. Every drop says why.
+A relation between two objects ("the cup on the table", "a man riding a horse") is spoken only when perception
+computed it from the boxes (language/relation_claims.py); one it contradicts or did not compute is dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from echollama.language import claims
 from echollama.language.claim_parser import ParsedSentence, Said, clause_start, parse
 from echollama.language.readouts import readouts, repair
+from echollama.language.relation_claims import relation_reasons
 from echollama.types import Scene
 
 # Claim kinds only code may make, as each reason names them.
@@ -76,11 +79,14 @@ def check_sentence(sentence: str, scene: Scene) -> Verdict:
 
 def unsaid_by_the_llm(parsed: ParsedSentence, scene: Scene) -> list[str]:
     """What in a sentence only code may say, or nobody: one reason per claim, "category: the words"."""
-    reasons: list[str] = []
     clocks = parsed.of_kind("clock")
+    # A relation ("on the table", "behind the bus") is judged against the computed relations, not as a position.
+    reasons, relation_spans = relation_reasons(parsed, scene)
     for said in parsed.said:
         if said.kind == "position" and any(_overlaps(said, c) for c in clocks):
             continue  # "at 9 o'clock" is a clock hour, said once
+        if any(start <= said.start < end for start, end in relation_spans):
+            continue
         if said.kind in _CODE_ONLY:
             reasons.append(f"{_CODE_ONLY[said.kind]}: {said.words}")
     if not parsed.mentions and any(s.kind in _PLACING for s in parsed.said):

@@ -16,6 +16,7 @@ from echollama.language.code_phrases import fenced_codes_for_prompt
 from echollama.language.colour_words import coloured_name, group_colour
 from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
 from echollama.language.readouts import repair
+from echollama.language.relation_phrases import relation_facts, relation_words, spoken_relations
 from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
 from echollama.scene.camera import camera_for
@@ -150,16 +151,20 @@ def group_phrase(members: list[Detection], scene: Scene, max_members: int | None
     return "".join(group_phrase_pieces(members, scene, max_members))
 
 
-def group_phrase_pieces(members: list[Detection], scene: Scene, max_members: int | None = 1) -> list[PlacedText]:
+def group_phrase_pieces(
+    members: list[Detection], scene: Scene, max_members: int | None = 1, relation: str = ""
+) -> list[PlacedText]:
     """`group_phrase` cut where each member (or each side's count of the rest) is placed, each piece heard from
-    there: in "two buses: one straight ahead, and one on your left" the second bus is heard from the left."""
+    there: in "two buses: one straight ahead, and one on your left" the second bus is heard from the left.
+    `relation` (a lone object's, e.g. " on the table,") follows its name."""
     count = len(members)
     name = _name(members)
     here = azimuth(members[0], scene)
     if count == 1:
         only = where(members[0], scene)
         fine = fine_name_words(members[0])  # ", probably a Doberman,"
-        return [PlacedText(name + (f"{fine} {only}" if only else fine.rstrip(",")), here)]
+        words = name + fine + (relation[1:] if fine and relation.startswith(",") else relation)
+        return [PlacedText((words + (f" {only}" if only else "")).rstrip(","), here)]
     # Within a group only metres are worth saying; "nearest" and "farther" compare with the whole scene.
     metric = scene.depth_unit != PAPER_DEPTH_UNIT
 
@@ -286,7 +291,8 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
             [PlacedText(f"It might show {guess[len(GUESS_OPENING) :]}, but that is only a guess.")],
         ]
     located = ordered if limits.groups is None else ordered[: limits.groups]
-    phrases = [group_phrase_pieces(g, scene, limits.members) for g in located]
+    relations = _relations_said(located, scene, detail)
+    phrases = [group_phrase_pieces(g, scene, limits.members, relations.get(id(g[0]), "")) for g in located]
     if detail == "brief":
         # At most three sentences: the groups that fit, then "and two more things".
         while True:
@@ -306,6 +312,14 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
         sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
     setting = setting_sentence(scene.setting, detail)
     return sentences + [[PlacedText(setting)]] if setting else sentences
+
+
+def _relations_said(located: list[list[Detection]], scene: Scene, detail: str) -> dict[int, str]:
+    """The words of the relations said (scene/relations.py), by the id of the lone object whose phrase says them."""
+    index = {id(d): i for i, d in enumerate(scene.detections)}
+    lone = {index[id(g[0])] for g in located if len(g) == 1 and id(g[0]) in index}
+    chosen = spoken_relations(scene, lone, detail)
+    return {id(scene.detections[i]): relation_words(r, scene, back) for i, (r, back) in chosen.items()}
 
 
 def overview(ordered: list[list[Detection]]) -> str:
@@ -339,6 +353,8 @@ def fact_sheet(scene: Scene) -> str:
         lines.append(_sentence([group_phrase(members, scene, max_members=None)]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
+    if relation_facts(scene):
+        lines.append(f"How they relate, measured from their boxes: {relation_facts(scene)}.")
     if setting_fact(scene.setting):
         lines.append(setting_fact(scene.setting))
     if impression(scene):

@@ -23,6 +23,7 @@ from echollama.scene.dedupe import merge_duplicates
 from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, CodeReader, DepthEstimator, Detector, TextReader
+from echollama.scene.relations import find_relations
 from echollama.scene.text_placement import place_text
 from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
 
@@ -146,6 +147,9 @@ class SceneAnalyzer:
         timings["perception_s"] = time.perf_counter() - start
 
         placed = [_place(d, image, camera) for d in detections]
+        relations_start = time.perf_counter()
+        relations = find_relations(placed, image.width, image.height)
+        timings["relations_s"] = time.perf_counter() - relations_start
         scene = Scene(
             width=image.width,
             height=image.height,
@@ -157,6 +161,7 @@ class SceneAnalyzer:
             matrix=format_matrix(placed, image.width, image.height),
             timings=timings,
             setting=setting,
+            relations=relations,
         )
         if read is None:
             return PendingText(scene)
