@@ -60,7 +60,7 @@ def test_the_table_has_measured_and_unmeasured_colours_both_ways():
         ("colour not measured", "keep"),
         ("colour not measured", "drop"),
     }
-    assert sum(kind == "colour" for _, _, kind, _ in table) >= 12
+    assert sum(kind == "colour" for _, _, kind, _ in table) >= 8  # at least two objects with a measured colour
 
 
 @pytest.mark.parametrize(("name", "verdict", "kind", "sentence"), rows())

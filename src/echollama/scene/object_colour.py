@@ -20,7 +20,13 @@ from echollama.types import Detection, ObjectColour
 # Skin, hair and clothing are not a person's colour; glass shows what is behind it or in it; a table's box holds what
 # stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
-NO_COLOUR_LABELS = frozenset({"person", "wine glass", "bottle", "dining table", "fork", "knife", "spoon", "bicycle"})
+# A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
+NO_COLOUR_LABELS = frozenset(
+    {"person", "wine glass", "bottle", "dining table", "fork", "knife", "spoon", "bicycle", "cup", "bowl"}
+)
+# A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
+# wrong with YOLOv5s's boxes): for these only a chromatic colour is said ("a red bus"), never black, grey or white.
+CHROMATIC_ONLY_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat"})
 
 # Several sRGB prototypes per term, so dark and light shades of one term are near one of them.
 _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -75,6 +81,7 @@ _CROP_SIDE = 80  # the crop's long side for GrabCut: ~10 ms per object on one co
 _ITERATIONS = 1  # more collapsed the foreground on small crops and doubled the time
 _MARGIN = 0.15  # of the box, on each side: the surroundings GrabCut learns the background from
 _ACHROMATIC_TERMS = tuple(_TERMS.index(t) for t in ("black", "grey", "white"))
+_ACHROMATIC_WORDS = frozenset({"black", "grey", "white"})
 _CHROMATIC = np.array([t not in _ACHROMATIC_TERMS for t in _PROTOTYPE_TERM])
 
 
@@ -230,7 +237,10 @@ def object_colour(
         return None
     if gains is not None:
         pixels = np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)
-    return name_colour(_lab(pixels).reshape(-1, 3), method, rule)
+    colour = name_colour(_lab(pixels).reshape(-1, 3), method, rule)
+    if colour is not None and detection.label in CHROMATIC_ONLY_LABELS and set(colour.share) <= _ACHROMATIC_WORDS:
+        return None
+    return colour
 
 
 class ObjectColourer:
