@@ -33,7 +33,9 @@ def find_clip(tmp_path_factory):
 @pytest.mark.slow  # about 40-60 s on two shared cores (45 frames, the voice)
 def test_the_tone_follows_the_dog_and_lost_and_within_reach_are_said_once(find_clip, tmp_path):
     out = tmp_path / "find.wav"
-    done = watch(str(find_clip), "--fast", "--json", "--find", "my dog", "-o", str(out))
+    # SSD: within reach the clip is a 5x-upscaled crop of one photo, blurrier than any camera frame; YOLOv5s (the
+    # default) loses the dog there, so "within reach" would never come (a limit of the clip, noted in issue 20).
+    done = watch(str(find_clip), "--fast", "--json", "--find", "my dog", "--detector", "ssd", "-o", str(out))
     assert done.returncode == 0, done.stderr
     items = [json.loads(line) for line in done.stdout.splitlines()]
     tones = [i for i in items if i["type"] == "tone"]
