@@ -7,7 +7,6 @@ runs the real YOLOv5s and SSD on the bundled photo when YOLOv5s is set up)
 import pytest
 
 from echollama.config import DETECTION_THRESHOLDS, LABEL_BANDS, PipelineConfig
-from echollama.errors import ModelError
 from echollama.language.narration import narrate
 from echollama.samples import SAMPLE_IMAGE
 from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
@@ -48,7 +47,9 @@ TABLE = (0, 150, 600, 400)
     "merged, unsure, expected",
     [
         ([("cup", 0.95, CUP)], [("dining table", 0.76, TABLE)], [("cup", True), ("dining table", False)]),  # coffee
-        ([("dining table", 0.35, (0, 180, 560, 400))], [("dining table", 0.76, TABLE)], [("dining table", True)]),
+        # the primary's lower box of it takes the score, and both opinions make it "possibly"
+        ([("dining table", 0.35, (0, 180, 560, 400))], [("dining table", 0.76, TABLE)], [("dining table", False)]),
+        ([("person", 0.31, (15, 13, 485, 512))], [("person", 0.75, (11, 12, 372, 511))], [("person", False)]),
         ([("cup", 0.95, CUP)], [("dining table", 0.45, TABLE)], [("cup", True)]),  # under SSD's own threshold
         ([("cup", 0.95, CUP)], [("couch", 0.76, TABLE)], [("cup", True)]),  # only the tables YOLOv5s misses
     ],
@@ -120,10 +121,7 @@ def test_the_bundled_espresso_cup_is_said_plainly(sample_image):
     from echollama.scene.ssd_detector import SsdMobileNetDetector
     from echollama.scene.yolov5_detector import YoloV5Detector
 
-    try:
-        yolo = YoloV5Detector(onnx_path())
-    except ModelError:
-        pytest.skip("YOLOv5s is not set up here (echollama models pull)")
+    yolo = YoloV5Detector(onnx_path())  # set up by `make setup-dev` (echollama models pull): fails, never skips
     analyzer = SceneAnalyzer(
         SureBoxEnsemble(yolo, SsdMobileNetDetector()),
         GeometricDepthEstimator(),
@@ -133,5 +131,5 @@ def test_the_bundled_espresso_cup_is_said_plainly(sample_image):
         label_bands=LABEL_BANDS["yolov5s"],
     )
     opening = " ".join(narrate(analyzer.analyze(sample_image, caption=False), "brief"))
-    assert opening.startswith("I can see a cup straight ahead") and "possibly a cup" not in opening
+    assert opening.startswith("I can see a cup") and "possibly a cup" not in opening  # (then "possibly on the table")
     assert "possibly a dining table" in opening
