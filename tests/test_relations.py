@@ -251,8 +251,10 @@ def coffee():
 
 def test_on_the_coffee_photo_the_cup_is_on_the_table(coffee):
     labels = {d.label for d in coffee.detections}
-    if not {"cup", "dining table"} <= labels:
-        pytest.skip(f"the detector found {sorted(labels)} here")
+    assert {
+        "cup",
+        "dining table",
+    } <= labels  # SSD: cup 0.95, table 0.76 (a failure here is the detector, not relations)
     assert [(r.subject_label, r.kind, r.object_label) for r in coffee.relations] == [("cup", "on", "dining table")]
     assert "relations_s" in coffee.timings
     assert "a cup, possibly on the table, straight ahead, within reach" in narrate(coffee, "brief")[0]
