@@ -2,27 +2,19 @@
 by a camera move (evaluation/find_clip.py): the dog enters from the left, comes within reach, leaves to the left."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import soundfile
 
+from cli_process import run_cli
 from echollama.evaluation.find_clip import ENTERS_S, LEAVES_S, SIZE, dog_box_at, write_find_clip
 
 SIDE_DEAD_ZONE = 0.05 * SIZE[0]  # within this of the middle, the dog is straight ahead: no side to follow
 
 
 def watch(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "echollama.cli", "watch", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
+    return run_cli("watch", *args, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ holds still. The advice is said once, then "Hold still, reading.", then the lett
 
 import difflib
 import json
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
 
+from cli_process import run_cli
 from echollama.evaluation.watch_clip import write_video
 from echollama.live.reading import HOLD_STILL
 from test_framing import LETTER, render_letter
@@ -53,13 +51,7 @@ def write_reading_clip(path) -> str:
 
 
 def watch(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "echollama.cli", "watch", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
+    return run_cli("watch", *args, timeout=300)
 
 
 @pytest.fixture(scope="module")
