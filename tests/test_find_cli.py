@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from cli_process import run_cli
 from echollama.evaluation.find_clip import ENTERS_S, LEAVES_S, SIZE, dog_box_at, write_find_clip
+from test_describe_cli import run_cli
 
 SIDE_DEAD_ZONE = 0.05 * SIZE[0]  # within this of the middle, the dog is straight ahead: no side to follow
 

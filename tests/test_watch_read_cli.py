@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from cli_process import run_cli
 from echollama.evaluation.watch_clip import write_video
 from echollama.live.reading import HOLD_STILL
+from test_describe_cli import run_cli
 from test_framing import LETTER, render_letter
 
 CLIP_FPS = 10
