@@ -144,7 +144,7 @@ def _print(results: dict[str, dict]) -> None:
 
 def _print_bands(table: dict[str, list[list[int]]]) -> None:
     edges = BAND_EDGES
-    print(f"  raw detector boxes right/wrong by score (per-label bands {LABEL_BANDS['yolov5s']}, others 0.40/0.50):")
+    print(f"  raw detector boxes right/wrong by score (YOLOv5s's per-label bands: {LABEL_BANDS['yolov5s']}):")
     print("  " + f"{'label':<14}" + "".join(f"{f'{a:.1f}-{min(b, 1.0):.1f}':>10}" for a, b in zip(edges, edges[1:])))
     for label, row in sorted(table.items()):
         print("  " + f"{label:<14}" + "".join(f"{f'{r}/{w}':>10}" for r, w in row))
