@@ -62,8 +62,8 @@ class WatchSession:
             self._page_reader().load()
 
     def _page_reader(self):
-        """The text reader `echollama read` uses (built once by the pipeline), for reading mode."""
-        return self.pipeline._text_reader_for_reading()
+        """The text reader `echollama read` uses (built once by the profile), for reading mode."""
+        return self.pipeline.profile.page_reader()
 
     def ask(self, line: str) -> None:
         if self.speaker is not None:
