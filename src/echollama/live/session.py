@@ -80,7 +80,7 @@ class WatchSession:
         speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report, settings.stream)
         fast = self.source.fast
         watcher = self.watcher = ChangeWatcher(
-            lambda image: analyzer.analyze(image, caption=False, read_text=False),
+            lambda image, colour: analyzer.analyze(image, caption=False, read_text=False, colour=colour),
             settings.sample_fps if fast else self.source.fps,
         )
         if settings.find is not None:
@@ -140,9 +140,9 @@ class WatchSession:
                 time.sleep(0.05)
 
     def latest_scene(self) -> Scene | None:
-        """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
+        """The latest frame's scene, with its whole-picture guess and colours made now (only a question needs them)."""
         watcher = self.watcher
-        return watcher.latest_scene(self.pipeline.analyzer.captioner.caption) if watcher is not None else None
+        return watcher.latest_scene(self.pipeline.analyzer.for_answer) if watcher is not None else None
 
     @property
     def frames(self) -> int:
