@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from echollama.paper import (
     PAPER_TTS_MODELS,
 )
 from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
-from echollama.scene.protocols import Detector
+from echollama.scene.protocols import CodeReader, Detector, TextReader
 from echollama.speech.protocols import SpeechRecognizer, SpeechSynthesizer
 
 ASR_BACKENDS = ("whisper", "sphinx")  # whisper is the default; sphinx only when chosen (no silent fallback)
@@ -52,6 +53,8 @@ class Profile:
     prompt_style: str = "grounded"
     legend: bool = True  # paper-style prompts: add the metric-depth legend line (z in metres, not MiDaS)
     _built: dict[str, SpeechRecognizer] = field(default_factory=dict, repr=False)
+    _page_reader: TextReader | None = field(default=None, repr=False)  # `read`'s own, where descriptions read no text
+    _page_reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
         if name not in self.recognizers:
@@ -62,6 +65,24 @@ class Profile:
         if name not in self._built:
             self._built[name] = self.recognizers[name]()
         return self._built[name]
+
+    def page_reader(self) -> TextReader:
+        """The text reader `read` and reading mode use, even where descriptions read no text (`--no-text`): the
+        analyzer's, or RapidOCR built once (about 0.5 GB; a server answers many reads with it)."""
+        if self.analyzer.text_reader is not None:
+            return self.analyzer.text_reader
+        with self._page_reader_lock:
+            if self._page_reader is None:
+                from echollama.scene.rapidocr_reader import RapidOcrReader
+
+                self._page_reader = RapidOcrReader()
+            return self._page_reader
+
+    def page_code_reader(self) -> CodeReader:
+        """The analyzer's code reader, or zxing-cpp's (nothing to load) where descriptions read no text."""
+        from echollama.scene.code_reader import ZxingCodeReader
+
+        return self.analyzer.code_reader or ZxingCodeReader()
 
 
 def text_reader(config: PipelineConfig):
