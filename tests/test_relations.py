@@ -209,6 +209,26 @@ def test_a_claim_is_borne_out_contradicted_or_unverified():
     assert judged("The dog is next to the bicycle.") == ["unverified relation: dog next to bicycle"]
 
 
+def test_a_claim_about_one_of_several_objects_is_kept_only_when_it_holds_for_every_one_it_could_mean():
+    cup_on, cup_off = d("cup", (300, 250, 380, 360), 1.2), d("cup", (20, 100, 90, 200), 1.2)
+    person, other = d("person", (100, 100, 250, 590), 2.0), d("person", (260, 100, 400, 590), 2.0)
+
+    def judged(sentence, *detections):
+        scene = scene_of(*detections)
+        return [verdict(c, scene) for c in relation_claims(parse(sentence))]
+
+    assert judged("The cup is on the table.", cup_on, TABLE) == [None]
+    some = "unverified relation: cup on table (true of only some of the objects it could mean)"
+    assert judged("The cup is on the table.", cup_on, cup_off, TABLE) == [some]  # which cup?
+    assert judged("A cup is on the table.", cup_on, replace(cup_on, box=(420, 260, 500, 370)), TABLE) == [None]
+    assert judged("A man stands next to a woman.", person, other) == [None]  # two people side by side, either way
+    assert judged("A man stands next to a woman.", person, other, d("person", (600, 10, 640, 90), 9.0)) == [
+        "unverified relation: man next to woman (true of only some of the objects it could mean)"
+    ]
+    three = scene_of(person, other, d("person", (600, 10, 640, 90), 9.0))
+    assert said_relations("A man stands next to a woman.", three) == []
+
+
 def test_said_relations_are_judged_against_the_labels_by_their_boxes():
     dog, bike = d("dog", (200, 300, 400, 590), 1.5), d("bicycle", (150, 200, 600, 450), 2.5)
     scene = scene_of(dog, bike)
