@@ -287,3 +287,22 @@ def test_a_relation_of_an_unsure_object_is_hedged_once_and_unsure_neighbours_pla
     assert text.startswith("Possibly a cat on the couch, straight ahead") and "possibly on" not in text
     tv, person = d("tv", (100, 200, 300, 500), 1.5), d("person", (320, 100, 420, 500), 1.6, certain=False)
     assert scene_of(tv, person).relations and "next to" not in " ".join(narrate(scene_of(tv, person), "full"))
+
+
+def test_on_a_real_photo_a_person_standing_beside_a_horse_is_not_riding_it(labelled):
+    # No packaged photo on this machine shows a rider (searched: opencv-doc's data, text and tutorial images and
+    # every 25th frame of vtest.avi; scikit-image; matplotlib; kphotoalbum's, dlib's and labelme's examples), so
+    # riding's real-photo check is its near miss: darknet's person.jpg, a woman standing beside a white horse, her
+    # feet on the ground the horse stands on (judged by eye; relation_labels.json lists "riding" as false).
+    from echollama.config import PipelineConfig
+    from echollama.profiles import embedded
+
+    analyzer = embedded(PipelineConfig()).analyzer  # the default detector
+    scene = analyzer.analyze(labelled["field_dog_person_horse"].load(), read_text=False)
+    people = [d for d in scene.detections if d.label == "person"]
+    horses = [d for d in scene.detections if d.label == "horse"]
+    assert people and horses  # a failure here is the detector, not relations
+    # Her feet are at the horse's ground line, not above it: the geometry that rules riding out.
+    assert max(p.box[3] for p in people) >= min(h.box[3] for h in horses)
+    assert not [r for r in scene.relations if r.kind == "riding"]
+    assert "riding" not in " ".join(narrate(scene, "full"))
