@@ -69,3 +69,7 @@ def test_fine_names_on_the_labels_own_boxes(boxes_figure):
     assert boxes_figure["objects"] == sum(len(e["objects"]) for e in fine_labels().values())
     assert boxes_figure["named"] >= 3 and boxes_figure["right"] <= boxes_figure["named"]
     assert len(boxes_figure["wrong"]) == boxes_figure["named"] - boxes_figure["right"] + boxes_figure["contradicted"]
+    bands = boxes_figure["best_by_band"]
+    assert list(bands) == ["named", "0.4 to the naming threshold", "under 0.4"]
+    assert bands["named"]["judged"] >= 3 and all(b["right"] <= b["judged"] for b in bands.values())
+    assert sum(b["judged"] for b in bands.values()) <= boxes_figure["objects"]

@@ -19,7 +19,8 @@ from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelle
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
 from echollama.language.narration import narrate
-from echollama.scene.fine_names import FineNamer
+from echollama.scene.fine_names import MIN_CROP_PX, NAME_FROM, FineNamer, padded_crop
+from echollama.scene.imagenet_to_coco import KINDS_OF, NOT_SAID, SPOKEN_INSTEAD
 from echollama.types import Detection, Scene
 
 MATCH_IOU = 0.5
@@ -123,6 +124,7 @@ def on_labelled_boxes(fine_names) -> dict:
     """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
     the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
     how many get a contradiction (always wrong here: the box holds what its label says)."""
+    bands = best_class_by_band(fine_names) if isinstance(fine_names, FineNamer) else None
     if isinstance(fine_names, FineNamer):
         fine_names = replace(fine_names, limit=1000)
     labels = fine_labels()
@@ -151,7 +153,34 @@ def on_labelled_boxes(fine_names) -> dict:
             tally["right"] += ok
             if not ok:
                 wrong.append(f"{item.name}: {d.label} named {d.fine_name.name}")
-    return {**tally, "wrong": wrong}
+    return {**tally, "wrong": wrong, "best_by_band": bands}
+
+
+BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
+
+
+def best_class_by_band(namer: FineNamer) -> dict[str, dict[str, int]]:
+    """What the naming threshold keeps out: on every labelled object of clear kind big enough to classify, the crop's
+    likeliest class under the object's label (those never said left out), right or wrong, by its probability."""
+    names = namer.names()
+    tally = {band: {"judged": 0, "right": 0} for _, band in BANDS}
+    for item in labelled_images():
+        objects = [o for o in fine_labels().get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
+        if not objects:
+            continue
+        rgb = item.load().rgb
+        for o in objects:
+            x1, y1, x2, y2 = o["box"]
+            if min(x2 - x1, y2 - y1) < MIN_CROP_PX:
+                continue
+            probabilities = namer.probabilities(padded_crop(rgb, o["box"]))
+            best = max(KINDS_OF[o["label"]], key=lambda i: probabilities[i])
+            if best in NOT_SAID:
+                continue
+            band = next(band for start, band in BANDS if probabilities[best] >= start)
+            tally[band]["judged"] += 1
+            tally[band]["right"] += SPOKEN_INSTEAD.get(best, names[best]).lower() in [n.lower() for n in o["fine"]]
+    return tally
 
 
 def _judge_name(
@@ -206,6 +235,10 @@ def summary_line(result: dict) -> str:
         if boxes
         else ""
     )
+    if boxes and boxes.get("best_by_band"):
+        on_boxes += "; likeliest class under the label right by probability: " + ", ".join(
+            f"{band} {t['right']}/{t['judged']}" for band, t in boxes["best_by_band"].items()
+        )
     return (
         f"fine names said {result['said']} (judged {result['said_judged']}, right {said_right}); "
         f"computed {result['computed']} (judged {result['judged']}, right {right}); "
