@@ -234,3 +234,80 @@ def test_the_setting_is_said_only_when_the_evidence_agrees(labels, top, expected
 
 def test_under_holds_kinds_and_parts():
     assert 479 in under("car") and 817 in under("car") and not under("giraffe")
+
+
+# --- what misled on the labelled set (issue 21): a broad class said as a name, a crop filled by another object ------
+@pytest.mark.parametrize(
+    ("label", "index"),
+    [
+        ("truck", 675),
+        ("bus", 874),
+        ("car", 817),
+    ],  # a panel van's "moving van", a double-decker's "trolleybus", a cab's "sports car"
+)
+def test_a_catch_all_class_confirms_its_object_but_is_never_said(label, index):
+    assert index in under(label)
+    assert judge_crop(label, _probabilities(**{f"i{index}": 0.9}), NAMES) is None
+
+
+def _crop_says(index: int, probability: float):
+    return lambda rgb: _probabilities(**{f"i{index}": probability})
+
+
+SPOON, CUP = (320.0, 65.0, 425.0, 328.0), (172.0, 15.0, 412.0, 305.0)  # coffee's labelled boxes
+BENCH, MOTORBIKE = (40.0, 105.0, 285.0, 308.0), (105.0, 65.0, 685.0, 450.0)  # motorcycle's labelled boxes
+
+
+@pytest.mark.parametrize(
+    ("label", "box", "others", "crop", "lowered"),
+    [
+        ("spoon", SPOON, [("cup", CUP)], (967, 0.8), False),  # the spoon lies in the cup: its crop shows the cup
+        ("bench", BENCH, [("motorcycle", MOTORBIKE)], (665, 0.7), False),  # the bench behind a motorbike: "moped"
+        ("spoon", SPOON, [], (967, 0.8), True),  # no cup found: the crop contradicts the spoon
+        ("spoon", SPOON, [("cup", (0.0, 0.0, 20.0, 20.0))], (967, 0.8), True),  # a cup elsewhere explains nothing
+        ("sheep", (0.0, 0.0, 100.0, 100.0), [("dog", (2.0, 0.0, 100.0, 98.0))], (236, 0.9), True),  # found twice
+    ],
+)
+def test_a_crop_filled_by_another_found_object_does_not_contradict_its_own(label, box, others, crop, lowered):
+    image = LoadedImage(np.zeros((480, 720, 3), dtype=np.uint8), "blank")
+    detections = [Detection(label, 0.9, box), *(Detection(other, 0.9, where) for other, where in others)]
+    judged = FineNamer(_crop_says(*crop), lambda: NAMES, limit=10)(image, detections)[0]
+    assert judged.certain is not lowered and (judged.fine_name is not None) is lowered
+
+
+@pytest.mark.parametrize(("photo", "label"), [("coffee", "spoon"), ("motorcycle", "bench")])
+def test_a_labelled_object_whose_crop_shows_its_neighbour_is_not_contradicted(gist, labelled, photo, label):
+    # on the labels' own boxes, every labelled object found: the spoon's crop is the cup's, the bench's the motorbike's
+    detections = [Detection(o.label, 0.9, o.box) for o in labelled[photo].objects]
+    judged = FineNamer(gist.probabilities, lambda: gist.labels, limit=10)(labelled[photo].load(), detections)
+    found = next(d for d in judged if d.label == label)
+    assert found.certain and (found.fine_name is None or found.fine_name.under == label)
+
+
+def test_the_heldout_fine_labels_name_heldout_objects_by_their_own_boxes():
+    from echollama.evaluation.heldout_set import heldout_fine_labels, heldout_images
+
+    boxes = {(item.name, o.label, tuple(o.box)) for item in heldout_images() for o in item.objects}
+    judged = [(name, o) for name, entry in heldout_fine_labels().items() for o in entry["objects"]]
+    assert len(judged) >= 6
+    for name, o in judged:
+        assert (name, o["label"], tuple(o["box"])) in boxes and o["fine"] and o["label"] in KINDS_OF
+
+
+def test_fine_names_are_scored_said_judged_and_right_against_labels():
+    from echollama.evaluation.fine_name_eval import score_scenes
+    from echollama.evaluation.labelled_set import LabelledImage, LabelledObject
+
+    box = (50.0, 150.0, 150.0, 250.0)
+    photo = LabelledImage("dogs", "photo:none.jpg", (LabelledObject("dog", box, "left", True),), (600, 400))
+    beagle = FineName("beagle", 0.9, "dog", (("beagle", 0.9),))
+    labels = {"dogs": {"objects": [{"label": "dog", "box": list(box), "fine": ["Doberman"]}]}}
+    right = score_scenes({"dogs": _scene(_dog(fine_name=DOBERMAN))}, [photo], labels)
+    wrong = score_scenes({"dogs": _scene(_dog(fine_name=beagle))}, [photo], labels)
+    assert (right["said"], right["said_judged"], right["said_right"]) == (1, 1, 1)
+    assert (wrong["said"], wrong["said_judged"], wrong["said_right"], wrong["wrong"]) == (
+        1,
+        1,
+        0,
+        ["dogs: dog named beagle"],
+    )

@@ -5,7 +5,8 @@ Per set: box precision/recall after every rule (IoU >= 0.5), the sure boxes' pre
 (a sure object of a class the photo does not hold: the confident errors a listener cannot tell from the truth), what
 the grounded brief opening (language/narration.py) gives a listener judged as `echollama eval` judges it (must-see
 named, labelled objects given a position, CHAIR-i, absent named), the settings said against the labels (held-out
-set), each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With `--set`
+set), the fine names said, judged and right against the set's fine-name labels (also on the labels' own boxes),
+each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With `--set`
 naming one set, only that one. The out-of-domain guard (scene/sure_word_guard.py) is measured on and off.
 """
 
@@ -17,13 +18,14 @@ from dataclasses import replace
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import IOU_MATCH, MatchCounts, iou, match
-from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set
+from echollama.evaluation.heldout_set import SETS, heldout_fine_labels, heldout_settings, photo_set
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.scene.sure_word_guard import SureWordGuard
 from echollama.types import Detection, Scene
 
 BAND_EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # score bins for the per-label band check
+_ON_BOXES = "fine names on the labels' boxes"
 _LISTENER = ("must_see_named", "labelled_positioned", "chair_i", "absent_named")
 
 
@@ -36,8 +38,11 @@ def _matched(detection: Detection, item: LabelledImage) -> bool:
     return any(o.label == detection.label and iou(detection.box, o.box) >= IOU_MATCH for o in item.objects)
 
 
-def score_set(scenes: dict[str, Scene], photos: Sequence[LabelledImage], settings: dict | None = None) -> dict:
-    """The set's figures (see the module's docstring) from its Scenes."""
+def score_set(
+    scenes: dict[str, Scene], photos: Sequence[LabelledImage], settings: dict | None = None, fine: dict | None = None
+) -> dict:
+    """The set's figures (see the module's docstring) from its Scenes; `fine`: the set's fine-name labels."""
+    from echollama.evaluation.fine_name_eval import score_scenes
     from echollama.language.narration import narrate
 
     boxes, sure_boxes = MatchCounts(), MatchCounts()
@@ -61,6 +66,7 @@ def score_set(scenes: dict[str, Scene], photos: Sequence[LabelledImage], setting
         "sure_invented": invented,
         "listener": {key: listener[key] for key in _LISTENER} | {"invented": listener["invented"]},
         "settings": _settings(scenes, settings) if settings is not None else None,
+        "fine_names": score_scenes(scenes, photos, fine) if fine is not None else None,
         "openings": openings,
     }
 
@@ -101,11 +107,16 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     for name in chosen:
         photos = photo_set(name)
         settings = heldout_settings() if name == "heldout" else None
-        results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings)}
+        fine = _fine_labels(name)
+        results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine)}
         if isinstance(guard, SureWordGuard):  # the same perception without the guard's two checks, for comparison
             analyzer.fine_names = replace(guard.inner, scenery_verdict=False)
-            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings)
+            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine)
             analyzer.fine_names = guard
+        if guard is not None:
+            from echollama.evaluation.fine_name_eval import on_labelled_boxes
+
+            results[name]["fine names on the labels' boxes"] = on_labelled_boxes(guard, photos, fine)
         if name == "heldout":
             results[name]["bands"] = band_check(analyzer.detector, photos)
     if args.json:
@@ -115,11 +126,17 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     return 0
 
 
+def _fine_labels(name: str) -> dict:
+    from echollama.evaluation.fine_name_eval import fine_labels
+
+    return heldout_fine_labels() if name == "heldout" else fine_labels()
+
+
 def _print(results: dict[str, dict]) -> None:
     for name, result in results.items():
         print(f"== {name} set ({next(iter(result.values()))['photos']} photos); brief opening, no LLM ==")
         for variant, s in result.items():
-            if variant == "bands":
+            if variant in ("bands", _ON_BOXES):
                 continue
             heard = s["listener"]
             print(
@@ -134,12 +151,30 @@ def _print(results: dict[str, dict]) -> None:
             )
             if s["settings"] is not None:
                 print(f"             settings said {s['settings']['said']}, wrong {s['settings']['wrong']}")
+            if s["fine_names"] is not None:
+                print("             " + _fine_line(s["fine_names"]))
+        if _ON_BOXES in result:
+            boxes = result[_ON_BOXES]
+            print(
+                f"  fine names on the labels' own boxes: {boxes['objects']} objects of clear kind, {boxes['named']} "
+                f"named, {boxes['right']} right, {boxes['contradicted']} contradicted; wrong {boxes['wrong']}"
+            )
         if "bands" in result:
             _print_bands(result["bands"])
         last = next(iter(result.values()))
         for photo, words in last["openings"].items():
             print(f"  {photo}: {words}")
         print()
+
+
+def _fine_line(fine: dict) -> str:
+    share = "-" if fine["said_share_right"] is None else f"{fine['said_share_right']:.0%}"
+    crossed = [f"{d['photo']}: {d['label']} vs crop {d['crop']}" for d in fine["disagreements"]]
+    return (
+        f"fine names said {fine['said']} (judged {fine['said_judged']}, right {fine['said_right']}, {share}); "
+        f"computed {fine['computed']} (judged {fine['judged']}, right {fine['right']}); wrong {fine['wrong']}; "
+        f"detector-vs-crop disagreements {crossed}"
+    )
 
 
 def _print_bands(table: dict[str, list[list[int]]]) -> None:

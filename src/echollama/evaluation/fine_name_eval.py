@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 
@@ -77,25 +78,46 @@ def evaluate_fine_names(analyzer, images) -> dict:
     """Fine names, disagreements and settings on the labelled photos among `images` (name, image, truth)."""
     truth = {item.name: item for item in labelled_images()}
     labels = fine_labels()
-    tally = {"computed": 0, "judged": 0, "right": 0, "said": 0, "said_judged": 0, "said_right": 0}
-    wrong_names: list[str] = []
-    disagreements: list[dict] = []
     settings = {"said": 0, "judged": 0, "right": 0, "places_said": 0, "places_right": 0, "wrong": []}
     heard: dict[str, list] = {rule: [] for rule in RULES}
+    scenes: dict[str, Scene] = {}
     for name, image, _ in images:
         if name not in labels or name not in truth:
             continue
-        scene = analyzer.analyze(image, read_text=False)
-        photo, entry = truth[name], labels[name]
+        scene = scenes[name] = analyzer.analyze(image, read_text=False)
+        for rule in RULES:
+            heard[rule].append(
+                score_description(" ".join(narrate(under_rule(scene, rule, analyzer.certain_from))), truth[name])
+            )
+        _judge_setting(scene, labels[name]["setting"], name, settings)
+    return {
+        **score_scenes(scenes, [truth[name] for name in scenes], labels),
+        "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
+        "settings": settings,
+        "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
+    }
+
+
+def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labels: dict) -> dict:
+    """The fine names of `scenes` (photo name -> Scene) against `labels` (photo name -> {"objects": [{label, box,
+    fine}]}): computed and said (in the brief opening), judged (the box matches an object of clear kind), right; and
+    the detector-vs-crop disagreements, whether the detector or the crop was right by `photos`' labels."""
+    tally = {"computed": 0, "judged": 0, "right": 0, "said": 0, "said_judged": 0, "said_right": 0}
+    wrong_names: list[str] = []
+    disagreements: list[dict] = []
+    for photo in photos:
+        if photo.name not in scenes:
+            continue
+        scene, objects = scenes[photo.name], labels.get(photo.name, {"objects": []})["objects"]
         spoken = " ".join(narrate(scene))
         for d in scene.detections:
             if _agreeing(d):
                 said = fine_name_words(d).rstrip(",") in spoken
-                _judge_name(d, entry["objects"], said, tally, wrong_names, name, _also(photo))
+                _judge_name(d, objects, said, tally, wrong_names, photo.name, _also(photo))
             elif d.fine_name is not None and d.fine_name.under != d.label:
                 disagreements.append(
                     {
-                        "photo": name,
+                        "photo": photo.name,
                         "label": d.label,
                         "crop": d.fine_name.name,
                         "crop_under": d.fine_name.under,
@@ -103,34 +125,29 @@ def evaluate_fine_names(analyzer, images) -> dict:
                         "crop_right": bool(d.fine_name.under) and _matches(d.fine_name.under, d.box, photo),
                     }
                 )
-        for rule in RULES:
-            heard[rule].append(
-                score_description(" ".join(narrate(under_rule(scene, rule, analyzer.certain_from))), photo)
-            )
-        _judge_setting(scene, entry["setting"], name, settings)
     return {
         **tally,
         "share_right": tally["right"] / tally["judged"] if tally["judged"] else None,
         "said_share_right": tally["said_right"] / tally["said_judged"] if tally["said_judged"] else None,
         "wrong": wrong_names,
         "disagreements": disagreements,
-        "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
-        "settings": settings,
-        "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
     }
 
 
-def on_labelled_boxes(fine_names) -> dict:
+def on_labelled_boxes(fine_names, photos: Sequence[LabelledImage] | None = None, labels: dict | None = None) -> dict:
     """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
     the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
-    how many get a contradiction (always wrong here: the box holds what its label says)."""
-    bands = best_class_by_band(fine_names) if isinstance(fine_names, FineNamer) else None
-    if isinstance(fine_names, FineNamer):
-        fine_names = replace(fine_names, limit=1000)
-    labels = fine_labels()
+    how many get a contradiction (always wrong here: the box holds what its label says). `photos` and `labels`: the
+    labelled set and fine_labels.json unless given (the held-out set)."""
+    photos = labelled_images() if photos is None else photos
+    labels = fine_labels() if labels is None else labels
+    inner = getattr(fine_names, "inner", fine_names)  # the FineNamer inside a SureWordGuard
+    bands = best_class_by_band(inner, photos, labels) if isinstance(inner, FineNamer) else None
+    if isinstance(inner, FineNamer):
+        fine_names = replace(inner, limit=1000)
     tally = {"objects": 0, "named": 0, "right": 0, "contradicted": 0}
     wrong: list[str] = []
-    for item in labelled_images():
+    for item in photos:
         judged = {(o["label"], tuple(o["box"])): o["fine"] for o in labels.get(item.name, {"objects": []})["objects"]}
         if not judged:
             continue
@@ -159,13 +176,16 @@ def on_labelled_boxes(fine_names) -> dict:
 BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
 
 
-def best_class_by_band(namer: FineNamer) -> dict[str, dict[str, int]]:
+def best_class_by_band(
+    namer: FineNamer, photos: Sequence[LabelledImage] | None = None, labels: dict | None = None
+) -> dict[str, dict[str, int]]:
     """What the naming threshold keeps out: on every labelled object of clear kind big enough to classify, the crop's
     likeliest class under the object's label (those never said left out), right or wrong, by its probability."""
     names = namer.names()
+    labels = fine_labels() if labels is None else labels
     tally = {band: {"judged": 0, "right": 0} for _, band in BANDS}
-    for item in labelled_images():
-        objects = [o for o in fine_labels().get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
+    for item in labelled_images() if photos is None else photos:
+        objects = [o for o in labels.get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
         if not objects:
             continue
         rgb = item.load().rgb

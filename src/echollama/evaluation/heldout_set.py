@@ -33,3 +33,10 @@ def photo_set(name: str) -> list[LabelledImage]:
     if name == "labelled":
         return labelled_images()
     raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
+
+
+@cache
+def heldout_fine_labels() -> dict:
+    """Photo name -> {"objects": [{label, box, fine}]}: the held-out objects of clear kind and the fine names a
+    listener accepts for them (heldout/fine_labels.json, judged by eye as ../fine_labels.json is)."""
+    return json.loads((HELDOUT_LABELS.parent / "fine_labels.json").read_text(encoding="utf-8"))["photos"]
