@@ -85,7 +85,8 @@ def judge_crop(
 ) -> FineName | None:
     """The crop's verdict on a `label` object: a fine name under `label`, a contradiction (a FineName under another
     class, or under none: `under` empty), or None when the crop says nothing sure. `inside`: labels of the other
-    objects whose boxes fill much of this one (_inside); `scenery_verdict`: a crop of a landscape contradicts too (SCENERY_FROM)."""
+    objects whose boxes fill much of this one (_inside); `scenery_verdict`: a crop of a landscape contradicts too
+    (SCENERY_FROM)."""
     order = np.argsort(probabilities)[::-1]
     evidence = tuple((names[int(i)], round(float(probabilities[i]), 3)) for i in order[:EVIDENCE_CLASSES])
     kinds = KINDS_OF.get(label, frozenset())
@@ -119,10 +120,10 @@ def _scenery(label: str, probabilities: np.ndarray, names: Sequence[str], eviden
 
 def _inside(detections: Sequence[Detection], index: int) -> frozenset[str]:
     """Labels of the other objects whose boxes overlap detection `index`'s enough to fill its crop: lying (mostly)
-    inside its box (a cup in a table's box), or covering most of it (EXPLAINS_SHARE: a spoon's box lying in a cup's, a
-    bench's box behind a motorbike's). The same thing found twice under two labels is no other object: a box nearly the
-    same as this one (IoU >= SAME_THING_IOU) explains nothing, so a "sheep" whose crop says Doberman is still lowered
-    when the dog was also found in the same place."""
+    inside its box (a cup in a table's box), or covering half of it or more (EXPLAINS_SHARE: a spoon's box lying in a
+    cup's, a bench's box behind a motorbike's). The same thing found twice under two labels is no other object: a box
+    nearly the same as this one (IoU >= SAME_THING_IOU) explains nothing, so a "sheep" whose crop says Doberman is
+    still lowered when the dog was also found in the same place."""
     box = detections[index].box
     x1, y1, x2, y2 = box
     area = max(1e-9, (x2 - x1) * (y2 - y1))
