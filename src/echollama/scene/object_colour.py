@@ -59,20 +59,29 @@ _PROTOTYPE_TERM = np.array([i for i, term in enumerate(_TERMS) for _ in _PROTOTY
 class ColourRule:
     """When the pixels' terms are clear enough to say (measured on colour_labels.json: scripts/colour_sweep.py)."""
 
-    one: float = 0.60  # one term's share of the object's pixels to say it alone
+    one: float = 0.50  # one term's share of the object's pixels to say it alone
     # Each of two terms' share to say both ("brown and white"); 1.0: never. Off, measured: the 4 two-tones measured
     # on the labels' hand-drawn boxes were all wrong (windows, tyres, food in a bowl), none came on detected ones.
     two: float = 1.0
     two_total: float = 0.85  # the two together
     min_pixels: int = 600  # box area (pixels at full size) under which nothing is said: too small to tell
     grey_photo_chroma: float = 4.0  # a photo whose median chroma is under this is greyscale: no colours at all
-    chroma: float = 12.0  # pixels under this chroma are black, grey or white
+    chroma: float = 12.0  # pixels under this chroma are black, grey or white (under less where dark: below)
     white_patch: bool = True  # brighten dim photos first (photo_gains)
     balance: bool = False  # correct the photo's colour cast first (photo_gains)
     two_tone_gap: float = 45.0
     shades: tuple[float, float, float, float] = (30.0, 38.0, 55.0, 78.0)  # L: black under, grey from-to, white over
     over_achromatic: float = 0.5  # a colour's share to say it alone over black, grey and white parts (0: never)
-    over_ratio: float = 2.0  # ... when it holds this many times the next colour's share  # lightness between the dark and light fifth of the achromatic pixels: black and white
+    over_ratio: float = 2.0  # ... when it holds this many times the next colour's share
+    # Dark pixels carry less chroma: a dark-brown horse's pixels (L 13, chroma 7-9) are coloured where a black dog's
+    # (chroma 2-3) are not, so the chroma a pixel needs falls with its lightness, to `chroma_floor` in the dark.
+    chroma_slope: float = 0.4  # chroma needed per unit of L (below `chroma`)
+    chroma_floor: float = 4.0
+    # Shade lit by the sky is bluish: a black umbrella reads blue at chroma 15. Blue is said of pixels this chromatic.
+    blue_chroma: float = 24.0
+    # An orange object's shaded parts read brown (an orange bus: brown 34 %, orange 29 %): brown and orange pixels
+    # together are orange when orange holds this share of them (1.0: never).
+    orange_of_brown: float = 0.4
 
 
 COLOUR_RULE = ColourRule()
@@ -103,12 +112,14 @@ def pixel_terms(lab: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
     """The index into `_TERMS` (or `_UNCLEAR`) of each Lab pixel's term (N x 3 -> N): the nearest chromatic prototype
     for coloured pixels; for the rest one shade for all of them (shading is not a second colour), or two when they
     split clearly into dark and light (a zebra)."""
-    chromatic = np.hypot(lab[:, 1], lab[:, 2]) >= rule.chroma
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    chromatic = chroma >= np.clip(rule.chroma_slope * lab[:, 0], rule.chroma_floor, rule.chroma)
     terms = np.empty(len(lab), dtype=int)
     if chromatic.any():
         prototypes = _PROTOTYPE_LAB[_CHROMATIC]
         distances = ((lab[chromatic, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2)
         terms[chromatic] = _PROTOTYPE_TERM[_CHROMATIC][distances.argmin(axis=1)]
+        chromatic[chromatic & (terms == _TERMS.index("blue")) & (chroma < rule.blue_chroma)] = False
     grey = ~chromatic
     if grey.any():
         lightness = lab[grey, 0]
@@ -142,6 +153,9 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
         return None
     counts = np.bincount(pixel_terms(lab, rule), minlength=_UNCLEAR + 1)
     shares = counts / counts.sum()
+    orange, brown = _TERMS.index("orange"), _TERMS.index("brown")
+    if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
+        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
     named = _said_terms(shares, rule)
     if not named:
         return None
