@@ -23,12 +23,13 @@ from echollama.scene.object_colour import COLOUR_RULE, ColourRule, ObjectColoure
 from echollama.types import Detection
 
 GRID = {
-    "chroma_floor": (12.0, 8.0, 6.0, 5.0, 4.0),
+    "chroma_floor": (12.0, 6.0, 4.0),
     "chroma_slope": (0.25, 0.4),
-    "blue_chroma": (0.0, 18.0, 24.0),
-    "orange_of_brown": (1.0, 0.5, 0.4, 0.3),
+    "blue_chroma": (0.0, 24.0),
+    "orange_of_brown": (1.0, 0.5, 0.4),
     "one": (0.6, 0.5),
     "over_achromatic": (0.5, 0.4),
+    "achromatic_chroma": (1e9, 8.0),
 }
 
 

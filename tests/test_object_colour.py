@@ -208,3 +208,9 @@ def test_an_orange_object_with_shaded_brown_parts_is_orange_and_a_brown_one_brow
     assert name_colour(bus, "test").words == "orange"
     cat = np.vstack([_lab_of((160, 110, 60), 900), _lab_of((240, 140, 30), 50)])
     assert name_colour(cat, "test").words == "brown"
+
+
+def test_warm_fur_under_the_chroma_of_a_colour_is_not_called_grey():
+    # A brindle dog's fur (chroma 10, brown's hue) is too grey for brown and too warm for grey: nothing is said.
+    assert name_colour(_lab_pixels(55, 10, 60), "test") is None
+    assert name_colour(_lab_pixels(50, 3, 60), "test").words == "grey"

@@ -82,6 +82,9 @@ class ColourRule:
     # An orange object's shaded parts read brown (an orange bus: brown 34 %, orange 29 %): brown and orange pixels
     # together are orange when orange holds this share of them (1.0: never).
     orange_of_brown: float = 0.4
+    # Black, grey or white is said only of pixels this grey (median chroma under it): a brindle dog's fur (chroma 10,
+    # brown's hue) is under `chroma` yet not grey; the labels' black, grey and white objects measure 2.4 to 6.3.
+    achromatic_chroma: float = 8.0
 
 
 COLOUR_RULE = ColourRule()
@@ -160,6 +163,8 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
     if not named:
         return None
     terms = [_TERMS[i] for i in named]
+    if set(terms) <= _ACHROMATIC_WORDS and np.median(np.hypot(lab[:, 1], lab[:, 2])) >= rule.achromatic_chroma:
+        return None
     mean = lab.mean(axis=0)
     return ObjectColour(
         words=" and ".join(terms),
