@@ -86,7 +86,8 @@ def test_classes_without_a_colour_of_their_own_and_unsure_objects_get_none():
     person = Detection("person", 0.9, (50.0, 50.0, 150.0, 150.0))
     unsure = Detection("dog", 0.6, (50.0, 50.0, 150.0, 150.0), certain=False)
     tiny = Detection("dog", 0.9, (50.0, 50.0, 60.0, 60.0))
-    assert ObjectColourer().colours(image, [person, unsure, tiny]) == [None, None, None]
+    plant = Detection("potted plant", 0.9, (50.0, 50.0, 150.0, 150.0))  # leaves and pot: which colour is it?
+    assert ObjectColourer().colours(image, [person, unsure, tiny, plant]) == [None, None, None, None]
 
 
 def test_a_greyscale_photo_gets_no_colours():
