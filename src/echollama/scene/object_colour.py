@@ -139,11 +139,14 @@ def pixel_terms(lab: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
     grey = ~chromatic
     if grey.any():
         lightness = lab[grey, 0]
-        dark, light = np.percentile(lightness, (20, 80))
+        # Shade and split are judged on all the dull pixels (under `chroma`), the dark-brown ones too: taking those
+        # out made a black dog's sheen a second, grey shade.
+        dull = lab[chroma < rule.chroma, 0] if (chroma < rule.chroma).any() else lightness
+        dark, light = np.percentile(dull, (20, 80))
         if light - dark >= rule.two_tone_gap:
             terms[grey] = _achromatic_term(np.where(lightness < (dark + light) / 2, dark, light), rule)
         else:
-            terms[grey] = _achromatic_term(np.full(len(lightness), np.median(lightness)), rule)
+            terms[grey] = _achromatic_term(np.full(len(lightness), np.median(dull)), rule)
     return terms
 
 
