@@ -215,3 +215,9 @@ def test_warm_fur_under_the_chroma_of_a_colour_is_not_called_grey():
     # A brindle dog's fur (chroma 10, brown's hue) is too grey for brown and too warm for grey: nothing is said.
     assert name_colour(_lab_pixels(55, 10, 60), "test") is None
     assert name_colour(_lab_pixels(50, 3, 60), "test").words == "grey"
+
+
+def test_a_red_in_shade_is_red_and_a_dark_brown_stays_brown():
+    # A red tie in a table's shade (L 20, chroma 14, red's hue 25) against a dark-brown horse (hue 55).
+    assert name_colour(_lab_pixels(20, 14, 25), "test").words == "red"
+    assert name_colour(_lab_pixels(20, 14, 55), "test").words == "brown"
