@@ -86,12 +86,12 @@ class ColourRule:
     balance: bool = False  # correct the photo's colour cast first (photo_gains)
     two_tone_gap: float = 45.0
     shades: tuple[float, float, float, float] = (30.0, 38.0, 55.0, 78.0)  # L: black under, grey from-to, white over
-    over_achromatic: float = 0.5  # a colour's share to say it alone over black, grey and white parts (0: never)
+    over_achromatic: float = 0.4  # a colour's share to say it alone over black, grey and white parts (0: never)
     over_ratio: float = 2.0  # ... when it holds this many times the next colour's share
     # Dark pixels carry less chroma: a dark-brown horse's pixels (L 13, chroma 7-9) are coloured where a black dog's
     # (chroma 2-3) are not, so the chroma a pixel needs falls with its lightness, to `chroma_floor` in the dark.
     chroma_slope: float = 0.4  # chroma needed per unit of L (below `chroma`)
-    chroma_floor: float = 4.0
+    chroma_floor: float = 6.0
     # Shade lit by the sky is bluish: a black umbrella reads blue at chroma 15. Blue is said of pixels this chromatic.
     blue_chroma: float = 24.0
     # An orange object's shaded parts read brown (an orange bus: brown 34 %, orange 29 %): brown and orange pixels
