@@ -49,7 +49,7 @@ def test_two_tones_are_said_only_where_the_rule_allows_them_and_a_mixture_never(
     brown_and_white = np.vstack([_lab_of((110, 70, 35), 500), _lab_of((245, 245, 245), 450)])
     # The measured rule says one colour or none: here the colour over the white parts.
     assert name_colour(brown_and_white, "test").words == "brown"
-    two = name_colour(brown_and_white, "test", ColourRule(two=0.3))
+    two = name_colour(brown_and_white, "test", ColourRule(one=0.6, two=0.3))
     assert two is not None and two.words == "brown and white" and set(two.share) == {"brown", "white"}
     mixed = np.vstack([_lab_of(c, 250) for c in ((200, 30, 30), (40, 80, 200), (40, 150, 40), (240, 220, 40))])
     assert name_colour(mixed, "test", ColourRule(two=0.3)) is None
@@ -86,7 +86,8 @@ def test_classes_without_a_colour_of_their_own_and_unsure_objects_get_none():
     person = Detection("person", 0.9, (50.0, 50.0, 150.0, 150.0))
     unsure = Detection("dog", 0.6, (50.0, 50.0, 150.0, 150.0), certain=False)
     tiny = Detection("dog", 0.9, (50.0, 50.0, 60.0, 60.0))
-    assert ObjectColourer().colours(image, [person, unsure, tiny]) == [None, None, None]
+    plant = Detection("potted plant", 0.9, (50.0, 50.0, 150.0, 150.0))  # leaves and pot: which colour is it?
+    assert ObjectColourer().colours(image, [person, unsure, tiny, plant]) == [None, None, None, None]
 
 
 def test_a_greyscale_photo_gets_no_colours():
@@ -174,3 +175,49 @@ def test_the_eval_counts_right_and_wrong_colours_against_the_labels():
     assert (wrong["said"], wrong["right"]) == (1, 0) and "said white" in wrong["wrong"][0]
     assert unsure["said"] == 0 and unsure["clear_colour_objects_named"] == 0
     assert colour_line(right).startswith("colour words said: 1, right 100% against the labels")
+
+
+def test_the_eval_takes_a_two_tone_in_either_order():
+    from echollama.evaluation.colour_eval import colour_figures
+
+    dog = labelled_image("porch_dog_bicycle").objects[0]  # labelled 'black and brown' among others
+    two_tone = ObjectColour("brown and black", (20.0, 5.0, 8.0), {"brown": 0.4, "black": 0.5}, "grabcut")
+    said = Detection("dog", 0.9, dog.box, colour=two_tone)
+    figures = colour_figures({"porch_dog_bicycle": Scene(800, 600, [said], "", "metres")})
+    assert (figures["said"], figures["right"]) == (1, 1)
+
+
+def _lab_pixels(lightness: float, chroma: float, hue_degrees: float, n: int = 400) -> np.ndarray:
+    hue = np.radians(hue_degrees)
+    return np.tile([lightness, chroma * np.cos(hue), chroma * np.sin(hue)], (n, 1)).astype(np.float32)
+
+
+def test_dark_brown_is_brown_and_a_black_coat_is_black():
+    # A dark-brown horse's pixels (L 13, chroma 8, brown's hue) against a black dog's (L 13, chroma 2.5).
+    assert name_colour(_lab_pixels(13, 8, 55), "test").words == "brown"
+    assert name_colour(_lab_pixels(13, 2.5, 55), "test").words == "black"
+
+
+def test_a_black_thing_in_bluish_shade_is_not_blue_and_a_blue_one_is():
+    # A black umbrella under the sky (L 36, chroma 15, blue's hue): not blue; a blue one has far more chroma.
+    assert name_colour(_lab_pixels(36, 15, -82), "test") is None
+    assert name_colour(_lab_pixels(36, 45, -70), "test").words == "blue"
+
+
+def test_an_orange_object_with_shaded_brown_parts_is_orange_and_a_brown_one_brown():
+    bus = np.vstack([_lab_of((240, 140, 30), 300), _lab_of((120, 70, 30), 350), _lab_of((128, 128, 128), 350)])
+    assert name_colour(bus, "test").words == "orange"
+    cat = np.vstack([_lab_of((160, 110, 60), 900), _lab_of((240, 140, 30), 50)])
+    assert name_colour(cat, "test").words == "brown"
+
+
+def test_warm_fur_under_the_chroma_of_a_colour_is_not_called_grey():
+    # A brindle dog's fur (chroma 10, brown's hue) is too grey for brown and too warm for grey: nothing is said.
+    assert name_colour(_lab_pixels(55, 10, 60), "test") is None
+    assert name_colour(_lab_pixels(50, 3, 60), "test").words == "grey"
+
+
+def test_a_red_in_shade_is_red_and_a_dark_brown_stays_brown():
+    # A red tie in a table's shade (L 20, chroma 14, red's hue 25) against a dark-brown horse (hue 55).
+    assert name_colour(_lab_pixels(20, 14, 25), "test").words == "red"
+    assert name_colour(_lab_pixels(20, 14, 55), "test").words == "brown"

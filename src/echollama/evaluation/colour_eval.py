@@ -49,6 +49,11 @@ def matched(detections: list[Detection], item: LabelledImage) -> dict[int, Detec
     return found
 
 
+def _terms(words: str) -> frozenset[str]:
+    """'brown and black' and 'black and brown' are the same two-tone."""
+    return frozenset(words.split(" and "))
+
+
 def said_colour(detection: Detection) -> str | None:
     return detection.colour.words if detection.colour is not None and detection.certain else None
 
@@ -72,7 +77,7 @@ def colour_figures(scenes: Mapping[str, Scene]) -> dict:
             words = said_colour(detection)
             if words is None:
                 continue
-            if accepted is not None and words in accepted:
+            if accepted is not None and _terms(words) in {_terms(a) for a in accepted}:
                 right += 1
                 said_clear += 1
             else:

@@ -21,8 +21,21 @@ from echollama.types import Detection, ObjectColour
 # stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
+# A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
 NO_COLOUR_LABELS = frozenset(
-    {"person", "wine glass", "bottle", "dining table", "fork", "knife", "spoon", "bicycle", "cup", "bowl"}
+    {
+        "person",
+        "wine glass",
+        "bottle",
+        "dining table",
+        "fork",
+        "knife",
+        "spoon",
+        "bicycle",
+        "cup",
+        "bowl",
+        "potted plant",
+    }
 )
 # A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
 # wrong with YOLOv5s's boxes): for these only a chromatic colour is said ("a red bus"), never black, grey or white.
@@ -33,7 +46,9 @@ _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
     "black": ((15, 15, 15), (40, 40, 45)),
     "grey": ((90, 90, 90), (128, 128, 128), (165, 165, 170), (70, 75, 80)),
     "white": ((245, 245, 245), (215, 215, 220), (230, 230, 215)),
-    "red": ((200, 30, 30), (150, 20, 25), (220, 60, 50), (110, 15, 20), (170, 40, 35)),
+    # (80, 35, 35): a red in shade (a tie under a table, a truck's side) is dull and dark, nearer a dark brown than
+    # any bright red without it.
+    "red": ((200, 30, 30), (150, 20, 25), (220, 60, 50), (110, 15, 20), (170, 40, 35), (80, 35, 35)),
     "orange": ((240, 140, 30), (220, 110, 40), (250, 170, 80), (200, 90, 20)),
     "yellow": ((240, 220, 40), (250, 240, 120), (220, 190, 30), (200, 180, 60)),
     "green": ((40, 160, 40), (30, 90, 30), (120, 180, 80), (70, 110, 40), (20, 60, 25), (40, 150, 120)),
@@ -59,20 +74,32 @@ _PROTOTYPE_TERM = np.array([i for i, term in enumerate(_TERMS) for _ in _PROTOTY
 class ColourRule:
     """When the pixels' terms are clear enough to say (measured on colour_labels.json: scripts/colour_sweep.py)."""
 
-    one: float = 0.60  # one term's share of the object's pixels to say it alone
+    one: float = 0.50  # one term's share of the object's pixels to say it alone
     # Each of two terms' share to say both ("brown and white"); 1.0: never. Off, measured: the 4 two-tones measured
     # on the labels' hand-drawn boxes were all wrong (windows, tyres, food in a bowl), none came on detected ones.
     two: float = 1.0
     two_total: float = 0.85  # the two together
     min_pixels: int = 600  # box area (pixels at full size) under which nothing is said: too small to tell
     grey_photo_chroma: float = 4.0  # a photo whose median chroma is under this is greyscale: no colours at all
-    chroma: float = 12.0  # pixels under this chroma are black, grey or white
+    chroma: float = 12.0  # pixels under this chroma are black, grey or white (under less where dark: below)
     white_patch: bool = True  # brighten dim photos first (photo_gains)
     balance: bool = False  # correct the photo's colour cast first (photo_gains)
     two_tone_gap: float = 45.0
     shades: tuple[float, float, float, float] = (30.0, 38.0, 55.0, 78.0)  # L: black under, grey from-to, white over
-    over_achromatic: float = 0.5  # a colour's share to say it alone over black, grey and white parts (0: never)
-    over_ratio: float = 2.0  # ... when it holds this many times the next colour's share  # lightness between the dark and light fifth of the achromatic pixels: black and white
+    over_achromatic: float = 0.4  # a colour's share to say it alone over black, grey and white parts (0: never)
+    over_ratio: float = 2.0  # ... when it holds this many times the next colour's share
+    # Dark pixels carry less chroma: a dark-brown horse's pixels (L 13, chroma 7-9) are coloured where a black dog's
+    # (chroma 2-3) are not, so the chroma a pixel needs falls with its lightness, to `chroma_floor` in the dark.
+    chroma_slope: float = 0.4  # chroma needed per unit of L (below `chroma`)
+    chroma_floor: float = 6.0
+    # Shade lit by the sky is bluish: a black umbrella reads blue at chroma 15. Blue is said of pixels this chromatic.
+    blue_chroma: float = 24.0
+    # An orange object's shaded parts read brown (an orange bus: brown 34 %, orange 29 %): brown and orange pixels
+    # together are orange when orange holds this share of them (1.0: never).
+    orange_of_brown: float = 0.4
+    # Black, grey or white is said only of pixels this grey (median chroma under it): a brindle dog's fur (chroma 10,
+    # brown's hue) is under `chroma` yet not grey; the labels' black, grey and white objects measure 2.4 to 6.3.
+    achromatic_chroma: float = 8.0
 
 
 COLOUR_RULE = ColourRule()
@@ -103,20 +130,25 @@ def pixel_terms(lab: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
     """The index into `_TERMS` (or `_UNCLEAR`) of each Lab pixel's term (N x 3 -> N): the nearest chromatic prototype
     for coloured pixels; for the rest one shade for all of them (shading is not a second colour), or two when they
     split clearly into dark and light (a zebra)."""
-    chromatic = np.hypot(lab[:, 1], lab[:, 2]) >= rule.chroma
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    chromatic = chroma >= np.clip(rule.chroma_slope * lab[:, 0], rule.chroma_floor, rule.chroma)
     terms = np.empty(len(lab), dtype=int)
     if chromatic.any():
         prototypes = _PROTOTYPE_LAB[_CHROMATIC]
         distances = ((lab[chromatic, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2)
         terms[chromatic] = _PROTOTYPE_TERM[_CHROMATIC][distances.argmin(axis=1)]
+        chromatic[chromatic & (terms == _TERMS.index("blue")) & (chroma < rule.blue_chroma)] = False
     grey = ~chromatic
     if grey.any():
         lightness = lab[grey, 0]
-        dark, light = np.percentile(lightness, (20, 80))
+        # Shade and split are judged on all the dull pixels (under `chroma`), the dark-brown ones too: taking those
+        # out made a black dog's sheen a second, grey shade.
+        dull = lab[chroma < rule.chroma, 0] if (chroma < rule.chroma).any() else lightness
+        dark, light = np.percentile(dull, (20, 80))
         if light - dark >= rule.two_tone_gap:
             terms[grey] = _achromatic_term(np.where(lightness < (dark + light) / 2, dark, light), rule)
         else:
-            terms[grey] = _achromatic_term(np.full(len(lightness), np.median(lightness)), rule)
+            terms[grey] = _achromatic_term(np.full(len(lightness), np.median(dull)), rule)
     return terms
 
 
@@ -142,10 +174,15 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
         return None
     counts = np.bincount(pixel_terms(lab, rule), minlength=_UNCLEAR + 1)
     shares = counts / counts.sum()
+    orange, brown = _TERMS.index("orange"), _TERMS.index("brown")
+    if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
+        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
     named = _said_terms(shares, rule)
     if not named:
         return None
     terms = [_TERMS[i] for i in named]
+    if set(terms) <= _ACHROMATIC_WORDS and np.median(np.hypot(lab[:, 1], lab[:, 2])) >= rule.achromatic_chroma:
+        return None
     mean = lab.mean(axis=0)
     return ObjectColour(
         words=" and ".join(terms),
