@@ -87,7 +87,8 @@ def test_classes_without_a_colour_of_their_own_and_unsure_objects_get_none():
     unsure = Detection("dog", 0.6, (50.0, 50.0, 150.0, 150.0), certain=False)
     tiny = Detection("dog", 0.9, (50.0, 50.0, 60.0, 60.0))
     plant = Detection("potted plant", 0.9, (50.0, 50.0, 150.0, 150.0))  # leaves and pot: which colour is it?
-    assert ObjectColourer().colours(image, [person, unsure, tiny, plant]) == [None, None, None, None]
+    orange = Detection("orange", 0.9, (50.0, 50.0, 150.0, 150.0))  # its colour is its name
+    assert ObjectColourer().colours(image, [person, unsure, tiny, plant, orange]) == [None] * 5
 
 
 def test_a_greyscale_photo_gets_no_colours():

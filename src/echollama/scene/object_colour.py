@@ -22,6 +22,8 @@ from echollama.types import Detection, ObjectColour
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
+# An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
+# opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
 NO_COLOUR_LABELS = frozenset(
     {
         "person",
@@ -35,6 +37,10 @@ NO_COLOUR_LABELS = frozenset(
         "cup",
         "bowl",
         "potted plant",
+        "orange",
+        "banana",
+        "broccoli",
+        "carrot",
     }
 )
 # A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
