@@ -196,7 +196,7 @@ class SceneAnalyzer:
         return done
 
     def _attributes(self, image: LoadedImage, detections: list[Detection]) -> tuple[list[Detection], Setting | None]:
-        """Fine names from the objects' crops, and the setting; both ask the same classifier, one run at a time."""
+        """Fine names from the objects' crops (side by side where the namer has lanes), then the setting."""
         named = self.fine_names(image, detections) if self.fine_names is not None else detections
         setting = self.setting(image, [d.label for d in named if d.certain]) if self.setting is not None else None
         return named, setting
