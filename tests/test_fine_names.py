@@ -131,6 +131,8 @@ NAMES = [f"class {i}" for i in range(1000)]
         ("bird", {"i335": 0.97}, (), ("class 335", "")),  # a fox squirrel: under no COCO class
         ("bird", {"i335": 0.6, "i15": 0.1}, (), None),  # the bird's own classes hold 10 %: not contradicted
         ("cup", {"i968": 0.9}, (), None),  # "a cup, probably a cup" is not said
+        ("train", {"i978": 0.52}, (), ("class 978", "")),  # an aerial city's "train": its crop is a seashore
+        ("bird", {"i978": 0.6, "i15": 0.1}, (), None),  # a bird by the sea: its own classes hold 10 %
     ],
 )
 def test_the_crop_verdict(label, scores, inside, expected):
@@ -218,6 +220,7 @@ def test_the_gate_drops_a_fine_name_when_no_crop_gave_one():
         ({"person"}, {762: 0.4}, Setting(True, "in a restaurant", ("restaurant 0.40",))),
         ({"person"}, {762: 0.2}, None),  # too unsure a place, and nothing else says a side
         ({"couch", "car"}, {}, None),  # evidence both ways
+        (set(), {978: 0.46}, None),  # a place class alone, nothing recognised for sure: an aerial view's "seashore"
     ],
 )
 def test_the_setting_is_said_only_when_the_evidence_agrees(labels, top, expected):

@@ -209,6 +209,26 @@ def test_a_claim_is_borne_out_contradicted_or_unverified():
     assert judged("The dog is next to the bicycle.") == ["unverified relation: dog next to bicycle"]
 
 
+def test_a_claim_about_one_of_several_objects_is_kept_only_when_it_holds_for_every_one_it_could_mean():
+    cup_on, cup_off = d("cup", (300, 250, 380, 360), 1.2), d("cup", (20, 100, 90, 200), 1.2)
+    person, other = d("person", (100, 100, 250, 590), 2.0), d("person", (260, 100, 400, 590), 2.0)
+
+    def judged(sentence, *detections):
+        scene = scene_of(*detections)
+        return [verdict(c, scene) for c in relation_claims(parse(sentence))]
+
+    assert judged("The cup is on the table.", cup_on, TABLE) == [None]
+    some = "unverified relation: cup on table (true of only some of the objects it could mean)"
+    assert judged("The cup is on the table.", cup_on, cup_off, TABLE) == [some]  # which cup?
+    assert judged("A cup is on the table.", cup_on, replace(cup_on, box=(420, 260, 500, 370)), TABLE) == [None]
+    assert judged("A man stands next to a woman.", person, other) == [None]  # two people side by side, either way
+    assert judged("A man stands next to a woman.", person, other, d("person", (600, 10, 640, 90), 9.0)) == [
+        "unverified relation: man next to woman (true of only some of the objects it could mean)"
+    ]
+    three = scene_of(person, other, d("person", (600, 10, 640, 90), 9.0))
+    assert said_relations("A man stands next to a woman.", three) == []
+
+
 def test_said_relations_are_judged_against_the_labels_by_their_boxes():
     dog, bike = d("dog", (200, 300, 400, 590), 1.5), d("bicycle", (150, 200, 600, 450), 2.5)
     scene = scene_of(dog, bike)
@@ -267,3 +287,22 @@ def test_a_relation_of_an_unsure_object_is_hedged_once_and_unsure_neighbours_pla
     assert text.startswith("Possibly a cat on the couch, straight ahead") and "possibly on" not in text
     tv, person = d("tv", (100, 200, 300, 500), 1.5), d("person", (320, 100, 420, 500), 1.6, certain=False)
     assert scene_of(tv, person).relations and "next to" not in " ".join(narrate(scene_of(tv, person), "full"))
+
+
+def test_on_a_real_photo_a_person_standing_beside_a_horse_is_not_riding_it(labelled):
+    # No packaged photo on this machine shows a rider (searched: opencv-doc's data, text and tutorial images and
+    # every 25th frame of vtest.avi; scikit-image; matplotlib; kphotoalbum's, dlib's and labelme's examples), so
+    # riding's real-photo check is its near miss: darknet's person.jpg, a woman standing beside a white horse, her
+    # feet on the ground the horse stands on (judged by eye; relation_labels.json lists "riding" as false).
+    from echollama.config import PipelineConfig
+    from echollama.profiles import embedded
+
+    analyzer = embedded(PipelineConfig()).analyzer  # the default detector
+    scene = analyzer.analyze(labelled["field_dog_person_horse"].load(), read_text=False)
+    people = [d for d in scene.detections if d.label == "person"]
+    horses = [d for d in scene.detections if d.label == "horse"]
+    assert people and horses  # a failure here is the detector, not relations
+    # Her feet are at the horse's ground line, not above it: the geometry that rules riding out.
+    assert max(p.box[3] for p in people) >= min(h.box[3] for h in horses)
+    assert not [r for r in scene.relations if r.kind == "riding"]
+    assert "riding" not in " ".join(narrate(scene, "full"))

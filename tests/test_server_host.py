@@ -78,5 +78,5 @@ def test_a_voice_that_locks_itself_for_a_whole_text_is_not_locked_again():
 def test_without_the_text_stage_read_builds_its_reader_once():
     pipeline = Pipeline(PipelineConfig(read_text=False))
     assert pipeline.analyzer.text_reader is None
-    reader = pipeline._text_reader_for_reading()
-    assert reader is pipeline._text_reader_for_reading()  # not a new 0.5 GB reader per /v1/read
+    reader = pipeline.profile.page_reader()
+    assert reader is pipeline.profile.page_reader()  # not a new 0.5 GB reader per /v1/read

@@ -19,36 +19,22 @@ from echollama.errors import ModelError
 from echollama.language.conversation import LLM_DETAIL_LEVELS, Conversation
 from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
+from echollama.models.background_load import in_background as _in_background
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
+from echollama.reading import read_aloud
 from echollama.scene.image import LoadedImage, load_image
-from echollama.scene.protocols import TextReader
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
 from echollama.types import Description, PendingText, Reading, SpokenAnswer
 
 Status = Callable[[str], None]
-NO_TEXT_READ = "I cannot read any text in this picture."
 # The LLM waits up to this long for the grounded facts' first audio before it starts (2 cores: they would compete).
 FACTS_HEAD_START_S = 1.0
 # The loads a first sound does not need (the LLM, the text reader) wait for it, for at most this long from the first
 # load: on two cores they slowed the voice, the detector and the first sentence's synthesis from about 1.1 s to 1.8 s
 # of a fresh `describe` (`echollama bench fresh`).
 LATER_LOADS_WAIT_AT_MOST_S = 2.0
-
-
-def _in_background(function: Callable[[], object], name: str) -> Future:
-    """Run `function` on a daemon thread (an interrupted CLI exits without waiting for a model to finish loading)."""
-    future: Future = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(function())
-        except BaseException as error:
-            future.set_exception(error)
-
-    threading.Thread(target=target, name=name, daemon=True).start()
-    return future
 
 
 class Pipeline:
@@ -67,9 +53,6 @@ class Pipeline:
         if self.config.load_all_at_once:
             self._heard_first_sound()
         self._settling = False
-        # `read`'s own text reader, where descriptions read no text (`--no-text`)
-        self._reading_reader: TextReader | None = None
-        self._reading_reader_lock = threading.Lock()
 
     @property
     def llm(self):
@@ -323,24 +306,6 @@ class Pipeline:
         answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)
 
-    def _text_reader_for_reading(self):
-        """`read` reads even where descriptions do not: the profile's reader, or one built once (about 0.5 GB; a
-        server answers many reads with it)."""
-        if self.analyzer.text_reader is not None:
-            return self.analyzer.text_reader
-        with self._reading_reader_lock:
-            if self._reading_reader is None:
-                from echollama.scene.rapidocr_reader import RapidOcrReader
-
-                self._reading_reader = RapidOcrReader()
-            return self._reading_reader
-
-    def _code_reader_for_reading(self):
-        """The profile's code reader, or zxing-cpp's (nothing to load) where descriptions read no text."""
-        from echollama.scene.code_reader import ZxingCodeReader
-
-        return self.analyzer.code_reader or ZxingCodeReader()
-
     def read(
         self,
         image: str | Path | LoadedImage,
@@ -351,59 +316,4 @@ class Pipeline:
         rate: float = 1.0,
     ) -> Reading:
         """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
-        from echollama.language.code_phrases import code_sentences, not_printed_codes
-        from echollama.language.text_phrases import spoken_reading
-        from echollama.scene.framing import framing_advice, sharpness
-        from echollama.scene.reading_order import columns_for_json, reading_text
-
-        start = time.perf_counter()
-        if output is not None:
-            check_output_path(output)
-        reader = self._text_reader_for_reading()
-        loads = [
-            _in_background(load, f"load-{name}")
-            for name, load in (("tts", getattr(self.tts, "load", None)), ("text", getattr(reader, "load", None)))
-            if load
-        ]
-        try:
-            image = image if isinstance(image, LoadedImage) else load_image(image)
-        except BaseException:  # native libraries must not be loading while a bad image's error ends the process
-            for future in loads:
-                future.exception()
-            raise
-        for future in loads:
-            future.result()
-        self.status("reading the text")
-        regions, seen = reader.read_lines(image) if hasattr(reader, "read_lines") else (reader.read(image), [])
-        codes = tuple(self._code_reader_for_reading().read(image))
-        read_s = time.perf_counter() - start
-        # Framing advice first: a listener told the text runs off an edge can reframe before hearing the rest.
-        # A code read whole shows the picture is sharp enough, whatever its sharpness score says.
-        framing = framing_advice(seen, image.width, image.height, None if codes else sharpness(image.rgb))
-        said = [framing, spoken_reading(not_printed_codes(regions, codes)), *code_sentences(codes)]
-        spoken = " ".join(piece for piece in said if piece) or NO_TEXT_READ
-        if output is not None:
-            with WavWriter(output, self.tts.sample_rate) as wav:
-                result = speak([spoken], self.tts, wav.write, on_text=on_text, cancel=cancel, start=start, rate=rate)
-        else:
-            quiet = sink or (lambda samples: None)
-            result = speak([spoken], self.tts, quiet, on_text=on_text, cancel=cancel, start=start, rate=rate)
-        timings = {
-            "read_s": read_s,
-            "first_audio_s": result.first_audio_s or 0.0,
-            "total_s": time.perf_counter() - start,
-            "audio_s": result.audio_seconds,
-        }
-        return Reading(
-            source=image.source,
-            width=image.width,
-            height=image.height,
-            regions=regions,
-            columns=columns_for_json(regions),
-            text=reading_text(regions),
-            spoken=spoken,
-            audio_path=str(Path(output)) if output is not None else None,
-            timings=timings,
-            codes=codes,
-            framing=framing,
-        )
+        return read_aloud(self.profile, image, output, sink, on_text, cancel, rate, self.status)

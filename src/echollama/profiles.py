@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from echollama.paper import (
     PAPER_TTS_MODELS,
 )
 from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
-from echollama.scene.protocols import Detector
+from echollama.scene.protocols import CodeReader, Detector, TextReader
 from echollama.speech.protocols import SpeechRecognizer, SpeechSynthesizer
 
 ASR_BACKENDS = ("whisper", "sphinx")  # whisper is the default; sphinx only when chosen (no silent fallback)
@@ -53,6 +54,8 @@ class Profile:
     prompt_style: str = "grounded"
     legend: bool = True  # paper-style prompts: add the metric-depth legend line (z in metres, not MiDaS)
     _built: dict[str, SpeechRecognizer] = field(default_factory=dict, repr=False)
+    _page_reader: TextReader | None = field(default=None, repr=False)  # `read`'s own, where descriptions read no text
+    _page_reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def recognizer(self, name: str = DEFAULT_ASR) -> SpeechRecognizer:
         if name not in self.recognizers:
@@ -63,6 +66,24 @@ class Profile:
         if name not in self._built:
             self._built[name] = self.recognizers[name]()
         return self._built[name]
+
+    def page_reader(self) -> TextReader:
+        """The text reader `read` and reading mode use, even where descriptions read no text (`--no-text`): the
+        analyzer's, or RapidOCR built once (about 0.5 GB; a server answers many reads with it)."""
+        if self.analyzer.text_reader is not None:
+            return self.analyzer.text_reader
+        with self._page_reader_lock:
+            if self._page_reader is None:
+                from echollama.scene.rapidocr_reader import RapidOcrReader
+
+                self._page_reader = RapidOcrReader()
+            return self._page_reader
+
+    def page_code_reader(self) -> CodeReader:
+        """The analyzer's code reader, or zxing-cpp's (nothing to load) where descriptions read no text."""
+        from echollama.scene.code_reader import ZxingCodeReader
+
+        return self.analyzer.code_reader or ZxingCodeReader()
 
 
 def text_reader(config: PipelineConfig):
@@ -134,6 +155,7 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
+    from echollama.scene.sure_word_guard import SureWordGuard
     from echollama.scene.whole_frame import WholeFrameCheck
     from echollama.speech.piper_tts import PiperSynthesizer
     from echollama.speech.sphinx_asr import SphinxRecognizer
@@ -150,7 +172,7 @@ def embedded(config: PipelineConfig) -> Profile:
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
         whole_frame_check=WholeFrameCheck(gist.probabilities),
-        fine_names=FineNamer(gist.probabilities, lambda: gist.labels, lanes=config.threads),
+        fine_names=SureWordGuard(FineNamer(gist.probabilities, lambda: gist.labels, lanes=config.threads)),
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         code_reader=code_reader(config),
         colourer=ObjectColourer(),

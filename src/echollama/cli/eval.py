@@ -97,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
             from echollama.evaluation.fine_name_eval import summary_line
 
             print(summary_line(result["fine_names"]))
+        if result.get("relations_computed"):
+            from echollama.evaluation.relation_eval import computed_relation_line
+
+            print(computed_relation_line(result["relations_computed"]))
         print(f"\nreport: {args.out / 'index.html'}")
     return 0
 

@@ -117,6 +117,10 @@ def variants(yolo: Detector | None, ssd: Detector) -> dict[str, tuple[str, Detec
     if isinstance(yolo, YoloV5Detector):
         chosen["yolov5s + ssd sure boxes (the default)"] = ("yolov5s", SureBoxEnsemble(yolo, ssd))
         chosen[f"yolov5s, {WHOLE}"] = ("yolov5s", yolo)
+        chosen["yolov5s, square 640x640 letterbox"] = (
+            "yolov5s",
+            YoloV5Detector(yolo.model_path, yolo.threads, square=True),
+        )
         chosen["yolov5s, mirrored pass (test-time flip)"] = ("yolov5s", MirroredPassDetector(yolo))
         chosen["yolov5s, NMS IoU 0.6"] = ("yolov5s", YoloV5Detector(yolo.model_path, yolo.threads, nms_iou=0.6))
         chosen[f"yolov5s, {SLICED}"] = ("yolov5s", SlicedDetector(yolo))

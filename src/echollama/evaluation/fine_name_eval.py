@@ -19,6 +19,8 @@ from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelle
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
 from echollama.language.narration import narrate
+from echollama.scene.fine_names import MIN_CROP_PX, NAME_FROM, FineNamer, padded_crop
+from echollama.scene.imagenet_to_coco import KINDS_OF, NOT_SAID, SPOKEN_INSTEAD
 from echollama.types import Detection, Scene
 
 MATCH_IOU = 0.5
@@ -35,12 +37,20 @@ def _agreeing(detection: Detection) -> bool:
     return fine is not None and fine.under == detection.label and detection.certain
 
 
-def _accepted(detection: Detection, objects: list[dict]) -> list[str] | None:
-    """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind."""
+def _accepted(detection: Detection, objects: list[dict], also: dict | None = None) -> list[str] | None:
+    """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind.
+    `also`: (label, box) -> the other labels a listener accepts for that object (labels.json), so a van labelled
+    "car" and found as a "truck" is still judged."""
     for labelled in objects:
-        if labelled["label"] == detection.label and iou(detection.box, tuple(labelled["box"])) >= MATCH_IOU:
+        box = tuple(labelled["box"])
+        names = {labelled["label"], *(also or {}).get((labelled["label"], box), ())}
+        if detection.label in names and iou(detection.box, box) >= MATCH_IOU:
             return [name.lower() for name in labelled["fine"]]
     return None
+
+
+def _also(photo: LabelledImage) -> dict:
+    return {(o.label, tuple(o.box)): o.also for o in photo.objects}
 
 
 def _matches(label: str, box, photo: LabelledImage) -> bool:
@@ -80,7 +90,8 @@ def evaluate_fine_names(analyzer, images) -> dict:
         spoken = " ".join(narrate(scene))
         for d in scene.detections:
             if _agreeing(d):
-                _judge_name(d, entry["objects"], fine_name_words(d).rstrip(",") in spoken, tally, wrong_names, name)
+                said = fine_name_words(d).rstrip(",") in spoken
+                _judge_name(d, entry["objects"], said, tally, wrong_names, name, _also(photo))
             elif d.fine_name is not None and d.fine_name.under != d.label:
                 disagreements.append(
                     {
@@ -105,14 +116,80 @@ def evaluate_fine_names(analyzer, images) -> dict:
         "disagreements": disagreements,
         "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
         "settings": settings,
+        "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
     }
 
 
-def _judge_name(d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: str) -> None:
+def on_labelled_boxes(fine_names) -> dict:
+    """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
+    the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
+    how many get a contradiction (always wrong here: the box holds what its label says)."""
+    bands = best_class_by_band(fine_names) if isinstance(fine_names, FineNamer) else None
+    if isinstance(fine_names, FineNamer):
+        fine_names = replace(fine_names, limit=1000)
+    labels = fine_labels()
+    tally = {"objects": 0, "named": 0, "right": 0, "contradicted": 0}
+    wrong: list[str] = []
+    for item in labelled_images():
+        judged = {(o["label"], tuple(o["box"])): o["fine"] for o in labels.get(item.name, {"objects": []})["objects"]}
+        if not judged:
+            continue
+        # Every labelled object is passed, as perception passes every detection: one inside another's box is no
+        # contradiction of it (a cup in a table's crop).
+        named = fine_names(item.load(), [Detection(o.label, 1.0, o.box) for o in item.objects])
+        for d in named:
+            accepted = judged.get((d.label, tuple(d.box)))
+            if accepted is None:
+                continue
+            tally["objects"] += 1
+            if d.fine_name is None:
+                continue
+            if d.fine_name.under != d.label:
+                tally["contradicted"] += 1
+                wrong.append(f"{item.name}: {d.label} contradicted by {d.fine_name.name}")
+                continue
+            ok = d.fine_name.name.lower() in [name.lower() for name in accepted]
+            tally["named"] += 1
+            tally["right"] += ok
+            if not ok:
+                wrong.append(f"{item.name}: {d.label} named {d.fine_name.name}")
+    return {**tally, "wrong": wrong, "best_by_band": bands}
+
+
+BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
+
+
+def best_class_by_band(namer: FineNamer) -> dict[str, dict[str, int]]:
+    """What the naming threshold keeps out: on every labelled object of clear kind big enough to classify, the crop's
+    likeliest class under the object's label (those never said left out), right or wrong, by its probability."""
+    names = namer.names()
+    tally = {band: {"judged": 0, "right": 0} for _, band in BANDS}
+    for item in labelled_images():
+        objects = [o for o in fine_labels().get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
+        if not objects:
+            continue
+        rgb = item.load().rgb
+        for o in objects:
+            x1, y1, x2, y2 = o["box"]
+            if min(x2 - x1, y2 - y1) < MIN_CROP_PX:
+                continue
+            probabilities = namer.probabilities(padded_crop(rgb, o["box"]))
+            best = max(KINDS_OF[o["label"]], key=lambda i: probabilities[i])
+            if best in NOT_SAID:
+                continue
+            band = next(band for start, band in BANDS if probabilities[best] >= start)
+            tally[band]["judged"] += 1
+            tally[band]["right"] += SPOKEN_INSTEAD.get(best, names[best]).lower() in [n.lower() for n in o["fine"]]
+    return tally
+
+
+def _judge_name(
+    d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: str, also: dict
+) -> None:
     """Counts one agreeing fine name: computed (and said, when the brief description says it), judged, right."""
     tally["computed"] += 1
     tally["said"] += said
-    accepted = _accepted(d, objects)
+    accepted = _accepted(d, objects, also)
     if accepted is None or d.fine_name is None:
         return
     ok = d.fine_name.name.lower() in accepted
@@ -151,10 +228,21 @@ def summary_line(result: dict) -> str:
     )
     setting_share = f"{settings['right'] / settings['judged']:.0%}" if settings["judged"] else "-"
     chair = ", ".join(f"{rule} {value:.1%}" for rule, value in result["chair_i_by_rule"].items() if value is not None)
+    boxes = result.get("labelled_boxes")
+    on_boxes = (
+        f"; on the labels' own boxes: {boxes['named']} of {boxes['objects']} objects of clear kind named, "
+        f"{boxes['right']} right, {boxes['contradicted']} contradicted"
+        if boxes
+        else ""
+    )
+    if boxes and boxes.get("best_by_band"):
+        on_boxes += "; likeliest class under the label right by probability: " + ", ".join(
+            f"{band} {t['right']}/{t['judged']}" for band, t in boxes["best_by_band"].items()
+        )
     return (
         f"fine names said {result['said']} (judged {result['said_judged']}, right {said_right}); "
         f"computed {result['computed']} (judged {result['judged']}, right {right}); "
         f"detector-vs-crop disagreements {len(result['disagreements'])} (CHAIR-i by rule: {chair}); "
         f"settings said {settings['said']} (indoors/outdoors right {setting_share}), "
-        f"places said {settings['places_said']} (right {settings['places_right']})"
+        f"places said {settings['places_said']} (right {settings['places_right']}){on_boxes}"
     )

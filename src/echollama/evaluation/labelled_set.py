@@ -75,7 +75,12 @@ def _photo(name: str, entry: dict) -> LabelledImage:
 
 @cache
 def _read() -> tuple[LabelledImage, ...]:
-    raw = json.loads((PHOTOS_DIR / "labels.json").read_text(encoding="utf-8"))
+    return photos_in(PHOTOS_DIR / "labels.json")
+
+
+def photos_in(labels_file: Path) -> tuple[LabelledImage, ...]:
+    """The photos of a labels file in labels.json's schema (also evaluation/photos/heldout/labels.json)."""
+    raw = json.loads(labels_file.read_text(encoding="utf-8"))
     return tuple(_photo(name, entry) for name, entry in raw["photos"].items())
 
 

@@ -16,7 +16,7 @@ from functools import cache
 from echollama.evaluation.detection import IOU_MATCH
 from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage
 from echollama.language.claim_parser import parse, split_sentences
-from echollama.language.relation_claims import relation_claims, verdict
+from echollama.language.relation_claims import meant_pairs, relation_claims, verdict
 from echollama.scene.dedupe import iou
 from echollama.types import Relation, Scene
 
@@ -43,18 +43,15 @@ def canonical(subject: int, kind: str, other: int) -> Triple:
 
 
 def said_relations(text: str, scene: Scene) -> list[Relation]:
-    """The computed relations a text says (one per relation claim the scene bears out)."""
+    """The computed relations a text says: for each relation claim the scene bears out, the relation of every pair
+    of objects it could mean (the gate keeps a claim only when all of them hold)."""
     said: list[Relation] = []
     for sentence in split_sentences(text):
         for claim in relation_claims(parse(sentence)):
             if claim.subject is None or verdict(claim, scene) is not None:
                 continue
-            reverse = claim.kind in ("under", "behind")
-            first, second = (claim.object, claim.subject) if reverse else (claim.subject, claim.object)
-            for relation in scene.relations:
-                if relation.subject_label in first.labels and relation.object_label in second.labels:
-                    said.append(relation)
-                    break
+            for a, b in meant_pairs(claim, scene):
+                said += [r for r in scene.relations if {r.subject, r.object} == {a, b}][:1]
     return said
 
 
@@ -119,3 +116,49 @@ def relation_line(key: str, summary: dict) -> str:
     share = summary["share_right"]
     right = "-" if share is None else f"{share:.0%}"
     return f"{key}: relation claims said {summary['said']}, right {right}"
+
+
+def _in_group(relation: Relation, scene: Scene) -> bool:
+    """Whether either end is one of several objects of its label ("one of the people holding a glass")."""
+    labels = [d.label for d in scene.detections]
+    return labels.count(relation.subject_label) > 1 or labels.count(relation.object_label) > 1
+
+
+def computed_relation_figures(scenes: dict[str, Scene], photos: dict[str, LabelledImage]) -> dict:
+    """Every relation perception computed (said or not), judged by the labels as said ones are, apart for relations
+    between lone objects (those a description may say) and those inside a group (not said: which one?)."""
+    labels = relation_labels()
+    figures: dict[str, dict] = {
+        side: {"computed": 0, "judged": 0, "right": 0, "no_box": 0, "wrong": []} for side in ("lone", "group")
+    }
+    for name, scene in scenes.items():
+        if name not in photos:
+            continue
+        facts = labels.get(name, {"true": frozenset(), "false": frozenset()})
+        index = _labelled_index(scene, photos[name])
+        for relation in scene.relations:
+            tally = figures["group" if _in_group(relation, scene) else "lone"]
+            tally["computed"] += 1
+            said = f"{name}: {relation.subject_label} {relation.kind} {relation.object_label}"
+            if relation.subject not in index or relation.object not in index:
+                tally["no_box"] += 1
+                tally["wrong"].append(f"{said} (no labelled box)")
+                continue
+            fact = canonical(index[relation.subject], relation.kind, index[relation.object])
+            tally["judged"] += 1
+            tally["right"] += fact in facts["true"]
+            if fact not in facts["true"]:
+                tally["wrong"].append(f"{said} ({'labelled false' if fact in facts['false'] else 'not labelled'})")
+    return figures
+
+
+def computed_relation_line(figures: dict) -> str:
+    """One line for `echollama eval`: every computed relation, lone and in groups, right against the labels."""
+
+    def part(side: str) -> str:
+        f = figures[side]
+        strict = f"{f['right'] / f['computed']:.0%}" if f["computed"] else "-"
+        judged = f"{f['right'] / f['judged']:.0%}" if f["judged"] else "-"
+        return f"{side} {f['computed']} (right {f['right']}: {strict}; on labelled boxes {f['judged']}, right {judged})"
+
+    return f"relations computed: {part('lone')}; {part('group')}"

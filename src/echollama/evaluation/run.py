@@ -192,6 +192,9 @@ def run_eval(
         if analyzer.colourer is not None:
             colour["hand_drawn_boxes"] = on_hand_drawn_boxes(analyzer.colourer)
         result["colour"] = colour
+        from echollama.evaluation.relation_eval import computed_relation_figures  # every relation, said or not
+
+        result["relations_computed"] = computed_relation_figures(scenes, {i.name: i for i in labelled_images()})
     if folder is None:  # fine names and settings against fine_labels.json (issue 21)
         from echollama.evaluation.fine_name_eval import evaluate_fine_names
 

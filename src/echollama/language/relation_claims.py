@@ -94,23 +94,48 @@ def _between(relation: Relation, a: Mention, b: Mention) -> bool:
     return relation.subject_label in a.labels and relation.object_label in b.labels
 
 
+def _candidates(mention: Mention, scene: Scene) -> list[int]:
+    """The detections a mention could mean: every one of its labels ("the man" may be any person)."""
+    return [i for i, d in enumerate(scene.detections) if d.label in mention.labels]
+
+
+def _holds(scene: Scene, kind: str, a: int, b: int) -> bool:
+    """Whether code computed `kind` between detections a and b (next to either way; riding is also on)."""
+    for relation in scene.relations:
+        same = relation.kind == kind or (kind == "on" and relation.kind == "riding")
+        ends = (relation.subject, relation.object)
+        if same and (ends == (a, b) or (kind == "next to" and ends == (b, a))):
+            return True
+    return False
+
+
+def meant_pairs(claim: RelationClaim, scene: Scene) -> list[tuple[int, int]]:
+    """Every (subject, object) pair of detections the claim could mean, in the computed kind's direction."""
+    assert claim.subject is not None
+    first, second = (claim.object, claim.subject) if _reversed(claim.kind) else (claim.subject, claim.object)
+    return [(a, b) for a in _candidates(first, scene) for b in _candidates(second, scene) if a != b]
+
+
 def verdict(claim: RelationClaim, scene: Scene) -> str | None:
-    """None when a computed relation bears the claim out; else the reason it is dropped: 'wrong relation: ...' when
-    the scene holds the opposite, 'unverified relation: ...' when code computed nothing of the kind."""
+    """None when computed relations bear the claim out for every pair of objects it could mean; else the reason it
+    is dropped: 'wrong relation: ...' when the scene holds the opposite, 'unverified relation: ...' when code
+    computed nothing of the kind, or computed it for only some of the objects the words could mean ("the man behind
+    the woman" among five people: which ones? a listener cannot tell, so it is not shown true)."""
     if claim.subject is None:
         return f"unverified relation: {claim.said}"
     kind = _computed(claim.kind)
     first, second = (claim.object, claim.subject) if _reversed(claim.kind) else (claim.subject, claim.object)
-    for relation in scene.relations:
-        same = relation.kind == kind or (kind == "on" and relation.kind == "riding")
-        if same and (_between(relation, first, second) or (kind == "next to" and _between(relation, second, first))):
-            return None
+    pairs = meant_pairs(claim, scene)
+    if pairs and all(_holds(scene, kind, a, b) for a, b in pairs):
+        return None
     for relation in scene.relations:
         if relation.kind == kind and kind != "next to" and _between(relation, second, first):
             return f"wrong relation: {claim.said}"
         exclusive = {relation.kind, kind} <= {"on", "riding", "in front of"} and relation.kind != kind
         if exclusive and (_between(relation, first, second) or _between(relation, second, first)):
             return f"wrong relation: {claim.said}"
+    if any(_holds(scene, kind, a, b) for a, b in pairs):
+        return f"unverified relation: {claim.said} (true of only some of the objects it could mean)"
     return f"unverified relation: {claim.said}"
 
 

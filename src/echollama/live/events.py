@@ -55,6 +55,11 @@ class ChangeDetector:
         self._frames = 0
         self._overview_said = False
 
+    @property
+    def overview_due(self) -> bool:
+        """The opening overview is still to be said (it names colours, "a black dog"; the later changes do not)."""
+        return not self._overview_said
+
     def update(self, tracked: list[Tracked], scene: Scene, at_s: float) -> list[WatchEvent]:
         self._frames += 1
         seen = [self._follow(t, scene, at_s) for t in tracked]

@@ -62,8 +62,8 @@ class WatchSession:
             self._page_reader().load()
 
     def _page_reader(self):
-        """The text reader `echollama read` uses (built once by the pipeline), for reading mode."""
-        return self.pipeline._text_reader_for_reading()
+        """The text reader `echollama read` uses (built once by the profile), for reading mode."""
+        return self.pipeline.profile.page_reader()
 
     def ask(self, line: str) -> None:
         if self.speaker is not None:
@@ -80,7 +80,7 @@ class WatchSession:
         speaker = self.speaker = Speaker(self.voice, sink, Announcer(), self.latest_scene, self.report, settings.stream)
         fast = self.source.fast
         watcher = self.watcher = ChangeWatcher(
-            lambda image: analyzer.analyze(image, caption=False, read_text=False),
+            lambda image, colour: analyzer.analyze(image, caption=False, read_text=False, colour=colour),
             settings.sample_fps if fast else self.source.fps,
         )
         if settings.find is not None:
@@ -140,9 +140,9 @@ class WatchSession:
                 time.sleep(0.05)
 
     def latest_scene(self) -> Scene | None:
-        """The latest frame's scene, with its whole-picture guess made now (only a question needs it)."""
+        """The latest frame's scene, with its whole-picture guess and colours made now (only a question needs them)."""
         watcher = self.watcher
-        return watcher.latest_scene(self.pipeline.analyzer.captioner.caption) if watcher is not None else None
+        return watcher.latest_scene(self.pipeline.analyzer.for_answer) if watcher is not None else None
 
     @property
     def frames(self) -> int:

@@ -5,6 +5,11 @@ in the source graph, so every axis, shape and constant keeps its meaning; Conv a
 in Transposes, most of which onnxruntime's optimiser removes. TF "SAME" padding becomes explicit pads (all SAME ops
 in this graph have stride 1), the x2 nearest upsample a Resize, and an ellipsis StridedSlice a Slice on the last axis.
 Checked once against TensorFlow running the same graph: max abs difference 4e-6 over the [1, 25200, 85] output.
+
+`detect_heads=True` cuts the graph at the Detect layer's three convolutions (their raw [1, H/s, W/s, 255] outputs,
+s = 8, 16, 32) and frees the input's height and width: only the Detect layer bakes 640 in (its Reshapes and grid and
+anchor constants), every op before it works at any multiple of 32, so a 4:3 photo runs at 640x480, not 640x640 with a
+quarter of grey. The caller decodes the heads (scene/yolov5_detector.py).
 """
 
 from __future__ import annotations
@@ -226,8 +231,32 @@ def graph_nodes(model_json: dict) -> list[dict]:
     return [n for n in model_json["modelTopology"]["node"] if n["op"] not in ("Const", "Placeholder")]
 
 
-def convert(folder: Path, progress: Callable[[Iterator[dict]], Iterator[dict]] | None = None) -> Any:
-    """The ONNX ModelProto for the TF.js graph model in `folder` (model.json + its shards); `progress` wraps the loop."""
+def detect_head_convs(nodes: list[dict]) -> list[str]:
+    """The Detect layer's three convolutions (strides 8, 16, 32, in file order): the last ops whose outputs do not
+    depend on the input size's being 640."""
+    heads = [n["name"] for n in nodes if n["op"] == "_FusedConv2D" and "/tf_detect/" in n["name"]]
+    if len(heads) != 3:
+        raise ModelError(f"expected YOLOv5's 3 Detect convolutions, found {len(heads)}: not YOLOv5's TF.js export")
+    return heads
+
+
+def _needed_by(nodes: list[dict], outputs: list[str]) -> list[dict]:
+    """The nodes `outputs` depend on, in file order."""
+    by_name = {n["name"]: n for n in nodes}
+    needed, stack = set(), list(outputs)
+    while stack:
+        name = stack.pop()
+        if name in by_name and name not in needed:
+            needed.add(name)
+            stack.extend(_ref(i) for i in by_name[name].get("input", []))
+    return [n for n in nodes if n["name"] in needed]
+
+
+def convert(
+    folder: Path, progress: Callable[[Iterator[dict]], Iterator[dict]] | None = None, detect_heads: bool = False
+) -> Any:
+    """The ONNX ModelProto for the TF.js graph model in `folder` (model.json + its shards); `progress` wraps the loop.
+    `detect_heads`: YOLOv5's three raw head outputs, any input height and width (see the module's docstring)."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -236,6 +265,9 @@ def convert(folder: Path, progress: Callable[[Iterator[dict]], Iterator[dict]] |
     weights = read_weights(folder, model_json["weightsManifest"])
     builder = _Builder(weights)
     nodes = graph_nodes(model_json)
+    heads = detect_head_convs(nodes) if detect_heads else []
+    if heads:
+        nodes = _needed_by(nodes, heads)
     for node in progress(iter(nodes)) if progress else nodes:
         translate = _TRANSLATORS.get(node["op"])
         if translate is None:
@@ -245,11 +277,17 @@ def convert(folder: Path, progress: Callable[[Iterator[dict]], Iterator[dict]] |
     (output_name, output_spec), *_ = signature["outputs"].items()
     inputs = [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, _dims(input_spec))]
     outputs = [helper.make_tensor_value_info(_ref(output_spec["name"]), TensorProto.FLOAT, _dims(output_spec))]
+    if heads:
+        outputs = [helper.make_tensor_value_info(head, TensorProto.FLOAT, [1, None, None, None]) for head in heads]
     graph = helper.make_graph(builder.nodes, output_name, inputs, outputs, list(builder.initializers.values()))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="echollama")
     model.ir_version = 8  # opset 17's IR version: runs on any onnxruntime >= 1.13
     onnx.checker.check_model(model, full_check=True)
-    _check_resizes(model, builder.resize_sizes)
+    _check_resizes(model, builder.resize_sizes)  # at the TF graph's own 640x640, where its sizes are known
+    if heads:
+        dims = model.graph.input[0].type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = "height", "width"  # NHWC; setting dim_param clears the 640
+        onnx.checker.check_model(model, full_check=True)
     return model
 
 

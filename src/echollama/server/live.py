@@ -111,9 +111,9 @@ class LiveMode:
             return 0.0
         return round((len(self._acks) - 1) / max(1e-6, self._acks[-1] - self._acks[0]), 2)
 
-    def _analyze(self, image: LoadedImage) -> Scene:
+    def _analyze(self, image: LoadedImage, colour: bool) -> Scene:
         with self.host.perception_lock:  # the detector's one native context, shared with every request
-            return self.host.pipeline.analyzer.analyze(image, caption=False, read_text=False)
+            return self.host.pipeline.analyzer.analyze(image, caption=False, read_text=False, colour=colour)
 
     async def frame(self, data: bytes, video_s: float | None = None) -> dict[str, Any]:
         """Analyse one frame (seen at `video_s` in the video, if the client says); its ack (the changes it showed
@@ -176,9 +176,10 @@ class LiveMode:
         self.announcer.spoke(max(self.now(), ends_s))
 
     def latest_scene(self) -> Scene | None:
-        """The latest frame's scene, its whole-picture guess made now (call on a worker: a question needs it)."""
+        """The latest frame's scene, its whole-picture guess and colours made now (call on a worker: a question needs
+        them)."""
         watcher = self.watcher
         if watcher is None:
             return None
         with self.host.perception_lock:
-            return watcher.latest_scene(self.host.pipeline.analyzer.captioner.caption)
+            return watcher.latest_scene(self.host.pipeline.analyzer.for_answer)

@@ -23,7 +23,7 @@ async def read(watcher: ChangeWatcher | None, pipeline, on: bool | None, error: 
     if not on:
         watcher.reading = None
         return {"type": "read", "on": False}
-    reader = pipeline._text_reader_for_reading()  # the reader `read` uses: built and loaded once per server
+    reader = pipeline.profile.page_reader()  # the reader `read` uses: built and loaded once per server
     await asyncio.to_thread(reader.load)
     watcher.reading = page_reading(reader)
     return {"type": "read", "on": True}

@@ -1,0 +1,156 @@
+"""`echollama bench heldout`: the default perception (detector, per-label bands, whole-frame rule, crop checks,
+setting) on the held-out photos and on the labelled set, side by side, before any LLM.
+
+Per set: box precision/recall after every rule (IoU >= 0.5), the sure boxes' precision and the sure words invented
+(a sure object of a class the photo does not hold: the confident errors a listener cannot tell from the truth), what
+the grounded brief opening (language/narration.py) gives a listener judged as `echollama eval` judges it (must-see
+named, labelled objects given a position, CHAIR-i, absent named), the settings said against the labels (held-out
+set), each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With `--set`
+naming one set, only that one. The out-of-domain guard (scene/sure_word_guard.py) is measured on and off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+
+from echollama.config import LABEL_BANDS, PipelineConfig
+from echollama.evaluation.detection import IOU_MATCH, MatchCounts, iou, match
+from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set
+from echollama.evaluation.labelled_set import LabelledImage
+from echollama.evaluation.listener import score_description, summarise_listener
+from echollama.scene.sure_word_guard import SureWordGuard
+from echollama.types import Detection, Scene
+
+BAND_EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # score bins for the per-label band check
+_LISTENER = ("must_see_named", "labelled_positioned", "chair_i", "absent_named")
+
+
+def perceive(analyzer, photos: Sequence[LabelledImage]) -> dict[str, Scene]:
+    """Each photo's Scene as `describe --no-text` builds it (fine names, setting and the guard included)."""
+    return {item.name: analyzer.analyze(item.load(), caption=True, read_text=False) for item in photos}
+
+
+def _matched(detection: Detection, item: LabelledImage) -> bool:
+    return any(o.label == detection.label and iou(detection.box, o.box) >= IOU_MATCH for o in item.objects)
+
+
+def score_set(scenes: dict[str, Scene], photos: Sequence[LabelledImage], settings: dict | None = None) -> dict:
+    """The set's figures (see the module's docstring) from its Scenes."""
+    from echollama.language.narration import narrate
+
+    boxes, sure_boxes = MatchCounts(), MatchCounts()
+    invented, openings, heard = [], {}, []
+    for item in photos:
+        scene = scenes[item.name]
+        truth = [(o.label, o.box) for o in item.objects]
+        boxes = boxes + match(scene.detections, truth)
+        sure = [d for d in scene.detections if d.certain]
+        sure_boxes = sure_boxes + match(sure, truth)
+        invented += [f"{item.name}: {d.label} {d.score:.2f}" for d in sure if d.label not in item.labels]
+        openings[item.name] = " ".join(narrate(scene, "brief"))
+        heard.append(score_description(openings[item.name], item))
+    listener = summarise_listener(heard)
+    return {
+        "photos": len(photos),
+        "precision": boxes.precision,
+        "recall": boxes.recall,
+        "sure_precision": sure_boxes.precision,
+        "sure_boxes": sure_boxes.true_positives + sure_boxes.false_positives,
+        "sure_invented": invented,
+        "listener": {key: listener[key] for key in _LISTENER} | {"invented": listener["invented"]},
+        "settings": _settings(scenes, settings) if settings is not None else None,
+        "openings": openings,
+    }
+
+
+def _settings(scenes: dict[str, Scene], labels: dict) -> dict:
+    """Settings said, right and wrong: the side against `indoors` (unjudged when None), a place against `places`."""
+    said, wrong = 0, []
+    for name, scene in scenes.items():
+        if scene.setting is None:
+            continue
+        said += 1
+        indoors, places = labels[name]
+        side_wrong = indoors is not None and scene.setting.indoors != indoors
+        place_wrong = bool(scene.setting.place) and scene.setting.place not in places
+        if side_wrong or place_wrong:
+            wrong.append(f"{name}: {'indoors' if scene.setting.indoors else 'outdoors'} {scene.setting.place}".strip())
+    return {"said": said, "wrong": wrong}
+
+
+def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) -> dict[str, list[list[int]]]:
+    """Per label, per score bin (BAND_EDGES), [right, wrong] raw detector boxes: the bands judged out of sample."""
+    table: dict[str, list[list[int]]] = {}
+    for item in photos:
+        for d in detector.detect(item.load(), floor):
+            row = table.setdefault(d.label, [[0, 0] for _ in BAND_EDGES[:-1]])
+            index = max(i for i, edge in enumerate(BAND_EDGES[:-1]) if d.score >= edge)
+            row[index][0 if _matched(d, item) else 1] += 1
+    return table
+
+
+def bench_heldout(args, config: PipelineConfig) -> int:
+    from echollama.pipeline import Pipeline
+
+    analyzer = Pipeline(config).analyzer
+    chosen = [args.set] if getattr(args, "set", None) else list(SETS)
+    guard = getattr(analyzer, "fine_names", None)
+    results: dict[str, dict] = {}
+    for name in chosen:
+        photos = photo_set(name)
+        settings = heldout_settings() if name == "heldout" else None
+        results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings)}
+        if isinstance(guard, SureWordGuard):  # the same perception without the guard's two checks, for comparison
+            analyzer.fine_names = replace(guard.inner, scenery_verdict=False)
+            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings)
+            analyzer.fine_names = guard
+        if name == "heldout":
+            results[name]["bands"] = band_check(analyzer.detector, photos)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        _print(results)
+    return 0
+
+
+def _print(results: dict[str, dict]) -> None:
+    for name, result in results.items():
+        print(f"== {name} set ({next(iter(result.values()))['photos']} photos); brief opening, no LLM ==")
+        for variant, s in result.items():
+            if variant == "bands":
+                continue
+            heard = s["listener"]
+            print(
+                f"  {variant:<9}: boxes precision {s['precision']:.3f} recall {s['recall']:.3f}; sure boxes "
+                f"{s['sure_boxes']} precision {s['sure_precision']:.3f}; sure words invented "
+                f"{len(s['sure_invented'])} {s['sure_invented']}"
+            )
+            print(
+                "             heard: "
+                + ", ".join(f"{key} {_figure(heard[key])}" for key in _LISTENER)
+                + f", invented {heard['invented']}"
+            )
+            if s["settings"] is not None:
+                print(f"             settings said {s['settings']['said']}, wrong {s['settings']['wrong']}")
+        if "bands" in result:
+            _print_bands(result["bands"])
+        last = next(iter(result.values()))
+        for photo, words in last["openings"].items():
+            print(f"  {photo}: {words}")
+        print()
+
+
+def _print_bands(table: dict[str, list[list[int]]]) -> None:
+    edges = BAND_EDGES
+    print(f"  raw detector boxes right/wrong by score (YOLOv5s's per-label bands: {LABEL_BANDS['yolov5s']}):")
+    print("  " + f"{'label':<14}" + "".join(f"{f'{a:.1f}-{min(b, 1.0):.1f}':>10}" for a, b in zip(edges, edges[1:])))
+    for label, row in sorted(table.items()):
+        print("  " + f"{label:<14}" + "".join(f"{f'{r}/{w}':>10}" for r, w in row))
+
+
+def _figure(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if isinstance(value, float) else str(value)

@@ -1,0 +1,35 @@
+"""The held-out labelled photos (evaluation/photos/heldout/labels.json): 14 photos no test, threshold or band was
+fitted on, unlike the labelled set (aerial views, birds, a space shuttle, empty streets and landscapes, portraits).
+They measure the default detector out of sample (`echollama bench heldout`); `echollama eval` keeps to labels.json.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images, photos_in
+
+HELDOUT_LABELS = PHOTOS_DIR / "heldout" / "labels.json"
+SETS = ("labelled", "heldout")
+
+
+@cache
+def heldout_images() -> tuple[LabelledImage, ...]:
+    return photos_in(HELDOUT_LABELS)
+
+
+@cache
+def heldout_settings() -> dict[str, tuple[bool | None, tuple[str, ...]]]:
+    """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit)."""
+    raw = json.loads(HELDOUT_LABELS.read_text(encoding="utf-8"))["photos"]
+    return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in raw.items()}
+
+
+def photo_set(name: str) -> list[LabelledImage]:
+    """The photos of the named set: "labelled" (labels.json, what `echollama eval` scores) or "heldout"."""
+    if name == "heldout":
+        return list(heldout_images())
+    if name == "labelled":
+        return labelled_images()
+    raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
