@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,8 +128,9 @@ def embedded_llm(config: PipelineConfig) -> LanguageModel:
 _FALLBACK_WARNED: list[str] = []  # the SSD fallback is said once per process, not once per pipeline
 
 
-def embedded_detector(choice: str) -> tuple[Detector, str]:
-    """The chosen detector and its key; YOLOv5s that is not set up falls back to SSD, saying why once on stderr."""
+def embedded_detector(choice: str, second_lane: Executor | None = None) -> tuple[Detector, str]:
+    """The chosen detector and its key; YOLOv5s that is not set up falls back to SSD, saying why once on stderr.
+    YOLOv5s's SSD runs on `second_lane` (the second core's, shared with the analyzer's early work) when given."""
     from echollama.scene.ssd_detector import SsdMobileNetDetector
 
     if choice == "yolov5s":
@@ -137,7 +139,7 @@ def embedded_detector(choice: str) -> tuple[Detector, str]:
         from echollama.scene.yolov5_detector import YoloV5Detector
 
         try:
-            return SureBoxEnsemble(YoloV5Detector(onnx_path()), SsdMobileNetDetector()), "yolov5s"
+            return SureBoxEnsemble(YoloV5Detector(onnx_path()), SsdMobileNetDetector(), second_lane), "yolov5s"
         except ModelError as error:
             if not _FALLBACK_WARNED:
                 _FALLBACK_WARNED.append(str(error))
@@ -159,7 +161,8 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.speech.sphinx_asr import SphinxRecognizer
     from echollama.speech.whisper_asr import WhisperRecognizer
 
-    detector, detector_key = embedded_detector(config.detector)
+    second_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-lane")
+    detector, detector_key = embedded_detector(config.detector, second_lane)
     gist = GistCaptioner(config.threads)
     analyzer = SceneAnalyzer(
         SlicedDetector(detector) if config.slice_detection else detector,
@@ -169,11 +172,14 @@ def embedded(config: PipelineConfig) -> Profile:
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
         whole_frame_check=WholeFrameCheck(gist.probabilities),
-        fine_names=SureWordGuard(FineNamer(gist.probabilities, lambda: gist.labels)),
+        fine_names=SureWordGuard(FineNamer(gist.probabilities, lambda: gist.labels, lanes=config.threads)),
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         code_reader=code_reader(config),
         colourer=ObjectColourer(),
         label_bands=config.label_bands_for(detector_key),
+        picture_first=gist.picture_probabilities,  # the caption's and the setting's run, beside detection
+        lanes=min(2, config.threads),
+        second_lane=second_lane,
     )
     return Profile(
         name="embedded",

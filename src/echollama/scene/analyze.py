@@ -1,5 +1,9 @@
-"""Perception in one call: detect, merge duplicates, then estimate depth and caption concurrently, then place objects.
-The text stage (when the profile has a reader) runs beside all of that on its own thread, from the start.
+"""Perception in one call: detect, merge duplicates, then the objects' attributes side by side, then place objects.
+
+Two lanes for two cores: the work that needs no detections (the whole picture's classes, for the caption and the
+setting) runs beside detection, on the lane SSD leaves room in; depth, colours, fine names and the caption, which
+need the detections but not each other, run side by side after it. The text stage (when the profile has a reader)
+runs after all of that on its own thread: only the text waits for it, never the first sentence.
 
 The result is a `Scene`; stage times (seconds) are recorded in `scene.timings`. `look` hands on the objects' Scene as
 soon as they are placed, and the text as a `PendingText` whose `scene()` waits for it, so the first object sentence
@@ -14,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -60,6 +64,9 @@ class SceneAnalyzer:
         setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
         code_reader: CodeReader | None = None,
         label_bands: Mapping[str, tuple[float, float]] | None = None,
+        picture_first: Callable[[LoadedImage], object] | None = None,
+        lanes: int = 2,
+        second_lane: Executor | None = None,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -74,7 +81,15 @@ class SceneAnalyzer:
         self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
         # label -> (threshold, certain_from) where a detector's scores for one class run apart from its others
         self.label_bands = dict(label_bands or {})
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perception")
+        # Work on the whole picture that needs no detections (the classifier's run that the caption and the setting
+        # share: gist_captioner.py), started beside detection.
+        self.picture_first = picture_first
+        # 1: every stage in turn on the calling thread (the same results: tests/test_perception_lanes.py)
+        self.lanes = lanes
+        self._pool = ThreadPoolExecutor(max_workers=max(1, lanes), thread_name_prefix="perception")
+        # Where `picture_first` runs beside detection: the detector's own second lane where it has one (SSD beside
+        # YOLOv5s, sure_box_ensemble.py), so the two take turns on the second core instead of both fighting YOLOv5s.
+        self._second_lane = second_lane or self._pool
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
 
     def load(self, text: bool = True) -> None:
@@ -128,6 +143,9 @@ class SceneAnalyzer:
         camera = camera_for(image.width, image.height, image.focal_35mm)
 
         start = time.perf_counter()
+        picture = None
+        if caption and self.picture_first is not None:
+            picture = self._submit(_timed, self.picture_first, image, lane=self._second_lane)
         # Found down to a floor under the threshold, so that a box's second label can tell what it is (a "cow" among
         # horses that also scored as a horse); only what reaches the threshold is kept.
         floor = min([self.threshold, *(low for low, _ in self.label_bands.values())])
@@ -137,22 +155,13 @@ class SceneAnalyzer:
         if self.whole_frame_check is not None:
             detections = self.whole_frame_check(image, detections)
         timings["detect_s"] = time.perf_counter() - start
-        # Reading starts once the objects are found: started beside detection, it slowed detection 2.6 times on
-        # two cores and so delayed the first sentence (`echollama bench text`); after it, only the text waits.
-        reader = self.text_reader if read_text else None
-        # Codes ride with the text, just before it on the same thread (about 0.05 s): never before the first sentence.
-        codes: Future[tuple[CodeRegion, ...]] | None = None
-        if reader is not None and self.code_reader is not None:
-            codes = self._text_pool.submit(_after, text_after, _codes_read, self.code_reader, image)
-        read = self._text_pool.submit(_after, text_after, _timed, reader.read, image) if reader is not None else None
 
-        # Depth and caption both need the detections but not each other.
-        depth_future = self._pool.submit(_timed, self.depth.estimate_depth, image, detections, camera)
-        caption_future = self._pool.submit(_timed, self.captioner.caption, image, detections) if caption else None
+        # All four need the detections but not each other; the longest first (fine names: up to four crops).
+        attributes = self._submit(_timed, self._attributes, image, detections) if caption else None
         colourer = self.colourer if colour else None
-        colours = self._pool.submit(_timed, colourer.colours, image.rgb, detections) if colourer else None
-        # Fine names and the setting ask the classifier too: like the caption, not for every video frame.
-        attributes = self._pool.submit(_timed, self._attributes, image, detections) if caption else None
+        colours = self._submit(_timed, colourer.colours, image.rgb, detections) if colourer else None
+        depth_future = self._submit(_timed, self.depth.estimate_depth, image, detections, camera)
+        caption_future = self._submit(_timed, self.captioner.caption, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
         if colours is not None:  # depth keeps the detections' order
             found, timings["colour_s"] = colours.result()
@@ -165,7 +174,18 @@ class SceneAnalyzer:
             (named, setting), timings["fine_names_s"] = attributes.result()
             if len(named) == len(detections):  # the same objects, in the same order
                 detections = [replace(d, fine_name=n.fine_name, certain=n.certain) for d, n in zip(detections, named)]
+        if picture is not None:
+            timings["picture_s"] = picture.result()[1]
         timings["perception_s"] = time.perf_counter() - start
+
+        # Reading starts once perception is done: started beside detection, it slowed detection 2.6 times on two
+        # cores (`echollama bench text`), and beside the attributes it slowed them too; after them, only the text waits.
+        reader = self.text_reader if read_text else None
+        # Codes ride with the text, just before it on the same thread (about 0.05 s): never before the first sentence.
+        codes: Future[tuple[CodeRegion, ...]] | None = None
+        if reader is not None and self.code_reader is not None:
+            codes = self._text_pool.submit(_after, text_after, _codes_read, self.code_reader, image)
+        read = self._text_pool.submit(_after, text_after, _timed, reader.read, image) if reader is not None else None
 
         placed = [_place(d, image, camera) for d in detections]
         relations_start = time.perf_counter()
@@ -188,8 +208,16 @@ class SceneAnalyzer:
             return PendingText(scene)
         return PendingText(scene, _placed_text(read, scene, start), text_after, codes)
 
+    def _submit(self, function, *args, lane: Executor | None = None) -> Future:
+        """`function(*args)` on a perception lane, or at once on this thread when there is one lane."""
+        if self.lanes > 1:
+            return (lane or self._pool).submit(function, *args)
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
+
     def _attributes(self, image: LoadedImage, detections: list[Detection]) -> tuple[list[Detection], Setting | None]:
-        """Fine names from the objects' crops, and the setting; both ask the same classifier, one run at a time."""
+        """Fine names from the objects' crops (side by side where the namer has lanes), then the setting."""
         named = self.fine_names(image, detections) if self.fine_names is not None else detections
         setting = self.setting(image, [d.label for d in named if d.certain]) if self.setting is not None else None
         return named, setting

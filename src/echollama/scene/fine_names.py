@@ -9,7 +9,8 @@ The thresholds below were measured on the 29 labelled photos (evaluation/photos/
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -156,13 +157,22 @@ class FineNamer:
     names: Callable[[], list[str]]  # the 1,000 class names, as said
     limit: int = MAX_CROPS
     scenery_verdict: bool = True  # a crop of a landscape lowers its object (SCENERY_FROM); off to measure without it
+    # Crops classified side by side (the classifier has an interpreter per core: gist_captioner.py); 1: in turn.
+    lanes: int = 1
+    _crops: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.lanes > 1:
+            self._crops = ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="fine-name-crops")
 
     def __call__(self, image: LoadedImage, detections: Sequence[Detection]) -> list[Detection]:
         judged = list(detections)
         names = self.names()
-        for i in salient(detections, self.limit):
+        chosen = salient(detections, self.limit)
+        crops = [padded_crop(image.rgb, detections[i].box) for i in chosen]
+        classified = self._crops.map(self.probabilities, crops) if self._crops else map(self.probabilities, crops)
+        for i, probabilities in zip(chosen, classified):
             detection = detections[i]
-            probabilities = self.probabilities(padded_crop(image.rgb, detection.box))
             fine = judge_crop(detection.label, probabilities, names, _inside(detections, i), self.scenery_verdict)
             if fine is None:
                 continue

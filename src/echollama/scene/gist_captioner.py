@@ -6,8 +6,10 @@ instead of inventing a scene (the `paper` profile uses Moondream2 here).
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -72,29 +74,37 @@ def spoken_name(label_line: str) -> str:
 
 
 class GistCaptioner:
+    """`threads` interpreters of one thread each, so that two crops (or a crop and the whole picture) are classified
+    side by side on two cores; each interpreter still runs one inference at a time."""
+
     name = "efficientnet-lite3-gist"
 
     def __init__(self, threads: int = 2) -> None:
-        self._threads = threads
-        self._interpreter: Any = None
+        self._threads = max(1, threads)
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()  # the interpreters not running now
         self._labels: list[str] = []
-        self._lock = threading.Lock()  # a TFLite interpreter runs one inference at a time
-        self._last: tuple[np.ndarray, np.ndarray] | None = None  # the last whole picture and its probabilities
+        self._input_size = (0, 0)  # (width, height) the model takes
+        self._lock = threading.Lock()
+        self._last: tuple[np.ndarray, Future[np.ndarray]] | None = None  # the last whole picture and its probabilities
 
     def load(self) -> None:
-        if self._interpreter is not None:
-            return
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:
-            raise missing_extra("ai-edge-litert", "embedded") from None
-        model = package_file(DETECTOR_PACKAGE, GIST_MODEL)
-        labels = package_file(DETECTOR_PACKAGE, GIST_LABELS).read_text(encoding="utf-8").splitlines()
-        with native_stderr_silenced():
-            interpreter = Interpreter(model_path=str(model), num_threads=self._threads)
-            interpreter.allocate_tensors()
-        self._labels = [spoken_name(line) for line in labels]
-        self._interpreter = interpreter
+        with self._lock:
+            if self._labels:
+                return
+            try:
+                from ai_edge_litert.interpreter import Interpreter
+            except ImportError:
+                raise missing_extra("ai-edge-litert", "embedded") from None
+            model = package_file(DETECTOR_PACKAGE, GIST_MODEL)
+            labels = package_file(DETECTOR_PACKAGE, GIST_LABELS).read_text(encoding="utf-8").splitlines()
+            with native_stderr_silenced():
+                for _ in range(self._threads):
+                    interpreter = Interpreter(model_path=str(model), num_threads=1)
+                    interpreter.allocate_tensors()
+                    self._free.put(interpreter)
+            height, width = (int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
+            self._input_size = (width, height)
+            self._labels = [spoken_name(line) for line in labels]
 
     def classify(self, image: LoadedImage) -> tuple[str, float]:
         """Top ImageNet label of the whole image and its probability."""
@@ -113,27 +123,33 @@ class GistCaptioner:
         return self._probabilities(image)
 
     def _probabilities(self, image: LoadedImage) -> np.ndarray:
+        """One run per picture, however many ask: the caption, the setting and `SceneAnalyzer`'s early start beside
+        detection all ask about the same picture, some of them at once."""
         with self._lock:
-            if self._last is not None and self._last[0] is image.rgb:
-                return self._last[1]  # the caption and the setting ask about the same picture
-        probabilities = self.probabilities(image.rgb)
-        with self._lock:
-            self._last = (image.rgb, probabilities)
-        return probabilities
+            mine = self._last is None or self._last[0] is not image.rgb
+            if mine:
+                self._last = (image.rgb, Future())
+            assert self._last is not None
+            probabilities = self._last[1]
+        if mine:
+            try:
+                probabilities.set_result(self.probabilities(image.rgb))
+            except BaseException as error:
+                probabilities.set_exception(error)
+        return probabilities.result()
 
     def probabilities(self, rgb: np.ndarray) -> np.ndarray:
         """ImageNet-1k class probabilities for an RGB array (a whole picture or an object's crop)."""
         self.load()
-        interpreter = self._interpreter
-        size = tuple(int(v) for v in interpreter.get_input_details()[0]["shape"][1:3])
-        pixels = np.asarray(Image.fromarray(rgb).resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8)[
-            None
-        ]
-        with self._lock:
+        pixels = np.asarray(Image.fromarray(rgb).resize(self._input_size, Image.Resampling.BILINEAR), np.uint8)[None]
+        interpreter = self._free.get()  # waits while every interpreter is running
+        try:
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
             interpreter.invoke()
             output = interpreter.get_output_details()[0]
             raw = interpreter.get_tensor(output["index"])[0].astype(np.float32)
+        finally:
+            self._free.put(interpreter)
         scale, zero = output["quantization"]
         return (raw - zero) * scale if scale else raw
 

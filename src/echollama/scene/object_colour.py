@@ -297,9 +297,10 @@ class ObjectColourer:
 
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
         """Each detection's colour, in order (None where not clear, and for unsure detections)."""
-        if not detections or greyscale_photo(rgb, self.rule):
+        sample = _small(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
+        if not detections or greyscale_photo(sample, self.rule):
             return [None] * len(detections)
-        gains = photo_gains(rgb, self.rule)
+        gains = photo_gains(sample, self.rule)
         # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
         # The largest few only, so a crowded photo does not hold up the first sentence (GrabCut ~10 ms an object).
         wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]

@@ -12,7 +12,7 @@ no object invented; box precision/recall 0.887/0.720 -> 0.882/0.732 at the same 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 
 from echollama.scene.dedupe import iou
@@ -34,11 +34,13 @@ NEAR_IOU = 0.3  # a primary box of the label this near is the same table, boxed 
 
 
 class SureBoxEnsemble:
-    def __init__(self, primary: Detector, second: Detector) -> None:
+    def __init__(self, primary: Detector, second: Detector, lane: Executor | None = None) -> None:
         self.primary = primary
         self.second = second
         self.name = f"{primary.name} + {second.name} sure boxes"
-        self._second_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-detector")
+        # The second core's lane: SSD leaves room on it beside YOLOv5s for work that needs no detections
+        # (SceneAnalyzer's `second_lane`, the same executor).
+        self._second_lane = lane or ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-detector")
         self._lock = threading.Lock()
 
     def load(self) -> None:
