@@ -14,10 +14,11 @@ from echollama.scene.words import number_word, side_words
 from echollama.types import Detection, PlacedText, Scene
 
 # Why: "And five more things." left the table of a restaurant photo and the glasses at a bar unnamed, and long lists
-# ran to 22 s (issue 20). On the 29 labelled photos (`echollama eval --prompt grounded`, brief), naming the rest short
-# within 50 words took labelled objects given a position from 0.730 to 0.770 and must-see objects named from 0.951 to
-# 0.976, median speech the same, the longest 22.1 s -> 21.8 s. At 45 words the outdoor meal's bottle is dropped
-# (0.743); 60 words adds a bar's tie (0.797) and runs to 25 s.
+# ran to 22 s (issue 20). On the 29 labelled photos (`echollama eval --no-speech --prompt grounded`, brief), naming the
+# rest short within 50 words took labelled objects given a position from 0.730 to 0.770 and must-see objects named
+# from 0.951 to 0.976; CHAIR-i 0.018 -> 0, median speech 11.5 -> 11.6 s (the voice varies 0.2 s run to run), the
+# longest 22.1 -> 21.1 s. At 45 words the outdoor meal's bottle is dropped (0.743); 60 adds a bar's tie (0.797) and
+# runs to about 25 s.
 MAX_BRIEF_TAIL = 3  # groups named short in the last sentence; more are counted ("and two more things")
 BRIEF_WORDS = 50  # about 18 s: the voice says 2.8 words a second on the labelled photos' descriptions
 # A "possibly" object alone is named in the brief only when its box is at least this share of the picture: on the

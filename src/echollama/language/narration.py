@@ -3,7 +3,8 @@
 A blind listener cannot check what they hear, so these facts never come from the LLM. They are spoken the moment
 perception ends; the LLM only adds context after them, from `fact_sheet` (the same facts as a plain list).
 People, vehicles, animals and street furniture come first, then the rest, nearest first within each; objects the
-detector was unsure of come last, said as "possibly a ...". Never coordinates, scores, cell names or markdown.
+detector was unsure of come last, said as "possibly a ...". The brief names what does not fit in full by its side
+only (language/brief_choice.py). Never coordinates, scores, cell names or markdown.
 Pure code, table-tested.
 """
 
@@ -73,7 +74,7 @@ EARLY_LABELS = frozenset(
 
 @dataclass(frozen=True)
 class _Limits:
-    groups: int | None  # object groups located; the rest summarised as "and 3 more things"
+    groups: int | None  # object groups located; the rest counted ("and 3 more things") or, in brief, named short
     members: int | None  # members of one group located one by one; 1 = only the nearest
 
 
