@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from echollama.language.brief_choice import BRIEF_WORDS
 from echollama.language.claims import contradictions
 from echollama.language.narration import direction, fact_sheet, narrate
 from echollama.language.readouts import readouts
@@ -156,7 +157,8 @@ def test_people_and_vehicles_come_first_then_nearest_first():
 
 
 def test_uncertain_objects_are_hedged_and_said_last():
-    things = scene(seen("cat", 150, 1.5, score=0.5, certain=False), seen("dog", 450, 2.0))
+    # A box of 2.7 % of the picture: big enough for a "possibly" to be said in the brief (language/brief_choice.py).
+    things = scene(seen("cat", 150, 1.5, score=0.5, certain=False, half=80), seen("dog", 450, 2.0))
     assert narrate(things) == [
         (
             "I can see a dog slightly right, about 2 metres away, and possibly a cat slightly left, "
@@ -198,8 +200,9 @@ def test_brief_stays_short_and_summarises_the_rest():
     labels = ["person", "dog", "chair", "cup", "book", "bottle", "laptop"]
     crowded = scene(*(seen(label, 40 + 80 * i, 1.0 + i) for i, label in enumerate(labels)))
     brief = narrate(crowded)
-    assert len(brief) == 3 and brief[-1] == "And three more things."
-    assert len(" ".join(brief).split()) <= 45  # about 15 s of speech at 3 words a second
+    # The last sentence names the first thing left over by its side and counts the rest, within about 18 s.
+    assert len(brief) == 3 and brief[-1] == "Also a book straight ahead and two more things."
+    assert len(" ".join(brief).split()) <= BRIEF_WORDS == 50
     normal = narrate(crowded, "normal")
     assert normal[0] == ("I can see seven things: a person, a dog, a chair, a cup, a book, a bottle and a laptop.")
     assert len(normal) == 8 and all(label in " ".join(normal) for label in labels)

@@ -3,7 +3,8 @@
 A blind listener cannot check what they hear, so these facts never come from the LLM. They are spoken the moment
 perception ends; the LLM only adds context after them, from `fact_sheet` (the same facts as a plain list).
 People, vehicles, animals and street furniture come first, then the rest, nearest first within each; objects the
-detector was unsure of come last, said as "possibly a ...". Never coordinates, scores, cell names or markdown.
+detector was unsure of come last, said as "possibly a ...". The brief names what does not fit in full by its side
+only (language/brief_choice.py). Never coordinates, scores, cell names or markdown.
 Pure code, table-tested.
 """
 
@@ -12,6 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from echollama.config import DETAIL_LEVELS
+from echollama.language.brief_choice import (
+    BRIEF_WORDS,
+    MAX_BRIEF_TAIL,
+    brief_order,
+    sides,
+    tail_order,
+    tail_sentence,
+    words,
+)
 from echollama.language.code_phrases import fenced_codes_for_prompt
 from echollama.language.colour_words import coloured_name, group_colour
 from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
@@ -64,7 +74,7 @@ EARLY_LABELS = frozenset(
 
 @dataclass(frozen=True)
 class _Limits:
-    groups: int | None  # object groups located; the rest summarised as "and 3 more things"
+    groups: int | None  # object groups located; the rest counted ("and 3 more things") or, in brief, named short
     members: int | None  # members of one group located one by one; 1 = only the nearest
 
 
@@ -260,6 +270,32 @@ def _spread(phrase: str) -> bool:
     return " and " in phrase or ";" in phrase
 
 
+def _brief(said: list[list[Detection]], phrases: list[list[PlacedText]], scene: Scene) -> list[list[PlacedText]]:
+    """At most three sentences within about BRIEF_WORDS: the first `said` groups in full (side and distance), as many
+    as fit beside the last sentence, which names the rest short (`_brief_tail`)."""
+    located = len(phrases)
+    while True:
+        sentences = _brief_sentences(phrases[:located])
+        tail = _brief_tail(said[located:], scene, words(sentences))
+        fits = len(sentences) + len(tail) <= MAX_BRIEF_SENTENCES and words(sentences + tail) <= BRIEF_WORDS
+        if fits or located == 1:
+            return sentences + tail
+        located -= 1
+
+
+def _brief_tail(leftover: list[list[Detection]], scene: Scene, words_before: int) -> list[list[PlacedText]]:
+    """'Also possibly a dining table straight ahead, a bottle straight ahead and two more things.': the groups left
+    over, named with their side only, as many as keep the brief within BRIEF_WORDS (the first always, in place of a
+    bare "And three more things."), the rest counted."""
+    if not leftover:
+        return []
+    ordered = tail_order(leftover, scene, EARLY_LABELS)
+    items = [PlacedText(f"{_name(g)} {sides(g, scene)}", azimuth(g[0], scene)) for g in ordered[:MAX_BRIEF_TAIL]]
+    tails = [tail_sentence(items[:n], sum(len(g) for g in ordered[n:])) for n in range(1, len(items) + 1)]
+    fitting = [tail for tail in tails[1:] if words_before + words([tail]) <= BRIEF_WORDS]
+    return [fitting[-1] if fitting else tails[0]]
+
+
 def narrate(scene: Scene, detail: str = "brief") -> list[str]:
     """The description's opening sentences, in speaking order."""
     return ["".join(pieces) for pieces in _narration(scene, detail)]
@@ -290,16 +326,14 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
             [PlacedText(NOTHING_SEEN)],
             [PlacedText(f"It might show {guess[len(GUESS_OPENING) :]}, but that is only a guess.")],
         ]
-    located = ordered if limits.groups is None else ordered[: limits.groups]
+    said = brief_order(ordered, scene) if detail == "brief" else ordered
+    located = said if limits.groups is None else said[: limits.groups]
     relations = _relations_said(located, scene, detail)
     phrases = [group_phrase_pieces(g, scene, limits.members, relations.get(id(g[0]), "")) for g in located]
     if detail == "brief":
-        # At most three sentences: the groups that fit, then "and two more things".
-        while True:
-            sentences = _brief_sentences(phrases)
-            if len(sentences) + (len(located) < len(ordered)) <= MAX_BRIEF_SENTENCES or len(located) == 1:
-                break
-            located, phrases = located[:-1], phrases[:-1]
+        sentences = _brief(said, phrases, scene)
+        setting = setting_sentence(scene.setting, detail)
+        return sentences + [[PlacedText(setting)]] if setting else sentences
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
         sentences = [[PlacedText(f"I can see {number_word(total)} things: {overview(ordered)}.")]]
