@@ -88,7 +88,8 @@ def test_classes_without_a_colour_of_their_own_and_unsure_objects_get_none():
     tiny = Detection("dog", 0.9, (50.0, 50.0, 60.0, 60.0))
     plant = Detection("potted plant", 0.9, (50.0, 50.0, 150.0, 150.0))  # leaves and pot: which colour is it?
     orange = Detection("orange", 0.9, (50.0, 50.0, 150.0, 150.0))  # its colour is its name
-    assert ObjectColourer().colours(image, [person, unsure, tiny, plant, orange]) == [None] * 5
+    tie = Detection("tie", 0.9, (50.0, 50.0, 150.0, 150.0))  # its box is mostly the shirt
+    assert ObjectColourer().colours(image, [person, unsure, tiny, plant, orange, tie]) == [None] * 6
 
 
 def test_a_greyscale_photo_gets_no_colours():
