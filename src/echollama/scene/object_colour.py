@@ -22,8 +22,6 @@ from echollama.types import Detection, ObjectColour
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
-# A tie's box is mostly the shirt around it: Grace Hopper's black tie measured 98 % white (a held-out photo); on the
-# labelled photos this silences one right "red tie".
 # An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
 # opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
 NO_COLOUR_LABELS = frozenset(
@@ -39,7 +37,6 @@ NO_COLOUR_LABELS = frozenset(
         "cup",
         "bowl",
         "potted plant",
-        "tie",
         "orange",
         "banana",
         "broccoli",
@@ -48,7 +45,9 @@ NO_COLOUR_LABELS = frozenset(
 )
 # A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
 # wrong with YOLOv5s's boxes): for these only a chromatic colour is said ("a red bus"), never black, grey or white.
-CHROMATIC_ONLY_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat"})
+# A tie's box holds the shirt around it, white more often than not: Grace Hopper's black tie measured 98 % white (a
+# held-out photo), while the labelled photos' three ties said are red or another clear colour.
+CHROMATIC_ONLY_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat", "tie"})
 
 # Several sRGB prototypes per term, so dark and light shades of one term are near one of them.
 _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
