@@ -17,6 +17,7 @@ from echollama.language.brief_choice import (
     BRIEF_WORDS,
     MAX_BRIEF_TAIL,
     brief_order,
+    share,
     sides,
     tail_order,
     tail_sentence,
@@ -118,7 +119,7 @@ def nearness(detection: Detection, scene: Scene) -> float:
         return detection.distance_m
     if detection.z is not None and scene.depth_unit == PAPER_DEPTH_UNIT:
         return -detection.z
-    return -(detection.width * detection.height) / (scene.width * scene.height)
+    return -share(detection, scene)
 
 
 def groups(scene: Scene) -> list[list[Detection]]:
