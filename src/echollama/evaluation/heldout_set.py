@@ -1,4 +1,4 @@
-"""The held-out labelled photos (evaluation/photos/heldout/labels.json): 24 photos no test, threshold or band was
+"""The held-out labelled photos (evaluation/photos/heldout/labels.json): 26 photos no test, threshold or band was
 fitted on, unlike the labelled set (aerial views, birds, a space shuttle, empty streets and landscapes, portraits,
 and animals, vehicles and a ball of clear colour for the colour labels, heldout/colour_labels.json).
 They measure the default detector out of sample (`echollama bench heldout`); `echollama eval` keeps to labels.json.
