@@ -226,7 +226,7 @@ def _brief(said: list[list[Detection]], phrases: list[list[PlacedText]], scene: 
     as fit beside the last sentence, which names the rest short (`_brief_tail`)."""
     located = len(phrases)
     while True:
-        sentences = brief_sentences(phrases[:located])
+        sentences = brief_sentences(phrases[:located], tail_follows=located < len(said))
         tail = _brief_tail(said[located:], scene, words(sentences))
         fits = len(sentences) + len(tail) <= MAX_BRIEF_SENTENCES and words(sentences + tail) <= BRIEF_WORDS
         if fits or located == 1:

@@ -42,8 +42,12 @@ def sentence_pieces(phrases: list[list[PlacedText]], opener: str = "") -> list[P
     return pieces
 
 
-def brief_sentences(phrases: list[list[PlacedText]]) -> list[list[PlacedText]]:
-    """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own."""
+def brief_sentences(phrases: list[list[PlacedText]], tail_follows: bool = False) -> list[list[PlacedText]]:
+    """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own.
+
+    The first opens with "I can see", and only the brief's last sentence with "Also": the one after these when
+    `tail_follows` (the leftovers named short, brief_choice.tail_sentence). "Also a car .... Also a truck ..." said
+    one word twice."""
     packed: list[list[int]] = []
     for i, phrase in enumerate(phrases):
         alone = _spread("".join(phrase))
@@ -51,10 +55,9 @@ def brief_sentences(phrases: list[list[PlacedText]]) -> list[list[PlacedText]]:
             packed[-1].append(i)
         else:
             packed.append([i])
-    return [
-        sentence_pieces([phrases[i] for i in group], "I can see" if n == 0 else "Also")
-        for n, group in enumerate(packed)
-    ]
+    last = len(packed) if tail_follows else len(packed) - 1
+    openers = ["I can see" if n == 0 else "Also" if n == last else "" for n in range(len(packed))]
+    return [sentence_pieces([phrases[i] for i in group], opener) for group, opener in zip(packed, openers)]
 
 
 def _spread(phrase: str) -> bool:
