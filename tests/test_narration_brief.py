@@ -44,7 +44,7 @@ def test_what_is_left_over_is_named_short_the_big_table_first_instead_of_counted
     assert narrate(DINNER) == [
         "I can see at least three people, the nearest on your left, about 3 metres away; one more straight ahead "
         "and one on your right.",
-        "Also at least three wine glasses straight ahead, the nearest about 1 metre away.",
+        "At least three wine glasses straight ahead, the nearest about 1 metre away.",
         # The bottle and the tie are counted; the tiny unsure bowl is not even counted.
         "Also possibly a dining table straight ahead and two more things.",
     ]
@@ -55,6 +55,28 @@ def test_what_is_left_over_is_named_short_the_big_table_first_instead_of_counted
     ]
     for sentence in narrate(DINNER) + narrate(BAR):
         assert contradictions(sentence, DINNER if sentence in narrate(DINNER) else BAR) == [], sentence
+
+
+def test_only_the_last_sentence_opens_with_also():
+    # "Also at least three cars .... Also a truck ..." said the word twice; the leftovers are the one "Also".
+    street = scene(
+        seen("person", 60, 3.0, half=40),
+        seen("person", 540, 4.0, half=40),
+        seen("car", 150, 8.0, half=60),
+        seen("car", 300, 9.0, half=60),
+        seen("car", 500, 10.0, half=60),
+        seen("truck", 500, 12.0, half=60),
+    )
+    assert narrate(street) == [
+        "I can see two people: one on your left, about 3 metres away, and one on your right, about 4 metres away.",
+        "At least three cars, the nearest slightly left, about 8 metres away; one more straight ahead and one on "
+        "your right.",
+        "Also a truck on your right.",
+    ]
+    # Three kinds each spread over the picture, all said in full: no leftovers, and still one "Also", the last.
+    pairs = scene(*(seen(label, x, half=40) for label in ("person", "car", "dog") for x in (60, 540)))
+    brief = narrate(pairs)
+    assert len(brief) == 3 and [s.split()[0] for s in brief] == ["I", "Two", "Also"]
 
 
 def test_the_brief_stays_within_its_words_and_three_sentences():

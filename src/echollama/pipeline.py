@@ -21,12 +21,11 @@ from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
 from echollama.models.background_load import in_background as _in_background
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
-from echollama.reading import read_aloud
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
-from echollama.types import Description, PendingText, Reading, SpokenAnswer
+from echollama.types import Description, PendingText, SpokenAnswer
 
 Status = Callable[[str], None]
 # The LLM waits up to this long for the grounded facts' first audio before it starts (2 cores: they would compete).
@@ -305,15 +304,3 @@ class Pipeline:
         # Wall-clock time of the first audio, so a caller that started this process can measure from its start.
         answer.timings["first_audio_unix_s"] = time.time() - (time.perf_counter() - start - first_audio)
         return Description(scene=scene, answer=answer)
-
-    def read(
-        self,
-        image: str | Path | LoadedImage,
-        output: str | Path | None = None,
-        sink: AudioSink | None = None,
-        on_text: Callable[[str], None] | None = None,
-        cancel: threading.Event | None = None,
-        rate: float = 1.0,
-    ) -> Reading:
-        """Read all the text in the image in reading order, aloud into `output` (a WAV) or `sink`; no LLM."""
-        return read_aloud(self.profile, image, output, sink, on_text, cancel, rate, self.status)

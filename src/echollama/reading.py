@@ -1,5 +1,5 @@
 """`read`: all the text in a photo in reading order, aloud, framing advice first and any QR codes or barcodes after;
-no LLM. `Pipeline.read` runs it with the profile's voice and page readers."""
+no LLM: the profile's voice and page readers, nothing of the pipeline's (`echollama read`, the server's /read)."""
 
 from __future__ import annotations
 

@@ -34,11 +34,12 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from echollama.language.code_phrases import code_sentences
-    from echollama.pipeline import Pipeline
+    from echollama.profiles import build_profile
+    from echollama.reading import read_aloud
 
     rate = speech_rate(args)
-    pipeline = Pipeline(pipeline_config(args), status=status if not args.quiet else None)
-    reading = pipeline.read(args.image, output=args.output, rate=rate)
+    profile = build_profile(pipeline_config(args))
+    reading = read_aloud(profile, args.image, output=args.output, rate=rate, status=status if not args.quiet else None)
     if args.json:
         print(json.dumps(reading.to_dict(), indent=2, ensure_ascii=False))
         return 0

@@ -26,6 +26,7 @@ from echollama.language.brief_choice import (
 from echollama.language.code_phrases import fenced_codes_for_prompt
 from echollama.language.colour_words import coloured_name, group_colour
 from echollama.language.fine_words import fine_name_words, setting_fact, setting_sentence
+from echollama.language.phrase_joins import brief_sentences, joined, sentence_pieces, spoken_sentence
 from echollama.language.readouts import repair
 from echollama.language.relation_phrases import relation_facts, relation_words, spoken_relations
 from echollama.language.text_phrases import fenced_text_for_prompt
@@ -214,61 +215,10 @@ def _others_by_side(others: list[Detection], scene: Scene) -> list[PlacedText]:
             middle = sum(azimuth(d, scene) for d in here) / len(here)
             parts.append(PlacedText(f"{number_word(len(here))} {_THIRD_WORDS[third]}", middle))
     parts[0] = parts[0].but(parts[0].replace(" ", " more ", 1))
-    return _joined(parts)
-
-
-def _joined(parts: list[PlacedText]) -> list[PlacedText]:
-    """`join_words` over placed parts, each keeping its direction: 'a, ' 'b ' 'and c'."""
-    if len(parts) <= 1:
-        return parts
-    return [p.but(p + ", ") for p in parts[:-2]] + [parts[-2].but(parts[-2] + " "), parts[-1].but("and " + parts[-1])]
-
-
-def _sentence(phrases: list[str], opener: str = "") -> str:
-    """Phrases as one spoken sentence; 'and' after a comma when the phrases carry their own commas."""
-    return "".join(_sentence_pieces([[PlacedText(p)] for p in phrases], opener))
-
-
-def _sentence_pieces(phrases: list[list[PlacedText]], opener: str = "") -> list[PlacedText]:
-    """Phrases (each in its placed pieces) as one sentence, keeping every piece's direction: ', ' | 'and a dog ...'."""
-    count = len(phrases)
-    if count == 2 and any("," in "".join(p) for p in phrases):
-        joins = [("", ", "), ("and ", "")]
-    else:
-        joins = [("", ", " if i < count - 2 else " ") for i in range(count - 1)] + [("and " if count > 1 else "", "")]
-    pieces: list[PlacedText] = []
-    for phrase, (before, after) in zip(phrases, joins):
-        phrase = list(phrase)
-        phrase[0] = phrase[0].but(before + phrase[0])
-        phrase[-1] = phrase[-1].but(phrase[-1] + after)
-        pieces += phrase
-    if opener and not pieces[0].startswith("possibly"):
-        pieces[0] = pieces[0].but(f"{opener} {pieces[0]}")
-    pieces[0] = pieces[0].but(pieces[0][0].upper() + pieces[0][1:])
-    pieces[-1] = pieces[-1].but(pieces[-1] + ".")
-    return pieces
+    return joined(parts)
 
 
 MAX_BRIEF_SENTENCES = 3  # about 10-15 s of speech
-
-
-def _brief_sentences(phrases: list[list[PlacedText]]) -> list[list[PlacedText]]:
-    """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own."""
-    packed: list[list[int]] = []
-    for i, phrase in enumerate(phrases):
-        alone = _spread("".join(phrase))
-        if packed and not alone and len(packed[-1]) == 1 and not _spread("".join(phrases[packed[-1][0]])):
-            packed[-1].append(i)
-        else:
-            packed.append([i])
-    return [
-        _sentence_pieces([phrases[i] for i in group], "I can see" if n == 0 else "Also")
-        for n, group in enumerate(packed)
-    ]
-
-
-def _spread(phrase: str) -> bool:
-    return " and " in phrase or ";" in phrase
 
 
 def _brief(said: list[list[Detection]], phrases: list[list[PlacedText]], scene: Scene) -> list[list[PlacedText]]:
@@ -276,7 +226,7 @@ def _brief(said: list[list[Detection]], phrases: list[list[PlacedText]], scene: 
     as fit beside the last sentence, which names the rest short (`_brief_tail`)."""
     located = len(phrases)
     while True:
-        sentences = _brief_sentences(phrases[:located])
+        sentences = brief_sentences(phrases[:located], tail_follows=located < len(said))
         tail = _brief_tail(said[located:], scene, words(sentences))
         fits = len(sentences) + len(tail) <= MAX_BRIEF_SENTENCES and words(sentences + tail) <= BRIEF_WORDS
         if fits or located == 1:
@@ -338,10 +288,10 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
     elif len(ordered) > 2:  # the inventory first, then one sentence per kind of object
         total = sum(len(g) for g in ordered)
         sentences = [[PlacedText(f"I can see {number_word(total)} things: {overview(ordered)}.")]]
-        sentences += [_sentence_pieces([p]) for p in phrases]
+        sentences += [sentence_pieces([p]) for p in phrases]
     else:
-        sentences = [_sentence_pieces([phrases[0]], "I can see")]
-        sentences += [_sentence_pieces([p]) for p in phrases[1:]]
+        sentences = [sentence_pieces([phrases[0]], "I can see")]
+        sentences += [sentence_pieces([p]) for p in phrases[1:]]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
         sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
@@ -385,7 +335,7 @@ def fact_sheet(scene: Scene) -> str:
         lines = ["No objects were found in the photo."]
     for members in ordered:
         # Sentences, not bullets: what the LLM reads is what it imitates, and the voice must not read list marks.
-        lines.append(_sentence([group_phrase(members, scene, max_members=None)]))
+        lines.append(spoken_sentence([group_phrase(members, scene, max_members=None)]))
     if ordered:
         lines.append(f"Counts: {overview(ordered)}.")
     if relation_facts(scene):

@@ -122,9 +122,8 @@ class SceneAnalyzer:
         guess = self._pool.submit(_timed, self.captioner.caption, image, scene.detections) if caption else None
         colours = self._pool.submit(_timed, colourer.colours, image.rgb, scene.detections) if colourer else None
         timings, detections, text = dict(scene.timings), scene.detections, scene.caption
-        if colours is not None:  # the colourer keeps the detections' order
-            found, timings["colour_s"] = colours.result()
-            detections = [replace(d, colour=c) for d, c in zip(detections, found)]
+        if colours is not None:
+            detections, timings["colour_s"] = _coloured(detections, colours)
         if guess is not None:
             text, timings["caption_s"] = guess.result()
         return replace(scene, detections=detections, caption=text, timings=timings)
@@ -164,8 +163,7 @@ class SceneAnalyzer:
         caption_future = self._submit(_timed, self.captioner.caption, image, detections) if caption else None
         detections, timings["depth_s"] = depth_future.result()
         if colours is not None:  # depth keeps the detections' order
-            found, timings["colour_s"] = colours.result()
-            detections = [replace(d, colour=c) for d, c in zip(detections, found)]
+            detections, timings["colour_s"] = _coloured(detections, colours)
         text = ""
         if caption_future is not None:
             text, timings["caption_s"] = caption_future.result()
@@ -236,6 +234,13 @@ class SceneAnalyzer:
 def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
     x, y = detection.center
     return replace(detection, cell=grid_cell(x, y, image.width, image.height), clock=clock_direction(x, camera))
+
+
+def _coloured(detections: list[Detection], colours: Future) -> tuple[list[Detection], float]:
+    """The detections with the colours `colours` measured (`_timed` over the colourer, which keeps the detections'
+    order), and the seconds that took."""
+    found, colour_s = colours.result()
+    return [replace(d, colour=c) for d, c in zip(detections, found)], colour_s
 
 
 def _placed_text(read: Future, scene: Scene, start: float) -> Future[tuple[list[TextRegion], dict[str, float]]]:

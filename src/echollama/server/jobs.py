@@ -16,6 +16,7 @@ from typing import Any
 
 from echollama.language.conversation import Conversation
 from echollama.language.reply import Reply
+from echollama.reading import read_aloud
 from echollama.scene.image import LoadedImage
 from echollama.server.audio_store import AudioStore, wav_bytes
 from echollama.server.host import ModelHost
@@ -221,8 +222,11 @@ def read(
     """All the text in the photo in reading order, spoken (the CLI's `echollama read`); no session, no LLM."""
     sink = MemorySink(on_audio=lambda samples: emit("audio", samples))
     on_text = lambda piece: emit("text", piece)  # noqa: E731
-    reading = host.pipeline.read(image, sink=sink, on_text=on_text, cancel=cancel, rate=rate)
-    url = audio_url(store.put(wav_bytes(sink.samples, host.pipeline.tts.sample_rate)))
+    pipeline = host.pipeline
+    reading = read_aloud(
+        pipeline.profile, image, sink=sink, on_text=on_text, cancel=cancel, rate=rate, status=pipeline.status
+    )
+    url = audio_url(store.put(wav_bytes(sink.samples, pipeline.tts.sample_rate)))
     result = reading.to_dict()
     result.update(
         audio_path=None,
