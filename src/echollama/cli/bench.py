@@ -24,7 +24,8 @@ def register(commands) -> None:
         "watch: live narration's frames per second, change-to-audio latency, CPU and memory over --minutes; "
         "rate: our speech at several rates heard back by Whisper: real speed-up, word error rate, median pitch; "
         "heldout: the default perception on the held-out photos and the labelled set, the sure-word guard on and off: "
-        "box precision/recall, sure words invented, what the brief opening gives a listener, settings, bands",
+        "box precision/recall, sure words invented, what the brief opening gives a listener, settings, fine names, "
+        "colours (right, said for clear-colour objects), bands",
     )
     bench.add_argument("--runs", type=int, default=3, help="runs per image and mode (default %(default)s)")
     bench.add_argument("--images", nargs="*", help="image files (default: the bundled labelled images)")

@@ -6,8 +6,9 @@ Per set: box precision/recall after every rule (IoU >= 0.5), the sure boxes' pre
 the grounded brief opening (language/narration.py) gives a listener judged as `echollama eval` judges it (must-see
 named, labelled objects given a position, CHAIR-i, absent named), the settings said against the labels (held-out
 set), the fine names said, judged and right against the set's fine-name labels (also on the labels' own boxes),
-each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With `--set`
-naming one set, only that one. The out-of-domain guard (scene/sure_word_guard.py) is measured on and off.
+the colours said, right and said-for against the set's colour labels (evaluation/colour_eval.py, also on the
+labels' own boxes), each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With
+`--set` naming one set, only that one. The out-of-domain guard (scene/sure_word_guard.py) is measured on and off.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from dataclasses import replace
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import IOU_MATCH, MatchCounts, iou, match
-from echollama.evaluation.heldout_set import SETS, heldout_fine_labels, heldout_settings, photo_set
+from echollama.evaluation.heldout_set import (
+    SETS,
+    heldout_colour_labels,
+    heldout_fine_labels,
+    heldout_settings,
+    photo_set,
+)
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.scene.sure_word_guard import SureWordGuard
@@ -26,6 +33,7 @@ from echollama.types import Detection, Scene
 
 BAND_EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # score bins for the per-label band check
 _ON_BOXES = "fine names on the labels' boxes"
+_COLOUR_ON_BOXES = "colours on the labels' boxes"
 _LISTENER = ("must_see_named", "labelled_positioned", "chair_i", "absent_named")
 
 
@@ -39,9 +47,15 @@ def _matched(detection: Detection, item: LabelledImage) -> bool:
 
 
 def score_set(
-    scenes: dict[str, Scene], photos: Sequence[LabelledImage], settings: dict | None = None, fine: dict | None = None
+    scenes: dict[str, Scene],
+    photos: Sequence[LabelledImage],
+    settings: dict | None = None,
+    fine: dict | None = None,
+    colours: dict | None = None,
 ) -> dict:
-    """The set's figures (see the module's docstring) from its Scenes; `fine`: the set's fine-name labels."""
+    """The set's figures (see the module's docstring) from its Scenes; `fine`, `colours`: the set's fine-name and
+    colour labels."""
+    from echollama.evaluation.colour_eval import colour_figures
     from echollama.evaluation.fine_name_eval import score_scenes
     from echollama.language.narration import narrate
 
@@ -67,6 +81,7 @@ def score_set(
         "listener": {key: listener[key] for key in _LISTENER} | {"invented": listener["invented"]},
         "settings": _settings(scenes, settings) if settings is not None else None,
         "fine_names": score_scenes(scenes, photos, fine) if fine is not None else None,
+        "colours": colour_figures(scenes, colours, photos) if colours is not None else None,
         "openings": openings,
     }
 
@@ -107,16 +122,20 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     for name in chosen:
         photos = photo_set(name)
         settings = heldout_settings() if name == "heldout" else None
-        fine = _fine_labels(name)
-        results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine)}
+        fine, colours = _fine_labels(name), _colour_labels(name)
+        results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
         if isinstance(guard, SureWordGuard):  # the same perception without the guard's two checks, for comparison
             analyzer.fine_names = replace(guard.inner, scenery_verdict=False)
-            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine)
+            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine, colours)
             analyzer.fine_names = guard
         if guard is not None:
             from echollama.evaluation.fine_name_eval import on_labelled_boxes
 
             results[name]["fine names on the labels' boxes"] = on_labelled_boxes(guard, photos, fine)
+        if analyzer.colourer is not None:
+            from echollama.evaluation.colour_eval import on_hand_drawn_boxes
+
+            results[name][_COLOUR_ON_BOXES] = on_hand_drawn_boxes(analyzer.colourer, colours, photos)
         if name == "heldout":
             results[name]["bands"] = band_check(analyzer.detector, photos)
     if args.json:
@@ -132,11 +151,17 @@ def _fine_labels(name: str) -> dict:
     return heldout_fine_labels() if name == "heldout" else fine_labels()
 
 
+def _colour_labels(name: str) -> dict:
+    from echollama.evaluation.colour_eval import colour_labels
+
+    return heldout_colour_labels() if name == "heldout" else colour_labels()
+
+
 def _print(results: dict[str, dict]) -> None:
     for name, result in results.items():
         print(f"== {name} set ({next(iter(result.values()))['photos']} photos); brief opening, no LLM ==")
         for variant, s in result.items():
-            if variant in ("bands", _ON_BOXES):
+            if variant in ("bands", _ON_BOXES, _COLOUR_ON_BOXES):
                 continue
             heard = s["listener"]
             print(
@@ -153,12 +178,16 @@ def _print(results: dict[str, dict]) -> None:
                 print(f"             settings said {s['settings']['said']}, wrong {s['settings']['wrong']}")
             if s["fine_names"] is not None:
                 print("             " + _fine_line(s["fine_names"]))
+            if s["colours"] is not None:
+                print("             " + _colour_line(s["colours"]))
         if _ON_BOXES in result:
             boxes = result[_ON_BOXES]
             print(
                 f"  fine names on the labels' own boxes: {boxes['objects']} objects of clear kind, {boxes['named']} "
                 f"named, {boxes['right']} right, {boxes['contradicted']} contradicted; wrong {boxes['wrong']}"
             )
+        if _COLOUR_ON_BOXES in result:
+            print("  colours on the labels' own boxes, every object sure: " + _colour_line(result[_COLOUR_ON_BOXES]))
         if "bands" in result:
             _print_bands(result["bands"])
         last = next(iter(result.values()))
@@ -175,6 +204,13 @@ def _fine_line(fine: dict) -> str:
         f"computed {fine['computed']} (judged {fine['judged']}, right {fine['right']}); wrong {fine['wrong']}; "
         f"detector-vs-crop disagreements {crossed}"
     )
+
+
+def _colour_line(colours: dict) -> str:
+    """`echollama eval`'s colour line (colour_eval.colour_line), then every wrong colour."""
+    from echollama.evaluation.colour_eval import colour_line
+
+    return f"{colour_line(colours)}; wrong {colours['wrong']}"
 
 
 def _print_bands(table: dict[str, list[list[int]]]) -> None:

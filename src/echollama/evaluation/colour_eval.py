@@ -9,8 +9,9 @@ labelled object (a false detection) is not judged.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
 
 from echollama.evaluation.detection import IOU_MATCH
 from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images
@@ -18,11 +19,15 @@ from echollama.scene.dedupe import iou
 from echollama.types import Detection, Scene
 
 ColourLabels = dict[int, tuple[str, ...] | None]  # labelled object index -> accepted phrases, None: no clear colour
+COLOUR_LABELS = (
+    PHOTOS_DIR / "colour_labels.json"
+)  # the labelled set's; heldout/colour_labels.json is the held-out set's
 
 
 @cache
-def colour_labels() -> dict[str, ColourLabels]:
-    raw = json.loads((PHOTOS_DIR / "colour_labels.json").read_text(encoding="utf-8"))["photos"]
+def colour_labels(path: Path = COLOUR_LABELS) -> dict[str, ColourLabels]:
+    """Photo name -> its colour labels, from a file in colour_labels.json's schema."""
+    raw = json.loads(path.read_text(encoding="utf-8"))["photos"]
     return {
         photo: {int(i): None if words is None else tuple(words) for i, words in entries.items()}
         for photo, entries in raw.items()
@@ -58,12 +63,17 @@ def said_colour(detection: Detection) -> str | None:
     return detection.colour.words if detection.colour is not None and detection.certain else None
 
 
-def colour_figures(scenes: Mapping[str, Scene]) -> dict:
-    """Right / wrong colours said and the share of clear-colour objects that got one, over the photos in `scenes`."""
-    labels = colour_labels()
+def colour_figures(
+    scenes: Mapping[str, Scene],
+    labels: Mapping[str, ColourLabels] | None = None,
+    photos: Sequence[LabelledImage] | None = None,
+) -> dict:
+    """Right / wrong colours said and the share of clear-colour objects that got one, over the photos in `scenes`;
+    by default against the labelled set's colour labels and photos (`echollama eval`)."""
+    labels = colour_labels() if labels is None else labels
     right = wrong = said_clear = clear = clear_found = clear_named = 0
     wrong_cases: list[str] = []
-    for item in labelled_images():
+    for item in labelled_images() if photos is None else photos:
         if item.name not in scenes:
             continue
         found = matched(scenes[item.name].detections, item)
@@ -99,15 +109,17 @@ def colour_figures(scenes: Mapping[str, Scene]) -> dict:
     }
 
 
-def on_hand_drawn_boxes(colourer) -> dict:
+def on_hand_drawn_boxes(
+    colourer, labels: Mapping[str, ColourLabels] | None = None, photos: Sequence[LabelledImage] | None = None
+) -> dict:
     """The same figures with the colours measured in the labels' own boxes, every object taken as sure: a harder and
     larger test (far, small and half-hidden objects the detector misses) of the colour rule alone."""
     scenes = {}
-    for item in labelled_images():
+    for item in labelled_images() if photos is None else photos:
         image = item.load()
         detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
         scenes[item.name] = Scene(image.width, image.height, colourer.colour(image.rgb, detections), "", "metres")
-    return colour_figures(scenes)
+    return colour_figures(scenes, labels, photos)
 
 
 def colour_line(figures: dict) -> str:

@@ -1,5 +1,6 @@
-"""The held-out labelled photos (evaluation/photos/heldout/labels.json): 14 photos no test, threshold or band was
-fitted on, unlike the labelled set (aerial views, birds, a space shuttle, empty streets and landscapes, portraits).
+"""The held-out labelled photos (evaluation/photos/heldout/labels.json): 26 photos no test, threshold or band was
+fitted on, unlike the labelled set (aerial views, birds, a space shuttle, empty streets and landscapes, portraits,
+and animals, vehicles and a ball of clear colour for the colour labels, heldout/colour_labels.json).
 They measure the default detector out of sample (`echollama bench heldout`); `echollama eval` keeps to labels.json.
 """
 
@@ -40,3 +41,12 @@ def heldout_fine_labels() -> dict:
     """Photo name -> {"objects": [{label, box, fine}]}: the held-out objects of clear kind and the fine names a
     listener accepts for them (heldout/fine_labels.json, judged by eye as ../fine_labels.json is)."""
     return json.loads((HELDOUT_LABELS.parent / "fine_labels.json").read_text(encoding="utf-8"))["photos"]
+
+
+def heldout_colour_labels() -> dict:
+    """Photo name -> {labelled object index: the colour phrases a listener accepts, None: no clear colour}
+    (heldout/colour_labels.json, judged by eye as ../colour_labels.json is; the colour rule was fitted on neither
+    these photos nor these labels)."""
+    from echollama.evaluation.colour_eval import colour_labels
+
+    return colour_labels(HELDOUT_LABELS.parent / "colour_labels.json")
