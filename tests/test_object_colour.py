@@ -224,7 +224,7 @@ def test_a_red_in_shade_is_red_and_a_dark_brown_stays_brown():
     assert name_colour(_lab_pixels(20, 14, 55), "test").words == "brown"
 
 
-def test_a_tie_gets_only_a_chromatic_colour():
+def test_a_tie_is_never_said_to_be_white():
     # A tie's box holds the shirt around it: white there is the shirt's more often than the tie's.
     tie = Detection("tie", 0.9, (50.0, 50.0, 150.0, 150.0))
     white = np.full((200, 200, 3), (235, 235, 235), np.uint8)

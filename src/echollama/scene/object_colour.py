@@ -4,7 +4,8 @@ The object's pixels: GrabCut (OpenCV) initialised by the box on a small crop tha
 background, so a dog's colour is not the floor's; or, with `method="centre"`, the middle of the box. Each pixel is
 named in CIELAB by the nearest of a few prototypes per basic term (black, white, grey, red, orange, yellow, green,
 blue, purple, pink, brown), and the object gets a colour only when its pixels agree: one term holding most of them,
-or two clearly holding it together ("brown and white"). Otherwise nothing: a wrong colour is worse than none.
+or two clearly holding it together ("brown and white", an animal's "black and white"). Otherwise nothing: a wrong
+colour is worse than none. A vehicle's white is judged against the photo's own white (photo_light), a tie's white never.
 See COLOUR_RULE for the measured thresholds.
 """
 
@@ -44,10 +45,14 @@ NO_COLOUR_LABELS = frozenset(
     }
 )
 # A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
-# wrong with YOLOv5s's boxes): for these only a chromatic colour is said ("a red bus"), never black, grey or white.
+# wrong with YOLOv5s's boxes): a vehicle is said to be a colour or white (vehicle_colour), never black or grey.
+VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat"})
 # A tie's box holds the shirt around it, white more often than not: Grace Hopper's black tie measured 98 % white (a
-# held-out photo), while the labelled photos' three ties said are red or another clear colour.
-CHROMATIC_ONLY_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat", "tie"})
+# held-out photo). So a tie is never said to be white, nor black and white; its own grey, black or red are said.
+SHIRT_LABELS = frozenset({"tie"})
+# Coats and plumage are patterned black and white (a zebra, a cow, a magpie); a made thing's box often holds a white
+# table or shirt around a black thing: a black phone on a white tablecloth measured "black and white" (yolo.jpg).
+PATTERNED_LABELS = frozenset({"bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"})
 
 # Several sRGB prototypes per term, so dark and light shades of one term are near one of them.
 _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -108,6 +113,16 @@ class ColourRule:
     # Black, grey or white is said only of pixels this grey (median chroma under it): a brindle dog's fur (chroma 10,
     # brown's hue) is under `chroma` yet not grey; the labels' black, grey and white objects measure 2.4 to 6.3.
     achromatic_chroma: float = 8.0
+    # Black and white patches (a zebra, a magpie, a Friesian cow) are both lightness extremes; shading alone is one
+    # shade (pixel_terms). Said when black and white each hold this share and together more than any colour.
+    pattern: float = 0.15
+    # A vehicle's body (its pixels less the black of windows, tyres and shade) must hold this share of its pixels to
+    # be named: a yellow bus's front measured half black windows and half sky-lit glass, "white" (buses_street).
+    vehicle_body: float = 0.6
+    # A vehicle is white only when its white parts are about as light as the photo's lightest neutral surfaces (a
+    # person judges lightness against the scene's white): a silver car in the sun measured L 72 against its photo's
+    # 87 (street_parking_sign), a white plane in snow 82 against 87 (airport_snow), a white truck 94 against 85.
+    vehicle_white_below: float = 8.0
 
 
 COLOUR_RULE = ColourRule()
@@ -173,14 +188,19 @@ def _said_terms(shares: np.ndarray, rule: ColourRule) -> list[int]:
         return [first, second]
     colour, next_colour = [i for i in order if i not in _ACHROMATIC_TERMS][:2]
     over = shares[colour] >= rule.over_achromatic and shares[next_colour] * rule.over_ratio <= shares[colour]
-    return [colour] if rule.over_achromatic and over else []
+    if rule.over_achromatic and over:
+        return [colour]
+    black, white = _TERMS.index("black"), _TERMS.index("white")
+    pattern = min(shares[black], shares[white]) >= rule.pattern and shares[black] + shares[white] > shares[colour]
+    return [black, white] if pattern else []
 
 
 def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) -> ObjectColour | None:
     """The object's colour from its pixels' Lab values (N x 3), or None when they do not agree clearly."""
     if len(lab) == 0:
         return None
-    counts = np.bincount(pixel_terms(lab, rule), minlength=_UNCLEAR + 1)
+    pixel_term = pixel_terms(lab, rule)
+    counts = np.bincount(pixel_term, minlength=_UNCLEAR + 1)
     shares = counts / counts.sum()
     orange, brown = _TERMS.index("orange"), _TERMS.index("brown")
     if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
@@ -189,7 +209,9 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
     if not named:
         return None
     terms = [_TERMS[i] for i in named]
-    if set(terms) <= _ACHROMATIC_WORDS and np.median(np.hypot(lab[:, 1], lab[:, 2])) >= rule.achromatic_chroma:
+    # A pattern's stripes are judged without the grass between them (GrabCut leaves some around a zebra's legs).
+    judged = lab[np.isin(pixel_term, named)] if len(named) == 2 else lab
+    if set(terms) <= _ACHROMATIC_WORDS and np.median(np.hypot(judged[:, 1], judged[:, 2])) >= rule.achromatic_chroma:
         return None
     mean = lab.mean(axis=0)
     return ObjectColour(
@@ -267,12 +289,57 @@ def photo_gains(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
     return gains
 
 
+@dataclass(frozen=True)
+class PhotoLight:
+    """What the photo's light does to every object in it (photo_light)."""
+
+    gains: np.ndarray  # per-channel gains (photo_gains)
+    cast: tuple[float, float] = (0.0, 0.0)  # the light's (a, b), seen on the photo's bright near-neutral surfaces
+    white: float = 100.0  # the lightness of its lightest neutral surfaces (95th percentile)
+
+
+def photo_light(sample: np.ndarray, rule: ColourRule = COLOUR_RULE) -> PhotoLight:
+    """The photo's light from a small copy of it: snow or a white wall under a blue sky reads bluish, and so does a
+    white plane beside them; a person judges the plane white against them, and so does this."""
+    gains = photo_gains(sample, rule)
+    lab = _lab(np.clip(sample.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)
+    bright = lab[(lab[:, 0] > 60) & (np.hypot(lab[:, 1], lab[:, 2]) < 20)]
+    if len(bright) < 0.01 * len(lab):  # too few bright neutral surfaces to tell the light's colour
+        return PhotoLight(gains)
+    cast = (float(np.median(bright[:, 1])), float(np.median(bright[:, 2])))
+    neutral = lab[np.hypot(lab[:, 1] - cast[0], lab[:, 2] - cast[1]) < rule.achromatic_chroma, 0]
+    return PhotoLight(gains, cast, float(np.percentile(neutral, 95)) if len(neutral) else 100.0)
+
+
+def vehicle_colour(
+    lab: np.ndarray, method: str, light: PhotoLight, rule: ColourRule = COLOUR_RULE
+) -> ObjectColour | None:
+    """A vehicle's colour: a colour over its black, grey and white parts ("a red bus"); or white, judged on its body
+    (its pixels less the black of windows, tyres and shade) against the photo's lightest neutral surfaces; never
+    black or grey (a white car in shade, a silver one in the sun)."""
+    colour = name_colour(lab, method, rule)
+    if colour is not None and not set(colour.share) <= _ACHROMATIC_WORDS:
+        return colour
+    terms = pixel_terms(lab, rule)
+    body = terms != _TERMS.index("black")
+    white = lab[terms == _TERMS.index("white")]
+    share = len(white) / max(1, body.sum())
+    if body.mean() < rule.vehicle_body or share < rule.one:
+        return None
+    tint = np.median(np.hypot(white[:, 1] - light.cast[0], white[:, 2] - light.cast[1]))
+    if tint >= rule.achromatic_chroma or np.median(white[:, 0]) < light.white - rule.vehicle_white_below:
+        return None
+    mean = white.mean(axis=0)
+    lab_mean = (round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1))
+    return ObjectColour(words="white", lab=lab_mean, share={"white": round(share, 3)}, method=method)
+
+
 def object_colour(
     rgb: np.ndarray,
     detection: Detection,
     method: str = "grabcut",
     rule: ColourRule = COLOUR_RULE,
-    gains: np.ndarray | None = None,
+    light: PhotoLight | None = None,
 ) -> ObjectColour | None:
     """The colour of one detected object, or None (a class we do not colour, too small, or no clear colour)."""
     if detection.label in NO_COLOUR_LABELS or detection.width * detection.height < rule.min_pixels:
@@ -280,10 +347,13 @@ def object_colour(
     pixels = object_pixels(rgb, detection.box, method)
     if len(pixels) == 0:
         return None
-    if gains is not None:
-        pixels = np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)
-    colour = name_colour(_lab(pixels).reshape(-1, 3), method, rule)
-    if colour is not None and detection.label in CHROMATIC_ONLY_LABELS and set(colour.share) <= _ACHROMATIC_WORDS:
+    light = light or PhotoLight(np.ones(3, np.float32))
+    pixels = np.clip(pixels.astype(np.float32) * light.gains, 0, 255).astype(np.uint8)
+    lab = _lab(pixels).reshape(-1, 3)
+    if detection.label in VEHICLE_LABELS:
+        return vehicle_colour(lab, method, light, rule)
+    colour = name_colour(lab, method, rule if detection.label in PATTERNED_LABELS else replace(rule, pattern=1.0))
+    if colour is not None and detection.label in SHIRT_LABELS and "white" in colour.share:
         return None
     return colour
 
@@ -302,13 +372,13 @@ class ObjectColourer:
         sample = _small(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
         if not detections or greyscale_photo(sample, self.rule):
             return [None] * len(detections)
-        gains = photo_gains(sample, self.rule)
+        light = photo_light(sample, self.rule)
         # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
         # The largest few only, so a crowded photo does not hold up the first sentence (GrabCut ~10 ms an object).
         wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]
         wanted = sorted(wanted, key=lambda i: -detections[i].width * detections[i].height)[:MAX_COLOURED]
         return [
-            object_colour(rgb, d, self.method, self.rule, gains) if i in wanted else None
+            object_colour(rgb, d, self.method, self.rule, light) if i in wanted else None
             for i, d in enumerate(detections)
         ]
 

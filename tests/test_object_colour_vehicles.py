@@ -1,0 +1,72 @@
+"""Object colours said with a physical reason and not from a threshold alone: a vehicle is white only against the
+photo's own white and never from its windows; a tie is anything but the shirt's white; an animal's coat may be black
+and white, a made thing on a white table may not. Real photos from the labelled set and the held-out ones."""
+
+import cv2
+import numpy as np
+import pytest
+
+from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_image
+from echollama.scene.image import load_image
+from echollama.scene.object_colour import ObjectColourer, photo_light
+from echollama.types import Detection
+
+
+def _said(photo: str, index: int) -> str | None:
+    """The colour said for a labelled object, measured in the label's own box."""
+    item = labelled_image(photo)
+    box = item.objects[index]
+    colour = ObjectColourer().colour(item.load().rgb, [Detection(box.label, 0.9, box.box)])[0].colour
+    return None if colour is None else colour.words
+
+
+@pytest.mark.parametrize(
+    ("photo", "index", "words"),
+    [
+        ("airport_snow", 2, "white"),  # a white plane in snow under a bluish sky: as light as the snow
+        ("street_truck", 0, "white"),  # a white truck with a red load and black tyres: its cab
+        ("street_parking_sign", 2, None),  # a silver car in the sun: light, yet well under the photo's white
+        ("buses_street", 1, None),  # a yellow bus's front whose mask kept its windows: black and sky-lit glass
+        ("street_truck", 1, None),  # a white car's front in shade: black, never said of a vehicle
+    ],
+)
+def test_a_vehicle_is_white_only_against_the_photos_white_and_never_from_its_windows(photo, index, words):
+    assert _said(photo, index) == words
+
+
+def test_the_photos_light_is_read_from_its_bright_neutral_surfaces():
+    snow = photo_light(labelled_image("airport_snow").load().rgb[::4, ::4])
+    assert snow.cast[1] < -5  # snow and planes under a blue sky read bluish
+    assert 80 < snow.white <= 100
+
+
+def test_a_tie_is_its_own_grey_but_never_the_shirts_white():
+    assert _said("three_people_garden", 3) == "grey"  # a grey tie over a white shirt
+    # Grace Hopper's black tie measured 98 % white (a held-out photo): nothing is said rather than the shirt.
+    image = load_image(PHOTOS_DIR / "heldout" / "grace_hopper.jpg").rgb
+    tie = Detection("tie", 0.9, (217.0, 412.0, 294.0, 532.0))  # the detector's box
+    assert ObjectColourer().colours(image, [tie]) == [None]
+
+
+def test_a_zebra_is_black_and_white_though_grass_shows_between_its_legs():
+    assert _said("giraffe_zebra", 1) == "black and white"
+
+
+def test_black_and_white_is_a_coat_not_a_black_thing_on_a_white_table():
+    image = np.full((240, 320, 3), (40, 150, 40), np.uint8)  # grass
+    for x in range(100, 220, 16):  # a striped body: black and white stripes 8 pixels wide
+        image[70:170, x : x + 8] = (15, 15, 15)
+        image[70:170, x + 8 : x + 16] = (245, 245, 245)
+    box = (95.0, 65.0, 225.0, 175.0)
+    zebra, phone = Detection("zebra", 0.9, box), Detection("cell phone", 0.9, box)
+    colours = ObjectColourer().colours(image, [zebra, phone])
+    assert colours[0] is not None and colours[0].words == "black and white"
+    assert colours[1] is None or colours[1].words != "black and white"
+
+
+def test_a_vehicle_is_never_called_black_or_grey():
+    image = np.full((240, 320, 3), (40, 150, 40), np.uint8)
+    for grey in (20, 110):
+        cv2.rectangle(image, (80, 60), (240, 180), (grey, grey, grey), -1)
+        car = Detection("car", 0.9, (75.0, 55.0, 245.0, 185.0))
+        assert ObjectColourer().colours(image, [car]) == [None]
