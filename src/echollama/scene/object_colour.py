@@ -15,12 +15,14 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from echollama.scene.container_colour import CONTAINER_LABELS, MAJORITY_ONLY_LABELS, container_pixels
 from echollama.types import Detection, ObjectColour
 
 # Skin, hair and clothing are not a person's colour; glass shows what is behind it or in it; a table's box holds what
 # stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
+# A bowl's and a table's colour is measured on its rim or its uncovered top instead (container_colour.py).
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
 # An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
 # opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
@@ -29,13 +31,11 @@ NO_COLOUR_LABELS = frozenset(
         "person",
         "wine glass",
         "bottle",
-        "dining table",
         "fork",
         "knife",
         "spoon",
         "bicycle",
         "cup",
-        "bowl",
         "potted plant",
         "orange",
         "banana",
@@ -308,10 +308,35 @@ class ObjectColourer:
         wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]
         wanted = sorted(wanted, key=lambda i: -detections[i].width * detections[i].height)[:MAX_COLOURED]
         return [
-            object_colour(rgb, d, self.method, self.rule, gains) if i in wanted else None
+            (
+                container_colour(rgb, d, detections, self.rule, gains)
+                if d.label in CONTAINER_LABELS
+                else object_colour(rgb, d, self.method, self.rule, gains)
+            )
+            if i in wanted
+            else None
             for i, d in enumerate(detections)
         ]
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""
         return [replace(d, colour=c) for d, c in zip(detections, self.colours(rgb, detections))]
+
+
+def container_colour(
+    rgb: np.ndarray,
+    detection: Detection,
+    detections: list[Detection],
+    rule: ColourRule = COLOUR_RULE,
+    gains: np.ndarray | None = None,
+) -> ObjectColour | None:
+    """A bowl's colour from its rim, a table's from its top between the things on it (container_colour.py), or None;
+    `detections` are all the photo's."""
+    pixels, method, seen = container_pixels(rgb, detection, detections, _CROP_SIDE, _MARGIN, _ITERATIONS)
+    if seen < rule.min_pixels or len(pixels) == 0:
+        return None
+    if detection.label in MAJORITY_ONLY_LABELS:
+        rule = replace(rule, over_achromatic=0.0)
+    if gains is not None:
+        pixels = np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)
+    return name_colour(_lab(pixels).reshape(-1, 3), method, rule)
