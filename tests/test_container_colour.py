@@ -1,5 +1,6 @@
 """A container's colour on real photos: a bowl's from its rim and wall, not its food; a table's from its top between
-the things on it; nothing where too little of the table is seen, and still nothing for a cup (often a glass)."""
+the things on it; a cup's from its wall below the drink; nothing where too little of the table is seen, nor for a
+glass."""
 
 import numpy as np
 
@@ -49,7 +50,18 @@ def test_a_table_is_the_colour_of_its_top_between_what_stands_on_it():
     cup = Detection("cup", 0.95, (170.0, 13.0, 422.0, 297.0))
     table_colour, cup_colour = ObjectColourer().colours(rgb, [table, cup])
     assert table_colour is not None and table_colour.words == "brown" and table_colour.method == "uncovered top"
-    assert cup_colour is None  # a cup's wall is often a glass's drink: no colour for cups
+    assert cup_colour is not None and cup_colour.words == "red" and cup_colour.method == "lower wall"
+
+
+def test_a_glass_is_not_the_colour_of_its_drink():
+    # The labelled bar photo's glasses (labelled as no clear colour): tea reads brown on the wall and in the opening
+    # alike, water grey; the detector's boxes.
+    rgb = labelled_image("bar_friends_drinks").load().rgb
+    glasses = [
+        Detection("cup", 0.8, box)
+        for box in ((232.0, 268.0, 275.0, 334.0), (276.0, 241.0, 310.0, 312.0), (343.0, 239.0, 384.0, 302.0))
+    ]
+    assert ObjectColourer().colours(rgb, glasses) == [None, None, None]
 
 
 def test_the_meal_table_is_brown_under_its_bowls_and_beside_its_people():
@@ -68,8 +80,8 @@ def test_a_table_hidden_by_what_stands_on_it_gets_no_colour():
     rgb = _coffee()
     table = Detection("dining table", 0.9, (200.0, 100.0, 400.0, 300.0))
     cover = Detection("cup", 0.9, (190.0, 90.0, 410.0, 298.0))  # leaves a strip 2 pixels high: under min_pixels
-    pixels, method, seen = container_pixels(rgb, table, [table, cover], side=80, margin=0.15, iterations=1)
-    assert seen == 200 * 2 and method == "uncovered top"
+    found = container_pixels(rgb, table, [table, cover], side=80, margin=0.15, iterations=1)
+    assert found.seen == 200 * 2 and found.method == "uncovered top"
     assert container_colour(rgb, table, [table, cover]) is None
 
 

@@ -1,5 +1,5 @@
 """The colour of a thing whose box holds something else: a bowl's rim and wall, not the food in it; a table's top
-between the things on it, not the plates and people.
+between the things on it, not the plates and people; a cup's wall below its drink.
 
 A bowl seen from eye height is a round opening that fills its box: its rim and outer wall run along the box's edge,
 its contents sit in the middle. So its pixels are the object's own (GrabCut, as for every object) in the ring between
@@ -11,19 +11,21 @@ Measured on the labelled photos (colour_labels.json): the three sure bowls the d
 over ColourRule.min_pixels), all labelled white, measure white on the ring and nothing or brown (their food) on the
 whole object; the one sure table (a brown woven tray) measures brown (54 %) on the fifth of its box left. On the labels'
 own boxes a glass table, seen through, measured brown: a known wrong colour (no detector found that table).
-Cups stay uncoloured (object_colour.NO_COLOUR_LABELS): a cup is often a glass, whose wall is the drink seen through it
-(on the labels' bar photo the bottom of two glasses of water and tea measured grey and brown, both labelled as no clear
-colour), and GrabCut learns the espresso cup's red wall as its red saucer's, background.
+A cup seen from above shows its drink in the upper part of its box and its wall below: the wall's colour is said when
+it is a colour (not black, grey or white) that the drink does not hold, since a cup is often a glass, whose "wall" is
+its drink or what is behind it. The labelled espresso cup measures red; the bar photo's three glasses nothing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from echollama.types import Detection
 
-CONTAINER_LABELS = frozenset({"bowl", "dining table"})
+CONTAINER_LABELS = frozenset({"bowl", "dining table", "cup"})
 # The inner ellipse of a bowl's rim ring, as a share of the box's inscribed ellipse: at 0.7 the food reached into the
 # ring and two of the three labelled bowls measured no clear colour.
 RIM_INNER = 0.8
@@ -31,6 +33,14 @@ RIM_INNER = 0.8
 # and white parts (ColourRule.over_achromatic, for vehicles). A patterned tablecloth in the labels' bar photo measured
 # brown 44 % over mixed shades.
 MAJORITY_ONLY_LABELS = frozenset({"dining table"})
+# A cup seen from above: its opening (the drink) in the upper part of its box, its wall in the lowest quarter, both
+# away from the handle and the background at the box's sides. Not GrabCut: it took the espresso cup's red wall for
+# its red saucer, background.
+CUP_WALL_ROWS, CUP_OPENING_ROWS, CUP_MIDDLE = (0.75, 1.0), (0.15, 0.5), (0.25, 0.75)
+# A cup is often a glass, whose wall is what is in it or behind it: its colour is said only when chromatic (a glass
+# of water reads grey) and when it holds under this share of the opening (a glass of tea reads brown on both). On the
+# labels: the espresso cup's red wall is 11 % of its opening; the bar's glasses 60 to 70 % of theirs.
+CUP_CONTENTS_MAX_SHARE = 0.25
 
 
 def _small(crop: np.ndarray, side: int) -> np.ndarray:
@@ -87,14 +97,36 @@ def table_top_pixels(
     return crop[small], int(uncovered.sum())
 
 
+def _part(rgb: np.ndarray, box, rows: tuple[float, float], columns: tuple[float, float], side: int) -> np.ndarray:
+    """The pixels (N x 3, averaged down to at most `side`) of a part of the box, as shares of its height and width."""
+    x1, y1, x2, y2 = box
+    top, left = int(y1 + rows[0] * (y2 - y1)), int(x1 + columns[0] * (x2 - x1))
+    bottom, right = max(top + 1, int(y1 + rows[1] * (y2 - y1))), max(left + 1, int(x1 + columns[1] * (x2 - x1)))
+    return _small(rgb[max(0, top) : bottom, max(0, left) : right], side).reshape(-1, 3)
+
+
+@dataclass(frozen=True)
+class ContainerPixels:
+    """A container's own pixels (N x 3), how they were chosen, how many pixels of the photo they stand for (a table's
+    top left uncovered, a bowl's or cup's whole box), and for a cup what is in it, to tell a glass from a cup."""
+
+    pixels: np.ndarray
+    method: str
+    seen: int
+    contents: np.ndarray | None = None
+
+
 def container_pixels(
     rgb: np.ndarray, detection: Detection, detections: list[Detection], side: int, margin: float, iterations: int
-) -> tuple[np.ndarray, str, int]:
-    """A bowl's rim or a table's uncovered top: its pixels (N x 3), how they were chosen, and how many pixels of the
-    photo they stand for (the table's left uncovered; the bowl's whole box)."""
+) -> ContainerPixels:
+    """A bowl's rim, a table's uncovered top or a cup's lower wall (see the module's notes)."""
+    area = int(detection.width * detection.height)
     if detection.label == "bowl":
-        return rim_pixels(rgb, detection.box, side, margin, iterations), "rim", int(detection.width * detection.height)
+        return ContainerPixels(rim_pixels(rgb, detection.box, side, margin, iterations), "rim", area)
     if detection.label == "dining table":
         pixels, seen = table_top_pixels(rgb, detection, detections, side)
-        return pixels, "uncovered top", seen
+        return ContainerPixels(pixels, "uncovered top", seen)
+    if detection.label == "cup":
+        wall = _part(rgb, detection.box, CUP_WALL_ROWS, CUP_MIDDLE, side)
+        return ContainerPixels(wall, "lower wall", area, _part(rgb, detection.box, CUP_OPENING_ROWS, CUP_MIDDLE, side))
     raise ValueError(f"not a container: {detection.label!r}")

@@ -15,14 +15,20 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from echollama.scene.container_colour import CONTAINER_LABELS, MAJORITY_ONLY_LABELS, container_pixels
+from echollama.scene.container_colour import (
+    CONTAINER_LABELS,
+    CUP_CONTENTS_MAX_SHARE,
+    MAJORITY_ONLY_LABELS,
+    container_pixels,
+)
 from echollama.types import Detection, ObjectColour
 
 # Skin, hair and clothing are not a person's colour; glass shows what is behind it or in it; a table's box holds what
 # stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
-# A bowl's and a table's colour is measured on its rim or its uncovered top instead (container_colour.py).
+# A bowl's, a table's and a cup's colour is measured on its rim, its uncovered top or its wall instead
+# (container_colour.py).
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
 # An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
 # opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
@@ -35,7 +41,6 @@ NO_COLOUR_LABELS = frozenset(
         "knife",
         "spoon",
         "bicycle",
-        "cup",
         "potted plant",
         "orange",
         "banana",
@@ -330,13 +335,23 @@ def container_colour(
     rule: ColourRule = COLOUR_RULE,
     gains: np.ndarray | None = None,
 ) -> ObjectColour | None:
-    """A bowl's colour from its rim, a table's from its top between the things on it (container_colour.py), or None;
-    `detections` are all the photo's."""
-    pixels, method, seen = container_pixels(rgb, detection, detections, _CROP_SIDE, _MARGIN, _ITERATIONS)
-    if seen < rule.min_pixels or len(pixels) == 0:
+    """A bowl's colour from its rim, a table's from its top between the things on it, a cup's from its wall below the
+    drink (container_colour.py), or None; `detections` are all the photo's."""
+    found = container_pixels(rgb, detection, detections, _CROP_SIDE, _MARGIN, _ITERATIONS)
+    if found.seen < rule.min_pixels or len(found.pixels) == 0:
         return None
     if detection.label in MAJORITY_ONLY_LABELS:
         rule = replace(rule, over_achromatic=0.0)
-    if gains is not None:
-        pixels = np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)
-    return name_colour(_lab(pixels).reshape(-1, 3), method, rule)
+    gains = np.ones(3, np.float32) if gains is None else gains
+    colour = name_colour(_lab(_lit(found.pixels, gains)).reshape(-1, 3), found.method, rule)
+    if colour is None or found.contents is None:
+        return colour
+    if set(colour.share) & _ACHROMATIC_WORDS:  # a glass's wall reads grey or white
+        return None
+    in_contents = pixel_terms(_lab(_lit(found.contents, gains)).reshape(-1, 3), rule)
+    shares = [float(np.mean(in_contents == _TERMS.index(term))) for term in colour.share]
+    return colour if max(shares) < CUP_CONTENTS_MAX_SHARE else None
+
+
+def _lit(pixels: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    return np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)
