@@ -5,7 +5,7 @@ A bowl seen from eye height is a round opening that fills its box: its rim and o
 its contents sit in the middle. So its pixels are the object's own (GrabCut, as for every object) in the ring between
 the ellipse inscribed in the box and one `RIM_INNER` of its size. A table's box holds what stands on it and the
 people around it: its pixels are its box's less every other detection's box, and it gets a colour only when enough of
-them are left. Both are named with the same rule as every other object (object_colour.container_colour).
+them are left. All are named with the same rule as every other object (object_colour.container_colour).
 
 Measured on the labelled photos (colour_labels.json): the three sure bowls the detector finds and can colour (size
 over ColourRule.min_pixels), all labelled white, measure white on the ring and nothing or brown (their food) on the
