@@ -19,7 +19,8 @@ from echollama.config import PipelineConfig
 from echollama.evaluation.colour_eval import colour_figures
 from echollama.evaluation.labelled_set import labelled_images
 from echollama.profiles import build_profile
-from echollama.scene.object_colour import COLOUR_RULE, ColourRule, ObjectColourer
+from echollama.scene.colourer import ObjectColourer
+from echollama.scene.object_colour import COLOUR_RULE, ColourRule
 from echollama.types import Detection
 
 GRID = {

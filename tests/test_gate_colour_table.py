@@ -13,7 +13,7 @@ from echollama.evaluation.labelled_set import labelled_image
 from echollama.language.claims import contradictions
 from echollama.language.gate import category, check_sentence
 from echollama.language.narration import narrate
-from echollama.scene.object_colour import ObjectColourer
+from echollama.scene.colourer import ObjectColourer
 
 SCENES_DIR = Path(__file__).parent / "data" / "gate_scenes"
 _OTHER_COLOURS = ("pink", "purple", "green", "red", "blue", "yellow")

@@ -9,7 +9,8 @@ import pytest
 
 from echollama.evaluation.labelled_set import labelled_image
 from echollama.language.narration import fact_sheet, narrate
-from echollama.scene.object_colour import ColourRule, ObjectColourer, name_colour, object_colour
+from echollama.scene.colourer import ObjectColourer
+from echollama.scene.object_colour import ColourRule, name_colour, object_colour
 from echollama.types import Detection, ObjectColour, Scene
 
 

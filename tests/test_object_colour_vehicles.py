@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_image
+from echollama.scene.colourer import ObjectColourer
 from echollama.scene.image import load_image
-from echollama.scene.object_colour import ObjectColourer, photo_light
+from echollama.scene.object_colour import photo_light
 from echollama.types import Detection
 
 

@@ -148,10 +148,10 @@ def embedded_detector(choice: str, second_lane: Executor | None = None) -> tuple
 
 
 def embedded(config: PipelineConfig) -> Profile:
+    from echollama.scene.colourer import ObjectColourer
     from echollama.scene.fine_names import FineNamer
     from echollama.scene.geometric_depth import GeometricDepthEstimator
     from echollama.scene.gist_captioner import GistCaptioner
-    from echollama.scene.object_colour import ObjectColourer
     from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS

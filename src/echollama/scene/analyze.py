@@ -32,7 +32,7 @@ from echollama.scene.text_placement import place_text
 from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
 
 if TYPE_CHECKING:
-    from echollama.scene.object_colour import ObjectColourer
+    from echollama.scene.colourer import ObjectColourer
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)

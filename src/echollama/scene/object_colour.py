@@ -22,6 +22,8 @@ from echollama.types import Detection, ObjectColour
 # stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
 # (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
 # A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
+# A bowl's, a table's and a cup's colour is measured on its rim, its uncovered top or its wall instead
+# (container_colour.py).
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
 # An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
 # opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
@@ -30,13 +32,10 @@ NO_COLOUR_LABELS = frozenset(
         "person",
         "wine glass",
         "bottle",
-        "dining table",
         "fork",
         "knife",
         "spoon",
         "bicycle",
-        "cup",
-        "bowl",
         "potted plant",
         "orange",
         "banana",
@@ -70,17 +69,17 @@ _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
     "pink": ((240, 150, 180), (230, 80, 150), (250, 200, 210), (210, 120, 140)),
     "brown": ((120, 70, 30), (90, 55, 30), (160, 110, 60), (70, 45, 25), (140, 90, 50), (180, 130, 90), (110, 80, 55)),
 }
-_TERMS = tuple(_PROTOTYPES)
+TERMS = tuple(_PROTOTYPES)
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
+def lab_pixels(rgb: np.ndarray) -> np.ndarray:
     """CIELAB (L 0-100, a and b about -128..127) of uint8 RGB pixels, any shape ending in 3."""
     flat = rgb.reshape(-1, 1, 3).astype(np.float32) / 255.0
     return cv2.cvtColor(flat, cv2.COLOR_RGB2Lab).reshape(*rgb.shape[:-1], 3)
 
 
-_PROTOTYPE_LAB = _lab(np.array([p for term in _TERMS for p in _PROTOTYPES[term]], dtype=np.uint8))
-_PROTOTYPE_TERM = np.array([i for i, term in enumerate(_TERMS) for _ in _PROTOTYPES[term]])
+_PROTOTYPE_LAB = lab_pixels(np.array([p for term in TERMS for p in _PROTOTYPES[term]], dtype=np.uint8))
+_PROTOTYPE_TERM = np.array([i for i, term in enumerate(TERMS) for _ in _PROTOTYPES[term]])
 
 
 @dataclass(frozen=True)
@@ -126,16 +125,15 @@ class ColourRule:
 
 
 COLOUR_RULE = ColourRule()
-MAX_COLOURED = 6  # objects coloured per photo, largest first (brief speaks of four kinds at most)
 _CROP_SIDE = 80  # the crop's long side for GrabCut: ~10 ms per object on one core
 _ITERATIONS = 1  # more collapsed the foreground on small crops and doubled the time
 _MARGIN = 0.15  # of the box, on each side: the surroundings GrabCut learns the background from
-_ACHROMATIC_TERMS = tuple(_TERMS.index(t) for t in ("black", "grey", "white"))
-_ACHROMATIC_WORDS = frozenset({"black", "grey", "white"})
+_ACHROMATIC_TERMS = tuple(TERMS.index(t) for t in ("black", "grey", "white"))
+ACHROMATIC_WORDS = frozenset({"black", "grey", "white"})
 _CHROMATIC = np.array([t not in _ACHROMATIC_TERMS for t in _PROTOTYPE_TERM])
 
 
-_UNCLEAR = len(_TERMS)  # a pixel's term when its shade is between black and grey or grey and white
+_UNCLEAR = len(TERMS)  # a pixel's term when its shade is between black and grey or grey and white
 
 
 def _achromatic_term(lightness: np.ndarray, rule: ColourRule) -> np.ndarray:
@@ -143,14 +141,14 @@ def _achromatic_term(lightness: np.ndarray, rule: ColourRule) -> np.ndarray:
     car in the sun, so the middle shades are not named."""
     black, grey_from, grey_to, white = rule.shades
     term = np.full(len(lightness), _UNCLEAR)
-    term[lightness < black] = _TERMS.index("black")
-    term[(lightness >= grey_from) & (lightness <= grey_to)] = _TERMS.index("grey")
-    term[lightness > white] = _TERMS.index("white")
+    term[lightness < black] = TERMS.index("black")
+    term[(lightness >= grey_from) & (lightness <= grey_to)] = TERMS.index("grey")
+    term[lightness > white] = TERMS.index("white")
     return term
 
 
 def pixel_terms(lab: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
-    """The index into `_TERMS` (or `_UNCLEAR`) of each Lab pixel's term (N x 3 -> N): the nearest chromatic prototype
+    """The index into `TERMS` (or `_UNCLEAR`) of each Lab pixel's term (N x 3 -> N): the nearest chromatic prototype
     for coloured pixels; for the rest one shade for all of them (shading is not a second colour), or two when they
     split clearly into dark and light (a zebra)."""
     chroma = np.hypot(lab[:, 1], lab[:, 2])
@@ -160,7 +158,7 @@ def pixel_terms(lab: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
         prototypes = _PROTOTYPE_LAB[_CHROMATIC]
         distances = ((lab[chromatic, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2)
         terms[chromatic] = _PROTOTYPE_TERM[_CHROMATIC][distances.argmin(axis=1)]
-        chromatic[chromatic & (terms == _TERMS.index("blue")) & (chroma < rule.blue_chroma)] = False
+        chromatic[chromatic & (terms == TERMS.index("blue")) & (chroma < rule.blue_chroma)] = False
     grey = ~chromatic
     if grey.any():
         lightness = lab[grey, 0]
@@ -183,14 +181,14 @@ def _said_terms(shares: np.ndarray, rule: ColourRule) -> list[int]:
     first, second = order[0], order[1]
     if shares[first] >= rule.one:
         return [first]
-    grey = _TERMS.index("grey")
+    grey = TERMS.index("grey")
     if shares[second] >= rule.two and shares[first] + shares[second] >= rule.two_total and grey not in (first, second):
         return [first, second]
     colour, next_colour = [i for i in order if i not in _ACHROMATIC_TERMS][:2]
     over = shares[colour] >= rule.over_achromatic and shares[next_colour] * rule.over_ratio <= shares[colour]
     if rule.over_achromatic and over:
         return [colour]
-    black, white = _TERMS.index("black"), _TERMS.index("white")
+    black, white = TERMS.index("black"), TERMS.index("white")
     pattern = min(shares[black], shares[white]) >= rule.pattern and shares[black] + shares[white] > shares[colour]
     return [black, white] if pattern else []
 
@@ -202,16 +200,16 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
     pixel_term = pixel_terms(lab, rule)
     counts = np.bincount(pixel_term, minlength=_UNCLEAR + 1)
     shares = counts / counts.sum()
-    orange, brown = _TERMS.index("orange"), _TERMS.index("brown")
+    orange, brown = TERMS.index("orange"), TERMS.index("brown")
     if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
         shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
     named = _said_terms(shares, rule)
     if not named:
         return None
-    terms = [_TERMS[i] for i in named]
+    terms = [TERMS[i] for i in named]
     # A pattern's stripes are judged without the grass between them (GrabCut leaves some around a zebra's legs).
     judged = lab[np.isin(pixel_term, named)] if len(named) == 2 else lab
-    if set(terms) <= _ACHROMATIC_WORDS and np.median(np.hypot(judged[:, 1], judged[:, 2])) >= rule.achromatic_chroma:
+    if set(terms) <= ACHROMATIC_WORDS and np.median(np.hypot(judged[:, 1], judged[:, 2])) >= rule.achromatic_chroma:
         return None
     mean = lab.mean(axis=0)
     return ObjectColour(
@@ -224,41 +222,52 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
 
 def object_pixels(rgb: np.ndarray, box, method: str = "grabcut") -> np.ndarray:
     """The RGB pixels (N x 3) of the object in `box`, on a crop downscaled to at most _CROP_SIDE."""
-    height, width = rgb.shape[:2]
     x1, y1, x2, y2 = box
     bw, bh = x2 - x1, y2 - y1
     if method == "centre":  # the middle half of the box in each direction
         cx1, cy1 = int(x1 + bw / 4), int(y1 + bh / 4)
         cx2, cy2 = max(cx1 + 1, int(x2 - bw / 4)), max(cy1 + 1, int(y2 - bh / 4))
-        return _small(rgb[cy1:cy2, cx1:cx2]).reshape(-1, 3)
-    px1, py1 = max(0, int(x1 - _MARGIN * bw)), max(0, int(y1 - _MARGIN * bh))
-    px2, py2 = min(width, int(x2 + _MARGIN * bw) + 1), min(height, int(y2 + _MARGIN * bh) + 1)
-    crop = _small(rgb[py1:py2, px1:px2])
-    scale = crop.shape[1] / (px2 - px1)
-    rect = (
-        int((x1 - px1) * scale),
-        int((y1 - py1) * scale),
-        max(2, int(bw * scale)),
-        max(2, int(bh * scale)),
-    )
+        return downscaled(rgb[cy1:cy2, cx1:cx2]).reshape(-1, 3)
+    crop, rect = crop_around_box(rgb, box)
     inner = (rect[0] > 0) + (rect[1] > 0) + (rect[0] + rect[2] < crop.shape[1]) + (rect[1] + rect[3] < crop.shape[0])
     if inner < 2:  # the box fills the picture: no background to learn from, so the middle of the box
         return object_pixels(rgb, box, "centre")
+    chosen = grabcut_object_mask(crop, rect)
+    if chosen is None:  # a degenerate crop (one colour throughout): the middle of the box
+        return object_pixels(rgb, box, "centre")
+    if chosen.sum() < 0.1 * rect[2] * rect[3]:  # GrabCut gave the object up: the middle of the box
+        return object_pixels(rgb, box, "centre")
+    return crop[chosen]
+
+
+def crop_around_box(rgb: np.ndarray, box) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The box with _MARGIN of its surroundings, downscaled to at most _CROP_SIDE, and the box in it (x, y, w, h)."""
+    height, width = rgb.shape[:2]
+    x1, y1, x2, y2 = box
+    bw, bh = x2 - x1, y2 - y1
+    px1, py1 = max(0, int(x1 - _MARGIN * bw)), max(0, int(y1 - _MARGIN * bh))
+    px2, py2 = min(width, int(x2 + _MARGIN * bw) + 1), min(height, int(y2 + _MARGIN * bh) + 1)
+    crop = downscaled(rgb[py1:py2, px1:px2])
+    scale = crop.shape[1] / (px2 - px1)
+    rect = (int((x1 - px1) * scale), int((y1 - py1) * scale), max(2, int(bw * scale)), max(2, int(bh * scale)))
+    return crop, rect
+
+
+def grabcut_object_mask(crop: np.ndarray, rect: tuple[int, int, int, int]) -> np.ndarray | None:
+    """GrabCut's object pixels (a boolean mask) in an RGB crop, initialised by `rect`; None when it cannot run."""
     mask = np.zeros(crop.shape[:2], np.uint8)
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(crop[:, :, ::-1])
     cv2.setRNGSeed(0)  # GrabCut's k-means starts at random: the same photo gets the same colours
     try:
         cv2.grabCut(bgr, mask, rect, background, foreground, _ITERATIONS, cv2.GC_INIT_WITH_RECT)
-    except cv2.error:  # a degenerate crop (one colour throughout): the middle of the box
-        return object_pixels(rgb, box, "centre")
-    chosen = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
-    if chosen.sum() < 0.1 * rect[2] * rect[3]:  # GrabCut gave the object up: the middle of the box
-        return object_pixels(rgb, box, "centre")
-    return crop[chosen]
+    except cv2.error:
+        return None
+    return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
 
 
-def _small(crop: np.ndarray) -> np.ndarray:
+def downscaled(crop: np.ndarray) -> np.ndarray:
+    """Averaged down to at most _CROP_SIDE pixels along its long side (larger crops add time, not colour)."""
     side = max(crop.shape[:2])
     if side <= _CROP_SIDE:
         return crop
@@ -269,8 +278,8 @@ def _small(crop: np.ndarray) -> np.ndarray:
 
 def greyscale_photo(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> bool:
     """True for a black-and-white photo: its colours are not the objects' colours."""
-    sample = _small(rgb)
-    lab = _lab(sample).reshape(-1, 3)
+    sample = downscaled(rgb)
+    lab = lab_pixels(sample).reshape(-1, 3)
     return float(np.median(np.hypot(lab[:, 1], lab[:, 2]))) < rule.grey_photo_chroma
 
 
@@ -278,7 +287,7 @@ def photo_gains(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
     """Per-channel gains for the photo's light: brighter for a dim photo (its brightest parts made white, 1 to 2.5
     times: in a dark bar a white cup reads grey), and with `rule.balance` a grey-world correction of its cast (a
     bluish dusk, warm lamps), each channel by at most 25 %."""
-    sample = _small(rgb).reshape(-1, 3).astype(np.float32)
+    sample = downscaled(rgb).reshape(-1, 3).astype(np.float32)
     gains = np.ones(3, np.float32)
     if rule.balance:
         means = sample.mean(axis=0) + 1.0
@@ -302,7 +311,7 @@ def photo_light(sample: np.ndarray, rule: ColourRule = COLOUR_RULE) -> PhotoLigh
     """The photo's light from a small copy of it: snow or a white wall under a blue sky reads bluish, and so does a
     white plane beside them; a person judges the plane white against them, and so does this."""
     gains = photo_gains(sample, rule)
-    lab = _lab(np.clip(sample.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)
+    lab = lab_pixels(np.clip(sample.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)
     bright = lab[(lab[:, 0] > 60) & (np.hypot(lab[:, 1], lab[:, 2]) < 20)]
     if len(bright) < 0.01 * len(lab):  # too few bright neutral surfaces to tell the light's colour
         return PhotoLight(gains)
@@ -318,11 +327,11 @@ def vehicle_colour(
     (its pixels less the black of windows, tyres and shade) against the photo's lightest neutral surfaces; never
     black or grey (a white car in shade, a silver one in the sun)."""
     colour = name_colour(lab, method, rule)
-    if colour is not None and not set(colour.share) <= _ACHROMATIC_WORDS:
+    if colour is not None and not set(colour.share) <= ACHROMATIC_WORDS:
         return colour
     terms = pixel_terms(lab, rule)
-    body = terms != _TERMS.index("black")
-    white = lab[terms == _TERMS.index("white")]
+    body = terms != TERMS.index("black")
+    white = lab[terms == TERMS.index("white")]
     share = len(white) / max(1, body.sum())
     if body.mean() < rule.vehicle_body or share < rule.one:
         return None
@@ -349,39 +358,10 @@ def object_colour(
         return None
     light = light or PhotoLight(np.ones(3, np.float32))
     pixels = np.clip(pixels.astype(np.float32) * light.gains, 0, 255).astype(np.uint8)
-    lab = _lab(pixels).reshape(-1, 3)
+    lab = lab_pixels(pixels).reshape(-1, 3)
     if detection.label in VEHICLE_LABELS:
         return vehicle_colour(lab, method, light, rule)
     colour = name_colour(lab, method, rule if detection.label in PATTERNED_LABELS else replace(rule, pattern=1.0))
     if colour is not None and detection.label in SHIRT_LABELS and "white" in colour.share:
         return None
     return colour
-
-
-class ObjectColourer:
-    """Adds each detection's colour (`Detection.colour`) where it is clear; the scene stage of SceneAnalyzer."""
-
-    def __init__(self, method: str = "grabcut", rule: ColourRule = COLOUR_RULE) -> None:
-        if method not in ("grabcut", "centre"):
-            raise ValueError(f"colour method must be 'grabcut' or 'centre', not {method!r}")
-        self.method = method
-        self.rule = rule
-
-    def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
-        """Each detection's colour, in order (None where not clear, and for unsure detections)."""
-        sample = _small(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
-        if not detections or greyscale_photo(sample, self.rule):
-            return [None] * len(detections)
-        light = photo_light(sample, self.rule)
-        # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
-        # The largest few only, so a crowded photo does not hold up the first sentence (GrabCut ~10 ms an object).
-        wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]
-        wanted = sorted(wanted, key=lambda i: -detections[i].width * detections[i].height)[:MAX_COLOURED]
-        return [
-            object_colour(rgb, d, self.method, self.rule, light) if i in wanted else None
-            for i, d in enumerate(detections)
-        ]
-
-    def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
-        """The detections with their colours."""
-        return [replace(d, colour=c) for d, c in zip(detections, self.colours(rgb, detections))]
