@@ -12,6 +12,7 @@ from echollama.scene.object_colour import (
     COLOUR_RULE,
     NO_COLOUR_LABELS,
     ColourRule,
+    PhotoLight,
     downscaled,
     greyscale_photo,
     object_colour,
@@ -37,21 +38,31 @@ class ObjectColourer:
         if not detections or greyscale_photo(sample, self.rule):
             return [None] * len(detections)
         light = photo_light(sample, self.rule)
+        inside = [_inside(d, rgb.shape[1], rgb.shape[0]) for d in detections]
+        shown = [d for d in inside if d is not None]
         # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
         # The largest few only, so a crowded photo does not hold up the first sentence (GrabCut ~10 ms an object).
-        wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]
-        wanted = sorted(wanted, key=lambda i: -detections[i].width * detections[i].height)[:MAX_COLOURED]
-        return [
-            (
-                container_colour(rgb, d, detections, self.rule, light)
-                if d.label in CONTAINER_LABELS
-                else object_colour(rgb, d, self.method, self.rule, light)
-            )
-            if i in wanted
-            else None
-            for i, d in enumerate(detections)
-        ]
+        sure = {i: d for i, d in enumerate(inside) if d is not None and d.certain and d.label not in NO_COLOUR_LABELS}
+        wanted = set(sorted(sure, key=lambda i: -sure[i].width * sure[i].height)[:MAX_COLOURED])
+        return [self._measured(rgb, sure[i], shown, light) if i in wanted else None for i in range(len(detections))]
+
+    def _measured(
+        self, rgb: np.ndarray, detection: Detection, detections: list[Detection], light: PhotoLight
+    ) -> ObjectColour | None:
+        if detection.label in CONTAINER_LABELS:  # GrabCut on its rim, or no GrabCut, whatever `method` says
+            return container_colour(rgb, detection, detections, self.rule, light)
+        return object_colour(rgb, detection, self.method, self.rule, light)
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""
         return [replace(d, colour=c) for d, c in zip(detections, self.colours(rgb, detections))]
+
+
+def _inside(detection: Detection, width: int, height: int) -> Detection | None:
+    """The detection with its box cut to the photo (detectors clip theirs; a caller's may reach past an edge, and a
+    slice off the photo would wrap round or be empty), or None when none of it is inside."""
+    x1, y1, x2, y2 = detection.box
+    box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+    if box == tuple(detection.box):
+        return detection  # the same object: a table's top is found by leaving out every other detection's box
+    return replace(detection, box=box) if box[2] > box[0] and box[3] > box[1] else None

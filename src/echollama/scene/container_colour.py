@@ -79,7 +79,7 @@ def table_top_pixels(rgb: np.ndarray, table: Detection, detections: list[Detecti
     x2, y2 = min(rgb.shape[1], max(x1 + 1, x2)), min(rgb.shape[0], max(y1 + 1, y2))
     uncovered = np.ones((y2 - y1, x2 - x1), np.uint8)
     for other in detections:
-        if other is not table:
+        if (other.label, other.box) != (table.label, table.box):  # the table itself, even when listed twice
             ox1, oy1, ox2, oy2 = (int(round(v)) for v in other.box)
             uncovered[max(0, oy1 - y1) : max(0, oy2 - y1), max(0, ox1 - x1) : max(0, ox2 - x1)] = 0
     crop = downscaled(rgb[y1:y2, x1:x2])
