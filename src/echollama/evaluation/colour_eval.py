@@ -19,9 +19,8 @@ from echollama.scene.dedupe import iou
 from echollama.types import Detection, Scene
 
 ColourLabels = dict[int, tuple[str, ...] | None]  # labelled object index -> accepted phrases, None: no clear colour
-COLOUR_LABELS = (
-    PHOTOS_DIR / "colour_labels.json"
-)  # the labelled set's; heldout/colour_labels.json is the held-out set's
+# The labelled set's; heldout/colour_labels.json is the held-out set's (heldout_set.heldout_colour_labels).
+COLOUR_LABELS = PHOTOS_DIR / "colour_labels.json"
 
 
 @cache
