@@ -33,7 +33,8 @@ class ObjectColourer:
         self.rule = rule
 
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
-        """Each detection's colour, in order (None where not clear, and for unsure detections)."""
+        """Each detection's colour, in order (None where not clear, for unsure detections and for a box wholly outside
+        the photo; a box reaching past its edge is measured on the part inside)."""
         sample = downscaled(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
         if not detections or greyscale_photo(sample, self.rule):
             return [None] * len(detections)
