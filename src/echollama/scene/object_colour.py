@@ -92,7 +92,13 @@ class ColourRule:
     two: float = 1.0
     two_total: float = 0.85  # the two together
     min_pixels: int = 600  # box area (pixels at full size) under which nothing is said: too small to tell
-    grey_photo_chroma: float = 4.0  # a photo whose median chroma is under this is greyscale: no colours at all
+    # A greyscale photo gets no colours at all (greyscale_photo). Its pixels are exactly grey (R = G = B): the share
+    # of unclipped pixels within 1 level of grey, over `grey_photo_exact`, calls it so, coloured drawings on it
+    # notwithstanding; colour photos measure 0.00-0.17 (a dim office 0.17), greyscale ones 1.00.
+    grey_photo_exact: float = 0.5
+    # ... and a photo where under this share of pixels has real chroma (`chroma`) shows nothing coloured (printed
+    # text, a newspaper's sudoku: 0.0 %); a black dog on a dark grey backdrop has 3.5 %, a hazy aerial view 0.15 %.
+    grey_photo_coloured: float = 0.005
     chroma: float = 12.0  # pixels under this chroma are black, grey or white (under less where dark: below)
     white_patch: bool = True  # brighten dim photos first (photo_gains)
     balance: bool = False  # correct the photo's colour cast first (photo_gains)
@@ -277,10 +283,16 @@ def downscaled(crop: np.ndarray) -> np.ndarray:
 
 
 def greyscale_photo(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> bool:
-    """True for a black-and-white photo: its colours are not the objects' colours."""
-    sample = downscaled(rgb)
-    lab = lab_pixels(sample).reshape(-1, 3)
-    return float(np.median(np.hypot(lab[:, 1], lab[:, 2]))) < rule.grey_photo_chroma
+    """True for a black-and-white photo: its colours are not the objects' colours. Judged by the camera's noise, not
+    by how colourful the scene is: a colour photo's grey surfaces are never exactly grey (sensor noise, light's tint),
+    a greyscale picture's are, pixel for pixel; a black dog on a grey backdrop has little chroma, but some."""
+    sample = downscaled(rgb).reshape(-1, 3).astype(np.int16)
+    spread = sample.max(axis=1) - sample.min(axis=1)
+    unclipped = (sample.max(axis=1) < 250) & (sample.min(axis=1) > 5)  # flat black or white says nothing of the camera
+    if unclipped.any() and (spread[unclipped] <= 1).mean() >= rule.grey_photo_exact:
+        return True
+    lab = lab_pixels(sample.astype(np.uint8)).reshape(-1, 3)
+    return float((np.hypot(lab[:, 1], lab[:, 2]) >= rule.chroma).mean()) < rule.grey_photo_coloured
 
 
 def photo_gains(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
