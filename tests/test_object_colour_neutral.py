@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 
 from echollama.evaluation.labelled_set import labelled_image
-from echollama.scene.object_colour import greyscale_photo
+from echollama.scene.colourer import ObjectColourer
+from echollama.scene.object_colour import greyscale_photo, name_colour
+from echollama.types import Detection
 
 
 def _jpeg(rgb: np.ndarray, quality: int = 75) -> np.ndarray:
@@ -40,3 +42,18 @@ def test_a_colour_photo_whose_grey_parts_are_clipped_white_is_a_colour_photo():
     page = np.full((240, 320, 3), 255, np.uint8)
     cv2.circle(page, (160, 120), 50, (200, 30, 30), -1)
     assert not greyscale_photo(_jpeg(page, 90))
+
+
+def test_pale_yellowish_fur_is_light_brown_not_pink():
+    # A tabby's light fur: L 83, hue 80 degrees (yellowish), chroma 16; light pink's hue is 5 degrees.
+    fur = np.repeat(np.array([[83.0, 2.8, 15.8]], np.float32), 400, axis=0)
+    colour = name_colour(fur, "test")
+    assert colour is not None and colour.words == "brown"
+
+
+def test_a_screen_gets_no_colour_from_the_picture_it_shows():
+    photo = np.full((240, 320, 3), 120, np.uint8)
+    photo += np.random.default_rng(0).integers(0, 6, photo.shape, dtype=np.uint8)  # a camera's noise
+    photo[60:180, 80:240] = (230, 80, 150)  # a pink wallpaper on the screen
+    screens = [Detection(label, 0.9, (80.0, 60.0, 240.0, 180.0)) for label in ("tv", "laptop")]
+    assert ObjectColourer().colours(photo, screens) == [None, None]

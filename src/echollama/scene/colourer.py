@@ -34,7 +34,7 @@ class ObjectColourer:
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
         """Each detection's colour, in order (None where not clear, and for unsure detections)."""
         sample = downscaled(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
-        if not detections or greyscale_photo(sample, self.rule):
+        if not detections or greyscale_photo(rgb, self.rule):
             return [None] * len(detections)
         light = photo_light(sample, self.rule)
         # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
