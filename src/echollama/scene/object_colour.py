@@ -149,7 +149,7 @@ class ColourRule:
 COLOUR_RULE = ColourRule()
 _CROP_SIDE = 80  # the crop's long side for GrabCut: ~10 ms per object on one core
 _ITERATIONS = 1  # more collapsed the foreground on small crops and doubled the time
-_GREY_SAMPLE_SIDE = 320  # greyscale_photo looks at every pixel of a photo this size, every few of a larger one
+_GREY_SAMPLE_SIDE = 160  # greyscale_photo looks at every pixel of a photo this size, every few of a larger one
 _MARGIN = 0.15  # of the box, on each side: the surroundings GrabCut learns the background from
 _ACHROMATIC_TERMS = tuple(TERMS.index(t) for t in ("black", "grey", "white"))
 ACHROMATIC_WORDS = frozenset({"black", "grey", "white"})
