@@ -33,7 +33,7 @@ class ObjectColourer:
 
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
         """Each detection's colour, in order (None where not clear, and for unsure detections)."""
-        sample = downscaled(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
+        sample = downscaled(rgb)  # a small copy for photo_light (a 12 MP photo's takes ~20 ms)
         if not detections or greyscale_photo(rgb, self.rule):
             return [None] * len(detections)
         light = photo_light(sample, self.rule)

@@ -113,7 +113,7 @@ class ColourRule:
     # as are screenshots whose grey window frames hold a colour photo, 0.27-0.33, in opencv-doc's tutorials).
     grey_photo_exact: float = 0.5
     # ... and a photo where under this share of pixels has real chroma (`chroma`) shows nothing coloured (printed
-    # text, a newspaper's sudoku: 0.0 %); a black dog on a dark grey backdrop has 3.4 %, a hazy aerial view 0.55 %.
+    # text, a newspaper's sudoku: 0.0 %); a black dog on a dark grey backdrop has 3.4 %, a hazy aerial view 0.53 %.
     grey_photo_coloured: float = 0.005
     chroma: float = 12.0  # pixels under this chroma are black, grey or white (under less where dark: below)
     white_patch: bool = True  # brighten dim photos first (photo_gains)
