@@ -35,8 +35,8 @@ class ObjectColourer:
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
         """Each detection's colour, in order (None where not clear, for unsure detections and for a box wholly outside
         the photo; a box reaching past its edge is measured on the part inside)."""
-        sample = downscaled(rgb)  # one small copy for both photo-wide checks (a 12 MP photo's takes ~20 ms)
-        if not detections or greyscale_photo(sample, self.rule):
+        sample = downscaled(rgb)  # a small copy for photo_light (a 12 MP photo's takes ~20 ms)
+        if not detections or greyscale_photo(rgb, self.rule):
             return [None] * len(detections)
         light = photo_light(sample, self.rule)
         inside = [_inside(d, rgb.shape[1], rgb.shape[0]) for d in detections]

@@ -41,6 +41,9 @@ NO_COLOUR_LABELS = frozenset(
         "banana",
         "broccoli",
         "carrot",
+        # A screen's box is mostly the picture it shows: a black monitor showing a red wallpaper measured pink (imgs.jpg).
+        "tv",
+        "laptop",
     }
 )
 # A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
@@ -67,7 +70,18 @@ _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
     "blue": ((40, 80, 200), (20, 40, 120), (100, 160, 230), (30, 150, 200), (60, 90, 140), (15, 25, 70)),
     "purple": ((120, 40, 150), (80, 30, 100), (170, 110, 200), (150, 60, 130)),
     "pink": ((240, 150, 180), (230, 80, 150), (250, 200, 210), (210, 120, 140)),
-    "brown": ((120, 70, 30), (90, 55, 30), (160, 110, 60), (70, 45, 25), (140, 90, 50), (180, 130, 90), (110, 80, 55)),
+    # (225, 205, 170): a pale yellowish pixel (beige, cream: a tabby's light fur, hue 80 degrees) is light brown;
+    # without it its nearest was light pink, whose hue (5 degrees) is far from it.
+    "brown": (
+        (120, 70, 30),
+        (90, 55, 30),
+        (160, 110, 60),
+        (70, 45, 25),
+        (140, 90, 50),
+        (180, 130, 90),
+        (110, 80, 55),
+        (225, 205, 170),
+    ),
 }
 TERMS = tuple(_PROTOTYPES)
 
@@ -92,7 +106,15 @@ class ColourRule:
     two: float = 1.0
     two_total: float = 0.85  # the two together
     min_pixels: int = 600  # box area (pixels at full size) under which nothing is said: too small to tell
-    grey_photo_chroma: float = 4.0  # a photo whose median chroma is under this is greyscale: no colours at all
+    # A greyscale photo gets no colours at all (greyscale_photo). Its pixels are exactly grey (R = G = B): the share
+    # of unclipped pixels within 1 level of grey, over `grey_photo_exact`, calls it so, coloured drawings on it
+    # notwithstanding. Colour photos measure 0.00-0.21 (a dim office 0.12, a toy on a grey desk 0.21), greyscale
+    # ones 1.00 (0.5-0.66 with dense keypoints or lines drawn on them; under 0.5 those are taken for colour photos,
+    # as are screenshots whose grey window frames hold a colour photo, 0.27-0.33, in opencv-doc's tutorials).
+    grey_photo_exact: float = 0.5
+    # ... and a photo where under this share of pixels has real chroma (`chroma`) shows nothing coloured (printed
+    # text, a newspaper's sudoku: 0.0 %); a black dog on a dark grey backdrop has 3.4 %, a hazy aerial view 0.53 %.
+    grey_photo_coloured: float = 0.005
     chroma: float = 12.0  # pixels under this chroma are black, grey or white (under less where dark: below)
     white_patch: bool = True  # brighten dim photos first (photo_gains)
     balance: bool = False  # correct the photo's colour cast first (photo_gains)
@@ -127,6 +149,7 @@ class ColourRule:
 COLOUR_RULE = ColourRule()
 _CROP_SIDE = 80  # the crop's long side for GrabCut: ~10 ms per object on one core
 _ITERATIONS = 1  # more collapsed the foreground on small crops and doubled the time
+_GREY_SAMPLE_SIDE = 160  # greyscale_photo looks at every pixel of a photo this size, every few of a larger one
 _MARGIN = 0.15  # of the box, on each side: the surroundings GrabCut learns the background from
 _ACHROMATIC_TERMS = tuple(TERMS.index(t) for t in ("black", "grey", "white"))
 ACHROMATIC_WORDS = frozenset({"black", "grey", "white"})
@@ -277,10 +300,18 @@ def downscaled(crop: np.ndarray) -> np.ndarray:
 
 
 def greyscale_photo(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> bool:
-    """True for a black-and-white photo: its colours are not the objects' colours."""
-    sample = downscaled(rgb)
+    """True for a black-and-white photo: its colours are not the objects' colours. Judged by the camera's noise, not
+    by how colourful the scene is: a colour photo's grey surfaces are never exactly grey (sensor noise, light's tint),
+    a greyscale picture's are, pixel for pixel; a black dog on a grey backdrop has little chroma, but some. Judged on
+    every few pixels of the photo itself (averaging them down would blend drawn lines into the grey around them)."""
+    step = max(1, max(rgb.shape[:2]) // _GREY_SAMPLE_SIDE)
+    sample = rgb[::step, ::step].reshape(-1, 3)
+    spread = sample.max(axis=1).astype(np.int16) - sample.min(axis=1)
+    unclipped = (sample.max(axis=1) < 250) & (sample.min(axis=1) > 5)  # flat black or white says nothing of the camera
+    if unclipped.any() and (spread[unclipped] <= 1).mean() >= rule.grey_photo_exact:
+        return True
     lab = lab_pixels(sample).reshape(-1, 3)
-    return float(np.median(np.hypot(lab[:, 1], lab[:, 2]))) < rule.grey_photo_chroma
+    return float((np.hypot(lab[:, 1], lab[:, 2]) >= rule.chroma).mean()) < rule.grey_photo_coloured
 
 
 def photo_gains(rgb: np.ndarray, rule: ColourRule = COLOUR_RULE) -> np.ndarray:
