@@ -16,10 +16,11 @@ TABLE = Detection("dining table", 0.9, (0.0, 0.0, 600.0, 400.0))
 
 @pytest.mark.parametrize("method", ["grabcut", "centre"])
 @pytest.mark.parametrize("label", ["cup", "teddy bear"])
-@pytest.mark.parametrize("over", [(170.0, -300.0, 422.0, 297.0), (170.0, 13.0, 900.0, 297.0)])
+# Past the top (the cup), and past the left and bottom (the red saucer's corner).
+@pytest.mark.parametrize("over", [(170.0, -300.0, 422.0, 297.0), (-200.0, 150.0, 300.0, 700.0)])
 def test_a_box_past_the_photos_edge_is_coloured_by_its_part_inside(method, label, over):
     rgb = load_image(SAMPLE_IMAGE).rgb
-    inside = (over[0], max(0.0, over[1]), min(600.0, over[2]), over[3])
+    inside = (max(0.0, over[0]), max(0.0, over[1]), min(600.0, over[2]), min(400.0, over[3]))
     colourer = ObjectColourer(method)
     said = colourer.colours(rgb, [Detection(label, 0.9, over)])
     assert said == colourer.colours(rgb, [Detection(label, 0.9, inside)])
