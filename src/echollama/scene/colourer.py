@@ -11,12 +11,15 @@ from echollama.scene.container_colour import CONTAINER_LABELS, container_colour
 from echollama.scene.object_colour import (
     COLOUR_RULE,
     NO_COLOUR_LABELS,
+    VEHICLE_LABELS,
     ColourRule,
+    PhotoLight,
     downscaled,
     greyscale_photo,
     object_colour,
     photo_light,
 )
+from echollama.scene.vehicle_paint import vehicle_paint_colour
 from echollama.types import Detection, ObjectColour
 
 MAX_COLOURED = 6  # objects coloured per photo, largest first (brief speaks of four kinds at most)
@@ -41,16 +44,22 @@ class ObjectColourer:
         # The largest few only, so a crowded photo does not hold up the first sentence (GrabCut ~10 ms an object).
         wanted = [i for i, d in enumerate(detections) if d.certain and d.label not in NO_COLOUR_LABELS]
         wanted = sorted(wanted, key=lambda i: -detections[i].width * detections[i].height)[:MAX_COLOURED]
-        return [
-            (
-                container_colour(rgb, d, detections, self.rule, light)
-                if d.label in CONTAINER_LABELS
-                else object_colour(rgb, d, self.method, self.rule, light)
-            )
-            if i in wanted
-            else None
-            for i, d in enumerate(detections)
-        ]
+        return [self._colour(rgb, d, detections, light) if i in wanted else None for i, d in enumerate(detections)]
+
+    def _colour(
+        self, rgb: np.ndarray, detection: Detection, detections: list[Detection], light: PhotoLight
+    ) -> ObjectColour | None:
+        if detection.label in CONTAINER_LABELS:
+            return container_colour(rgb, detection, detections, self.rule, light)
+        colour = object_colour(rgb, detection, self.method, self.rule, light)
+        # A vehicle whose pixels as a whole name no colour may still show its paint (vehicle_paint.py).
+        if (
+            colour is None
+            and detection.label in VEHICLE_LABELS
+            and detection.width * detection.height >= self.rule.min_pixels
+        ):
+            return vehicle_paint_colour(rgb, detection, light, self.rule)
+        return colour
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""
