@@ -107,5 +107,15 @@ def test_a_dark_truck_under_a_bright_sky_is_judged_as_exposed_for_the_truck():
 
 def test_two_paints_in_one_box_are_no_one_colour():
     lab = lab_pixels(np.array([[200, 30, 30]] * 50 + [[40, 80, 200]] * 50, np.uint8)).reshape(-1, 3)
-    assert paint_colour(lab) is None  # a blue car's box holding a red car's front (held-out vintage_cars)
-    assert paint_colour(lab[:50]) is not None and paint_colour(lab[:50])[0] == "red"
+    saturated = np.full(len(lab), 0.8)
+    assert paint_colour(lab, saturated) is None  # a blue car's box holding a red car's front (held-out vintage_cars)
+    red = paint_colour(lab[:50], saturated[:50])
+    assert red is not None and red[0] == "red"
+
+
+def test_a_black_surface_lit_by_the_sky_is_no_blue_paint_though_exposed_for():
+    # street_truck's black umbrella (label 2) under a grey sky, taken as a vehicle: bluish, dark, little saturated.
+    item = labelled_image("street_truck")
+    umbrella = item.objects[2]
+    car = Detection("car", 0.9, umbrella.box)
+    assert ObjectColourer().colours(item.load().rgb, [car]) == [None]
