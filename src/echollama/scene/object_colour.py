@@ -18,12 +18,11 @@ import numpy as np
 
 from echollama.types import Detection, ObjectColour
 
-# Skin, hair and clothing are not a person's colour; glass shows what is behind it or in it; a table's box holds what
-# stands on it; cutlery mirrors what is around it; a bicycle's box is mostly the background between its thin tubes.
-# (On the hand-drawn boxes of the labels, 9 of the 13 colours measured on these were wrong or had no clear colour.)
-# A cup's or bowl's pixels are mostly what is in it (coffee, food): with YOLOv5s's boxes, 3 of the 7 wrong colours.
-# A bowl's, a table's and a cup's colour is measured on its rim, its uncovered top or its wall instead
-# (container_colour.py).
+# Skin, hair and clothing are not a person's colour; glass shows what is behind it or in it; cutlery mirrors what is
+# around it; a bicycle's box is mostly the background between its thin tubes. (On the hand-drawn boxes of the labels,
+# 9 of the 13 colours measured on these and on tables were wrong or had no clear colour.) A cup's or bowl's pixels are
+# mostly what is in it and a table's box holds what stands on it, so theirs are measured on their wall, rim or
+# uncovered top instead (container_colour.py).
 # A potted plant is its leaves and its pot: a green plant in a brown pot was "a brown potted plant" (a held-out photo).
 # An orange, a banana, broccoli or a carrot has its colour in its name, so a measured one adds nothing but a risk: one of
 # opencv-doc fruits.jpg's oranges measures brown (77 %) in its shade.
