@@ -15,11 +15,11 @@ from echollama.scene.object_colour import (
     VEHICLE_LABELS,
     ColourRule,
     PhotoLight,
-    downscaled,
     greyscale_photo,
     object_colour,
     photo_light,
 )
+from echollama.scene.object_pixels import downscaled
 from echollama.scene.vehicle_paint import vehicle_paint_colour
 from echollama.types import Detection, ObjectColour
 

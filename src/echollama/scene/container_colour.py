@@ -29,13 +29,11 @@ from echollama.scene.object_colour import (
     TERMS,
     ColourRule,
     PhotoLight,
-    crop_around_box,
-    downscaled,
-    grabcut_object_mask,
     lab_pixels,
     name_colour,
     pixel_terms,
 )
+from echollama.scene.object_pixels import crop_around_box, downscaled, grabcut_object_mask
 from echollama.types import Detection, ObjectColour
 
 CONTAINER_LABELS = frozenset({"bowl", "dining table", "cup"})
@@ -58,7 +56,7 @@ CUP_CONTENTS_MAX_SHARE = 0.25
 
 def rim_pixels(rgb: np.ndarray, box) -> np.ndarray:
     """The RGB pixels (N x 3) of a bowl's rim and outer wall: GrabCut's object pixels (on the crop every object's are
-    measured on, object_colour.crop_around_box) in the ring along its box."""
+    measured on, object_pixels.crop_around_box) in the ring along its box."""
     crop, rect = crop_around_box(rgb, box)
     rows, columns = np.mgrid[: crop.shape[0], : crop.shape[1]]
     half_w, half_h = rect[2] / 2, rect[3] / 2

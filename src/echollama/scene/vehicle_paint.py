@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from echollama.scene.object_colour import (
-    _CHROMATIC,
-    _PROTOTYPE_LAB,
-    _PROTOTYPE_TERM,
     COLOUR_RULE,
     TERMS,
     ColourRule,
     PhotoLight,
     lab_pixels,
-    object_pixels,
+    nearest_colour_term,
 )
+from echollama.scene.object_pixels import object_pixels
 from echollama.types import Detection, ObjectColour
 
 
@@ -52,13 +50,6 @@ PAINT_RULE = PaintRule()
 _HUE_BINS = 36  # 10 degrees each
 
 
-def _nearest_colour_term(lab: np.ndarray) -> np.ndarray:
-    """The nearest chromatic term (index into TERMS) of each Lab pixel (N x 3)."""
-    prototypes = _PROTOTYPE_LAB[_CHROMATIC]
-    distances = ((lab[:, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2)
-    return _PROTOTYPE_TERM[_CHROMATIC][distances.argmin(axis=1)]
-
-
 def paint_colour(
     lab: np.ndarray, saturation: np.ndarray, rule: ColourRule = COLOUR_RULE, paint: PaintRule = PAINT_RULE
 ) -> tuple[str, np.ndarray] | None:
@@ -82,7 +73,7 @@ def paint_colour(
     if windows[start] < paint.one_hue * strong.sum():
         return None
     in_window = strong & (((hue // (360 / _HUE_BINS)).astype(int) - start) % _HUE_BINS < width)
-    shares = np.bincount(_nearest_colour_term(lab[in_window]), minlength=len(TERMS)).astype(float)
+    shares = np.bincount(nearest_colour_term(lab[in_window]), minlength=len(TERMS)).astype(float)
     orange, brown = TERMS.index("orange"), TERMS.index("brown")
     # An orange body's shaded parts read brown (ColourRule.orange_of_brown): together they are orange.
     if shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
