@@ -93,10 +93,13 @@ def test_codes_go_into_json_and_back():
 
 def test_read_speaks_the_code_and_json_carries_it(tmp_path):
     from echollama.config import PipelineConfig
-    from echollama.pipeline import Pipeline
+    from echollama.profiles import build_profile
+    from echollama.reading import read_aloud
 
     code, rgb = code_photos()[0]  # https://example.org/menu?table=4 on a building
-    reading = Pipeline(PipelineConfig()).read(LoadedImage(rgb=rgb, source="menu"), output=tmp_path / "menu.wav")
+    reading = read_aloud(
+        build_profile(PipelineConfig()), LoadedImage(rgb=rgb, source="menu"), output=tmp_path / "menu.wav"
+    )
     assert [c.text for c in reading.codes] == [code.text]
     assert "A QR code" in reading.spoken and "links to example.org." in reading.spoken
     assert "https" not in reading.spoken and "table=4" not in reading.spoken  # the address is named, not read out
