@@ -11,7 +11,7 @@ from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_image
 from echollama.scene.colourer import ObjectColourer
 from echollama.scene.image import load_image
 from echollama.scene.object_colour import lab_pixels, photo_light
-from echollama.scene.vehicle_paint import paint_colour
+from echollama.scene.vehicle_colour import paint_colour
 from echollama.types import Detection
 
 

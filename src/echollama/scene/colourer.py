@@ -1,6 +1,6 @@
 """The colour stage of SceneAnalyzer: each sure detection's colour, from its own pixels (object_colour.py); for a
 bowl, table or cup from the part of it that is not what it holds (container_colour.py); for a vehicle whose windows
-and shade hide its colour, from its paint (vehicle_paint.py)."""
+and shade hide its colour, from its paint (vehicle_colour.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from echollama.scene.container_colour import CONTAINER_LABELS, container_colour
 from echollama.scene.object_colour import (
     COLOUR_RULE,
     NO_COLOUR_LABELS,
-    VEHICLE_LABELS,
     ColourRule,
     PhotoLight,
     greyscale_photo,
@@ -20,7 +19,7 @@ from echollama.scene.object_colour import (
     photo_light,
 )
 from echollama.scene.object_pixels import downscaled
-from echollama.scene.vehicle_paint import vehicle_paint_colour
+from echollama.scene.vehicle_colour import VEHICLE_LABELS, vehicle_colour
 from echollama.types import Detection, ObjectColour
 
 MAX_COLOURED = 6  # objects coloured per photo, largest first (brief speaks of four kinds at most)
@@ -38,10 +37,9 @@ class ObjectColourer:
     def colours(self, rgb: np.ndarray, detections: list[Detection]) -> list[ObjectColour | None]:
         """Each detection's colour, in order (None where not clear, for unsure detections and for a box wholly outside
         the photo; a box reaching past its edge is measured on the part inside)."""
-        sample = downscaled(rgb)  # a small copy for photo_light (a 12 MP photo's takes ~20 ms)
         if not detections or greyscale_photo(rgb, self.rule):
             return [None] * len(detections)
-        light = photo_light(sample, self.rule)
+        light = photo_light(downscaled(rgb), self.rule)  # a small copy is enough (a 12 MP photo's takes ~20 ms)
         inside = [_inside(d, rgb.shape[1], rgb.shape[0]) for d in detections]
         shown = [d for d in inside if d is not None]
         # Unsure detections get none: on the labels 2 of their 6 colours were right, and their phrase is "possibly".
@@ -55,15 +53,9 @@ class ObjectColourer:
     ) -> ObjectColour | None:
         if detection.label in CONTAINER_LABELS:  # GrabCut on its rim, or no GrabCut, whatever `method` says
             return container_colour(rgb, detection, detections, self.rule, light)
-        colour = object_colour(rgb, detection, self.method, self.rule, light)
-        # A vehicle whose pixels as a whole name no colour may still show its paint (vehicle_paint.py).
-        if (
-            colour is None
-            and detection.label in VEHICLE_LABELS
-            and detection.width * detection.height >= self.rule.min_pixels
-        ):
-            return vehicle_paint_colour(rgb, detection, light, self.rule)
-        return colour
+        if detection.label in VEHICLE_LABELS:
+            return vehicle_colour(rgb, detection, self.method, light, self.rule)
+        return object_colour(rgb, detection, self.method, self.rule, light)
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""

@@ -29,7 +29,7 @@ from echollama.scene.object_colour import (
     TERMS,
     ColourRule,
     PhotoLight,
-    lab_pixels,
+    lit_lab,
     name_colour,
     pixel_terms,
 )
@@ -134,16 +134,11 @@ def container_colour(
     if detection.label in MAJORITY_ONLY_LABELS:
         rule = replace(rule, over_achromatic=0.0)
     gains = np.ones(3, np.float32) if light is None else light.gains
-    colour = name_colour(_lit_lab(found.pixels, gains), found.method, rule)
+    colour = name_colour(lit_lab(found.pixels, gains), found.method, rule)
     if colour is None or found.contents is None:
         return colour
     if set(colour.share) & ACHROMATIC_WORDS:  # a glass's wall reads grey or white
         return None
-    in_contents = pixel_terms(_lit_lab(found.contents, gains), rule)
+    in_contents = pixel_terms(lit_lab(found.contents, gains), rule)
     shares = [float(np.mean(in_contents == TERMS.index(term))) for term in colour.share]
     return colour if max(shares) < CUP_CONTENTS_MAX_SHARE else None
-
-
-def _lit_lab(pixels: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """Lab values (N x 3) of RGB pixels under the photo's gains (object_colour.photo_gains)."""
-    return lab_pixels(np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)

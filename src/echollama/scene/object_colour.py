@@ -3,9 +3,9 @@
 The object's pixels (object_pixels.py): GrabCut initialised by the box on a small crop that keeps a margin of its
 surroundings as background, so a dog's colour is not the floor's; or, with `method="centre"`, the middle of the box.
 Each pixel is named in CIELAB by the nearest of a few prototypes per basic term (black, white, grey, red, orange,
-yellow, green, blue, purple, pink, brown), and the object gets a colour only when its pixels agree: one term holding most of them,
-or two clearly holding it together ("brown and white", an animal's "black and white"). Otherwise nothing: a wrong
-colour is worse than none. A vehicle's white is judged against the photo's own white (photo_light), a tie's white never.
+yellow, green, blue, purple, pink, brown), and the object gets a colour only when its pixels agree: one term holding
+most of them, or two clearly holding it together ("brown and white", an animal's "black and white"). Otherwise
+nothing: a wrong colour is worse than none. A tie's white is never said; vehicles are named in vehicle_colour.py.
 See COLOUR_RULE for the measured thresholds.
 """
 
@@ -46,9 +46,6 @@ NO_COLOUR_LABELS = frozenset(
         "laptop",
     }
 )
-# A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
-# wrong with YOLOv5s's boxes): a vehicle is said to be a colour or white (vehicle_colour), never black or grey.
-VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat"})
 # A tie's box holds the shirt around it, white more often than not: Grace Hopper's black tie measured 98 % white (a
 # held-out photo). So a tie is never said to be white, nor black and white; its own grey, black or red are said.
 SHIRT_LABELS = frozenset({"tie"})
@@ -167,6 +164,25 @@ def _achromatic_term(lightness: np.ndarray, rule: ColourRule) -> np.ndarray:
     return term
 
 
+def lit_lab(pixels: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """Lab values (N x 3) of RGB pixels under the photo's per-channel gains (photo_gains)."""
+    return lab_pixels(np.clip(pixels.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)
+
+
+def lab_mean(lab: np.ndarray) -> tuple[float, float, float]:
+    """The mean of Lab pixels (N x 3), rounded for --json."""
+    mean = lab.mean(axis=0)
+    return (round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1))
+
+
+def fold_orange_shade(shares: np.ndarray, rule: ColourRule = COLOUR_RULE) -> None:
+    """An orange object's shaded parts read brown (ColourRule.orange_of_brown): when orange holds enough of the orange
+    and brown together, they are all orange. `shares` (per term, indexed as TERMS) is changed in place."""
+    orange, brown = TERMS.index("orange"), TERMS.index("brown")
+    if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
+        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
+
+
 def nearest_colour_term(lab: np.ndarray) -> np.ndarray:
     """The nearest chromatic term (index into TERMS) of each Lab pixel (N x 3)."""
     prototypes = _PROTOTYPE_LAB[_CHROMATIC]
@@ -225,9 +241,7 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
     pixel_term = pixel_terms(lab, rule)
     counts = np.bincount(pixel_term, minlength=_UNCLEAR + 1)
     shares = counts / counts.sum()
-    orange, brown = TERMS.index("orange"), TERMS.index("brown")
-    if shares[orange] > 0 and shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
-        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
+    fold_orange_shade(shares, rule)
     named = _said_terms(shares, rule)
     if not named:
         return None
@@ -236,10 +250,9 @@ def name_colour(lab: np.ndarray, method: str, rule: ColourRule = COLOUR_RULE) ->
     judged = lab[np.isin(pixel_term, named)] if len(named) == 2 else lab
     if set(terms) <= ACHROMATIC_WORDS and np.median(np.hypot(judged[:, 1], judged[:, 2])) >= rule.achromatic_chroma:
         return None
-    mean = lab.mean(axis=0)
     return ObjectColour(
         words=" and ".join(terms),
-        lab=(round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1)),
+        lab=lab_mean(lab),
         share={t: round(float(shares[i]), 3) for t, i in zip(terms, named)},
         method=method,
     )
@@ -288,36 +301,13 @@ def photo_light(sample: np.ndarray, rule: ColourRule = COLOUR_RULE) -> PhotoLigh
     """The photo's light from a small copy of it: snow or a white wall under a blue sky reads bluish, and so does a
     white plane beside them; a person judges the plane white against them, and so does this."""
     gains = photo_gains(sample, rule)
-    lab = lab_pixels(np.clip(sample.astype(np.float32) * gains, 0, 255).astype(np.uint8)).reshape(-1, 3)
+    lab = lit_lab(sample.reshape(-1, 3), gains)
     bright = lab[(lab[:, 0] > 60) & (np.hypot(lab[:, 1], lab[:, 2]) < 20)]
     if len(bright) < 0.01 * len(lab):  # too few bright neutral surfaces to tell the light's colour
         return PhotoLight(gains)
     cast = (float(np.median(bright[:, 1])), float(np.median(bright[:, 2])))
     neutral = lab[np.hypot(lab[:, 1] - cast[0], lab[:, 2] - cast[1]) < rule.achromatic_chroma, 0]
     return PhotoLight(gains, cast, float(np.percentile(neutral, 95)) if len(neutral) else 100.0)
-
-
-def vehicle_colour(
-    lab: np.ndarray, method: str, light: PhotoLight, rule: ColourRule = COLOUR_RULE
-) -> ObjectColour | None:
-    """A vehicle's colour: a colour over its black, grey and white parts ("a red bus"); or white, judged on its body
-    (its pixels less the black of windows, tyres and shade) against the photo's lightest neutral surfaces; never
-    black or grey (a white car in shade, a silver one in the sun)."""
-    colour = name_colour(lab, method, rule)
-    if colour is not None and not set(colour.share) <= ACHROMATIC_WORDS:
-        return colour
-    terms = pixel_terms(lab, rule)
-    body = terms != TERMS.index("black")
-    white = lab[terms == TERMS.index("white")]
-    share = len(white) / max(1, body.sum())
-    if body.mean() < rule.vehicle_body or share < rule.one:
-        return None
-    tint = np.median(np.hypot(white[:, 1] - light.cast[0], white[:, 2] - light.cast[1]))
-    if tint >= rule.achromatic_chroma or np.median(white[:, 0]) < light.white - rule.vehicle_white_below:
-        return None
-    mean = white.mean(axis=0)
-    lab_mean = (round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1))
-    return ObjectColour(words="white", lab=lab_mean, share={"white": round(share, 3)}, method=method)
 
 
 def object_colour(
@@ -333,11 +323,7 @@ def object_colour(
     pixels = object_pixels(rgb, detection.box, method)
     if len(pixels) == 0:
         return None
-    light = light or PhotoLight(np.ones(3, np.float32))
-    pixels = np.clip(pixels.astype(np.float32) * light.gains, 0, 255).astype(np.uint8)
-    lab = lab_pixels(pixels).reshape(-1, 3)
-    if detection.label in VEHICLE_LABELS:
-        return vehicle_colour(lab, method, light, rule)
+    lab = lit_lab(pixels, np.ones(3, np.float32) if light is None else light.gains)
     colour = name_colour(lab, method, rule if detection.label in PATTERNED_LABELS else replace(rule, pattern=1.0))
     if colour is not None and detection.label in SHIRT_LABELS and "white" in colour.share:
         return None

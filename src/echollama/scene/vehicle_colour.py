@@ -1,4 +1,5 @@
-"""A vehicle's paint: its most chromatic large surface, for the vehicles whose pixels as a whole name no colour.
+"""A vehicle's colour: from its pixels as a whole (a colour over its windows and tyres, or white against the photo's
+own white), else from its paint, its most chromatic large surface.
 
 A vehicle's glass, tyres, chrome and shade are near neutral, so a red bus whose windows fill half its side measures
 no colour over all its pixels (held-out red_bus_street: red 23 %, unclear shades 56 %). Its paint is what remains
@@ -14,15 +15,46 @@ from dataclasses import dataclass
 import numpy as np
 
 from echollama.scene.object_colour import (
+    ACHROMATIC_WORDS,
     COLOUR_RULE,
     TERMS,
     ColourRule,
     PhotoLight,
+    fold_orange_shade,
+    lab_mean,
     lab_pixels,
+    lit_lab,
+    name_colour,
     nearest_colour_term,
+    pixel_terms,
 )
 from echollama.scene.object_pixels import object_pixels
 from echollama.types import Detection, ObjectColour
+
+# A vehicle's windows, tyres and shade are black or grey, so a white car in shade measures grey or black (2 of the 7
+# wrong with YOLOv5s's boxes): a vehicle is said to be a colour or white (whole_vehicle_colour), never black or grey.
+VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airplane", "boat"})
+
+
+def whole_vehicle_colour(
+    lab: np.ndarray, method: str, light: PhotoLight, rule: ColourRule = COLOUR_RULE
+) -> ObjectColour | None:
+    """A vehicle's colour from all its pixels' Lab values (N x 3): a colour over its black, grey and white parts ("a red bus"); or white, judged on its body
+    (its pixels less the black of windows, tyres and shade) against the photo's lightest neutral surfaces; never
+    black or grey (a white car in shade, a silver one in the sun)."""
+    colour = name_colour(lab, method, rule)
+    if colour is not None and not set(colour.share) <= ACHROMATIC_WORDS:
+        return colour
+    terms = pixel_terms(lab, rule)
+    body = terms != TERMS.index("black")
+    white = lab[terms == TERMS.index("white")]
+    share = len(white) / max(1, body.sum())
+    if body.mean() < rule.vehicle_body or share < rule.one:
+        return None
+    tint = np.median(np.hypot(white[:, 1] - light.cast[0], white[:, 2] - light.cast[1]))
+    if tint >= rule.achromatic_chroma or np.median(white[:, 0]) < light.white - rule.vehicle_white_below:
+        return None
+    return ObjectColour(words="white", lab=lab_mean(white), share={"white": round(share, 3)}, method=method)
 
 
 @dataclass(frozen=True)
@@ -74,10 +106,7 @@ def paint_colour(
         return None
     in_window = strong & (((hue // (360 / _HUE_BINS)).astype(int) - start) % _HUE_BINS < width)
     shares = np.bincount(nearest_colour_term(lab[in_window]), minlength=len(TERMS)).astype(float)
-    orange, brown = TERMS.index("orange"), TERMS.index("brown")
-    # An orange body's shaded parts read brown (ColourRule.orange_of_brown): together they are orange.
-    if shares[orange] >= rule.orange_of_brown * (shares[orange] + shares[brown]):
-        shares[orange], shares[brown] = shares[orange] + shares[brown], 0.0
+    fold_orange_shade(shares, rule)
     return TERMS[int(shares.argmax())], in_window
 
 
@@ -97,6 +126,18 @@ def vehicle_paint_colour(
     if found is None:
         return None
     term, painted = found
-    mean = lab[painted].mean(axis=0)
-    lab_mean = (round(float(mean[0]), 1), round(float(mean[1]), 1), round(float(mean[2]), 1))
-    return ObjectColour(words=term, lab=lab_mean, share={term: round(float(painted.mean()), 3)}, method="centre")
+    return ObjectColour(
+        words=term, lab=lab_mean(lab[painted]), share={term: round(float(painted.mean()), 3)}, method="centre"
+    )
+
+
+def vehicle_colour(
+    rgb: np.ndarray, detection: Detection, method: str, light: PhotoLight, rule: ColourRule = COLOUR_RULE
+) -> ObjectColour | None:
+    """A vehicle's colour from its pixels as a whole (object_pixels by `method`), or when they name none from its
+    paint, or None (too small, or no clear colour)."""
+    if detection.width * detection.height < rule.min_pixels:
+        return None
+    pixels = object_pixels(rgb, detection.box, method)
+    colour = whole_vehicle_colour(lit_lab(pixels, light.gains), method, light, rule) if len(pixels) else None
+    return colour if colour is not None else vehicle_paint_colour(rgb, detection, light, rule)
