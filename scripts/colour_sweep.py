@@ -63,13 +63,14 @@ def _measure_pixels_once() -> None:
 
 def figures(rule: ColourRule, found: dict, hand: dict) -> tuple[dict, dict]:
     colourer = ObjectColourer("grabcut", rule)
-    detected = {
-        name: replace(scene, detections=colourer.colour(rgb, scene.detections)) for name, (rgb, scene) in found.items()
-    }
-    on_labels = {
-        name: replace(scene, detections=colourer.colour(rgb, scene.detections)) for name, (rgb, scene) in hand.items()
-    }
-    return colour_figures(detected), colour_figures(on_labels)
+
+    def coloured(scenes: dict) -> dict:
+        return {
+            name: replace(scene, detections=colourer.colour(rgb, scene.detections))
+            for name, (rgb, scene) in scenes.items()
+        }
+
+    return colour_figures(coloured(found)), colour_figures(coloured(hand))
 
 
 def line(rule: ColourRule, f: dict, h: dict) -> str:

@@ -20,7 +20,7 @@ from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_images, third
 from echollama.language.narration import narrate
 from echollama.profiles import build_profile
 from echollama.scene.sure_word_guard import hedge_without_person
-from echollama.types import Detection
+from echollama.types import Detection, Scene
 
 SKY = (185.0, 48.0, 202.0, 62.0)
 
@@ -94,3 +94,13 @@ def test_the_held_out_score_counts_sure_words_invented(scenes):
     figures = score_set(scenes, held, heldout_settings())
     assert figures["sure_invented"] == [] and figures["settings"]["wrong"] == []
     assert set(figures["openings"]) == set(scenes)
+
+
+def test_the_held_out_score_counts_a_sure_word_that_is_not_there():
+    # Scripted scenes, no model: a sure kite over the palace (where no kite is labelled) is one word invented; the
+    # same kite said as "possibly" is none.
+    palace = next(item for item in heldout_images() if item.name == "palace_birds")
+    width, height = palace.size
+    for sure, invented in ((True, ["palace_birds: kite 0.80"]), (False, [])):
+        scene = Scene(width, height, [Detection("kite", 0.8, SKY, certain=sure)], "", "metres")
+        assert score_set({"palace_birds": scene}, [palace])["sure_invented"] == invented

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from echollama.config import LABEL_BANDS, PipelineConfig
-from echollama.evaluation.detection import IOU_MATCH, MatchCounts, iou, match
+from echollama.evaluation.detection import MatchCounts, match, matches_labelled
 from echollama.evaluation.heldout_set import (
     SETS,
     heldout_colour_labels,
@@ -29,7 +29,7 @@ from echollama.evaluation.heldout_set import (
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.scene.sure_word_guard import SureWordGuard
-from echollama.types import Detection, Scene
+from echollama.types import Scene
 
 BAND_EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # score bins for the per-label band check
 _ON_BOXES = "fine names on the labels' boxes"
@@ -40,10 +40,6 @@ _LISTENER = ("must_see_named", "labelled_positioned", "chair_i", "absent_named")
 def perceive(analyzer, photos: Sequence[LabelledImage]) -> dict[str, Scene]:
     """Each photo's Scene as `describe --no-text` builds it (fine names, setting and the guard included)."""
     return {item.name: analyzer.analyze(item.load(), caption=True, read_text=False) for item in photos}
-
-
-def _matched(detection: Detection, item: LabelledImage) -> bool:
-    return any(o.label == detection.label and iou(detection.box, o.box) >= IOU_MATCH for o in item.objects)
 
 
 def score_set(
@@ -108,7 +104,7 @@ def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) ->
         for d in detector.detect(item.load(), floor):
             row = table.setdefault(d.label, [[0, 0] for _ in BAND_EDGES[:-1]])
             index = max(i for i, edge in enumerate(BAND_EDGES[:-1]) if d.score >= edge)
-            row[index][0 if _matched(d, item) else 1] += 1
+            row[index][0 if matches_labelled(d.label, d.box, item.objects) else 1] += 1
     return table
 
 
@@ -131,7 +127,7 @@ def bench_heldout(args, config: PipelineConfig) -> int:
         if guard is not None:
             from echollama.evaluation.fine_name_eval import on_labelled_boxes
 
-            results[name]["fine names on the labels' boxes"] = on_labelled_boxes(guard, photos, fine)
+            results[name][_ON_BOXES] = on_labelled_boxes(guard, photos, fine)
         if analyzer.colourer is not None:
             from echollama.evaluation.colour_eval import on_hand_drawn_boxes
 

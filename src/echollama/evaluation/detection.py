@@ -5,13 +5,22 @@ A detection is a true positive when it has the right label and IoU >= 0.5 with a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from echollama.scene.dedupe import iou
 from echollama.types import Box, Detection
 
+if TYPE_CHECKING:
+    from echollama.evaluation.labelled_set import LabelledObject
+
 IOU_MATCH = 0.5
+
+
+def matches_labelled(label: str, box: Box, objects: Iterable[LabelledObject]) -> bool:
+    """Whether a box of this label matches any of the labelled objects (same label, IoU >= IOU_MATCH)."""
+    return any(o.label == label and iou(box, o.box) >= IOU_MATCH for o in objects)
 
 
 @dataclass

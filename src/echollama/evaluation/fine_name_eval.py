@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 
-from echollama.evaluation.detection import iou
+from echollama.evaluation.detection import IOU_MATCH, iou, matches_labelled
 from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
@@ -24,7 +24,6 @@ from echollama.scene.fine_names import MIN_CROP_PX, NAME_FROM, FineNamer, padded
 from echollama.scene.imagenet_to_coco import KINDS_OF, NOT_SAID, SPOKEN_INSTEAD
 from echollama.types import Detection, Scene
 
-MATCH_IOU = 0.5
 RULES = ("lower", "ignore", "drop", "correct")  # "lower" is what perception does (scene/fine_names.py)
 
 
@@ -45,17 +44,13 @@ def _accepted(detection: Detection, objects: list[dict], also: dict | None = Non
     for labelled in objects:
         box = tuple(labelled["box"])
         names = {labelled["label"], *(also or {}).get((labelled["label"], box), ())}
-        if detection.label in names and iou(detection.box, box) >= MATCH_IOU:
+        if detection.label in names and iou(detection.box, box) >= IOU_MATCH:
             return [name.lower() for name in labelled["fine"]]
     return None
 
 
 def _also(photo: LabelledImage) -> dict:
     return {(o.label, tuple(o.box)): o.also for o in photo.objects}
-
-
-def _matches(label: str, box, photo: LabelledImage) -> bool:
-    return any(o.label == label and iou(box, o.box) >= MATCH_IOU for o in photo.objects)
 
 
 def under_rule(scene: Scene, rule: str, certain_from: float | None) -> Scene:
@@ -121,8 +116,9 @@ def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labe
                         "label": d.label,
                         "crop": d.fine_name.name,
                         "crop_under": d.fine_name.under,
-                        "detector_right": _matches(d.label, d.box, photo),
-                        "crop_right": bool(d.fine_name.under) and _matches(d.fine_name.under, d.box, photo),
+                        "detector_right": matches_labelled(d.label, d.box, photo.objects),
+                        "crop_right": bool(d.fine_name.under)
+                        and matches_labelled(d.fine_name.under, d.box, photo.objects),
                     }
                 )
     return {
@@ -142,8 +138,9 @@ def on_labelled_boxes(fine_names, photos: Sequence[LabelledImage] | None = None,
     photos = labelled_images() if photos is None else photos
     labels = fine_labels() if labels is None else labels
     inner = getattr(fine_names, "inner", fine_names)  # the FineNamer inside a SureWordGuard
-    bands = best_class_by_band(inner, photos, labels) if isinstance(inner, FineNamer) else None
+    bands = None
     if isinstance(inner, FineNamer):
+        bands = best_class_by_band(inner, photos, labels)
         fine_names = replace(inner, limit=1000)
     tally = {"objects": 0, "named": 0, "right": 0, "contradicted": 0}
     wrong: list[str] = []
@@ -176,15 +173,12 @@ def on_labelled_boxes(fine_names, photos: Sequence[LabelledImage] | None = None,
 BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
 
 
-def best_class_by_band(
-    namer: FineNamer, photos: Sequence[LabelledImage] | None = None, labels: dict | None = None
-) -> dict[str, dict[str, int]]:
+def best_class_by_band(namer: FineNamer, photos: Sequence[LabelledImage], labels: dict) -> dict[str, dict[str, int]]:
     """What the naming threshold keeps out: on every labelled object of clear kind big enough to classify, the crop's
     likeliest class under the object's label (those never said left out), right or wrong, by its probability."""
     names = namer.names()
-    labels = fine_labels() if labels is None else labels
     tally = {band: {"judged": 0, "right": 0} for _, band in BANDS}
-    for item in labelled_images() if photos is None else photos:
+    for item in photos:
         objects = [o for o in labels.get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
         if not objects:
             continue

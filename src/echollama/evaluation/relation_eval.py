@@ -80,22 +80,24 @@ class JudgedRelation:
         return {"said": self.said, "right": self.right, "why": self.why}
 
 
+def _judged(relation: Relation, said: str, index: dict[int, int], labels: dict) -> JudgedRelation:
+    """One relation, right or wrong by the photo's relation labels (`index`: detection -> labelled object)."""
+    if relation.subject not in index or relation.object not in index:
+        return JudgedRelation(said, False, "no labelled box for one of them")
+    fact = canonical(index[relation.subject], relation.kind, index[relation.object])
+    if fact in labels["true"]:
+        return JudgedRelation(said, True, "labelled true")
+    return JudgedRelation(said, False, "labelled false" if fact in labels["false"] else "not labelled")
+
+
 def judge_relations(text: str, scene: Scene, photo: LabelledImage) -> list[JudgedRelation]:
     """Each relation the text says, right or wrong by the photo's relation labels."""
     labels = relation_labels().get(photo.name, {"true": frozenset(), "false": frozenset()})
     index = _labelled_index(scene, photo)
-    judged = []
-    for relation in said_relations(text, scene):
-        said = f"{relation.subject_label} {relation.kind} {relation.object_label}"
-        if relation.subject not in index or relation.object not in index:
-            judged.append(JudgedRelation(said, False, "no labelled box for one of them"))
-            continue
-        fact = canonical(index[relation.subject], relation.kind, index[relation.object])
-        if fact in labels["true"]:
-            judged.append(JudgedRelation(said, True, "labelled true"))
-        else:
-            judged.append(JudgedRelation(said, False, "labelled false" if fact in labels["false"] else "not labelled"))
-    return judged
+    return [
+        _judged(relation, f"{relation.subject_label} {relation.kind} {relation.object_label}", index, labels)
+        for relation in said_relations(text, scene)
+    ]
 
 
 def summarise_relations(per_photo: dict[str, list[JudgedRelation]]) -> dict:
@@ -139,16 +141,17 @@ def computed_relation_figures(scenes: dict[str, Scene], photos: dict[str, Labell
         for relation in scene.relations:
             tally = figures["group" if _in_group(relation, scene) else "lone"]
             tally["computed"] += 1
-            said = f"{name}: {relation.subject_label} {relation.kind} {relation.object_label}"
-            if relation.subject not in index or relation.object not in index:
+            judged = _judged(
+                relation, f"{name}: {relation.subject_label} {relation.kind} {relation.object_label}", index, facts
+            )
+            if judged.why.startswith("no labelled box"):
                 tally["no_box"] += 1
-                tally["wrong"].append(f"{said} (no labelled box)")
+                tally["wrong"].append(f"{judged.said} (no labelled box)")
                 continue
-            fact = canonical(index[relation.subject], relation.kind, index[relation.object])
             tally["judged"] += 1
-            tally["right"] += fact in facts["true"]
-            if fact not in facts["true"]:
-                tally["wrong"].append(f"{said} ({'labelled false' if fact in facts['false'] else 'not labelled'})")
+            tally["right"] += judged.right
+            if not judged.right:
+                tally["wrong"].append(f"{judged.said} ({judged.why})")
     return figures
 
 
