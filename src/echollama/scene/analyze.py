@@ -119,11 +119,11 @@ class SceneAnalyzer:
         colourer = self.colourer if "colour_s" not in scene.timings else None
         if not caption and colourer is None:
             return scene
-        guess = self._pool.submit(_timed, self.captioner.caption, image, scene.detections) if caption else None
-        colours = self._pool.submit(_timed, colourer.colours, image.rgb, scene.detections) if colourer else None
+        guess = self._submit(_timed, self.captioner.caption, image, scene.detections) if caption else None
+        coloured = self._submit(_timed, colourer.colour, image.rgb, scene.detections) if colourer else None
         timings, detections, text = dict(scene.timings), scene.detections, scene.caption
-        if colours is not None:
-            detections, timings["colour_s"] = _coloured(detections, colours)
+        if coloured is not None:
+            detections, timings["colour_s"] = coloured.result()
         if guess is not None:
             text, timings["caption_s"] = guess.result()
         return replace(scene, detections=detections, caption=text, timings=timings)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from echollama.scene.dedupe import iou
 from echollama.scene.image import LoadedImage
 from echollama.scene.imagenet_to_coco import (
     INDOOR_CLASSES,
@@ -97,13 +98,14 @@ def judge_crop(
             if best in NOT_SAID:
                 return None
             return FineName(SPOKEN_INSTEAD.get(best, names[best]), float(probabilities[best]), label, evidence)
-    if scenery_verdict and (scenery := _scenery(label, probabilities, names, evidence)) is not None:
+    if float(sum(probabilities[i] for i in under(label))) >= CONTRADICTED_BELOW:
+        return None  # the crop gives the label's own classes enough: no contradiction, by landscape or by class
+    if scenery_verdict and (scenery := _scenery(probabilities, names, evidence)) is not None:
         return scenery
     top = int(order[0])
     other = coco_of().get(top)
     if (
         probabilities[top] < CONTRADICTS_FROM
-        or float(sum(probabilities[i] for i in under(label))) >= CONTRADICTED_BELOW
         or top in _SCENERY
         or (other is not None and (confusable(label, other) or other in inside))
     ):
@@ -111,10 +113,11 @@ def judge_crop(
     return FineName(SPOKEN_INSTEAD.get(top, names[top]), float(probabilities[top]), other or "", evidence)
 
 
-def _scenery(label: str, probabilities: np.ndarray, names: Sequence[str], evidence) -> FineName | None:
-    """A contradiction (under no class) when the crop is a landscape and not the label's object (SCENERY_FROM)."""
+def _scenery(probabilities: np.ndarray, names: Sequence[str], evidence) -> FineName | None:
+    """A contradiction (under no class) when the crop is a landscape (SCENERY_FROM); judge_crop has found it is not
+    the label's object."""
     place = max(LANDSCAPES, key=lambda i: probabilities[i])
-    if probabilities[place] < SCENERY_FROM or float(sum(probabilities[i] for i in under(label))) >= CONTRADICTED_BELOW:
+    if probabilities[place] < SCENERY_FROM:
         return None
     return FineName(names[place], float(probabilities[place]), "", evidence)
 
@@ -134,7 +137,7 @@ def _inside(detections: Sequence[Detection], index: int) -> frozenset[str]:
         overlap = max(0.0, min(x2, a2) - max(x1, a1)) * max(0.0, min(y2, b2) - max(y1, b1))
         other_area = max(1e-9, other.width * other.height)
         fills = overlap >= INSIDE_SHARE * other_area or overlap >= EXPLAINS_SHARE * area
-        if j != index and fills and overlap / (area + other_area - overlap) < SAME_THING_IOU:
+        if j != index and fills and iou(box, other.box) < SAME_THING_IOU:
             found.add(other.label)
     return frozenset(found)
 
