@@ -10,7 +10,7 @@ from __future__ import annotations
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, horizontal_third
 from echollama.scene.relations import WORN
-from echollama.scene.words import number_word, side_words
+from echollama.scene.words import more_things, side_words
 from echollama.types import Detection, PlacedText, Scene
 
 # Why: "And five more things." left the table of a restaurant photo and the glasses at a bar unnamed, and long lists
@@ -73,7 +73,7 @@ def sides(members: list[Detection], scene: Scene) -> str:
 
 def tail_sentence(items: list[PlacedText], rest: int) -> list[PlacedText]:
     """'Also a, b and two more things.' over placed items, each piece keeping its direction."""
-    more = [PlacedText(f"{number_word(rest)} more {'thing' if rest == 1 else 'things'}")] if rest else []
+    more = [PlacedText(more_things(rest))] if rest else []
     items = items + more
     # An item placed on two sides already holds an "and"; a comma before the last "and" keeps the items apart.
     last = ", and " if any(" and " in item for item in items) else " and "

@@ -38,6 +38,7 @@ from echollama.scene.words import (
     counted,
     distance_words,
     join_words,
+    more_things,
     number_word,
     side_words,
     singular_name,
@@ -294,7 +295,7 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
         sentences += [sentence_pieces([p]) for p in phrases[1:]]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
-        sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
+        sentences.append([PlacedText(f"And {more_things(rest)}.")])
     setting = setting_sentence(scene.setting, detail)
     return sentences + [[PlacedText(setting)]] if setting else sentences
 
