@@ -228,7 +228,7 @@ def _gone_phrase(members: list[Detection], scene: Scene, some_left: bool) -> str
         return f"possibly {narration.article(label)}, which was {place}"
     if len(members) == 1:
         return f"{'one' if some_left else 'the'} {label} that was {place}"
-    maybe = "" if any(d.certain for d in members) else "possibly "
+    maybe = "" if narration.any_sure(members) else "possibly "
     return f"{maybe}{counted(label, len(members))}, the nearest {place}"
 
 
