@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 
 from echollama.config import PipelineConfig
@@ -19,7 +20,7 @@ from echollama.errors import ModelError
 from echollama.language.conversation import LLM_DETAIL_LEVELS, Conversation
 from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
-from echollama.models.background_load import in_background as _in_background
+from echollama.models.background_load import in_background, while_loading
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.protocols import SpeechRecognizer
@@ -79,7 +80,7 @@ class Pipeline:
             loads.append(("llm", self._warm_start_after_first_sound))
         for name, load in loads:
             if name not in self._loads and load is not None:
-                self._loads[name] = _in_background(load, f"load-{name}")
+                self._loads[name] = in_background(load, f"load-{name}")
 
     def warm_start(self, style: str | None = None) -> dict[str, float]:
         """Load the LLM with its constant system prompt already read (from a state kept on disk when it can)."""
@@ -132,15 +133,7 @@ class Pipeline:
         """
         self.start_loading(llm=False)
         if not isinstance(image, LoadedImage):
-            try:
-                image = load_image(image)
-            except BaseException:
-                for future in list(self._loads.values()):
-                    try:
-                        future.result()
-                    except BaseException:  # the image's error is the one to report
-                        pass
-                raise
+            image = while_loading(partial(load_image, image), self._loads.values())
         self.start_loading(llm=llm)
         return image
 
@@ -149,7 +142,7 @@ class Pipeline:
         recognizer = self.profile.recognizer(name)
         key = f"asr-{name}"
         if key not in self._loads and hasattr(recognizer, "load"):
-            self._loads[key] = _in_background(recognizer.load, f"load-{key}")
+            self._loads[key] = in_background(recognizer.load, f"load-{key}")
         return recognizer
 
     def look(self, image: str | Path | LoadedImage, llm: bool = True) -> PendingText:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from echollama.models.background_load import in_background
+from echollama.models.background_load import in_background, while_loading
 from echollama.profiles import Profile
 from echollama.scene.image import LoadedImage, load_image
 from echollama.speech.streaming import AudioSink, speak
@@ -43,12 +44,8 @@ def read_aloud(
         for name, load in (("tts", getattr(profile.tts, "load", None)), ("text", getattr(reader, "load", None)))
         if load
     ]
-    try:
-        image = image if isinstance(image, LoadedImage) else load_image(image)
-    except BaseException:  # native libraries must not be loading while a bad image's error ends the process
-        for future in loads:
-            future.exception()
-        raise
+    if not isinstance(image, LoadedImage):
+        image = while_loading(partial(load_image, image), loads)
     for future in loads:
         future.result()
     if status is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, horizontal_third
 from echollama.scene.relations import WORN
-from echollama.scene.words import number_word, side_words
+from echollama.scene.words import more_things, side_words
 from echollama.types import Detection, PlacedText, Scene
 
 # Why: "And five more things." left the table of a restaurant photo and the glasses at a bar unnamed, and long lists
@@ -36,7 +36,12 @@ def brief_order(ordered: list[list[Detection]], scene: Scene) -> list[list[Detec
 
 
 def worth_naming(members: list[Detection], scene: Scene) -> bool:
-    return any(d.certain for d in members) or max(share(d, scene) for d in members) >= POSSIBLY_NAMED_FROM_SHARE
+    return any_sure(members) or biggest_share(members, scene) >= POSSIBLY_NAMED_FROM_SHARE
+
+
+def any_sure(members: list[Detection]) -> bool:
+    """Whether a group is said plainly: one sure member is enough; otherwise it is "possibly"."""
+    return any(d.certain for d in members)
 
 
 def share(detection: Detection, scene: Scene) -> float:
@@ -44,13 +49,25 @@ def share(detection: Detection, scene: Scene) -> float:
     return detection.width * detection.height / (scene.width * scene.height)
 
 
+def biggest_share(members: list[Detection], scene: Scene) -> float:
+    return max(share(d, scene) for d in members)
+
+
+def azimuth(detection: Detection, scene: Scene) -> float:
+    """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
+    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
+
+
+def third_of(detection: Detection, scene: Scene) -> int:
+    """0, 1, 2: the left, middle or right third of the picture the object's centre is in."""
+    return horizontal_third(detection.center[0], scene.width)
+
+
 def tail_order(leftover: list[list[Detection]], scene: Scene, moving: frozenset[str]) -> list[list[Detection]]:
     """The groups left for the last sentence, in the order they are named: things that move first (`moving`), as in
     the whole description; then the biggest, since a table, a couch or a bed is what other things stand on and what
     a listener may walk into; worn things last."""
-    return sorted(
-        leftover, key=lambda g: (g[0].label in WORN, g[0].label not in moving, -max(share(d, scene) for d in g))
-    )
+    return sorted(leftover, key=lambda g: (g[0].label in WORN, g[0].label not in moving, -biggest_share(g, scene)))
 
 
 # Where the members of a group are, by the picture's thirds, when they are on more than one.
@@ -64,16 +81,15 @@ _SIDES_OF_A_GROUP = {
 
 def sides(members: list[Detection], scene: Scene) -> str:
     """'straight ahead', 'slightly left' (the nearest member's side, no clock) or 'on your left and right'."""
-    thirds = sorted({horizontal_third(d.center[0], scene.width) for d in members})
+    thirds = sorted({third_of(d, scene) for d in members})
     if len(thirds) > 1:
         return _SIDES_OF_A_GROUP[tuple(thirds)]
-    camera = scene.camera or camera_for(scene.width, scene.height)
-    return side_words(thirds[0], bearing_degrees(members[0].center[0], camera))
+    return side_words(thirds[0], azimuth(members[0], scene))
 
 
 def tail_sentence(items: list[PlacedText], rest: int) -> list[PlacedText]:
     """'Also a, b and two more things.' over placed items, each piece keeping its direction."""
-    more = [PlacedText(f"{number_word(rest)} more {'thing' if rest == 1 else 'things'}")] if rest else []
+    more = [PlacedText(more_things(rest))] if rest else []
     items = items + more
     # An item placed on two sides already holds an "and"; a comma before the last "and" keeps the items apart.
     last = ", and " if any(" and " in item for item in items) else " and "

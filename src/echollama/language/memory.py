@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from echollama.language import narration
 from echollama.language.facts import Grounding, ground
-from echollama.scene.words import counted, number_word, plural
+from echollama.scene.words import counted, more_things, number_word, plural
 from echollama.types import Detection, PlacedText, Scene
 
 # Photos kept: enough for "two photos ago" after a few turns; older places are too stale to act on.
@@ -228,7 +228,7 @@ def _gone_phrase(members: list[Detection], scene: Scene, some_left: bool) -> str
         return f"possibly {narration.article(label)}, which was {place}"
     if len(members) == 1:
         return f"{'one' if some_left else 'the'} {label} that was {place}"
-    maybe = "" if any(d.certain for d in members) else "possibly "
+    maybe = "" if narration.any_sure(members) else "possibly "
     return f"{maybe}{counted(label, len(members))}, the nearest {place}"
 
 
@@ -241,7 +241,7 @@ def _groups(detections: Iterable[Detection], scene: Scene) -> list[list[Detectio
 
 def _more(ordered: list[list[Detection]]) -> list[str]:
     rest = sum(len(g) for g in ordered[MAX_CHANGED_GROUPS:])
-    return [f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}."] if rest else []
+    return [f"And {more_things(rest)}."] if rest else []
 
 
 def describe_forgetting(forgotten: int, unit: str = "photo") -> str:

@@ -16,11 +16,14 @@ from echollama.config import DETAIL_LEVELS
 from echollama.language.brief_choice import (
     BRIEF_WORDS,
     MAX_BRIEF_TAIL,
+    any_sure,
+    azimuth,
     brief_order,
     share,
     sides,
     tail_order,
     tail_sentence,
+    third_of,
     words,
 )
 from echollama.language.code_phrases import fenced_codes_for_prompt
@@ -38,6 +41,7 @@ from echollama.scene.words import (
     counted,
     distance_words,
     join_words,
+    more_things,
     number_word,
     side_words,
     singular_name,
@@ -94,11 +98,6 @@ def direction(detection: Detection, scene: Scene) -> str:
     return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
 
 
-def azimuth(detection: Detection, scene: Scene) -> float:
-    """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
-    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
-
-
 def distance(detection: Detection, scene: Scene) -> str:
     """'within reach', 'about 2 metres away'; in a relative-depth scene 'the nearest thing' or 'farther away'."""
     if scene.depth_unit == PAPER_DEPTH_UNIT:  # MiDaS z, bigger = nearer, has no unit: never metres
@@ -135,11 +134,7 @@ def groups(scene: Scene) -> list[list[Detection]]:
     for detection in scene.detections:
         by_label.setdefault(detection.label, []).append(detection)
     ordered = [sorted(members, key=lambda d: nearness(d, scene)) for members in by_label.values()]
-    return sorted(ordered, key=lambda g: (not _sure(g), g[0].label not in EARLY_LABELS, nearness(g[0], scene)))
-
-
-def _sure(members: list[Detection]) -> bool:
-    return any(d.certain for d in members)
+    return sorted(ordered, key=lambda g: (not any_sure(g), g[0].label not in EARLY_LABELS, nearness(g[0], scene)))
 
 
 def article(label: str) -> str:
@@ -150,10 +145,6 @@ def article(label: str) -> str:
 
 # Where a member of a group is, by the picture's thirds: how the others are said once the nearest is placed.
 _THIRD_WORDS = ("on your left", "straight ahead", "on your right")
-
-
-def _third(detection: Detection, scene: Scene) -> int:
-    return horizontal_third(detection.center[0], scene.width)
 
 
 def group_phrase(members: list[Detection], scene: Scene, max_members: int | None = 1) -> str:
@@ -210,7 +201,7 @@ def _others_by_side(others: list[Detection], scene: Scene) -> list[PlacedText]:
     count heard from the middle of its members."""
     parts: list[PlacedText] = []
     for third in range(3):
-        here = [d for d in others if _third(d, scene) == third]
+        here = [d for d in others if third_of(d, scene) == third]
         if here:
             middle = sum(azimuth(d, scene) for d in here) / len(here)
             parts.append(PlacedText(f"{number_word(len(here))} {_THIRD_WORDS[third]}", middle))
@@ -294,7 +285,7 @@ def _narration(scene: Scene, detail: str) -> list[list[PlacedText]]:
         sentences += [sentence_pieces([p]) for p in phrases[1:]]
     rest = sum(len(g) for g in ordered[len(located) :])
     if rest:
-        sentences.append([PlacedText(f"And {number_word(rest)} more {'thing' if rest == 1 else 'things'}.")])
+        sentences.append([PlacedText(f"And {more_things(rest)}.")])
     setting = setting_sentence(scene.setting, detail)
     return sentences + [[PlacedText(setting)]] if setting else sentences
 
@@ -323,8 +314,8 @@ def _name(members: list[Detection]) -> str:
         name = coloured_name(label, 1, colour) if colour else article(label)
     else:
         named = coloured_name(label, count, colour) if colour else counted(label, count)
-        name = ("at least " if count >= 3 and _sure(members) else "") + named
-    return name if _sure(members) else f"possibly {name}"
+        name = ("at least " if count >= 3 and any_sure(members) else "") + named
+    return name if any_sure(members) else f"possibly {name}"
 
 
 def fact_sheet(scene: Scene) -> str:

@@ -109,10 +109,15 @@ def _holds(scene: Scene, kind: str, a: int, b: int) -> bool:
     return False
 
 
+def _ends(claim: RelationClaim) -> tuple[Mention, Mention]:
+    """The claim's two mentions in the computed kind's direction: 'the table under the cup' is the cup on the table."""
+    assert claim.subject is not None
+    return (claim.object, claim.subject) if _reversed(claim.kind) else (claim.subject, claim.object)
+
+
 def meant_pairs(claim: RelationClaim, scene: Scene) -> list[tuple[int, int]]:
     """Every (subject, object) pair of detections the claim could mean, in the computed kind's direction."""
-    assert claim.subject is not None
-    first, second = (claim.object, claim.subject) if _reversed(claim.kind) else (claim.subject, claim.object)
+    first, second = _ends(claim)
     return [(a, b) for a in _candidates(first, scene) for b in _candidates(second, scene) if a != b]
 
 
@@ -124,9 +129,9 @@ def verdict(claim: RelationClaim, scene: Scene) -> str | None:
     if claim.subject is None:
         return f"unverified relation: {claim.said}"
     kind = _computed(claim.kind)
-    first, second = (claim.object, claim.subject) if _reversed(claim.kind) else (claim.subject, claim.object)
-    pairs = meant_pairs(claim, scene)
-    if pairs and all(_holds(scene, kind, a, b) for a, b in pairs):
+    first, second = _ends(claim)
+    held = [_holds(scene, kind, a, b) for a, b in meant_pairs(claim, scene)]
+    if held and all(held):
         return None
     for relation in scene.relations:
         if relation.kind == kind and kind != "next to" and _between(relation, second, first):
@@ -134,7 +139,7 @@ def verdict(claim: RelationClaim, scene: Scene) -> str | None:
         exclusive = {relation.kind, kind} <= {"on", "riding", "in front of"} and relation.kind != kind
         if exclusive and (_between(relation, first, second) or _between(relation, second, first)):
             return f"wrong relation: {claim.said}"
-    if any(_holds(scene, kind, a, b) for a, b in pairs):
+    if any(held):
         return f"unverified relation: {claim.said} (true of only some of the objects it could mean)"
     return f"unverified relation: {claim.said}"
 

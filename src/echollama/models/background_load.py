@@ -4,8 +4,11 @@ an image decodes."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from typing import TypeVar
+
+Result = TypeVar("Result")
 
 
 def in_background(function: Callable[[], object], name: str) -> Future:
@@ -20,3 +23,17 @@ def in_background(function: Callable[[], object], name: str) -> Future:
 
     threading.Thread(target=target, name=name, daemon=True).start()
     return future
+
+
+def while_loading(work: Callable[[], Result], loads: Iterable[Future]) -> Result:
+    """`work()` (an image's decoding) while `loads` go on; if it fails, wait for them before its error goes up:
+    native libraries (llama.cpp, onnxruntime, OpenCV) can crash a process that exits while they load."""
+    try:
+        return work()
+    except BaseException:
+        for future in list(loads):
+            try:
+                future.result()
+            except BaseException:  # the work's error is the one to report
+                pass
+        raise

@@ -93,6 +93,11 @@ def number_word(count: int) -> str:
     return _NUMBER_WORDS[count] if 0 <= count < len(_NUMBER_WORDS) else str(count)
 
 
+def more_things(count: int) -> str:
+    """'one more thing', 'two more things', '12 more things': what is counted, not named."""
+    return f"{number_word(count)} more {'thing' if count == 1 else 'things'}"
+
+
 def counted(label: str, count: int) -> str:
     """'one cup', 'three people', '12 chairs', 'two pairs of skis'."""
     if label in PAIRED:
