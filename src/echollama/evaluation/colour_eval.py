@@ -1,9 +1,10 @@
 """Colours said, against colour_labels.json: how often the colour words are right, and how often a clear colour is said.
 
-Each detection is matched to a labelled object (same label, IoU >= 0.5, greedy by IoU). A colour counts as said when
-its detection carries one and is certain (uncertain "possibly" objects never get a colour: language/colour_words.py).
-A colour said on an object a person saw no clear colour in counts as wrong; one on a detection that matches no
-labelled object (a false detection) is not judged.
+Each detection is matched to a labelled object (a name the label accepts, LabelledObject.names; IoU >= 0.5, greedy
+by IoU), as the relation and fine-name evals match: "a white car" said of a white pickup labelled "truck, also car"
+is its colour said. A colour counts as said when its detection carries one and is certain (uncertain "possibly"
+objects never get a colour: language/colour_words.py). A colour said on an object a person saw no clear colour in
+counts as wrong; one on a detection that matches no labelled object (a false detection) is not judged.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def matched(detections: list[Detection], item: LabelledImage) -> dict[int, Detec
             (iou(d.box, o.box), i, j)
             for i, o in enumerate(item.objects)
             for j, d in enumerate(detections)
-            if d.label == o.label
+            if d.label in o.names
         ),
         reverse=True,
     )

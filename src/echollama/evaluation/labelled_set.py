@@ -28,6 +28,12 @@ class LabelledObject:
     must_see: bool = False
     also: tuple[str, ...] = ()  # other words a listener would accept for this object ("pickup" for a truck)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every detector label this object may be found as: its label, then its `also` words (a pickup labelled
+        "truck" may be found as a "car")."""
+        return (self.label, *self.also)
+
 
 @dataclass(frozen=True)
 class LabelledImage:

@@ -62,7 +62,7 @@ def _labelled_index(scene: Scene, photo: LabelledImage) -> dict[int, int]:
         candidates = [
             (iou(detection.box, o.box), k)
             for k, o in enumerate(photo.objects)
-            if detection.label in (o.label, *o.also) and k not in matched.values()
+            if detection.label in o.names and k not in matched.values()
         ]
         best, k = max(candidates, default=(0.0, -1))
         if best >= IOU_MATCH:
