@@ -189,6 +189,20 @@ def test_the_eval_takes_a_two_tone_in_either_order():
     assert (figures["said"], figures["right"]) == (1, 1)
 
 
+def test_the_eval_matches_a_detection_by_any_name_its_label_accepts():
+    from echollama.evaluation.colour_eval import colour_figures
+
+    pickup = labelled_image("porch_dog_bicycle").objects[2]  # "truck", also "car" or "pickup"; labelled white
+    assert pickup.label == "truck" and "car" in pickup.names
+
+    def figures(label: str) -> dict:
+        said = Detection(label, 0.9, pickup.box, colour=WHITE)
+        return colour_figures({"porch_dog_bicycle": Scene(768, 576, [said], "", "metres")})
+
+    assert (figures("car")["said"], figures("car")["right"]) == (1, 1)  # "a white car" is its colour said
+    assert figures("bus")["said"] == 0  # a name the label does not accept is another object, not judged
+
+
 def _lab_pixels(lightness: float, chroma: float, hue_degrees: float, n: int = 400) -> np.ndarray:
     hue = np.radians(hue_degrees)
     return np.tile([lightness, chroma * np.cos(hue), chroma * np.sin(hue)], (n, 1)).astype(np.float32)

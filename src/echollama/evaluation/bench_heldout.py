@@ -63,7 +63,7 @@ def score_set(
         boxes = boxes + match(scene.detections, truth)
         sure = [d for d in scene.detections if d.certain]
         sure_boxes = sure_boxes + match(sure, truth)
-        invented += [f"{item.name}: {d.label} {d.score:.2f}" for d in sure if d.label not in item.labels]
+        invented += [f"{item.name}: {d.label} {d.score:.2f}" for d in sure if d.label not in item.names]
         openings[item.name] = " ".join(narrate(scene, "brief"))
         heard.append(score_description(openings[item.name], item))
     listener = summarise_listener(heard)

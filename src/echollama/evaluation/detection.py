@@ -19,8 +19,8 @@ IOU_MATCH = 0.5
 
 
 def matches_labelled(label: str, box: Box, objects: Iterable[LabelledObject]) -> bool:
-    """Whether a box of this label matches any of the labelled objects (same label, IoU >= IOU_MATCH)."""
-    return any(o.label == label and iou(box, o.box) >= IOU_MATCH for o in objects)
+    """Whether a box of this label matches any of the labelled objects (a name it accepts, IoU >= IOU_MATCH)."""
+    return any(label in o.names and iou(box, o.box) >= IOU_MATCH for o in objects)
 
 
 @dataclass

@@ -50,6 +50,11 @@ class LabelledImage:
     def labels(self) -> set[str]:
         return {o.label for o in self.objects}
 
+    @property
+    def names(self) -> set[str]:
+        """Every label a detection may rightly carry here: each object's label and `also` words."""
+        return {name for o in self.objects for name in o.names}
+
     def load(self) -> LoadedImage:
         if self.source.startswith("photo:"):
             return load_image(PHOTOS_DIR / self.source.removeprefix("photo:"))
