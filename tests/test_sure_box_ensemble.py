@@ -8,6 +8,7 @@ import pytest
 
 from echollama.config import DETECTION_THRESHOLDS, LABEL_BANDS, PipelineConfig
 from echollama.language.narration import narrate
+from echollama.profiles import build_profile
 from echollama.samples import SAMPLE_IMAGE
 from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
 from echollama.scene.geometric_depth import GeometricDepthEstimator
@@ -133,3 +134,19 @@ def test_the_bundled_espresso_cup_is_said_plainly(sample_image):
     opening = " ".join(narrate(analyzer.analyze(sample_image, caption=False), "brief"))
     assert opening.startswith("I can see a cup") and "possibly a cup" not in opening  # (then "possibly on the table")
     assert "possibly a dining table" in opening
+
+
+def test_a_sure_kite_with_no_one_to_fly_it_is_possibly_on_a_photo_and_on_a_watched_frame(sample_image):
+    """The person-bound hedge (scene/sure_word_guard.py) is a step of perception, not of the fine names: a watched
+    frame (no caption, fine names or colours) says the same scene the same way as a described photo."""
+    alone, flown = [("kite", 0.9, CUP)], [("kite", 0.9, CUP), ("person", 0.9, ELSEWHERE)]
+    for found, sure in ((alone, False), (flown, True)):
+        analyzer = SceneAnalyzer(_Scripted(found), GeometricDepthEstimator(), _NoCaption(), 0.4, certain_from=0.5)
+        analyzer.hedge_person_bound = True
+        photo = analyzer.analyze(sample_image, read_text=False)
+        frame = analyzer.analyze(sample_image, caption=False, read_text=False, colour=False)  # as live/session.py
+        assert [d.certain for d in photo.detections if d.label == "kite"] == [sure]
+        assert [d.certain for d in frame.detections if d.label == "kite"] == [sure]
+    analyzer.hedge_person_bound = False  # the paper profile's: said as the detector scores it
+    assert [d.certain for d in analyzer.analyze(sample_image, caption=False).detections] == [True, True]
+    assert build_profile(PipelineConfig(llm="tiny", read_text=False)).analyzer.hedge_person_bound  # embedded: on

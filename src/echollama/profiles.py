@@ -155,7 +155,6 @@ def embedded(config: PipelineConfig) -> Profile:
     from echollama.scene.setting import SettingJudge
     from echollama.scene.sliced_detector import SlicedDetector
     from echollama.scene.ssd_detector import COCO_LABELS
-    from echollama.scene.sure_word_guard import SureWordGuard
     from echollama.scene.whole_frame import WholeFrameCheck
     from echollama.speech.piper_tts import PiperSynthesizer
     from echollama.speech.sphinx_asr import SphinxRecognizer
@@ -172,7 +171,7 @@ def embedded(config: PipelineConfig) -> Profile:
         certain_from=CERTAIN_FROM[detector_key],
         text_reader=text_reader(config),
         whole_frame_check=WholeFrameCheck(gist.probabilities),
-        fine_names=SureWordGuard(FineNamer(gist.probabilities, lambda: gist.labels, lanes=config.threads)),
+        fine_names=FineNamer(gist.probabilities, lambda: gist.labels, lanes=config.threads),
         setting=SettingJudge(gist.picture_probabilities, lambda: gist.labels),
         code_reader=code_reader(config),
         colourer=ObjectColourer(),
@@ -180,6 +179,7 @@ def embedded(config: PipelineConfig) -> Profile:
         picture_first=gist.picture_probabilities,  # the caption's and the setting's run, beside detection
         lanes=min(2, config.threads),
         second_lane=second_lane,
+        hedge_person_bound=True,
     )
     return Profile(
         name="embedded",

@@ -8,14 +8,15 @@ named, labelled objects given a position, CHAIR-i, absent named), the settings s
 set), the fine names said, judged and right against the set's fine-name labels (also on the labels' own boxes),
 the colours said, right and said-for against the set's colour labels (evaluation/colour_eval.py, also on the
 labels' own boxes), each per-label band's right/wrong boxes by score out of sample, and per photo what is said. With
-`--set` naming one set, only that one. The out-of-domain guard (scene/sure_word_guard.py) is measured on and off.
+`--set` naming one set, only that one. The two checks against confident errors out of domain
+(scene/sure_word_guard.py) are measured on and off ("guard on", "guard off").
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
@@ -28,7 +29,6 @@ from echollama.evaluation.heldout_set import (
 )
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
-from echollama.scene.sure_word_guard import SureWordGuard
 from echollama.types import Scene
 
 BAND_EDGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # score bins for the per-label band check
@@ -113,21 +113,19 @@ def bench_heldout(args, config: PipelineConfig) -> int:
 
     analyzer = Pipeline(config).analyzer
     chosen = [args.set] if getattr(args, "set", None) else list(SETS)
-    guard = getattr(analyzer, "fine_names", None)
     results: dict[str, dict] = {}
     for name in chosen:
         photos = photo_set(name)
         settings = heldout_settings() if name == "heldout" else None
         fine, colours = _fine_labels(name), _colour_labels(name)
         results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
-        if isinstance(guard, SureWordGuard):  # the same perception without the guard's two checks, for comparison
-            analyzer.fine_names = replace(guard.inner, scenery_verdict=False)
-            results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine, colours)
-            analyzer.fine_names = guard
-        if guard is not None:
+        if _guarded(analyzer):  # the same perception without the guard's two checks, for comparison
+            with _guard_off(analyzer):
+                results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine, colours)
+        if analyzer.fine_names is not None:
             from echollama.evaluation.fine_name_eval import on_labelled_boxes
 
-            results[name][_ON_BOXES] = on_labelled_boxes(guard, photos, fine)
+            results[name][_ON_BOXES] = on_labelled_boxes(analyzer.fine_names, photos, fine)
         if analyzer.colourer is not None:
             from echollama.evaluation.colour_eval import on_hand_drawn_boxes
 
@@ -139,6 +137,27 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     else:
         _print(results)
     return 0
+
+
+def _guarded(analyzer) -> bool:
+    """Whether the analyzer runs either check of the guard: the person-bound hedge, the crops' scenery verdict."""
+    return analyzer.hedge_person_bound or (analyzer.fine_names is not None and analyzer.fine_names.scenery_verdict)
+
+
+@contextmanager
+def _guard_off(analyzer) -> Iterator[None]:
+    """The analyzer with both checks of the guard off while inside, as it was after."""
+    namer, hedge = analyzer.fine_names, analyzer.hedge_person_bound
+    scenery = namer is not None and namer.scenery_verdict
+    analyzer.hedge_person_bound = False
+    if namer is not None:
+        namer.scenery_verdict = False
+    try:
+        yield
+    finally:
+        analyzer.hedge_person_bound = hedge
+        if namer is not None:
+            namer.scenery_verdict = scenery
 
 
 def _fine_labels(name: str) -> dict:

@@ -130,18 +130,17 @@ def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labe
     }
 
 
-def on_labelled_boxes(fine_names, photos: Sequence[LabelledImage] | None = None, labels: dict | None = None) -> dict:
+def on_labelled_boxes(
+    namer: FineNamer, photos: Sequence[LabelledImage] | None = None, labels: dict | None = None
+) -> dict:
     """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
     the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
     how many get a contradiction (always wrong here: the box holds what its label says). `photos` and `labels`: the
     labelled set and fine_labels.json unless given (the held-out set)."""
     photos = labelled_images() if photos is None else photos
     labels = fine_labels() if labels is None else labels
-    inner = getattr(fine_names, "inner", fine_names)  # the FineNamer inside a SureWordGuard
-    bands = None
-    if isinstance(inner, FineNamer):
-        bands = best_class_by_band(inner, photos, labels)
-        fine_names = replace(inner, limit=1000)
+    bands = best_class_by_band(namer, photos, labels)
+    every_object = replace(namer, limit=1000)
     tally = {"objects": 0, "named": 0, "right": 0, "contradicted": 0}
     wrong: list[str] = []
     for item in photos:
@@ -150,7 +149,7 @@ def on_labelled_boxes(fine_names, photos: Sequence[LabelledImage] | None = None,
             continue
         # Every labelled object is passed, as perception passes every detection: one inside another's box is no
         # contradiction of it (a cup in a table's crop).
-        named = fine_names(item.load(), [Detection(o.label, 1.0, o.box) for o in item.objects])
+        named = every_object(item.load(), [Detection(o.label, 1.0, o.box) for o in item.objects])
         for d in named:
             accepted = judged.get((d.label, tuple(d.box)))
             if accepted is None:

@@ -11,6 +11,8 @@ never waits for the text; `analyze` returns the whole Scene.
 
 Confidence policy: objects scoring under `threshold` are not said at all; those under `certain_from` are kept but
 marked uncertain, and said as "possibly a ...". See EMBEDDED_CERTAIN_FROM for the figures behind the embedded values.
+With `hedge_person_bound` (the embedded profile), a sure kite, tie, ... with no person found is lowered to "possibly"
+too (scene/sure_word_guard.py), on every frame.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from echollama.scene.grid import clock_direction, format_matrix, grid_cell
 from echollama.scene.image import LoadedImage
 from echollama.scene.protocols import Captioner, CodeReader, DepthEstimator, Detector, TextReader
 from echollama.scene.relations import find_relations
+from echollama.scene.sure_word_guard import hedge_without_person
 from echollama.scene.text_placement import place_text
 from echollama.types import CodeRegion, Detection, PendingText, Scene, Setting, TextRegion
 
 if TYPE_CHECKING:
     from echollama.scene.colourer import ObjectColourer
+    from echollama.scene.fine_names import FineNamer
 
 # Embedded profile (SSD-MobileNet-v2), measured on the 5 labelled images plus OpenCV's 26 sample photos of real
 # scenes (Debian opencv-doc), each detection >= 0.3 judged by eye after merging duplicates: precision 13/15 (87 %)
@@ -60,13 +64,14 @@ class SceneAnalyzer:
         text_reader: TextReader | None = None,
         whole_frame_check: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
         colourer: ObjectColourer | None = None,
-        fine_names: Callable[[LoadedImage, list[Detection]], list[Detection]] | None = None,
+        fine_names: FineNamer | None = None,
         setting: Callable[[LoadedImage, list[str]], Setting | None] | None = None,
         code_reader: CodeReader | None = None,
         label_bands: Mapping[str, tuple[float, float]] | None = None,
         picture_first: Callable[[LoadedImage], object] | None = None,
         lanes: int = 2,
         second_lane: Executor | None = None,
+        hedge_person_bound: bool = False,
     ) -> None:
         self.detector = detector
         self.depth = depth
@@ -77,6 +82,9 @@ class SceneAnalyzer:
         self.whole_frame_check = whole_frame_check  # a second opinion on picture-filling boxes (whole_frame.py)
         self.colourer = colourer  # each object's colour, from its own pixels (object_colour.py)
         self.fine_names = fine_names  # what each object is, more exactly, from its crop (fine_names.py)
+        # Sure things people hold or fly said as "possibly" when no person is found (sure_word_guard.py): on every
+        # frame, watched ones too, so one scene is said one way. Off in the paper profile, which says what DETR says.
+        self.hedge_person_bound = hedge_person_bound
         self.setting = setting  # indoors or outdoors and the kind of place (setting.py)
         self.code_reader = code_reader  # QR codes and barcodes, read with the text (code_reader.py)
         # label -> (threshold, certain_from) where a detector's scores for one class run apart from its others
@@ -153,6 +161,8 @@ class SceneAnalyzer:
         detections = [self._judge(d) for d in merge_duplicates(found, sure) if d.score >= self._band(d.label)[0]]
         if self.whole_frame_check is not None:
             detections = self.whole_frame_check(image, detections)
+        if self.hedge_person_bound:  # before the colours: an unsure object gets none (colourer.py)
+            detections = hedge_without_person(detections)
         timings["detect_s"] = time.perf_counter() - start
 
         # All four need the detections but not each other; the longest first (fine names: up to four crops).
