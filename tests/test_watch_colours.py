@@ -1,5 +1,5 @@
 """Colours in `watch` and live mode ride with what says them: the opening overview and answers, never the later
-announcements ("New: a dog ..."), so the frames after the overview measure none, and a question about the latest frame
+announcements ("New: a dog ..."), so only the overview's frame measures them, and a question about the latest frame
 still hears that frame's measured colour. Real embedded models on a real photo (a black dog), a real WatchSession; the
 LLM's words scripted (tests/scripted_llm.py): only the grounded colour is asserted.
 """
@@ -20,14 +20,14 @@ from test_watch_events import scene
 FRAMES = 10
 
 
-def test_the_overview_is_due_until_it_is_said():
+def test_the_overview_is_due_on_the_frame_that_says_it():
     dog = Detection(label="dog", score=0.9, box=(20, 100, 80, 300), distance_m=3.0)
     changes = ChangeDetector()
-    due = []
+    due, said = [], []
     for frame in range(MIN_FRAMES + 2):
         due.append(changes.overview_due)
-        changes.update([Tracked(1, dog)], scene(dog), frame * 0.2)
-    assert due == [True] * MIN_FRAMES + [False, False]
+        said.append(any(e.kind == "scene" for e in changes.update([Tracked(1, dog)], scene(dog), frame * 0.2)))
+    assert due == said == [False] * (MIN_FRAMES - 1) + [True, False, False]
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def test_frames_after_the_overview_measure_no_colour_and_an_answer_hears_one(wat
     session.load()
     assert session.run()["frames_analysed"] == FRAMES
 
-    # Measured on the frames up to the overview's, then once more for the frame the question asked about: not per frame
-    assert len(measured) == MIN_FRAMES + 1, measured
+    # Measured on the overview's frame, then once more for the frame the question asked about: not per frame
+    assert len(measured) == 2, measured
     (colour,) = measured[-1]
     assert colour is not None and all([c.words for c in found] == [colour.words] for found in measured)  # one dog
     spoken = [r["sentence"] for r in reports if r["type"] == "spoken"]
