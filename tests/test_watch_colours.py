@@ -4,18 +4,22 @@ still hears that frame's measured colour. Real embedded models on a real photo (
 LLM's words scripted (tests/scripted_llm.py): only the grounded colour is asserted.
 """
 
+import numpy as np
 import pytest
 
 from echollama.config import PipelineConfig
 from echollama.evaluation.watch_clip import write_video
 from echollama.live.events import ChangeDetector
+from echollama.live.find import FindGuide, find_target
 from echollama.live.session import WatchSession, WatchSettings
 from echollama.live.tracking import MIN_FRAMES, Tracked
+from echollama.live.watcher import ChangeWatcher
 from echollama.pipeline import Pipeline
+from echollama.scene.image import LoadedImage
 from echollama.types import Detection
 from echollama.voice_chat import VoiceChat
 from scripted_llm import ScriptedLLM
-from test_watch_events import scene
+from test_watch_events import H, W, scene
 
 FRAMES = 10
 
@@ -28,6 +32,18 @@ def test_the_overview_is_due_on_the_frame_that_says_it():
         due.append(changes.overview_due)
         said.append(any(e.kind == "scene" for e in changes.update([Tracked(1, dog)], scene(dog), frame * 0.2)))
     assert due == said == [False] * (MIN_FRAMES - 1) + [True, False, False]
+
+
+@pytest.mark.parametrize("find", [None, "dog"])
+def test_colours_are_measured_only_on_the_frame_whose_overview_is_heard(find):
+    """Find mode says only its own phrases and approaches (reading mode only the page and approaches): no overview."""
+    dog = Detection(label="dog", score=0.9, box=(20, 100, 80, 300), distance_m=3.0)
+    coloured: list[bool] = []
+    watcher = ChangeWatcher(lambda image, colour: coloured.append(colour) or scene(dog), 5.0)
+    watcher.finder = FindGuide(find_target(find)) if find else None
+    for frame in range(MIN_FRAMES + 2):
+        watcher.update(LoadedImage(np.zeros((H, W, 3), np.uint8), "frame"), frame * 0.2)
+    assert coloured == [False] * (MIN_FRAMES - 1) + [find is None, False, False]
 
 
 @pytest.fixture(scope="module")
