@@ -118,6 +118,7 @@ def test_the_last_sentence_joins_its_items_and_keeps_each_ones_direction():
     pieces = tail_sentence([PlacedText("a bottle straight ahead", 0.0), PlacedText("a tie on your right", 20.0)], 2)
     assert "".join(pieces) == "Also a bottle straight ahead, a tie on your right and two more things."
     assert [p.azimuth_deg for p in pieces] == [0.0, 20.0, None]
+    assert pieces[-1] == "and two more things."  # the "and" heard with what it adds, as in every other sentence
     spread = tail_sentence([PlacedText("two cups on your left and right"), PlacedText("a bowl straight ahead")], 0)
     assert "".join(spread) == "Also two cups on your left and right, and a bowl straight ahead."
     table = next(p for p in narrate_pieces(DINNER) if "dining table" in p)

@@ -7,6 +7,7 @@ Pure code over a Scene's detection groups, table-tested in tests/test_narration_
 
 from __future__ import annotations
 
+from echollama.language.phrase_joins import joined
 from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, horizontal_third
 from echollama.scene.relations import WORN
@@ -90,10 +91,7 @@ def sides(members: list[Detection], scene: Scene) -> str:
 def tail_sentence(items: list[PlacedText], rest: int) -> list[PlacedText]:
     """'Also a, b and two more things.' over placed items, each piece keeping its direction."""
     more = [PlacedText(more_things(rest))] if rest else []
-    items = items + more
-    # An item placed on two sides already holds an "and"; a comma before the last "and" keeps the items apart.
-    last = ", and " if any(" and " in item for item in items) else " and "
-    pieces = [i.but(i + (", " if n < len(items) - 2 else last)) for n, i in enumerate(items[:-1])] + items[-1:]
+    pieces = joined(items + more)
     pieces[-1] = pieces[-1].but(pieces[-1] + ".")
     return [pieces[0].but("Also " + pieces[0]), *pieces[1:]]
 

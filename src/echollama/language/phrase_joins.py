@@ -14,7 +14,10 @@ def joined(parts: list[PlacedText]) -> list[PlacedText]:
     """`join_words` over placed parts, each keeping its direction: 'a, ' 'b ' 'and c'."""
     if len(parts) <= 1:
         return parts
-    return [p.but(p + ", ") for p in parts[:-2]] + [parts[-2].but(parts[-2] + " "), parts[-1].but("and " + parts[-1])]
+    # A part placed on two sides already holds an "and"; a comma before the last "and" keeps the parts apart.
+    before_and = ", " if any(" and " in p for p in parts) else " "
+    last_two = [parts[-2].but(parts[-2] + before_and), parts[-1].but("and " + parts[-1])]
+    return [p.but(p + ", ") for p in parts[:-2]] + last_two
 
 
 def spoken_sentence(phrases: list[str], opener: str = "") -> str:
@@ -46,7 +49,7 @@ def brief_sentences(phrases: list[list[PlacedText]], tail_follows: bool = False)
     """Two objects a sentence; a kind spread over the picture ("two people: one ..., and one ...") gets its own.
 
     The first opens with "I can see", and only the brief's last sentence with "Also": the one after these when
-    `tail_follows` (the leftovers named short, brief_choice.tail_sentence). "Also a car .... Also a truck ..." said
+    `tail_follows` (the leftovers named short, narration._brief_tail). "Also a car .... Also a truck ..." said
     one word twice."""
     packed: list[list[int]] = []
     for i, phrase in enumerate(phrases):

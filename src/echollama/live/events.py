@@ -57,8 +57,9 @@ class ChangeDetector:
 
     @property
     def overview_due(self) -> bool:
-        """The opening overview is still to be said (it names colours, "a black dog"; the later changes do not)."""
-        return not self._overview_said
+        """The next frame's update says the opening overview (it names colours, "a black dog"; the later changes do
+        not). It is said on the MIN_FRAMES-th frame, of that frame's objects: the frames before it say nothing."""
+        return not self._overview_said and self._frames + 1 >= MIN_FRAMES
 
     def update(self, tracked: list[Tracked], scene: Scene, at_s: float) -> list[WatchEvent]:
         self._frames += 1

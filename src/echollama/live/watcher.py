@@ -41,9 +41,11 @@ class ChangeWatcher:
         """Analyse the frame seen at `at_s` (session clock, seconds); the changes it shows."""
         began = time.perf_counter()
         # Colours are said in the opening overview and in answers (measured for the frame asked about, by
-        # `latest_scene`), never in the later announcements: not measured on every frame (on vtest.avi's frames,
-        # 31 ms median and 81 ms at worst on two busy cores; 32 ms of a 0.63 s frame, paired).
-        scene = self.analyze(image, self.changes.overview_due)
+        # `latest_scene`), never in the later announcements: measured on the overview's frame only, not on every
+        # frame (on vtest.avi's frames, 31 ms median and 81 ms at worst on two busy cores; 32 ms of a 0.63 s frame,
+        # paired).
+        overview_heard = self.finder is None and self.reading is None  # find and reading modes drop the overview
+        scene = self.analyze(image, self.changes.overview_due and overview_heard)
         scene = replace(scene, timings={**scene.timings, "at_s": at_s})
         with self._completing:
             self.latest = (scene, image)

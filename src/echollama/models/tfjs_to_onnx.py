@@ -282,12 +282,11 @@ def convert(
     graph = helper.make_graph(builder.nodes, output_name, inputs, outputs, list(builder.initializers.values()))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="echollama")
     model.ir_version = 8  # opset 17's IR version: runs on any onnxruntime >= 1.13
-    onnx.checker.check_model(model, full_check=True)
     _check_resizes(model, builder.resize_sizes)  # at the TF graph's own 640x640, where its sizes are known
     if heads:
         dims = model.graph.input[0].type.tensor_type.shape.dim
         dims[1].dim_param, dims[2].dim_param = "height", "width"  # NHWC; setting dim_param clears the 640
-        onnx.checker.check_model(model, full_check=True)
+    onnx.checker.check_model(model, full_check=True)  # the model as written, once
     return model
 
 

@@ -55,8 +55,9 @@ CONTRADICTED_BELOW = 0.05
 # no crop of a box came above 0.11 for any place, and none has a place as its top class. Rooms and shops stay the
 # crop's background, as above: an object inside a restaurant is no contradiction of it.
 SCENERY_FROM = 0.30
-# ImageNet's alp, cliff, lakeside, promontory, sandbar, seashore and valley
-LANDSCAPES = frozenset({970, 972, 975, 976, 977, 978, 979})
+# The places (imagenet_to_coco.PLACES) among ImageNet's geological formations, alp (970) to volcano (980): today alp,
+# cliff, lakeside, promontory, sandbar, seashore and valley. Rooms, shops, a patio, a pier or a dock are not land.
+LANDSCAPES = frozenset(i for i in PLACES if 970 <= i <= 980)
 INSIDE_SHARE = 0.8  # of another box's area within this one: that object is in this crop
 # Another box covering this share of this box fills much of its crop, so the crop may show that object rather than
 # this one. On the labels' own boxes of the labelled set, the two objects wrongly contradicted were so covered: the
