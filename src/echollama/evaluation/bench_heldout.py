@@ -19,13 +19,7 @@ from dataclasses import replace
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
-from echollama.evaluation.heldout_set import (
-    SETS,
-    heldout_colour_labels,
-    heldout_fine_labels,
-    heldout_settings,
-    photo_set,
-)
+from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_folder
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.scene.sure_word_guard import SureWordGuard
@@ -83,18 +77,16 @@ def score_set(
 
 
 def _settings(scenes: dict[str, Scene], labels: dict) -> dict:
-    """Settings said, right and wrong: the side against `indoors` (unjudged when None), a place against `places`."""
-    said, wrong = 0, []
-    for name, scene in scenes.items():
-        if scene.setting is None:
-            continue
-        said += 1
-        indoors, places = labels[name]
-        side_wrong = indoors is not None and scene.setting.indoors != indoors
-        place_wrong = bool(scene.setting.place) and scene.setting.place not in places
-        if side_wrong or place_wrong:
-            wrong.append(f"{name}: {'indoors' if scene.setting.indoors else 'outdoors'} {scene.setting.place}".strip())
-    return {"said": said, "wrong": wrong}
+    """Settings said, and each photo whose side or place is wrong (fine_name_eval.judged_settings)."""
+    from echollama.evaluation.fine_name_eval import judged_settings
+
+    judged = judged_settings(scenes, labels)
+    wrong = [
+        f"{name}: {'indoors' if setting.indoors else 'outdoors'} {setting.place}".strip()
+        for name, setting, side_right, place_right in judged
+        if side_right is False or place_right is False
+    ]
+    return {"said": len(judged), "wrong": wrong}
 
 
 def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) -> dict[str, list[list[int]]]:
@@ -109,6 +101,8 @@ def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) ->
 
 
 def bench_heldout(args, config: PipelineConfig) -> int:
+    from echollama.evaluation.colour_eval import COLOUR_LABELS, colour_labels, on_hand_drawn_boxes
+    from echollama.evaluation.fine_name_eval import FINE_LABELS, fine_labels, on_labelled_boxes
     from echollama.pipeline import Pipeline
 
     analyzer = Pipeline(config).analyzer
@@ -116,21 +110,17 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     guard = getattr(analyzer, "fine_names", None)
     results: dict[str, dict] = {}
     for name in chosen:
-        photos = photo_set(name)
-        settings = heldout_settings() if name == "heldout" else None
-        fine, colours = _fine_labels(name), _colour_labels(name)
+        photos, folder = photo_set(name), set_folder(name)
+        settings = heldout_settings() if name == "heldout" else None  # the labelled set's are judged by `eval`
+        fine, colours = fine_labels(folder / FINE_LABELS.name), colour_labels(folder / COLOUR_LABELS.name)
         results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
         if isinstance(guard, SureWordGuard):  # the same perception without the guard's two checks, for comparison
             analyzer.fine_names = replace(guard.inner, scenery_verdict=False)
             results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine, colours)
             analyzer.fine_names = guard
         if guard is not None:
-            from echollama.evaluation.fine_name_eval import on_labelled_boxes
-
             results[name][_ON_BOXES] = on_labelled_boxes(guard, photos, fine)
         if analyzer.colourer is not None:
-            from echollama.evaluation.colour_eval import on_hand_drawn_boxes
-
             results[name][_COLOUR_ON_BOXES] = on_hand_drawn_boxes(analyzer.colourer, colours, photos)
         if name == "heldout":
             results[name]["bands"] = band_check(analyzer.detector, photos)
@@ -139,18 +129,6 @@ def bench_heldout(args, config: PipelineConfig) -> int:
     else:
         _print(results)
     return 0
-
-
-def _fine_labels(name: str) -> dict:
-    from echollama.evaluation.fine_name_eval import fine_labels
-
-    return heldout_fine_labels() if name == "heldout" else fine_labels()
-
-
-def _colour_labels(name: str) -> dict:
-    from echollama.evaluation.colour_eval import colour_labels
-
-    return heldout_colour_labels() if name == "heldout" else colour_labels()
 
 
 def _print(results: dict[str, dict]) -> None:
