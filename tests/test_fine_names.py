@@ -285,10 +285,13 @@ def test_a_labelled_object_whose_crop_shows_its_neighbour_is_not_contradicted(gi
 
 
 def test_the_heldout_fine_labels_name_heldout_objects_by_their_own_boxes():
-    from echollama.evaluation.heldout_set import heldout_fine_labels, heldout_images
+    from echollama.evaluation.fine_name_eval import fine_labels
+    from echollama.evaluation.heldout_set import HELDOUT_DIR, heldout_images
 
     boxes = {(item.name, o.label, tuple(o.box)) for item in heldout_images() for o in item.objects}
-    judged = [(name, o) for name, entry in heldout_fine_labels().items() for o in entry["objects"]]
+    judged = [
+        (name, o) for name, entry in fine_labels(HELDOUT_DIR / "fine_labels.json").items() for o in entry["objects"]
+    ]
     assert len(judged) >= 6
     for name, o in judged:
         assert (name, o["label"], tuple(o["box"])) in boxes and o["fine"] and o["label"] in KINDS_OF

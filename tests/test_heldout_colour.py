@@ -2,7 +2,8 @@
 heldout`: the labels name held-out objects by index in basic colour terms, and the bench scores and prints them."""
 
 from echollama.evaluation.bench_heldout import _print, score_set
-from echollama.evaluation.heldout_set import heldout_colour_labels, heldout_images
+from echollama.evaluation.colour_eval import colour_labels
+from echollama.evaluation.heldout_set import HELDOUT_DIR, heldout_images
 from echollama.types import Detection, ObjectColour, Scene
 
 BASIC_TERMS = ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")
@@ -10,7 +11,7 @@ BASIC_TERMS = ("black", "white", "grey", "red", "orange", "yellow", "green", "bl
 
 def test_the_heldout_colour_labels_name_heldout_objects_in_basic_terms():
     photos = {item.name: item for item in heldout_images()}
-    labels = heldout_colour_labels()
+    labels = colour_labels(HELDOUT_DIR / "colour_labels.json")
     assert set(labels) == set(photos)  # every held-out photo judged, even where nothing has a colour
     clear = 0
     for name, entries in labels.items():
@@ -35,7 +36,7 @@ def test_the_bench_scores_and_prints_the_heldout_colours(capsys):
         "double_decker_bus": Scene(*bus.size, [_said(bus, 0, "red"), _said(bus, 1, "blue")], "", "metres"),
         "grace_hopper": Scene(*tie.size, [_said(tie, 1, "black")], "", "metres"),
     }
-    figures = score_set(scenes, [bus, tie], colours=heldout_colour_labels())
+    figures = score_set(scenes, [bus, tie], colours=colour_labels(HELDOUT_DIR / "colour_labels.json"))
     colours = figures["colours"]
     assert (colours["said"], colours["right"], colours["clear_colour_objects"]) == (3, 2, 4)
     assert colours["wrong"] == ["double_decker_bus 1 car: said blue, labelled ('white',)"]

@@ -18,7 +18,8 @@ def test_a_fine_name_is_judged_against_the_object_whatever_word_the_labels_accep
     van = [{"label": "car", "box": [652, 45, 722, 97], "fine": ["van", "panel van"]}]
     found = Detection("truck", 0.9, (650, 44, 722, 98), fine_name=FineName("moving van", 0.86, "truck", ()))
     assert _accepted(found, van) is None  # found as a truck, labelled a car: not the same object by label alone
-    assert _accepted(found, van, {("car", (652, 45, 722, 97)): ("van", "truck")}) == ["van", "panel van"]
+    labelled = (LabelledObject("car", (652, 45, 722, 97), also=("van", "truck")),)
+    assert _accepted(found, van, labelled) == ["van", "panel van"]
 
 
 def test_every_labelled_object_of_clear_kind_is_a_labelled_object():

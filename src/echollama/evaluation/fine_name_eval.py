@@ -11,25 +11,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
+
+import numpy as np
 
 from echollama.evaluation.detection import IOU_MATCH, iou, matches_labelled
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images
+from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, LabelledObject, labelled_images
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
 from echollama.language.narration import narrate
-from echollama.scene.fine_names import MIN_CROP_PX, NAME_FROM, FineNamer, padded_crop
+from echollama.scene.fine_names import NAME_FROM, FineNamer
 from echollama.scene.imagenet_to_coco import KINDS_OF, NOT_SAID, SPOKEN_INSTEAD
-from echollama.types import Detection, Scene
+from echollama.types import Detection, Scene, Setting
 
 RULES = ("lower", "ignore", "drop", "correct")  # "lower" is what perception does (scene/fine_names.py)
+# The labelled set's; heldout/fine_labels.json is the held-out set's.
+FINE_LABELS = PHOTOS_DIR / "fine_labels.json"
+# Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit).
+SettingLabels = Mapping[str, tuple[bool | None, Collection[str]]]
 
 
 @cache
-def fine_labels() -> dict:
-    return json.loads((PHOTOS_DIR / "fine_labels.json").read_text(encoding="utf-8"))["photos"]
+def fine_labels(path: Path = FINE_LABELS) -> dict:
+    """Photo name -> {"objects": [{label, box, fine}]}: the objects of clear kind and the fine names a listener
+    accepts for them, from a file in fine_labels.json's schema (the labelled set's also has each photo's setting)."""
+    return json.loads(path.read_text(encoding="utf-8"))["photos"]
 
 
 def _agreeing(detection: Detection) -> bool:
@@ -37,20 +46,19 @@ def _agreeing(detection: Detection) -> bool:
     return fine is not None and fine.under == detection.label and detection.certain
 
 
-def _accepted(detection: Detection, objects: list[dict], also: dict | None = None) -> list[str] | None:
+def _accepted(detection: Detection, objects: list[dict], labelled: Sequence[LabelledObject] = ()) -> list[str] | None:
     """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind.
-    `also`: (label, box) -> the other labels a listener accepts for that object (labels.json), so a van labelled
-    "car" and found as a "truck" is still judged."""
-    for labelled in objects:
-        box = tuple(labelled["box"])
-        names = {labelled["label"], *(also or {}).get((labelled["label"], box), ())}
-        if detection.label in names and iou(detection.box, box) >= IOU_MATCH:
-            return [name.lower() for name in labelled["fine"]]
+    `labelled`: the photo's labelled objects, whose `names` say what else an object may be found as, so a van
+    labelled "car, also truck" and found as a "truck" is still judged."""
+    names_of = {(o.label, o.box): o.names for o in labelled}
+    for fine in objects:
+        box = tuple(fine["box"])
+        if (
+            detection.label in names_of.get((fine["label"], box), (fine["label"],))
+            and iou(detection.box, box) >= IOU_MATCH
+        ):
+            return [name.lower() for name in fine["fine"]]
     return None
-
-
-def _also(photo: LabelledImage) -> dict:
-    return {(o.label, tuple(o.box)): o.also for o in photo.objects}
 
 
 def under_rule(scene: Scene, rule: str, certain_from: float | None) -> Scene:
@@ -69,26 +77,24 @@ def under_rule(scene: Scene, rule: str, certain_from: float | None) -> Scene:
     return replace(scene, detections=kept)
 
 
-def evaluate_fine_names(analyzer, images) -> dict:
-    """Fine names, disagreements and settings on the labelled photos among `images` (name, image, truth)."""
+def evaluate_fine_names(analyzer, scenes: Mapping[str, Scene]) -> dict:
+    """Fine names, disagreements and settings on the labelled photos among `scenes` (photo name -> the Scene
+    `echollama eval` found in it)."""
     truth = {item.name: item for item in labelled_images()}
     labels = fine_labels()
-    settings = {"said": 0, "judged": 0, "right": 0, "places_said": 0, "places_right": 0, "wrong": []}
-    heard: dict[str, list] = {rule: [] for rule in RULES}
-    scenes: dict[str, Scene] = {}
-    for name, image, _ in images:
-        if name not in labels or name not in truth:
-            continue
-        scene = scenes[name] = analyzer.analyze(image, read_text=False)
-        for rule in RULES:
-            heard[rule].append(
-                score_description(" ".join(narrate(under_rule(scene, rule, analyzer.certain_from))), truth[name])
-            )
-        _judge_setting(scene, labels[name]["setting"], name, settings)
+    judged = {name: scene for name, scene in scenes.items() if name in labels and name in truth}
+    heard = {
+        rule: [
+            score_description(" ".join(narrate(under_rule(scene, rule, analyzer.certain_from))), truth[name])
+            for name, scene in judged.items()
+        ]
+        for rule in RULES
+    }
+    setting_labels = {name: (e["setting"]["indoors"], e["setting"]["places"]) for name, e in labels.items()}
     return {
-        **score_scenes(scenes, [truth[name] for name in scenes], labels),
+        **score_scenes(judged, [truth[name] for name in judged], labels),
         "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
-        "settings": settings,
+        "settings": _setting_tally(judged, setting_labels),
         "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
     }
 
@@ -108,7 +114,7 @@ def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labe
         for d in scene.detections:
             if _agreeing(d):
                 said = fine_name_words(d).rstrip(",") in spoken
-                _judge_name(d, objects, said, tally, wrong_names, photo.name, _also(photo))
+                _judge_name(d, objects, said, tally, wrong_names, photo)
             elif d.fine_name is not None and d.fine_name.under != d.label:
                 disagreements.append(
                     {
@@ -135,21 +141,30 @@ def on_labelled_boxes(
 ) -> dict:
     """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
     the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
-    how many get a contradiction (always wrong here: the box holds what its label says). `photos` and `labels`: the
+    how many get a contradiction (always wrong here: the box holds what its label says); and what the naming threshold
+    keeps out (_best_class), from the same crops. `photos` and `labels`: the
     labelled set and fine_labels.json unless given (the held-out set)."""
     photos = labelled_images() if photos is None else photos
     labels = fine_labels() if labels is None else labels
-    bands = best_class_by_band(namer, photos, labels)
-    every_object = replace(namer, limit=1000)
+    namer = replace(namer, limit=1000)
+    bands = {band: {"judged": 0, "right": 0} for _, band in BANDS}
     tally = {"objects": 0, "named": 0, "right": 0, "contradicted": 0}
     wrong: list[str] = []
     for item in photos:
-        judged = {(o["label"], tuple(o["box"])): o["fine"] for o in labels.get(item.name, {"objects": []})["objects"]}
+        objects = labels.get(item.name, {"objects": []})["objects"]
+        judged = {(o["label"], tuple(o["box"])): o["fine"] for o in objects}
         if not judged:
             continue
         # Every labelled object is passed, as perception passes every detection: one inside another's box is no
         # contradiction of it (a cup in a table's crop).
-        named = every_object(item.load(), [Detection(o.label, 1.0, o.box) for o in item.objects])
+        detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
+        classified = namer.classify(item.load(), detections)  # each crop once, for both figures
+        named = namer.judge(detections, classified)
+        index = {(d.label, d.box): i for i, d in enumerate(detections)}
+        for o in objects:
+            probabilities = classified.get(index[o["label"], tuple(o["box"])])
+            if probabilities is not None:
+                _best_class(namer, probabilities, o, bands)
         for d in named:
             accepted = judged.get((d.label, tuple(d.box)))
             if accepted is None:
@@ -172,37 +187,26 @@ def on_labelled_boxes(
 BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
 
 
-def best_class_by_band(namer: FineNamer, photos: Sequence[LabelledImage], labels: dict) -> dict[str, dict[str, int]]:
-    """What the naming threshold keeps out: on every labelled object of clear kind big enough to classify, the crop's
-    likeliest class under the object's label (those never said left out), right or wrong, by its probability."""
-    names = namer.names()
-    tally = {band: {"judged": 0, "right": 0} for _, band in BANDS}
-    for item in photos:
-        objects = [o for o in labels.get(item.name, {"objects": []})["objects"] if o["label"] in KINDS_OF]
-        if not objects:
-            continue
-        rgb = item.load().rgb
-        for o in objects:
-            x1, y1, x2, y2 = o["box"]
-            if min(x2 - x1, y2 - y1) < MIN_CROP_PX:
-                continue
-            probabilities = namer.probabilities(padded_crop(rgb, o["box"]))
-            best = max(KINDS_OF[o["label"]], key=lambda i: probabilities[i])
-            if best in NOT_SAID:
-                continue
-            band = next(band for start, band in BANDS if probabilities[best] >= start)
-            tally[band]["judged"] += 1
-            tally[band]["right"] += SPOKEN_INSTEAD.get(best, names[best]).lower() in [n.lower() for n in o["fine"]]
-    return tally
+def _best_class(namer: FineNamer, probabilities: np.ndarray, labelled: dict, bands: dict[str, dict[str, int]]) -> None:
+    """Counts what the naming threshold keeps out, for one labelled object of clear kind whose crop the namer
+    classified (big enough; FineNamer.classify): its crop's likeliest class under its label (one never said is left
+    out), right or wrong, by its probability."""
+    best = max(KINDS_OF[labelled["label"]], key=lambda i: probabilities[i])
+    if best in NOT_SAID:
+        return
+    band = next(band for start, band in BANDS if probabilities[best] >= start)
+    said = SPOKEN_INSTEAD.get(best, namer.names()[best])
+    bands[band]["judged"] += 1
+    bands[band]["right"] += said.lower() in [name.lower() for name in labelled["fine"]]
 
 
 def _judge_name(
-    d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: str, also: dict
+    d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: LabelledImage
 ) -> None:
     """Counts one agreeing fine name: computed (and said, when the brief description says it), judged, right."""
     tally["computed"] += 1
     tally["said"] += said
-    accepted = _accepted(d, objects, also)
+    accepted = _accepted(d, objects, photo.objects)
     if accepted is None or d.fine_name is None:
         return
     ok = d.fine_name.name.lower() in accepted
@@ -211,26 +215,40 @@ def _judge_name(
     tally["said_judged"] += said
     tally["said_right"] += said and ok
     if not ok:
-        wrong.append(f"{photo}: {d.label} named {d.fine_name.name}")
+        wrong.append(f"{photo.name}: {d.label} named {d.fine_name.name}")
 
 
-def _judge_setting(scene: Scene, labelled: dict, name: str, tally: dict) -> None:
-    setting = scene.setting
-    if setting is None:
-        return
-    tally["said"] += 1
-    if labelled["indoors"] is not None:
-        tally["judged"] += 1
-        ok = setting.indoors == labelled["indoors"]
-        tally["right"] += ok
-        if not ok:
-            tally["wrong"].append(f"{name}: {'indoors' if setting.indoors else 'outdoors'}")
-    if setting.place:
-        tally["places_said"] += 1
-        ok = setting.place in labelled["places"]
-        tally["places_right"] += ok
-        if not ok:
-            tally["wrong"].append(f"{name}: {setting.place}")
+def judged_settings(
+    scenes: Mapping[str, Scene], labels: SettingLabels
+) -> list[tuple[str, Setting, bool | None, bool | None]]:
+    """Each setting said in `scenes`, against `labels`: (photo, setting, whether indoors/outdoors is right or None
+    when the label leaves it unclear, whether the place is right or None when none was said)."""
+    judged = []
+    for name, scene in scenes.items():
+        if scene.setting is None:
+            continue
+        indoors, places = labels[name]
+        side_right = None if indoors is None else scene.setting.indoors == indoors
+        place_right = scene.setting.place in places if scene.setting.place else None
+        judged.append((name, scene.setting, side_right, place_right))
+    return judged
+
+
+def _setting_tally(scenes: Mapping[str, Scene], labels: SettingLabels) -> dict:
+    tally: dict = {"said": 0, "judged": 0, "right": 0, "places_said": 0, "places_right": 0, "wrong": []}
+    for name, setting, side_right, place_right in judged_settings(scenes, labels):
+        tally["said"] += 1
+        if side_right is not None:
+            tally["judged"] += 1
+            tally["right"] += side_right
+            if not side_right:
+                tally["wrong"].append(f"{name}: {'indoors' if setting.indoors else 'outdoors'}")
+        if place_right is not None:
+            tally["places_said"] += 1
+            tally["places_right"] += place_right
+            if not place_right:
+                tally["wrong"].append(f"{name}: {setting.place}")
+    return tally
 
 
 def summary_line(result: dict) -> str:

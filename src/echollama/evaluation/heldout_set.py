@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images, photos_in
+from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, photos_in
 
-HELDOUT_LABELS = PHOTOS_DIR / "heldout" / "labels.json"
+# Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (the held-out ones judged by eye
+# as the labelled set's are).
+HELDOUT_DIR = PHOTOS_DIR / "heldout"
+HELDOUT_LABELS = HELDOUT_DIR / "labels.json"
 SETS = ("labelled", "heldout")
 
 
-@cache
 def heldout_images() -> tuple[LabelledImage, ...]:
     return photos_in(HELDOUT_LABELS)
 
@@ -29,26 +32,14 @@ def heldout_settings() -> dict[str, tuple[bool | None, tuple[str, ...]]]:
     return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in raw.items()}
 
 
+def set_folder(name: str) -> Path:
+    """The folder of the named set's label files: "labelled" (what `echollama eval` scores) or "heldout"."""
+    folders = dict(zip(SETS, (PHOTOS_DIR, HELDOUT_DIR), strict=True))
+    if name not in folders:
+        raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
+    return folders[name]
+
+
 def photo_set(name: str) -> list[LabelledImage]:
-    """The photos of the named set: "labelled" (labels.json, what `echollama eval` scores) or "heldout"."""
-    if name == "heldout":
-        return list(heldout_images())
-    if name == "labelled":
-        return labelled_images()
-    raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
-
-
-@cache
-def heldout_fine_labels() -> dict:
-    """Photo name -> {"objects": [{label, box, fine}]}: the held-out objects of clear kind and the fine names a
-    listener accepts for them (heldout/fine_labels.json, judged by eye as ../fine_labels.json is)."""
-    return json.loads((HELDOUT_LABELS.parent / "fine_labels.json").read_text(encoding="utf-8"))["photos"]
-
-
-def heldout_colour_labels() -> dict:
-    """Photo name -> {labelled object index: the colour phrases a listener accepts, None: no clear colour}
-    (heldout/colour_labels.json, judged by eye as ../colour_labels.json is; the colour rule was fitted on neither
-    these labels nor these photos, but for its potted plant and tie rules: see the module's notes)."""
-    from echollama.evaluation.colour_eval import colour_labels
-
-    return colour_labels(HELDOUT_LABELS.parent / "colour_labels.json")
+    """The photos of the named set (set_folder)."""
+    return list(photos_in(set_folder(name) / "labels.json"))

@@ -84,11 +84,11 @@ def _photo(name: str, entry: dict) -> LabelledImage:
     )
 
 
-@cache
 def _read() -> tuple[LabelledImage, ...]:
     return photos_in(PHOTOS_DIR / "labels.json")
 
 
+@cache
 def photos_in(labels_file: Path) -> tuple[LabelledImage, ...]:
     """The photos of a labels file in labels.json's schema (also evaluation/photos/heldout/labels.json)."""
     raw = json.loads(labels_file.read_text(encoding="utf-8"))

@@ -199,7 +199,7 @@ def run_eval(
         from echollama.evaluation.fine_name_eval import evaluate_fine_names
 
         _progress("fine names and settings")
-        result["fine_names"] = evaluate_fine_names(analyzer, images)
+        result["fine_names"] = evaluate_fine_names(analyzer, scenes)
     from echollama.evaluation.text_eval import evaluate_text  # the text reader's CER (issue 12)
 
     result["text"] = evaluate_text(analyzer.text_reader)

@@ -8,7 +8,7 @@ The thresholds below were measured on the 29 labelled photos (evaluation/photos/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -171,12 +171,20 @@ class FineNamer:
             self._crops = ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="fine-name-crops")
 
     def __call__(self, image: LoadedImage, detections: Sequence[Detection]) -> list[Detection]:
-        judged = list(detections)
-        names = self.names()
+        return self.judge(detections, self.classify(image, detections))
+
+    def classify(self, image: LoadedImage, detections: Sequence[Detection]) -> dict[int, np.ndarray]:
+        """Detection index -> its crop's ImageNet probabilities, for the objects worth a classifier run (salient)."""
         chosen = salient(detections, self.limit)
         crops = [padded_crop(image.rgb, detections[i].box) for i in chosen]
         classified = self._crops.map(self.probabilities, crops) if self._crops else map(self.probabilities, crops)
-        for i, probabilities in zip(chosen, classified):
+        return dict(zip(chosen, classified))
+
+    def judge(self, detections: Sequence[Detection], classified: Mapping[int, np.ndarray]) -> list[Detection]:
+        """The detections with their crops' verdicts (`classified`: from `classify`)."""
+        judged = list(detections)
+        names = self.names()
+        for i, probabilities in classified.items():
             detection = detections[i]
             fine = judge_crop(detection.label, probabilities, names, _inside(detections, i), self.scenery_verdict)
             if fine is None:
