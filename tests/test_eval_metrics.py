@@ -83,6 +83,7 @@ SPOKEN_PHOTOS = ["coffee", "chelsea", "porch_dog_bicycle", "field_dog_person_hor
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # two prompt variants, each heard back and asked 14 questions: 590 s on 2 busy cores
 def test_eval_with_speech_and_spoken_questions(tmp_path):
     # The real voice path (Piper speaks, Whisper hears), but nothing here rests on what Whisper heard: what it hears
     # differs between CPUs and under load (once "What vehicles are there?" was "What people are there?"), and its
