@@ -289,20 +289,44 @@ def test_a_relation_of_an_unsure_object_is_hedged_once_and_unsure_neighbours_pla
     assert scene_of(tv, person).relations and "next to" not in " ".join(narrate(scene_of(tv, person), "full"))
 
 
-def test_on_a_real_photo_a_person_standing_beside_a_horse_is_not_riding_it(labelled):
+def _labelled_scene(photo, moved=None):
+    """The photo's hand-labelled boxes as sure detections (`moved`: label -> another box for that object)."""
+    width, height = photo.size
+    found = [Detection(o.label, 0.9, (moved or {}).get(o.label, o.box)) for o in photo.objects]
+    return replace(Scene(width, height, found, "", "metres"), relations=find_relations(found, width, height))
+
+
+def test_on_a_photo_a_person_standing_beside_a_horse_is_not_riding_it(labelled):
     # No packaged photo on this machine shows a rider (searched: opencv-doc's data, text and tutorial images and
     # every 25th frame of vtest.avi; scikit-image; matplotlib; kphotoalbum's, dlib's and labelme's examples), so
-    # riding's real-photo check is its near miss: darknet's person.jpg, a woman standing beside a white horse, her
-    # feet on the ground the horse stands on (judged by eye; relation_labels.json lists "riding" as false).
+    # riding's photo check is its near miss: darknet's person.jpg, a woman standing beside a white horse, her feet on
+    # the ground the horse stands on (judged by eye; relation_labels.json lists "riding" as false). Its hand-drawn
+    # boxes stand in for a detector's, whose exact boxes differ between CPUs.
+    photo = labelled["field_dog_person_horse"]
+    scene = _labelled_scene(photo)
+    (person,) = [d for d in scene.detections if d.label == "person"]
+    (horse,) = [d for d in scene.detections if d.label == "horse"]
+    assert person.box[3] >= horse.box[3]  # her feet at the horse's ground line, not above it
+    assert not [r for r in scene.relations if r.kind == "riding"]
+    assert "riding" not in " ".join(narrate(scene, "full"))
+    # The same woman lifted into the saddle: over the horse, head above its back, feet off the ground
+    x1, y1, x2, y2 = horse.box
+    saddle = (x1 + 40, y1 - 80, x1 + 40 + person.width, y1 - 80 + person.height * 0.8)
+    mounted = _labelled_scene(photo, {"person": saddle})
+    assert [(r.subject_label, r.kind, r.object_label) for r in mounted.relations if r.kind == "riding"] == [
+        ("person", "riding", "horse")
+    ]
+    assert "riding" in " ".join(narrate(mounted, "full"))
+
+
+def test_on_the_real_photo_the_detector_finds_no_rider(labelled):
+    # What any working detector gives here: the woman and the horse, each clearly apart (SSD and YOLOv5s find both
+    # above 0.9, their boxes 130 px apart), so no riding, whatever the exact boxes.
     from echollama.config import PipelineConfig
     from echollama.profiles import embedded
 
     analyzer = embedded(PipelineConfig()).analyzer  # the default detector
     scene = analyzer.analyze(labelled["field_dog_person_horse"].load(), read_text=False)
-    people = [d for d in scene.detections if d.label == "person"]
-    horses = [d for d in scene.detections if d.label == "horse"]
-    assert people and horses  # a failure here is the detector, not relations
-    # Her feet are at the horse's ground line, not above it: the geometry that rules riding out.
-    assert max(p.box[3] for p in people) >= min(h.box[3] for h in horses)
+    assert {"person", "horse"} <= {d.label for d in scene.detections}  # a failure here is the detector
     assert not [r for r in scene.relations if r.kind == "riding"]
     assert "riding" not in " ".join(narrate(scene, "full"))
