@@ -27,7 +27,7 @@ from echollama.scene.fine_names import LANDSCAPES, FineNamer, padded_crop
 from echollama.scene.geometric_depth import GeometricDepthEstimator
 from echollama.scene.imagenet_to_coco import INDOOR_CLASSES, OUTDOOR_CLASSES, PLACES, coco_of
 from echollama.scene.setting import SettingJudge
-from echollama.scene.sure_word_guard import SureWordGuard, hedge_without_person
+from echollama.scene.sure_word_guard import hedge_without_person
 from echollama.types import Detection, Scene
 
 SKY = (185.0, 48.0, 202.0, 62.0)
@@ -143,7 +143,8 @@ def _perceive(photo: str, found: list[Detection], crop, picture, names, guard: b
         DETECTION_THRESHOLDS[DEFAULT_DETECTOR],
         certain_from=CERTAIN_FROM[DEFAULT_DETECTOR],
         label_bands=LABEL_BANDS[DEFAULT_DETECTOR],
-        fine_names=SureWordGuard(namer) if guard else namer,
+        fine_names=namer,
+        hedge_person_bound=guard,
         setting=SettingJudge(lambda image: picture.probabilities, lambda: names),
         lanes=1,
     )
@@ -159,8 +160,8 @@ def _sure(scene: Scene) -> list[str]:
 
 
 def test_the_default_perception_runs_the_guard():
-    fine_names = build_profile(PipelineConfig(llm="tiny", read_text=False)).analyzer.fine_names
-    assert isinstance(fine_names, SureWordGuard) and fine_names.inner.scenery_verdict
+    analyzer = build_profile(PipelineConfig(llm="tiny", read_text=False)).analyzer
+    assert analyzer.hedge_person_bound and analyzer.fine_names is not None and analyzer.fine_names.scenery_verdict
 
 
 def test_birds_over_a_palace_are_never_sure_kites(names):
