@@ -128,10 +128,10 @@ class SceneAnalyzer:
         if not caption and colourer is None:
             return scene
         guess = self._submit(_timed, self.captioner.caption, image, scene.detections) if caption else None
-        coloured = self._submit(_timed, colourer.colour, image.rgb, scene.detections) if colourer else None
+        colours = self._submit(_timed, colourer.colours, image.rgb, scene.detections) if colourer else None
         timings, detections, text = dict(scene.timings), scene.detections, scene.caption
-        if coloured is not None:
-            detections, timings["colour_s"] = coloured.result()
+        if colours is not None:
+            detections, timings["colour_s"] = _coloured(detections, colours)
         if guess is not None:
             text, timings["caption_s"] = guess.result()
         return replace(scene, detections=detections, caption=text, timings=timings)
@@ -249,8 +249,10 @@ def _place(detection: Detection, image: LoadedImage, camera) -> Detection:
 def _coloured(detections: list[Detection], colours: Future) -> tuple[list[Detection], float]:
     """The detections with the colours `colours` measured (`_timed` over the colourer, which keeps the detections'
     order), and the seconds that took."""
+    from echollama.scene.colourer import with_colours  # here, as above: only a colourer's user loads OpenCV
+
     found, colour_s = colours.result()
-    return [replace(d, colour=c) for d, c in zip(detections, found)], colour_s
+    return with_colours(detections, found), colour_s
 
 
 def _placed_text(read: Future, scene: Scene, start: float) -> Future[tuple[list[TextRegion], dict[str, float]]]:

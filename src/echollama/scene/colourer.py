@@ -59,7 +59,12 @@ class ObjectColourer:
 
     def colour(self, rgb: np.ndarray, detections: list[Detection]) -> list[Detection]:
         """The detections with their colours."""
-        return [replace(d, colour=c) for d, c in zip(detections, self.colours(rgb, detections))]
+        return with_colours(detections, self.colours(rgb, detections))
+
+
+def with_colours(detections: list[Detection], colours: list[ObjectColour | None]) -> list[Detection]:
+    """The detections, each with its colour (`ObjectColourer.colours`, in the same order)."""
+    return [replace(d, colour=c) for d, c in zip(detections, colours)]
 
 
 def _inside(detection: Detection, width: int, height: int) -> Detection | None:
