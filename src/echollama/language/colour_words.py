@@ -7,6 +7,7 @@ photos 2 of the 6 colours measured on unsure detections were right), never for "
 
 from __future__ import annotations
 
+from echollama.language.brief_choice import any_sure
 from echollama.scene.words import PAIRED, number_word, plural
 from echollama.types import Detection
 
@@ -14,7 +15,7 @@ from echollama.types import Detection
 def group_colour(members: list[Detection]) -> str:
     """The colour words the group's phrase says before its label, or ""."""
     words = {d.colour.words if d.colour is not None else "" for d in members}
-    if len(words) != 1 or members[0].label in PAIRED or not any(d.certain for d in members):
+    if len(words) != 1 or members[0].label in PAIRED or not any_sure(members):
         return ""
     colour = words.pop()
     return "" if colour == members[0].label else colour  # never "an orange orange"

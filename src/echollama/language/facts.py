@@ -69,7 +69,7 @@ def describe_label(label: str, members: list[Detection], scene: Scene, counting:
     one sure member is said plainly, all of it ("at least three chairs"); a kind the detector was only unsure of is
     hedged. `counting` ("how many") says a number even for one."""
     members = sorted(members, key=lambda d: narration.nearness(d, scene))
-    sure = any(d.certain for d in members)
+    sure = narration.any_sure(members)
     count = len(members)
     name = singular_name(label)
     if count == 1:
