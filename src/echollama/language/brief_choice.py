@@ -12,7 +12,7 @@ from echollama.scene.camera import camera_for
 from echollama.scene.grid import bearing_degrees, horizontal_third
 from echollama.scene.relations import WORN
 from echollama.scene.words import more_things, side_words
-from echollama.types import Detection, PlacedText, Scene
+from echollama.types import Camera, Detection, PlacedText, Scene
 
 # Why: "And five more things." left the table of a restaurant photo and the glasses at a bar unnamed, and long lists
 # ran to 22 s (issue 20). On the 29 labelled photos (`echollama eval --no-speech --prompt grounded`, brief), naming the
@@ -54,9 +54,14 @@ def biggest_share(members: list[Detection], scene: Scene) -> float:
     return max(share(d, scene) for d in members)
 
 
+def camera_of(scene: Scene) -> Camera:
+    """The camera that took the picture: its own (EXIF) or the default for its size."""
+    return scene.camera or camera_for(scene.width, scene.height)
+
+
 def azimuth(detection: Detection, scene: Scene) -> float:
     """Degrees from the camera's axis to the object's centre, negative to the left: where it is heard from."""
-    return bearing_degrees(detection.center[0], scene.camera or camera_for(scene.width, scene.height))
+    return bearing_degrees(detection.center[0], camera_of(scene))
 
 
 def third_of(detection: Detection, scene: Scene) -> int:

@@ -19,6 +19,7 @@ from echollama.language.brief_choice import (
     any_sure,
     azimuth,
     brief_order,
+    camera_of,
     share,
     sides,
     tail_order,
@@ -34,8 +35,7 @@ from echollama.language.readouts import repair
 from echollama.language.relation_phrases import relation_facts, relation_words, spoken_relations
 from echollama.language.text_phrases import fenced_text_for_prompt
 from echollama.paper import PAPER_DEPTH_UNIT
-from echollama.scene.camera import camera_for
-from echollama.scene.grid import bearing_degrees, clock_direction, horizontal_third
+from echollama.scene.grid import clock_direction
 from echollama.scene.words import (
     GUESS_OPENING,
     counted,
@@ -93,9 +93,9 @@ _LIMITS = {
 
 def direction(detection: Detection, scene: Scene) -> str:
     """'straight ahead', 'slightly left', 'on your far right, at 2 o'clock'."""
-    camera = scene.camera or camera_for(scene.width, scene.height)
-    x = detection.center[0]
-    return side_words(horizontal_third(x, scene.width), bearing_degrees(x, camera), clock_direction(x, camera))
+    return side_words(
+        third_of(detection, scene), azimuth(detection, scene), clock_direction(detection.center[0], camera_of(scene))
+    )
 
 
 def distance(detection: Detection, scene: Scene) -> str:
