@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from functools import partial
 from pathlib import Path
 
 from echollama.config import PipelineConfig
@@ -20,9 +19,9 @@ from echollama.errors import ModelError
 from echollama.language.conversation import LLM_DETAIL_LEVELS, Conversation
 from echollama.language.prompt import system_messages
 from echollama.language.reply import Reply
-from echollama.models.background_load import in_background, while_loading
+from echollama.models.background_load import in_background
 from echollama.profiles import DEFAULT_ASR, Profile, build_profile
-from echollama.scene.image import LoadedImage, load_image
+from echollama.scene.image import LoadedImage, decoded_while
 from echollama.speech.protocols import SpeechRecognizer
 from echollama.speech.streaming import AudioSink, Cancelled, OnSentence, heard_text, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
@@ -132,8 +131,7 @@ class Pipeline:
         image waits for the loads already started before its error goes up.
         """
         self.start_loading(llm=False)
-        if not isinstance(image, LoadedImage):
-            image = while_loading(partial(load_image, image), self._loads.values())
+        image = decoded_while(image, self._loads.values())
         self.start_loading(llm=llm)
         return image
 

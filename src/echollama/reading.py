@@ -6,12 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
-from echollama.models.background_load import in_background, while_loading
+from echollama.models.background_load import in_background
 from echollama.profiles import Profile
-from echollama.scene.image import LoadedImage, load_image
+from echollama.scene.image import LoadedImage, decoded_while
 from echollama.speech.streaming import AudioSink, speak
 from echollama.speech.wav_out import WavWriter, check_output_path
 from echollama.types import Reading
@@ -44,8 +43,7 @@ def read_aloud(
         for name, load in (("tts", getattr(profile.tts, "load", None)), ("text", getattr(reader, "load", None)))
         if load
     ]
-    if not isinstance(image, LoadedImage):
-        image = while_loading(partial(load_image, image), loads)
+    image = decoded_while(image, loads)
     for future in loads:
         future.result()
     if status is not None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from echollama.errors import InputError
 from echollama.input_files import read_input_file
+from echollama.models.background_load import while_loading
 
 # Images larger than this are refused before decoding (decompression bombs; a 48 MP phone photo still passes).
 MAX_IMAGE_PIXELS = 64_000_000
@@ -44,6 +48,14 @@ def load_image(path: str | Path) -> LoadedImage:
     """Read an image file, refusing missing, empty, huge, corrupt and non-image files with a clear message."""
     data = read_input_file(path, "an image file", MAX_IMAGE_BYTES)
     return decode_image(data, str(path))
+
+
+def decoded_while(image: str | Path | LoadedImage, loads: Iterable[Future]) -> LoadedImage:
+    """The image's pixels: a LoadedImage as it is, a file decoded while `loads` go on (while_loading: on a bad file
+    its error goes up once they are done)."""
+    if isinstance(image, LoadedImage):
+        return image
+    return while_loading(partial(load_image, image), loads)
 
 
 def decode_image(data: bytes, source: str = "<upload>", fit_pixels: int | None = None) -> LoadedImage:
