@@ -27,6 +27,7 @@ from echollama.scene.object_colour import (
     ACHROMATIC_WORDS,
     COLOUR_RULE,
     TERMS,
+    UNCHANGED_LIGHT,
     ColourRule,
     PhotoLight,
     lit_lab,
@@ -123,7 +124,7 @@ def container_colour(
     detection: Detection,
     detections: list[Detection],
     rule: ColourRule = COLOUR_RULE,
-    light: PhotoLight | None = None,
+    light: PhotoLight = UNCHANGED_LIGHT,
 ) -> ObjectColour | None:
     """A bowl's colour from its rim, a table's from its top between the things on it, a cup's from its wall below the
     drink, or None; `detections` are all the photo's."""
@@ -133,12 +134,11 @@ def container_colour(
     rule = replace(rule, pattern=1.0)  # black and white is a coat's pattern, not crockery's
     if detection.label in MAJORITY_ONLY_LABELS:
         rule = replace(rule, over_achromatic=0.0)
-    gains = np.ones(3, np.float32) if light is None else light.gains
-    colour = name_colour(lit_lab(found.pixels, gains), found.method, rule)
+    colour = name_colour(lit_lab(found.pixels, light.gains), found.method, rule)
     if colour is None or found.contents is None:
         return colour
     if set(colour.share) & ACHROMATIC_WORDS:  # a glass's wall reads grey or white
         return None
-    in_contents = pixel_terms(lit_lab(found.contents, gains), rule)
+    in_contents = pixel_terms(lit_lab(found.contents, light.gains), rule)
     shares = [float(np.mean(in_contents == TERMS.index(term))) for term in colour.share]
     return colour if max(shares) < CUP_CONTENTS_MAX_SHARE else None

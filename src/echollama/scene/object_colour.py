@@ -297,6 +297,9 @@ class PhotoLight:
     white: float = 100.0  # the lightness of its lightest neutral surfaces (95th percentile)
 
 
+UNCHANGED_LIGHT = PhotoLight(np.ones(3, np.float32))  # the pixels as they are: an object measured without its photo
+
+
 def photo_light(sample: np.ndarray, rule: ColourRule = COLOUR_RULE) -> PhotoLight:
     """The photo's light from a small copy of it: snow or a white wall under a blue sky reads bluish, and so does a
     white plane beside them; a person judges the plane white against them, and so does this."""
@@ -315,7 +318,7 @@ def object_colour(
     detection: Detection,
     method: str = "grabcut",
     rule: ColourRule = COLOUR_RULE,
-    light: PhotoLight | None = None,
+    light: PhotoLight = UNCHANGED_LIGHT,
 ) -> ObjectColour | None:
     """The colour of one detected object, or None (a class we do not colour, too small, or no clear colour)."""
     if detection.label in NO_COLOUR_LABELS or detection.width * detection.height < rule.min_pixels:
@@ -323,7 +326,7 @@ def object_colour(
     pixels = object_pixels(rgb, detection.box, method)
     if len(pixels) == 0:
         return None
-    lab = lit_lab(pixels, np.ones(3, np.float32) if light is None else light.gains)
+    lab = lit_lab(pixels, light.gains)
     colour = name_colour(lab, method, rule if detection.label in PATTERNED_LABELS else replace(rule, pattern=1.0))
     if colour is not None and detection.label in SHIRT_LABELS and "white" in colour.share:
         return None
