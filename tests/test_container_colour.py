@@ -7,7 +7,7 @@ import numpy as np
 from echollama.evaluation.labelled_set import labelled_image
 from echollama.samples import SAMPLE_IMAGE
 from echollama.scene.colourer import ObjectColourer
-from echollama.scene.container_colour import container_colour, container_pixels, rim_pixels
+from echollama.scene.container_colour import RIM_INNER, container_colour, container_pixels, rim_pixels
 from echollama.scene.image import load_image
 from echollama.types import Detection
 
@@ -36,12 +36,18 @@ def test_a_white_bowl_in_a_dim_bar_is_white():
 
 
 def test_the_rim_is_the_edge_of_the_box_not_its_middle():
-    rgb = labelled_image("bar_friends_drinks").load().rgb
-    box = (352.0, 298.0, 418.0, 332.0)
-    whole_box = rgb[298:332, 352:418].reshape(-1, 3)
-    rim = rim_pixels(rgb, box)
-    # The ring along the edge: about a third of the box's area (1 - 0.8² of its ellipse), downscaled to at most 80.
-    assert 0 < len(rim) < 0.5 * len(whole_box)
+    # A box whose ring outside RIM_INNER of its inscribed ellipse is red and whose middle is green, on blue: the rim is
+    # red alone. Small enough that its crop is not averaged down, so no pixel mixes red and green.
+    rim_red, middle_green, background_blue = (200, 30, 30), (30, 160, 40), (40, 60, 200)
+    rgb = np.empty((100, 120, 3), np.uint8)
+    rgb[:] = background_blue
+    x1, y1, x2, y2 = 30, 30, 90, 70
+    rows, columns = np.mgrid[y1:y2, x1:x2]
+    radius = np.hypot((columns + 0.5 - x1 - 30) / 30, (rows + 0.5 - y1 - 20) / 20)
+    rgb[y1:y2, x1:x2] = np.where((radius > RIM_INNER)[..., None], rim_red, middle_green)
+    rim = rim_pixels(rgb, (x1, y1, x2, y2))
+    assert len(rim) > 0
+    assert (rim == rim_red).all(axis=1).all()
 
 
 def test_a_table_is_the_colour_of_its_top_between_what_stands_on_it():
