@@ -11,13 +11,14 @@ between CPUs)
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from echollama.config import DEFAULT_DETECTOR, DETECTION_THRESHOLDS, LABEL_BANDS, PipelineConfig
-from echollama.evaluation.bench_heldout import score_set
+from echollama.evaluation.bench_heldout import _guard_off, score_set
 from echollama.evaluation.heldout_set import heldout_images, heldout_settings, photo_set
 from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_images, third_of
 from echollama.language.narration import narrate
@@ -133,9 +134,9 @@ def names():
 
 def _perceive(photo: str, found: list[Detection], crop, picture, names, guard: bool = True) -> Scene:
     """The held-out photo through the default detector's confidence policy with `found` as its boxes, the crops
-    classified by `crop` and the whole picture by `picture`; `guard=False`: without the guard's two checks (as
-    `echollama bench heldout` compares)."""
-    namer = FineNamer(crop, lambda: names, scenery_verdict=guard)
+    classified by `crop` and the whole picture by `picture`, with the guard's two checks on; `guard=False`: the same
+    analyzer with them switched off as `echollama bench heldout` switches them (bench_heldout._guard_off)."""
+    namer = FineNamer(crop, lambda: names)
     analyzer = SceneAnalyzer(
         _ScriptedDetector(found),
         GeometricDepthEstimator(),
@@ -144,11 +145,14 @@ def _perceive(photo: str, found: list[Detection], crop, picture, names, guard: b
         certain_from=CERTAIN_FROM[DEFAULT_DETECTOR],
         label_bands=LABEL_BANDS[DEFAULT_DETECTOR],
         fine_names=namer,
-        hedge_person_bound=guard,
+        hedge_person_bound=True,
         setting=SettingJudge(lambda image: picture.probabilities, lambda: names),
         lanes=1,
     )
-    return analyzer.analyze(_photo(photo).load(), read_text=False)
+    with nullcontext() if guard else _guard_off(analyzer):
+        scene = analyzer.analyze(_photo(photo).load(), read_text=False)
+    assert analyzer.hedge_person_bound and namer.scenery_verdict  # the switch puts both back
+    return scene
 
 
 def _photo(name: str):
