@@ -51,6 +51,8 @@ def test_the_rim_is_the_edge_of_the_box_not_its_middle():
 
 
 def test_a_table_is_the_colour_of_its_top_between_what_stands_on_it():
+    # Near a threshold (measured): brown holds 0.527 of the coffee table's uncovered top against ColourRule.one, 0.50;
+    # test_a_wooden_table_is_brown_and_a_striped_cloth_no_colour makes the point well clear of it.
     rgb = _coffee()
     table = Detection("dining table", 0.9, (0.0, 0.0, 600.0, 400.0))
     cup = Detection("cup", 0.95, (170.0, 13.0, 422.0, 297.0))
@@ -93,8 +95,28 @@ def test_a_table_hidden_by_what_stands_on_it_gets_no_colour():
 
 def test_a_patterned_tablecloth_is_not_said_to_be_its_commonest_shade():
     # The labelled bar photo: a table under a patterned cloth, labelled as no clear colour. Its top between the cups,
-    # the bowl and the people is brown only in part (44 %): a colour must hold most of a table top.
+    # the bowl and the people is brown only in part (39 % as measured here; 41 % with the photo's light gains, as the
+    # colourer measures it): a colour must hold most of a table top.
     item = labelled_image("bar_friends_drinks")
     detections = [Detection(o.label, 0.9, o.box) for o in item.objects]
     table = next(d for d in detections if d.label == "dining table")
     assert container_colour(item.load().rgb, table, detections) is None
+
+
+def test_a_wooden_table_is_brown_and_a_striped_cloth_no_colour():
+    # Well clear of ColourRule.one (0.50), where the real coffee table (0.527) and the bar's cloth (0.39) stand near
+    # it: a grained brown top around a white cup is brown throughout (1.0); a cloth striped in five colours, one of
+    # them that brown, holds each at a fifth.
+    rng = np.random.default_rng(0)
+    rgb = np.full((240, 320, 3), 200, np.uint8)  # a grey wall behind
+    rgb[100:] = np.clip(np.array((130, 80, 40)) + rng.integers(-12, 12, (140, 320, 1)), 0, 255)
+    table = Detection("dining table", 0.9, (0.0, 100.0, 320.0, 240.0))
+    cup = Detection("cup", 0.9, (125.0, 55.0, 195.0, 155.0))
+    rgb[60:150, 130:190] = 245
+    wooden = container_colour(rgb, table, [table, cup])
+    assert wooden is not None and wooden.words == "brown" and wooden.share["brown"] > 0.9
+    stripes = [(130, 80, 40), (40, 60, 200), (240, 240, 240), (40, 150, 40), (200, 30, 30)]
+    for k, x in enumerate(range(0, 320, 16)):
+        rgb[100:, x : x + 16] = stripes[k % len(stripes)]
+    rgb[60:150, 130:190] = 245
+    assert container_colour(rgb, table, [table, cup]) is None
