@@ -32,7 +32,8 @@ def test_a_bowl_of_food_is_the_colour_of_its_rim():
 def test_a_white_bowl_in_a_dim_bar_is_white():
     rgb = labelled_image("bar_friends_drinks").load().rgb  # a white bowl of lemon slices on a patterned cloth
     bowl = Detection("bowl", 0.9, (352.0, 298.0, 418.0, 332.0))
-    assert ObjectColourer().colours(rgb, [bowl])[0].words == "white"
+    colour = ObjectColourer().colours(rgb, [bowl])[0]
+    assert colour is not None and colour.words == "white"
 
 
 def test_the_rim_is_the_edge_of_the_box_not_its_middle():
