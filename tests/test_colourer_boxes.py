@@ -36,5 +36,5 @@ def test_a_box_wholly_outside_the_photo_gets_no_colour():
 def test_a_table_listed_twice_is_not_hidden_by_itself():
     rgb = load_image(SAMPLE_IMAGE).rgb
     once = ObjectColourer().colours(rgb, [TABLE, CUP])[0]
-    assert once is not None and once.words == "brown"
+    assert once is not None  # else "the same" below could be None == None (which colour: test_container_colour)
     assert ObjectColourer().colours(rgb, [TABLE, CUP, replace(TABLE, score=0.8)])[0] == once

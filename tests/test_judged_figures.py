@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from echollama.evaluation.fine_name_eval import _accepted, fine_labels, on_labelled_boxes
@@ -13,6 +12,7 @@ from echollama.evaluation.labelled_set import LabelledImage, LabelledObject, lab
 from echollama.evaluation.relation_eval import computed_relation_figures, computed_relation_line
 from echollama.scene.relations import find_relations
 from echollama.types import Detection, FineName, Scene
+from scripted_perception import probabilities_of, shipped_class_names
 
 
 def test_a_fine_name_is_judged_against_the_object_whatever_word_the_labels_accept_for_it():
@@ -83,9 +83,8 @@ def test_the_tally_on_the_labels_own_boxes():
     # A scripted classifier on the coffee photo's labelled boxes: the tally, not the classifier, is under test.
     from echollama.evaluation.labelled_set import labelled_image
     from echollama.scene.fine_names import FineNamer, padded_crop
-    from echollama.scene.gist_captioner import GistCaptioner
 
-    names = GistCaptioner(1).labels  # the shipped class names (the network is loaded, never run)
+    names = shipped_class_names()
     coffee = labelled_image("coffee")
     rgb = coffee.load().rgb
     cup, spoon = (next(o.box for o in coffee.objects if o.label == label) for label in ("cup", "spoon"))
@@ -100,12 +99,12 @@ def test_the_tally_on_the_labels_own_boxes():
 
     def tally(cup_class: str, spoon_class: str) -> dict:
         said = {padded_crop(rgb, cup).shape: cup_class, padded_crop(rgb, spoon).shape: spoon_class}
+        assert len(said) == 2  # the classifier knows a crop by its shape: the cup's and the spoon's must differ
 
         def probabilities(crop):
-            found = np.full(1000, 0.1 / 999)
             if crop.shape in said:  # else the table's crop: nothing sure
-                found[names.index(said[crop.shape])] = 0.9
-            return found
+                return probabilities_of({names.index(said[crop.shape]): 0.9})
+            return probabilities_of({})
 
         return on_labelled_boxes(FineNamer(probabilities, lambda: names), [coffee], labels)
 

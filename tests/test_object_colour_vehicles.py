@@ -15,9 +15,10 @@ from echollama.scene.vehicle_colour import paint_colour
 from echollama.types import Detection
 
 
-def _said(photo: str, index: int) -> str | None:
-    """The colour said for a labelled object, measured in the label's own box."""
-    item = labelled_image(photo)
+def _said(photo: str, index: int, *, heldout: bool = False) -> str | None:
+    """The colour said for a labelled object (of the labelled set, or of the held-out one), measured in the label's
+    own box."""
+    item = next(i for i in heldout_images() if i.name == photo) if heldout else labelled_image(photo)
     box = item.objects[index]
     colour = ObjectColourer().colour(item.load().rgb, [Detection(box.label, 0.9, box.box)])[0].colour
     return None if colour is None else colour.words
@@ -27,11 +28,20 @@ def _said(photo: str, index: int) -> str | None:
     ("photo", "index", "words"),
     [
         ("airport_snow", 2, "white"),  # a white plane in snow under a bluish sky: as light as the snow
-        ("street_truck", 0, "white"),  # a white truck with a red load and black tyres: its cab
-        ("street_parking_sign", 2, None),  # a silver car in the sun: light, yet well under the photo's white
-        # A yellow bus's front whose mask kept its windows, black and sky-lit glass: never white; its paint is said.
+        # A white truck with a red load and black tyres: its cab. Near a threshold (measured): its white's tint from
+        # the photo's cast is 7.80 against ColourRule.achromatic_chroma 8.0; body 0.77 (>= 0.60), white 0.61 of it
+        # (>= 0.50). test_a_white_car_is_white_and_one_mostly_in_shade_is_not makes the point well clear of it.
+        ("street_truck", 0, "white"),
+        # A silver car in the sun: light, yet well under the photo's white; its sky reflections are too few and too
+        # little chromatic to be paint.
+        ("street_parking_sign", 2, None),
+        # A yellow bus's front whose mask kept its windows, black and sky-lit glass: never white; the middle of its box
+        # holds the yellow-orange body, its paint, which is said.
         ("buses_street", 1, "orange"),
-        ("street_truck", 1, None),  # a white car's front in shade: black, never said of a vehicle
+        # A white car's front in shade: black, never said of a vehicle, and no paint to see. Near a threshold
+        # (measured): its body (less the black) is 0.574 of its pixels against ColourRule.vehicle_body 0.60, while its
+        # white (tint 7.81, 0.99 of the body) would pass; the synthetic shaded car below is 0.30.
+        ("street_truck", 1, None),
     ],
 )
 def test_a_vehicle_is_white_only_against_the_photos_white_and_never_from_its_windows(photo, index, words):
@@ -68,6 +78,24 @@ def test_black_and_white_is_a_coat_not_a_black_thing_on_a_white_table():
     assert colours[1] is None or colours[1].words != "black and white"
 
 
+def test_a_white_car_is_white_and_one_mostly_in_shade_is_not():
+    # Well clear of the thresholds the real street_truck cases stand near (measured): the car in the open has a body
+    # of 0.80 (ColourRule.vehicle_body 0.60), white 0.91 of it (0.50), tint 0.0 (achromatic_chroma 8.0) and is as
+    # light as the photo's white sky; the same car shaded but for a low strip has a body of 0.30, though its white
+    # would pass (0.74 of the body, tint 0.0).
+    image = np.full((240, 320, 3), (90, 140, 60), np.uint8)  # grass
+    image[:60] = (235, 235, 235)  # an overcast sky: the photo's white
+    cv2.rectangle(image, (80, 90), (240, 190), (240, 240, 240), -1)  # the white body
+    cv2.rectangle(image, (110, 100), (210, 125), (20, 20, 25), -1)  # its windscreen
+    for x in (95, 205):
+        cv2.rectangle(image, (x, 170), (x + 25, 190), (15, 15, 15), -1)  # its tyres
+    car = Detection("car", 0.9, (75.0, 85.0, 245.0, 195.0))
+    colour = ObjectColourer().colours(image, [car])[0]
+    assert colour is not None and colour.words == "white"
+    cv2.rectangle(image, (80, 90), (240, 160), (20, 20, 25), -1)  # shade over all but its lowest strip
+    assert ObjectColourer().colours(image, [car]) == [None]
+
+
 def test_a_vehicle_is_never_called_black_or_grey():
     image = np.full((240, 320, 3), (40, 150, 40), np.uint8)
     for grey in (20, 110):
@@ -76,33 +104,18 @@ def test_a_vehicle_is_never_called_black_or_grey():
         assert ObjectColourer().colours(image, [car]) == [None]
 
 
-def _heldout_said(photo: str, index: int) -> str | None:
-    """The colour said for a held-out labelled object, measured in the label's own box."""
-    item = next(i for i in heldout_images() if i.name == photo)
-    box = item.objects[index]
-    colour = ObjectColourer().colour(item.load().rgb, [Detection(box.label, 0.9, box.box)])[0].colour
-    return None if colour is None else colour.words
-
-
-@pytest.mark.parametrize(
-    ("photo", "index", "words"),
-    [
-        ("motorcycle", 0, "red"),  # GrabCut keeps the brown boxes behind it; the middle of its box is red paint
-        ("buses_street", 1, "orange"),  # GrabCut keeps the front's windows; the middle holds the yellow-orange body
-        ("street_parking_sign", 2, None),  # a silver car: its sky reflections are too few and too little chromatic
-        ("street_truck", 1, None),  # a white car's front in shade: no paint to see, and never black
-    ],
-)
-def test_a_vehicle_is_its_paint_when_glass_and_shade_leave_no_colour_over_all_its_pixels(photo, index, words):
-    assert _said(photo, index) == words
+def test_a_vehicle_is_its_paint_when_glass_and_shade_leave_no_colour_over_all_its_pixels():
+    # GrabCut keeps the brown boxes behind the motorcycle; the middle of its box is red paint. (The bus's front and the
+    # shaded car, which make the same point, are in the table above.)
+    assert _said("motorcycle", 0) == "red"
 
 
 def test_a_red_bus_is_red_though_its_windows_fill_half_its_side():
-    assert _heldout_said("red_bus_street", 0) == "red"
+    assert _said("red_bus_street", 0, heldout=True) == "red"
 
 
 def test_a_dark_truck_under_a_bright_sky_is_judged_as_exposed_for_the_truck():
-    assert _heldout_said("pickup_orchard", 0) == "blue"  # body L 5 with the photo's own gains
+    assert _said("pickup_orchard", 0, heldout=True) == "blue"  # body L 5 with the photo's own gains
 
 
 def test_two_paints_in_one_box_are_no_one_colour():

@@ -120,9 +120,11 @@ def test_each_relation_carries_the_geometry_that_made_it():
     assert relation.evidence["overlap_x"] == 1.0
 
 
-def scene_of(*detections, caption=""):
-    scene = Scene(W, H, list(detections), caption, "metres", Camera(W, H, 700.0, "default field of view"))
-    return replace(scene, relations=find_relations(scene.detections, W, H))
+def scene_of(*detections, caption="", width=W, height=H):
+    scene = Scene(
+        width, height, list(detections), caption, "metres", Camera(width, height, 700.0, "default field of view")
+    )
+    return replace(scene, relations=find_relations(scene.detections, width, height))
 
 
 def test_the_scene_round_trips_through_json_with_its_relations():
@@ -293,7 +295,7 @@ def _labelled_scene(photo, moved=None):
     """The photo's hand-labelled boxes as sure detections (`moved`: label -> another box for that object)."""
     width, height = photo.size
     found = [Detection(o.label, 0.9, (moved or {}).get(o.label, o.box)) for o in photo.objects]
-    return replace(Scene(width, height, found, "", "metres"), relations=find_relations(found, width, height))
+    return scene_of(*found, width=width, height=height)
 
 
 def test_on_a_photo_a_person_standing_beside_a_horse_is_not_riding_it(labelled):

@@ -15,6 +15,7 @@ from echollama.scene.geometric_depth import GeometricDepthEstimator
 from echollama.scene.image import load_image
 from echollama.scene.sure_box_ensemble import SureBoxEnsemble, add_unsure_boxes, merge_sure_boxes
 from echollama.types import Detection
+from scripted_perception import NoCaption, ScriptedDetector
 
 CUP = (180, 20, 410, 300)
 CUP_AGAIN = (175, 25, 400, 305)  # IoU 0.89 with CUP
@@ -60,46 +61,25 @@ def test_the_second_detectors_tables_are_added_as_possibly_where_the_primary_has
     assert [(d.label, d.certain) for d in added] == expected
 
 
-class _Scripted:
-    """A detector stand-in with fixed boxes: the analyzer's confidence policy is under test, not a network."""
-
-    name = "scripted"
-
-    def __init__(self, found):
-        self.found = [Detection(*d) for d in found]
-        self.asked_from = None
-
-    def detect(self, image, threshold):
-        self.asked_from = threshold
-        return [d for d in self.found if d.score >= threshold]
-
-
-class _NoCaption:
-    name = "none"
-
-    def caption(self, image, detections):
-        return ""
-
-
 @pytest.fixture(scope="module")
 def sample_image():
     return load_image(SAMPLE_IMAGE)
 
 
 def test_label_bands_set_each_labels_threshold_and_possibly_band(sample_image):
-    detector = _Scripted(
+    detector = ScriptedDetector(
         [
-            ("person", 0.65, (10, 50, 110, 390)),  # kept (>= 0.60), "possibly" (< 0.70)
-            ("person", 0.55, (120, 50, 200, 390)),  # under the person threshold: not said
-            ("cup", 0.45, (250, 200, 330, 280)),  # kept (>= 0.40), possibly (< 0.50)
-            ("dining table", 0.33, (0, 250, 600, 400)),  # kept (>= 0.30)
-            ("bowl", 0.52, (400, 200, 480, 260)),  # said plainly (>= 0.50)
+            Detection("person", 0.65, (10, 50, 110, 390)),  # kept (>= 0.60), "possibly" (< 0.70)
+            Detection("person", 0.55, (120, 50, 200, 390)),  # under the person threshold: not said
+            Detection("cup", 0.45, (250, 200, 330, 280)),  # kept (>= 0.40), possibly (< 0.50)
+            Detection("dining table", 0.33, (0, 250, 600, 400)),  # kept (>= 0.30)
+            Detection("bowl", 0.52, (400, 200, 480, 260)),  # said plainly (>= 0.50)
         ]
     )
     analyzer = SceneAnalyzer(
         detector,
         GeometricDepthEstimator(),
-        _NoCaption(),
+        NoCaption(),
         DETECTION_THRESHOLDS["yolov5s"],
         certain_from=CERTAIN_FROM["yolov5s"],
         label_bands=LABEL_BANDS["yolov5s"],
@@ -126,7 +106,7 @@ def test_the_bundled_espresso_cup_is_said_plainly(sample_image):
     analyzer = SceneAnalyzer(
         SureBoxEnsemble(yolo, SsdMobileNetDetector()),
         GeometricDepthEstimator(),
-        _NoCaption(),
+        NoCaption(),
         DETECTION_THRESHOLDS["yolov5s"],
         certain_from=CERTAIN_FROM["yolov5s"],
         label_bands=LABEL_BANDS["yolov5s"],
@@ -139,14 +119,17 @@ def test_the_bundled_espresso_cup_is_said_plainly(sample_image):
 def test_a_sure_kite_with_no_one_to_fly_it_is_possibly_on_a_photo_and_on_a_watched_frame(sample_image):
     """The person-bound hedge (scene/sure_word_guard.py) is a step of perception, not of the fine names: a watched
     frame (no caption, fine names or colours) says the same scene the same way as a described photo."""
-    alone, flown = [("kite", 0.9, CUP)], [("kite", 0.9, CUP), ("person", 0.9, ELSEWHERE)]
+    kite, flyer = Detection("kite", 0.9, CUP), Detection("person", 0.9, ELSEWHERE)
+    alone, flown = [kite], [kite, flyer]
     for found, sure in ((alone, False), (flown, True)):
-        analyzer = SceneAnalyzer(_Scripted(found), GeometricDepthEstimator(), _NoCaption(), 0.4, certain_from=0.5)
+        analyzer = SceneAnalyzer(ScriptedDetector(found), GeometricDepthEstimator(), NoCaption(), 0.4, certain_from=0.5)
         analyzer.hedge_person_bound = True
         photo = analyzer.analyze(sample_image, read_text=False)
         frame = analyzer.analyze(sample_image, caption=False, read_text=False, colour=False)  # as live/session.py
         assert [d.certain for d in photo.detections if d.label == "kite"] == [sure]
         assert [d.certain for d in frame.detections if d.label == "kite"] == [sure]
-    analyzer.hedge_person_bound = False  # the paper profile's: said as the detector scores it
+    # Off (SceneAnalyzer's default, which profiles.paper leaves as it is; building that profile needs its models):
+    # said as the detector scores it.
+    analyzer.hedge_person_bound = False
     assert [d.certain for d in analyzer.analyze(sample_image, caption=False).detections] == [True, True]
     assert build_profile(PipelineConfig(llm="tiny", read_text=False)).analyzer.hedge_person_bound  # embedded: on

@@ -11,24 +11,24 @@ between CPUs)
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from echollama.config import DEFAULT_DETECTOR, DETECTION_THRESHOLDS, LABEL_BANDS, PipelineConfig
-from echollama.evaluation.bench_heldout import score_set
+from echollama.evaluation.bench_heldout import _guard_off, score_set
 from echollama.evaluation.heldout_set import heldout_images, heldout_settings, photo_set
 from echollama.evaluation.labelled_set import PHOTOS_DIR, labelled_images, third_of
 from echollama.language.narration import narrate
 from echollama.profiles import build_profile
 from echollama.scene.analyze import CERTAIN_FROM, SceneAnalyzer
-from echollama.scene.fine_names import LANDSCAPES, FineNamer, padded_crop
+from echollama.scene.fine_names import FineNamer, padded_crop
 from echollama.scene.geometric_depth import GeometricDepthEstimator
-from echollama.scene.imagenet_to_coco import INDOOR_CLASSES, OUTDOOR_CLASSES, PLACES, coco_of
 from echollama.scene.setting import SettingJudge
 from echollama.scene.sure_word_guard import hedge_without_person
 from echollama.types import Detection, Scene
+from scripted_perception import NoCaption, ScriptedClassifier, ScriptedDetector, shipped_class_names
 
 SKY = (185.0, 48.0, 202.0, 62.0)
 
@@ -72,50 +72,6 @@ def test_the_held_out_photos_are_stored_whole_labelled_and_apart_from_the_labell
         photo_set("training")
 
 
-class _ScriptedDetector:
-    """The boxes YOLOv5s once found, whatever the pixels: the guard is under test, not a network (whose boxes and
-    scores near the 0.50 "possibly" line differ between CPUs and versions)."""
-
-    name = "scripted"
-
-    def __init__(self, found: list[Detection]) -> None:
-        self.found = found
-
-    def detect(self, image, threshold):
-        return [d for d in self.found if d.score >= threshold]
-
-
-class _NoCaption:
-    name = "none"
-
-    def caption(self, image, detections):
-        return ""
-
-
-class _ScriptedClassifier:
-    """The ImageNet probabilities measured on the photo, whatever the crop; the crops it was given are kept."""
-
-    def __init__(self, measured: dict[int, float]) -> None:
-        self.probabilities = _probabilities(measured)
-        self.crops: list[tuple[int, ...]] = []
-
-    def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        self.crops.append(rgb.shape)
-        return self.probabilities
-
-
-def _probabilities(measured: dict[int, float]) -> np.ndarray:
-    """`measured` classes at their probabilities; the rest of the mass spread thin over classes that are neither
-    under a COCO class nor a place, so that nothing else says a word."""
-    said = set(coco_of()) | set(PLACES) | INDOOR_CLASSES | OUTDOOR_CLASSES | LANDSCAPES | set(measured)
-    rest = [i for i in range(1000) if i not in said]
-    probabilities = np.zeros(1000)
-    probabilities[rest] = (1.0 - sum(measured.values())) / len(rest)
-    for index, probability in measured.items():
-        probabilities[index] = probability
-    return probabilities
-
-
 SEASHORE = 978
 # The measured cases (scene/sure_word_guard.py): two small birds over the palace boxed as kites at 0.50 and 0.48,
 # no person; over the aerial city a "train" at 0.57 whose crop is "seashore" 0.52 (train classes 0.000), and the
@@ -126,29 +82,30 @@ CITY_TRAIN = Detection("train", 0.57, (120, 150, 460, 330))
 
 @pytest.fixture(scope="module")
 def names():
-    from echollama.scene.gist_captioner import GistCaptioner
-
-    return GistCaptioner(1).labels  # the shipped class names (the network is loaded, never run)
+    return shipped_class_names()
 
 
 def _perceive(photo: str, found: list[Detection], crop, picture, names, guard: bool = True) -> Scene:
     """The held-out photo through the default detector's confidence policy with `found` as its boxes, the crops
-    classified by `crop` and the whole picture by `picture`; `guard=False`: without the guard's two checks (as
-    `echollama bench heldout` compares)."""
-    namer = FineNamer(crop, lambda: names, scenery_verdict=guard)
+    classified by `crop` and the whole picture by `picture`, with the guard's two checks on; `guard=False`: the same
+    analyzer with them switched off as `echollama bench heldout` switches them (bench_heldout._guard_off)."""
+    namer = FineNamer(crop, lambda: names)
     analyzer = SceneAnalyzer(
-        _ScriptedDetector(found),
+        ScriptedDetector(found),
         GeometricDepthEstimator(),
-        _NoCaption(),
+        NoCaption(),
         DETECTION_THRESHOLDS[DEFAULT_DETECTOR],
         certain_from=CERTAIN_FROM[DEFAULT_DETECTOR],
         label_bands=LABEL_BANDS[DEFAULT_DETECTOR],
         fine_names=namer,
-        hedge_person_bound=guard,
+        hedge_person_bound=True,
         setting=SettingJudge(lambda image: picture.probabilities, lambda: names),
         lanes=1,
     )
-    return analyzer.analyze(_photo(photo).load(), read_text=False)
+    with nullcontext() if guard else _guard_off(analyzer):
+        scene = analyzer.analyze(_photo(photo).load(), read_text=False)
+    assert analyzer.hedge_person_bound and namer.scenery_verdict  # the switch puts both back
+    return scene
 
 
 def _photo(name: str):
@@ -165,7 +122,7 @@ def test_the_default_perception_runs_the_guard():
 
 
 def test_birds_over_a_palace_are_never_sure_kites(names):
-    sky = _ScriptedClassifier({})
+    sky = ScriptedClassifier({})
     unguarded = _perceive("palace_birds", PALACE_KITES, sky, sky, names, guard=False)
     assert _sure(unguarded) == ["kite"]  # the 0.50 kite reaches the "possibly" line: sure, without the guard
     scene = _perceive("palace_birds", PALACE_KITES, sky, sky, names)
@@ -178,14 +135,14 @@ def test_birds_over_a_palace_are_never_sure_kites(names):
 
 
 def test_an_aerial_city_is_no_sure_train_and_no_seashore(names):
-    crop, picture = _ScriptedClassifier({SEASHORE: 0.52}), _ScriptedClassifier({SEASHORE: 0.46})
+    crop, picture = ScriptedClassifier({SEASHORE: 0.52}), ScriptedClassifier({SEASHORE: 0.46})
     unguarded = _perceive("aerial_city", [CITY_TRAIN], crop, picture, names, guard=False)
     assert _sure(unguarded) == ["train"]  # the 0.57 train, sure without the guard, and so a place beside it
     assert unguarded.setting is not None and (unguarded.setting.indoors, unguarded.setting.place) == (
         False,
         "at the seashore",
     )
-    crop = _ScriptedClassifier({SEASHORE: 0.52})
+    crop = ScriptedClassifier({SEASHORE: 0.52})
     scene = _perceive("aerial_city", [CITY_TRAIN], crop, picture, names)
     (train,) = scene.detections
     assert not train.certain and train.fine_name is not None
@@ -200,9 +157,9 @@ def test_an_aerial_city_is_no_sure_train_and_no_seashore(names):
 
 def test_the_held_out_score_counts_sure_words_invented(names):
     sky, crop, picture = (
-        _ScriptedClassifier({}),
-        _ScriptedClassifier({SEASHORE: 0.52}),
-        _ScriptedClassifier({SEASHORE: 0.46}),
+        ScriptedClassifier({}),
+        ScriptedClassifier({SEASHORE: 0.52}),
+        ScriptedClassifier({SEASHORE: 0.46}),
     )
     held = [item for item in heldout_images() if item.name in ("palace_birds", "aerial_city")]
     for guard, invented in ((False, ["palace_birds: kite 0.50", "aerial_city: train 0.57"]), (True, [])):
