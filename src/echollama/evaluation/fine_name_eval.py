@@ -10,16 +10,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from echollama.evaluation.detection import IOU_MATCH, iou, matches_labelled
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, LabelledObject, labelled_images
+from echollama.evaluation.labelled_set import (
+    PHOTOS_DIR,
+    LabelledImage,
+    LabelledObject,
+    labelled_images,
+    photo_entries,
+    setting_labels,
+)
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
 from echollama.language.narration import narrate
@@ -34,11 +39,10 @@ FINE_LABELS = PHOTOS_DIR / "fine_labels.json"
 SettingLabels = Mapping[str, tuple[bool | None, Collection[str]]]
 
 
-@cache
 def fine_labels(path: Path = FINE_LABELS) -> dict:
     """Photo name -> {"objects": [{label, box, fine}]}: the objects of clear kind and the fine names a listener
     accepts for them, from a file in fine_labels.json's schema (the labelled set's also has each photo's setting)."""
-    return json.loads(path.read_text(encoding="utf-8"))["photos"]
+    return photo_entries(path)
 
 
 def _agreeing(detection: Detection) -> bool:
@@ -90,11 +94,10 @@ def evaluate_fine_names(analyzer, scenes: Mapping[str, Scene]) -> dict:
         ]
         for rule in RULES
     }
-    setting_labels = {name: (e["setting"]["indoors"], e["setting"]["places"]) for name, e in labels.items()}
     return {
         **score_scenes(judged, [truth[name] for name in judged], labels),
         "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
-        "settings": _setting_tally(judged, setting_labels),
+        "settings": _setting_tally(judged, setting_labels(labels)),
         "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
     }
 

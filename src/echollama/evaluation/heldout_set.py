@@ -8,11 +8,9 @@ They measure the default detector out of sample (`echollama bench heldout`); `ec
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, photos_in
+from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, photo_entries, photos_in, setting_labels
 
 # Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (the held-out ones judged by eye
 # as the labelled set's are).
@@ -25,11 +23,9 @@ def heldout_images() -> tuple[LabelledImage, ...]:
     return photos_in(HELDOUT_LABELS)
 
 
-@cache
 def heldout_settings() -> dict[str, tuple[bool | None, tuple[str, ...]]]:
     """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit)."""
-    raw = json.loads(HELDOUT_LABELS.read_text(encoding="utf-8"))["photos"]
-    return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in raw.items()}
+    return setting_labels(photo_entries(HELDOUT_LABELS))
 
 
 def set_folder(name: str) -> Path:

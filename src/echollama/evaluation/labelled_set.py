@@ -8,6 +8,7 @@ pairs. Loading the labels reads one small JSON file; a photo's pixels are decode
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -89,10 +90,21 @@ def _read() -> tuple[LabelledImage, ...]:
 
 
 @cache
+def photo_entries(labels_file: Path) -> dict[str, dict]:
+    """Photo name -> its entry, as written in a labels file (labels.json, fine_labels.json, colour_labels.json)."""
+    return json.loads(labels_file.read_text(encoding="utf-8"))["photos"]
+
+
+@cache
 def photos_in(labels_file: Path) -> tuple[LabelledImage, ...]:
     """The photos of a labels file in labels.json's schema (also evaluation/photos/heldout/labels.json)."""
-    raw = json.loads(labels_file.read_text(encoding="utf-8"))
-    return tuple(_photo(name, entry) for name, entry in raw["photos"].items())
+    return tuple(_photo(name, entry) for name, entry in photo_entries(labels_file).items())
+
+
+def setting_labels(entries: Mapping[str, dict]) -> dict[str, tuple[bool | None, tuple[str, ...]]]:
+    """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit), from entries
+    with a "setting" (the labelled set's in fine_labels.json, the held-out set's in its labels.json)."""
+    return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in entries.items()}
 
 
 def labelled_images() -> list[LabelledImage]:
