@@ -50,17 +50,20 @@ def _agreeing(detection: Detection) -> bool:
     return fine is not None and fine.under == detection.label and detection.certain
 
 
-def _accepted(detection: Detection, objects: list[dict], labelled: Sequence[LabelledObject] = ()) -> list[str] | None:
+NamesByBox = dict[tuple[str, tuple], tuple[str, ...]]  # (label, box) -> what that labelled object may be found as
+
+
+def names_by_box(labelled: Sequence[LabelledObject]) -> NamesByBox:
+    """A photo's labelled objects' `names`, by label and box (a fine label's object is one of them)."""
+    return {(o.label, o.box): o.names for o in labelled}
+
+
+def _accepted(detection: Detection, objects: list[dict], names_of: NamesByBox) -> list[str] | None:
     """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind.
-    `labelled`: the photo's labelled objects, whose `names` say what else an object may be found as, so a van
-    labelled "car, also truck" and found as a "truck" is still judged."""
-    names_of = {(o.label, o.box): o.names for o in labelled}
+    `names_of`: the photo's names_by_box, so a van labelled "car, also truck" and found as a "truck" is judged."""
     for fine in objects:
         box = tuple(fine["box"])
-        if (
-            detection.label in names_of.get((fine["label"], box), (fine["label"],))
-            and iou(detection.box, box) >= IOU_MATCH
-        ):
+        if detection.label in names_of[fine["label"], box] and iou(detection.box, box) >= IOU_MATCH:
             return [name.lower() for name in fine["fine"]]
     return None
 
@@ -113,11 +116,11 @@ def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labe
         if photo.name not in scenes:
             continue
         scene, objects = scenes[photo.name], labels.get(photo.name, {"objects": []})["objects"]
-        spoken = " ".join(narrate(scene))
+        spoken, names_of = " ".join(narrate(scene)), names_by_box(photo.objects)
         for d in scene.detections:
             if _agreeing(d):
                 said = fine_name_words(d).rstrip(",") in spoken
-                _judge_name(d, objects, said, tally, wrong_names, photo)
+                _judge_name(d, _accepted(d, objects, names_of), said, tally, wrong_names, photo.name)
             elif d.fine_name is not None and d.fine_name.under != d.label:
                 disagreements.append(
                     {
@@ -204,12 +207,12 @@ def _best_class(namer: FineNamer, probabilities: np.ndarray, labelled: dict, ban
 
 
 def _judge_name(
-    d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: LabelledImage
+    d: Detection, accepted: list[str] | None, said: bool, tally: dict, wrong: list[str], photo: str
 ) -> None:
-    """Counts one agreeing fine name: computed (and said, when the brief description says it), judged, right."""
+    """Counts one agreeing fine name (`accepted`: its object's accepted names, _accepted): computed (and said, when
+    the brief description says it), judged, right."""
     tally["computed"] += 1
     tally["said"] += said
-    accepted = _accepted(d, objects, photo.objects)
     if accepted is None or d.fine_name is None:
         return
     ok = d.fine_name.name.lower() in accepted
@@ -218,7 +221,7 @@ def _judge_name(
     tally["said_judged"] += said
     tally["said_right"] += said and ok
     if not ok:
-        wrong.append(f"{photo.name}: {d.label} named {d.fine_name.name}")
+        wrong.append(f"{photo}: {d.label} named {d.fine_name.name}")
 
 
 def judged_settings(
