@@ -20,8 +20,8 @@ from contextlib import contextmanager
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
-from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_folder
-from echollama.evaluation.labelled_set import LabelledImage
+from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_file
+from echollama.evaluation.labelled_set import COLOUR_LABELS_FILE, FINE_LABELS_FILE, LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.types import Scene
 
@@ -101,17 +101,17 @@ def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) ->
 
 
 def bench_heldout(args, config: PipelineConfig) -> int:
-    from echollama.evaluation.colour_eval import COLOUR_LABELS, colour_labels, on_hand_drawn_boxes
-    from echollama.evaluation.fine_name_eval import FINE_LABELS, fine_labels, on_labelled_boxes
+    from echollama.evaluation.colour_eval import colour_labels, on_hand_drawn_boxes
+    from echollama.evaluation.fine_name_eval import fine_labels, on_labelled_boxes
     from echollama.pipeline import Pipeline
 
     analyzer = Pipeline(config).analyzer
     chosen = [args.set] if getattr(args, "set", None) else list(SETS)
     results: dict[str, dict] = {}
     for name in chosen:
-        photos, folder = photo_set(name), set_folder(name)
+        photos = photo_set(name)
         settings = heldout_settings() if name == "heldout" else None  # the labelled set's are judged by `eval`
-        fine, colours = fine_labels(folder / FINE_LABELS.name), colour_labels(folder / COLOUR_LABELS.name)
+        fine, colours = fine_labels(set_file(name, FINE_LABELS_FILE)), colour_labels(set_file(name, COLOUR_LABELS_FILE))
         results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
         if _guarded(analyzer):  # the same perception without the guard's two checks, for comparison
             with _guard_off(analyzer):

@@ -18,6 +18,7 @@ import numpy as np
 
 from echollama.evaluation.detection import IOU_MATCH, iou, matches_labelled
 from echollama.evaluation.labelled_set import (
+    FINE_LABELS_FILE,
     PHOTOS_DIR,
     LabelledImage,
     LabelledObject,
@@ -34,7 +35,7 @@ from echollama.types import Detection, Scene, Setting
 
 RULES = ("lower", "ignore", "drop", "correct")  # "lower" is what perception does (scene/fine_names.py)
 # The labelled set's; heldout/fine_labels.json is the held-out set's.
-FINE_LABELS = PHOTOS_DIR / "fine_labels.json"
+FINE_LABELS = PHOTOS_DIR / FINE_LABELS_FILE
 # Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit).
 SettingLabels = Mapping[str, tuple[bool | None, Collection[str]]]
 

@@ -10,32 +10,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, photo_entries, photos_in, setting_labels
+from echollama.evaluation.labelled_set import (
+    LABELS_FILE,
+    PHOTOS_DIR,
+    LabelledImage,
+    photo_entries,
+    photos_in,
+    setting_labels,
+)
 
-# Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (the held-out ones judged by eye
-# as the labelled set's are).
-HELDOUT_DIR = PHOTOS_DIR / "heldout"
-HELDOUT_LABELS = HELDOUT_DIR / "labels.json"
-SETS = ("labelled", "heldout")
+# Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (labelled_set.LABELS_FILE...; the
+# held-out ones judged by eye as the labelled set's are). "labelled" is what `echollama eval` scores.
+SET_FOLDERS = {"labelled": PHOTOS_DIR, "heldout": PHOTOS_DIR / "heldout"}
+SETS = tuple(SET_FOLDERS)
+HELDOUT_DIR = SET_FOLDERS["heldout"]
 
 
-def heldout_images() -> tuple[LabelledImage, ...]:
-    return photos_in(HELDOUT_LABELS)
+def heldout_images() -> list[LabelledImage]:
+    return photo_set("heldout")
 
 
 def heldout_settings() -> dict[str, tuple[bool | None, tuple[str, ...]]]:
     """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit)."""
-    return setting_labels(photo_entries(HELDOUT_LABELS))
+    return setting_labels(photo_entries(set_file("heldout")))
 
 
-def set_folder(name: str) -> Path:
-    """The folder of the named set's label files: "labelled" (what `echollama eval` scores) or "heldout"."""
-    folders = dict(zip(SETS, (PHOTOS_DIR, HELDOUT_DIR), strict=True))
-    if name not in folders:
+def set_file(name: str, file: str = LABELS_FILE) -> Path:
+    """One of the named set's label files (labelled_set.LABELS_FILE, FINE_LABELS_FILE, COLOUR_LABELS_FILE)."""
+    if name not in SET_FOLDERS:
         raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
-    return folders[name]
+    return SET_FOLDERS[name] / file
 
 
 def photo_set(name: str) -> list[LabelledImage]:
-    """The photos of the named set (set_folder)."""
-    return list(photos_in(set_folder(name) / "labels.json"))
+    """The photos of the named set."""
+    return list(photos_in(set_file(name)))

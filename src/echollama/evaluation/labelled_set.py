@@ -19,6 +19,8 @@ from echollama.scene.image import LoadedImage, load_image
 
 THIRDS = ("left", "centre", "right")
 PHOTOS_DIR = Path(str(files("echollama").joinpath("evaluation/photos")))
+# Each photo set's folder holds these (the held-out set's too: heldout_set.py).
+LABELS_FILE, FINE_LABELS_FILE, COLOUR_LABELS_FILE = "labels.json", "fine_labels.json", "colour_labels.json"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def _photo(name: str, entry: dict) -> LabelledImage:
 
 
 def _read() -> tuple[LabelledImage, ...]:
-    return photos_in(PHOTOS_DIR / "labels.json")
+    return photos_in(PHOTOS_DIR / LABELS_FILE)
 
 
 @cache
