@@ -24,7 +24,6 @@ from echollama.evaluation.labelled_set import labelled_images
 from echollama.profiles import build_profile
 from echollama.scene.colourer import ObjectColourer
 from echollama.scene.object_colour import COLOUR_RULE, ColourRule
-from echollama.types import Detection
 
 GRID = {
     "chroma_floor": (12.0, 6.0, 4.0),
@@ -103,7 +102,7 @@ def main() -> None:
     hand = {}
     for item in labelled_images():
         rgb, scene = found[item.name]
-        hand[item.name] = (rgb, replace(scene, detections=[Detection(o.label, 1.0, o.box) for o in item.objects]))
+        hand[item.name] = (rgb, replace(scene, detections=item.as_detections()))
     _measure_pixels_once()
     shipped = figures(COLOUR_RULE, found, hand)
     print("shipped:", line(COLOUR_RULE, *shipped))

@@ -117,7 +117,7 @@ def on_hand_drawn_boxes(
     scenes = {}
     for item in labelled_images() if photos is None else photos:
         image = item.load()
-        detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
+        detections = item.as_detections()
         scenes[item.name] = Scene(image.width, image.height, colourer.colour(image.rgb, detections), "", "metres")
     return colour_figures(scenes, labels, photos)
 

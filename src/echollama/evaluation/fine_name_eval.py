@@ -164,7 +164,7 @@ def on_labelled_boxes(
             continue
         # Every labelled object is passed, as perception passes every detection: one inside another's box is no
         # contradiction of it (a cup in a table's crop).
-        detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
+        detections = item.as_detections()
         classified = namer.classify(item.load(), detections)  # each crop once, for both figures
         named = namer.judge(detections, classified)
         index = {(d.label, d.box): i for i, d in enumerate(detections)}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from echollama.samples import skimage_rgb
 from echollama.scene.image import LoadedImage, load_image
+from echollama.types import Detection
 
 THIRDS = ("left", "centre", "right")
 PHOTOS_DIR = Path(str(files("echollama").joinpath("evaluation/photos")))
@@ -57,6 +58,10 @@ class LabelledImage:
     def names(self) -> set[str]:
         """Every label a detection may rightly carry here: each object's label and `also` words."""
         return {name for o in self.objects for name in o.names}
+
+    def as_detections(self) -> list[Detection]:
+        """Its labelled objects as sure detections in their own boxes (the evals' "on the labels' own boxes")."""
+        return [Detection(o.label, 1.0, o.box) for o in self.objects]
 
     def load(self) -> LoadedImage:
         if self.source.startswith("photo:"):
