@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
@@ -135,19 +135,23 @@ def _guarded(analyzer) -> bool:
 
 
 @contextmanager
-def _guard_off(analyzer) -> Iterator[None]:
-    """The analyzer with both checks of the guard off while inside, as it was after."""
-    namer, hedge = analyzer.fine_names, analyzer.hedge_person_bound
-    scenery = namer is not None and namer.scenery_verdict
-    analyzer.hedge_person_bound = False
-    if namer is not None:
-        namer.scenery_verdict = False
+def _set_to(owner, attribute: str, value) -> Iterator[None]:
+    """`owner.attribute` is `value` while inside, as it was after."""
+    kept = getattr(owner, attribute)
+    setattr(owner, attribute, value)
     try:
         yield
     finally:
-        analyzer.hedge_person_bound = hedge
-        if namer is not None:
-            namer.scenery_verdict = scenery
+        setattr(owner, attribute, kept)
+
+
+@contextmanager
+def _guard_off(analyzer) -> Iterator[None]:
+    """The analyzer with both checks of the guard off while inside, as it was after."""
+    namer = analyzer.fine_names
+    scenery_off = nullcontext() if namer is None else _set_to(namer, "scenery_verdict", False)
+    with _set_to(analyzer, "hedge_person_bound", False), scenery_off:
+        yield
 
 
 def _print(results: dict[str, dict]) -> None:

@@ -166,12 +166,12 @@ def on_labelled_boxes(
         # contradiction of it (a cup in a table's crop).
         detections = item.as_detections()
         classified = namer.classify(item.load(), detections)  # each crop once, for both figures
-        named = namer.judge(detections, classified)
+        named, names = namer.judge(detections, classified), namer.names()
         index = {(d.label, d.box): i for i, d in enumerate(detections)}
         for o in objects:
             probabilities = classified.get(index[o["label"], tuple(o["box"])])
             if probabilities is not None:
-                _best_class(namer, probabilities, o, bands)
+                _best_class(names, probabilities, o, bands)
         for d in named:
             accepted = judged.get((d.label, tuple(d.box)))
             if accepted is None:
@@ -194,15 +194,17 @@ def on_labelled_boxes(
 BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
 
 
-def _best_class(namer: FineNamer, probabilities: np.ndarray, labelled: dict, bands: dict[str, dict[str, int]]) -> None:
+def _best_class(
+    names: Sequence[str], probabilities: np.ndarray, labelled: dict, bands: dict[str, dict[str, int]]
+) -> None:
     """Counts what the naming threshold keeps out, for one labelled object of clear kind whose crop the namer
     classified (big enough; FineNamer.classify): its crop's likeliest class under its label (one never said is left
-    out), right or wrong, by its probability."""
+    out), right or wrong, by its probability; `names`: the namer's class names (FineNamer.names)."""
     best = max(KINDS_OF[labelled["label"]], key=lambda i: probabilities[i])
     if best in NOT_SAID:
         return
     band = next(band for start, band in BANDS if probabilities[best] >= start)
-    said = SPOKEN_INSTEAD.get(best, namer.names()[best])
+    said = SPOKEN_INSTEAD.get(best, names[best])
     bands[band]["judged"] += 1
     bands[band]["right"] += said.lower() in [name.lower() for name in labelled["fine"]]
 
