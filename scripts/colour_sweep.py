@@ -14,14 +14,16 @@ import pickle
 from dataclasses import replace
 from pathlib import Path
 
+import echollama.scene.container_colour as container_colour
 import echollama.scene.object_colour as object_colour
+import echollama.scene.object_pixels as object_pixels
+import echollama.scene.vehicle_colour as vehicle_colour
 from echollama.config import PipelineConfig
 from echollama.evaluation.colour_eval import colour_figures
 from echollama.evaluation.labelled_set import labelled_images
 from echollama.profiles import build_profile
 from echollama.scene.colourer import ObjectColourer
 from echollama.scene.object_colour import COLOUR_RULE, ColourRule
-from echollama.types import Detection
 
 GRID = {
     "chroma_floor": (12.0, 6.0, 4.0),
@@ -47,18 +49,26 @@ def scenes_without_colour(cache: Path, fresh: bool):
     return found
 
 
-def _measure_pixels_once() -> None:
-    """GrabCut does not depend on the naming rule: each box's pixels are kept for the next setting."""
+def _kept(measure):
+    """`measure(rgb, box, *rest)` computed once per photo, box and rest (the photos stay loaded, so their ids hold)."""
     measured: dict = {}
-    measure = object_colour.object_pixels
 
-    def cached(rgb, box, method="grabcut"):
-        key = (id(rgb), tuple(box), method)
+    def cached(rgb, box, *rest):
+        key = (id(rgb), tuple(box), rest)
         if key not in measured:
-            measured[key] = measure(rgb, box, method)
+            measured[key] = measure(rgb, box, *rest)
         return measured[key]
 
-    object_colour.object_pixels = cached  # type: ignore[assignment]
+    return cached
+
+
+def _measure_pixels_once() -> None:
+    """GrabCut does not depend on the naming rule: each box's pixels are kept for the next setting, wherever the
+    colourer measures them (an object's and a vehicle's by object_pixels, a bowl's rim by rim_pixels)."""
+    pixels = _kept(object_pixels.object_pixels)
+    object_colour.object_pixels = pixels  # type: ignore[assignment]
+    vehicle_colour.object_pixels = pixels  # type: ignore[assignment]
+    container_colour.rim_pixels = _kept(container_colour.rim_pixels)  # type: ignore[assignment]
 
 
 def figures(rule: ColourRule, found: dict, hand: dict) -> tuple[dict, dict]:
@@ -92,7 +102,7 @@ def main() -> None:
     hand = {}
     for item in labelled_images():
         rgb, scene = found[item.name]
-        hand[item.name] = (rgb, replace(scene, detections=[Detection(o.label, 1.0, o.box) for o in item.objects]))
+        hand[item.name] = (rgb, replace(scene, detections=item.as_detections()))
     _measure_pixels_once()
     shipped = figures(COLOUR_RULE, found, hand)
     print("shipped:", line(COLOUR_RULE, *shipped))

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from echollama.evaluation.fine_name_eval import _accepted, fine_labels, on_labelled_boxes
+from echollama.evaluation.fine_name_eval import _accepted, fine_labels, names_by_box, on_labelled_boxes
 from echollama.evaluation.labelled_set import LabelledImage, LabelledObject, labelled_images
 from echollama.evaluation.relation_eval import computed_relation_figures, computed_relation_line
 from echollama.scene.relations import find_relations
@@ -18,9 +18,10 @@ from scripted_perception import probabilities_of, shipped_class_names
 def test_a_fine_name_is_judged_against_the_object_whatever_word_the_labels_accept_for_it():
     van = [{"label": "car", "box": [652, 45, 722, 97], "fine": ["van", "panel van"]}]
     found = Detection("truck", 0.9, (650, 44, 722, 98), fine_name=FineName("moving van", 0.86, "truck", ()))
-    assert _accepted(found, van) is None  # found as a truck, labelled a car: not the same object by label alone
+    car = (LabelledObject("car", (652, 45, 722, 97)),)
+    assert _accepted(found, van, names_by_box(car)) is None  # found as a truck, labelled a car: not the same object
     labelled = (LabelledObject("car", (652, 45, 722, 97), also=("van", "truck")),)
-    assert _accepted(found, van, labelled) == ["van", "panel van"]
+    assert _accepted(found, van, names_by_box(labelled)) == ["van", "panel van"]
 
 
 def test_every_labelled_object_of_clear_kind_is_a_labelled_object():

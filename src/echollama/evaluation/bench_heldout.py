@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from echollama.config import LABEL_BANDS, PipelineConfig
 from echollama.evaluation.detection import MatchCounts, match, matches_labelled
-from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_folder
-from echollama.evaluation.labelled_set import LabelledImage
+from echollama.evaluation.heldout_set import SETS, heldout_settings, photo_set, set_file
+from echollama.evaluation.labelled_set import COLOUR_LABELS_FILE, FINE_LABELS_FILE, LabelledImage
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.types import Scene
 
@@ -101,17 +101,17 @@ def band_check(detector, photos: Sequence[LabelledImage], floor: float = 0.3) ->
 
 
 def bench_heldout(args, config: PipelineConfig) -> int:
-    from echollama.evaluation.colour_eval import COLOUR_LABELS, colour_labels, on_hand_drawn_boxes
-    from echollama.evaluation.fine_name_eval import FINE_LABELS, fine_labels, on_labelled_boxes
+    from echollama.evaluation.colour_eval import colour_labels, on_hand_drawn_boxes
+    from echollama.evaluation.fine_name_eval import fine_labels, on_labelled_boxes
     from echollama.pipeline import Pipeline
 
     analyzer = Pipeline(config).analyzer
     chosen = [args.set] if getattr(args, "set", None) else list(SETS)
     results: dict[str, dict] = {}
     for name in chosen:
-        photos, folder = photo_set(name), set_folder(name)
+        photos = photo_set(name)
         settings = heldout_settings() if name == "heldout" else None  # the labelled set's are judged by `eval`
-        fine, colours = fine_labels(folder / FINE_LABELS.name), colour_labels(folder / COLOUR_LABELS.name)
+        fine, colours = fine_labels(set_file(name, FINE_LABELS_FILE)), colour_labels(set_file(name, COLOUR_LABELS_FILE))
         results[name] = {"guard on": score_set(perceive(analyzer, photos), photos, settings, fine, colours)}
         if _guarded(analyzer):  # the same perception without the guard's two checks, for comparison
             with _guard_off(analyzer):
@@ -135,19 +135,23 @@ def _guarded(analyzer) -> bool:
 
 
 @contextmanager
-def _guard_off(analyzer) -> Iterator[None]:
-    """The analyzer with both checks of the guard off while inside, as it was after."""
-    namer, hedge = analyzer.fine_names, analyzer.hedge_person_bound
-    scenery = namer is not None and namer.scenery_verdict
-    analyzer.hedge_person_bound = False
-    if namer is not None:
-        namer.scenery_verdict = False
+def _set_to(owner, attribute: str, value) -> Iterator[None]:
+    """`owner.attribute` is `value` while inside, as it was after."""
+    kept = getattr(owner, attribute)
+    setattr(owner, attribute, value)
     try:
         yield
     finally:
-        analyzer.hedge_person_bound = hedge
-        if namer is not None:
-            namer.scenery_verdict = scenery
+        setattr(owner, attribute, kept)
+
+
+@contextmanager
+def _guard_off(analyzer) -> Iterator[None]:
+    """The analyzer with both checks of the guard off while inside, as it was after."""
+    namer = analyzer.fine_names
+    scenery_off = nullcontext() if namer is None else _set_to(namer, "scenery_verdict", False)
+    with _set_to(analyzer, "hedge_person_bound", False), scenery_off:
+        yield
 
 
 def _print(results: dict[str, dict]) -> None:

@@ -15,13 +15,13 @@ from functools import cache
 from pathlib import Path
 
 from echollama.evaluation.detection import IOU_MATCH
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, labelled_images
+from echollama.evaluation.labelled_set import COLOUR_LABELS_FILE, PHOTOS_DIR, LabelledImage, labelled_images
 from echollama.scene.dedupe import iou
 from echollama.types import Detection, Scene
 
 ColourLabels = dict[int, tuple[str, ...] | None]  # labelled object index -> accepted phrases, None: no clear colour
 # The labelled set's; heldout/colour_labels.json is the held-out set's.
-COLOUR_LABELS = PHOTOS_DIR / "colour_labels.json"
+COLOUR_LABELS = PHOTOS_DIR / COLOUR_LABELS_FILE
 
 
 @cache
@@ -117,7 +117,7 @@ def on_hand_drawn_boxes(
     scenes = {}
     for item in labelled_images() if photos is None else photos:
         image = item.load()
-        detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
+        detections = item.as_detections()
         scenes[item.name] = Scene(image.width, image.height, colourer.colour(image.rgb, detections), "", "metres")
     return colour_figures(scenes, labels, photos)
 

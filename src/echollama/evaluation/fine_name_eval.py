@@ -10,16 +10,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from echollama.evaluation.detection import IOU_MATCH, iou, matches_labelled
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, LabelledObject, labelled_images
+from echollama.evaluation.labelled_set import (
+    FINE_LABELS_FILE,
+    PHOTOS_DIR,
+    LabelledImage,
+    LabelledObject,
+    labelled_images,
+    photo_entries,
+    setting_labels,
+)
 from echollama.evaluation.listener import score_description, summarise_listener
 from echollama.language.fine_words import fine_name_words
 from echollama.language.narration import narrate
@@ -29,16 +35,15 @@ from echollama.types import Detection, Scene, Setting
 
 RULES = ("lower", "ignore", "drop", "correct")  # "lower" is what perception does (scene/fine_names.py)
 # The labelled set's; heldout/fine_labels.json is the held-out set's.
-FINE_LABELS = PHOTOS_DIR / "fine_labels.json"
+FINE_LABELS = PHOTOS_DIR / FINE_LABELS_FILE
 # Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit).
 SettingLabels = Mapping[str, tuple[bool | None, Collection[str]]]
 
 
-@cache
 def fine_labels(path: Path = FINE_LABELS) -> dict:
     """Photo name -> {"objects": [{label, box, fine}]}: the objects of clear kind and the fine names a listener
     accepts for them, from a file in fine_labels.json's schema (the labelled set's also has each photo's setting)."""
-    return json.loads(path.read_text(encoding="utf-8"))["photos"]
+    return photo_entries(path)
 
 
 def _agreeing(detection: Detection) -> bool:
@@ -46,17 +51,20 @@ def _agreeing(detection: Detection) -> bool:
     return fine is not None and fine.under == detection.label and detection.certain
 
 
-def _accepted(detection: Detection, objects: list[dict], labelled: Sequence[LabelledObject] = ()) -> list[str] | None:
+NamesByBox = dict[tuple[str, tuple], tuple[str, ...]]  # (label, box) -> what that labelled object may be found as
+
+
+def names_by_box(labelled: Sequence[LabelledObject]) -> NamesByBox:
+    """A photo's labelled objects' `names`, by label and box (a fine label's object is one of them)."""
+    return {(o.label, o.box): o.names for o in labelled}
+
+
+def _accepted(detection: Detection, objects: list[dict], names_of: NamesByBox) -> list[str] | None:
     """The accepted fine names of the labelled object this detection is, or None when it is none of clear kind.
-    `labelled`: the photo's labelled objects, whose `names` say what else an object may be found as, so a van
-    labelled "car, also truck" and found as a "truck" is still judged."""
-    names_of = {(o.label, o.box): o.names for o in labelled}
+    `names_of`: the photo's names_by_box, so a van labelled "car, also truck" and found as a "truck" is judged."""
     for fine in objects:
         box = tuple(fine["box"])
-        if (
-            detection.label in names_of.get((fine["label"], box), (fine["label"],))
-            and iou(detection.box, box) >= IOU_MATCH
-        ):
+        if detection.label in names_of[fine["label"], box] and iou(detection.box, box) >= IOU_MATCH:
             return [name.lower() for name in fine["fine"]]
     return None
 
@@ -90,11 +98,10 @@ def evaluate_fine_names(analyzer, scenes: Mapping[str, Scene]) -> dict:
         ]
         for rule in RULES
     }
-    setting_labels = {name: (e["setting"]["indoors"], e["setting"]["places"]) for name, e in labels.items()}
     return {
         **score_scenes(judged, [truth[name] for name in judged], labels),
         "chair_i_by_rule": {rule: summarise_listener(scores)["chair_i"] for rule, scores in heard.items() if scores},
-        "settings": _setting_tally(judged, setting_labels),
+        "settings": _setting_tally(judged, setting_labels(labels)),
         "labelled_boxes": on_labelled_boxes(analyzer.fine_names) if analyzer.fine_names is not None else None,
     }
 
@@ -110,11 +117,11 @@ def score_scenes(scenes: dict[str, Scene], photos: Sequence[LabelledImage], labe
         if photo.name not in scenes:
             continue
         scene, objects = scenes[photo.name], labels.get(photo.name, {"objects": []})["objects"]
-        spoken = " ".join(narrate(scene))
+        spoken, names_of = " ".join(narrate(scene)), names_by_box(photo.objects)
         for d in scene.detections:
             if _agreeing(d):
                 said = fine_name_words(d).rstrip(",") in spoken
-                _judge_name(d, objects, said, tally, wrong_names, photo)
+                _judge_name(d, _accepted(d, objects, names_of), said, tally, wrong_names, photo.name)
             elif d.fine_name is not None and d.fine_name.under != d.label:
                 disagreements.append(
                     {
@@ -157,14 +164,14 @@ def on_labelled_boxes(
             continue
         # Every labelled object is passed, as perception passes every detection: one inside another's box is no
         # contradiction of it (a cup in a table's crop).
-        detections = [Detection(o.label, 1.0, o.box) for o in item.objects]
+        detections = item.as_detections()
         classified = namer.classify(item.load(), detections)  # each crop once, for both figures
-        named = namer.judge(detections, classified)
+        named, names = namer.judge(detections, classified), namer.names()
         index = {(d.label, d.box): i for i, d in enumerate(detections)}
         for o in objects:
             probabilities = classified.get(index[o["label"], tuple(o["box"])])
             if probabilities is not None:
-                _best_class(namer, probabilities, o, bands)
+                _best_class(names, probabilities, o, bands)
         for d in named:
             accepted = judged.get((d.label, tuple(d.box)))
             if accepted is None:
@@ -187,26 +194,28 @@ def on_labelled_boxes(
 BANDS = ((NAME_FROM, "named"), (0.4, "0.4 to the naming threshold"), (0.0, "under 0.4"))
 
 
-def _best_class(namer: FineNamer, probabilities: np.ndarray, labelled: dict, bands: dict[str, dict[str, int]]) -> None:
+def _best_class(
+    names: Sequence[str], probabilities: np.ndarray, labelled: dict, bands: dict[str, dict[str, int]]
+) -> None:
     """Counts what the naming threshold keeps out, for one labelled object of clear kind whose crop the namer
     classified (big enough; FineNamer.classify): its crop's likeliest class under its label (one never said is left
-    out), right or wrong, by its probability."""
+    out), right or wrong, by its probability; `names`: the namer's class names (FineNamer.names)."""
     best = max(KINDS_OF[labelled["label"]], key=lambda i: probabilities[i])
     if best in NOT_SAID:
         return
     band = next(band for start, band in BANDS if probabilities[best] >= start)
-    said = SPOKEN_INSTEAD.get(best, namer.names()[best])
+    said = SPOKEN_INSTEAD.get(best, names[best])
     bands[band]["judged"] += 1
     bands[band]["right"] += said.lower() in [name.lower() for name in labelled["fine"]]
 
 
 def _judge_name(
-    d: Detection, objects: list[dict], said: bool, tally: dict, wrong: list[str], photo: LabelledImage
+    d: Detection, accepted: list[str] | None, said: bool, tally: dict, wrong: list[str], photo: str
 ) -> None:
-    """Counts one agreeing fine name: computed (and said, when the brief description says it), judged, right."""
+    """Counts one agreeing fine name (`accepted`: its object's accepted names, _accepted): computed (and said, when
+    the brief description says it), judged, right."""
     tally["computed"] += 1
     tally["said"] += said
-    accepted = _accepted(d, objects, photo.objects)
     if accepted is None or d.fine_name is None:
         return
     ok = d.fine_name.name.lower() in accepted
@@ -215,7 +224,7 @@ def _judge_name(
     tally["said_judged"] += said
     tally["said_right"] += said and ok
     if not ok:
-        wrong.append(f"{photo.name}: {d.label} named {d.fine_name.name}")
+        wrong.append(f"{photo}: {d.label} named {d.fine_name.name}")
 
 
 def judged_settings(

@@ -8,38 +8,40 @@ They measure the default detector out of sample (`echollama bench heldout`); `ec
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
-from echollama.evaluation.labelled_set import PHOTOS_DIR, LabelledImage, photos_in
+from echollama.evaluation.labelled_set import (
+    LABELS_FILE,
+    PHOTOS_DIR,
+    LabelledImage,
+    photo_entries,
+    photos_in,
+    setting_labels,
+)
 
-# Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (the held-out ones judged by eye
-# as the labelled set's are).
-HELDOUT_DIR = PHOTOS_DIR / "heldout"
-HELDOUT_LABELS = HELDOUT_DIR / "labels.json"
-SETS = ("labelled", "heldout")
+# Each set's folder holds its labels.json, fine_labels.json and colour_labels.json (labelled_set.LABELS_FILE...; the
+# held-out ones judged by eye as the labelled set's are). "labelled" is what `echollama eval` scores.
+SET_FOLDERS = {"labelled": PHOTOS_DIR, "heldout": PHOTOS_DIR / "heldout"}
+SETS = tuple(SET_FOLDERS)
+HELDOUT_DIR = SET_FOLDERS["heldout"]
 
 
-def heldout_images() -> tuple[LabelledImage, ...]:
-    return photos_in(HELDOUT_LABELS)
+def heldout_images() -> list[LabelledImage]:
+    return photo_set("heldout")
 
 
-@cache
 def heldout_settings() -> dict[str, tuple[bool | None, tuple[str, ...]]]:
     """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit)."""
-    raw = json.loads(HELDOUT_LABELS.read_text(encoding="utf-8"))["photos"]
-    return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in raw.items()}
+    return setting_labels(photo_entries(set_file("heldout")))
 
 
-def set_folder(name: str) -> Path:
-    """The folder of the named set's label files: "labelled" (what `echollama eval` scores) or "heldout"."""
-    folders = dict(zip(SETS, (PHOTOS_DIR, HELDOUT_DIR), strict=True))
-    if name not in folders:
+def set_file(name: str, file: str = LABELS_FILE) -> Path:
+    """One of the named set's label files (labelled_set.LABELS_FILE, FINE_LABELS_FILE, COLOUR_LABELS_FILE)."""
+    if name not in SET_FOLDERS:
         raise ValueError(f"no photo set named {name!r} (choose from {', '.join(SETS)})")
-    return folders[name]
+    return SET_FOLDERS[name] / file
 
 
 def photo_set(name: str) -> list[LabelledImage]:
-    """The photos of the named set (set_folder)."""
-    return list(photos_in(set_folder(name) / "labels.json"))
+    """The photos of the named set."""
+    return list(photos_in(set_file(name)))

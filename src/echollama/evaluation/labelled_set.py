@@ -8,6 +8,7 @@ pairs. Loading the labels reads one small JSON file; a photo's pixels are decode
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -15,9 +16,12 @@ from pathlib import Path
 
 from echollama.samples import skimage_rgb
 from echollama.scene.image import LoadedImage, load_image
+from echollama.types import Detection
 
 THIRDS = ("left", "centre", "right")
 PHOTOS_DIR = Path(str(files("echollama").joinpath("evaluation/photos")))
+# Each photo set's folder holds these (the held-out set's too: heldout_set.py).
+LABELS_FILE, FINE_LABELS_FILE, COLOUR_LABELS_FILE = "labels.json", "fine_labels.json", "colour_labels.json"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class LabelledImage:
         """Every label a detection may rightly carry here: each object's label and `also` words."""
         return {name for o in self.objects for name in o.names}
 
+    def as_detections(self) -> list[Detection]:
+        """Its labelled objects as sure detections in their own boxes (the evals' "on the labels' own boxes")."""
+        return [Detection(o.label, 1.0, o.box) for o in self.objects]
+
     def load(self) -> LoadedImage:
         if self.source.startswith("photo:"):
             return load_image(PHOTOS_DIR / self.source.removeprefix("photo:"))
@@ -85,14 +93,25 @@ def _photo(name: str, entry: dict) -> LabelledImage:
 
 
 def _read() -> tuple[LabelledImage, ...]:
-    return photos_in(PHOTOS_DIR / "labels.json")
+    return photos_in(PHOTOS_DIR / LABELS_FILE)
+
+
+@cache
+def photo_entries(labels_file: Path) -> dict[str, dict]:
+    """Photo name -> its entry, as written in a labels file (labels.json, fine_labels.json, colour_labels.json)."""
+    return json.loads(labels_file.read_text(encoding="utf-8"))["photos"]
 
 
 @cache
 def photos_in(labels_file: Path) -> tuple[LabelledImage, ...]:
     """The photos of a labels file in labels.json's schema (also evaluation/photos/heldout/labels.json)."""
-    raw = json.loads(labels_file.read_text(encoding="utf-8"))
-    return tuple(_photo(name, entry) for name, entry in raw["photos"].items())
+    return tuple(_photo(name, entry) for name, entry in photo_entries(labels_file).items())
+
+
+def setting_labels(entries: Mapping[str, dict]) -> dict[str, tuple[bool | None, tuple[str, ...]]]:
+    """Photo name -> (indoors: True, False or None when unclear by eye, the place phrases that fit), from entries
+    with a "setting" (the labelled set's in fine_labels.json, the held-out set's in its labels.json)."""
+    return {name: (e["setting"]["indoors"], tuple(e["setting"]["places"])) for name, e in entries.items()}
 
 
 def labelled_images() -> list[LabelledImage]:

@@ -21,6 +21,7 @@ from echollama.scene.dedupe import iou
 from echollama.types import Relation, Scene
 
 Triple = tuple[int, str, int]
+NO_RELATION_LABELS: dict[str, frozenset[Triple]] = {"true": frozenset(), "false": frozenset()}  # an unlabelled photo's
 
 
 @cache
@@ -80,9 +81,15 @@ class JudgedRelation:
         return {"said": self.said, "right": self.right, "why": self.why}
 
 
-def _judged(relation: Relation, said: str, index: dict[int, int], labels: dict) -> JudgedRelation:
+def _on_labelled_boxes(relation: Relation, index: dict[int, int]) -> bool:
+    """Whether both its objects matched a labelled box (`index`: detection -> labelled object)."""
+    return relation.subject in index and relation.object in index
+
+
+def _judged(relation: Relation, index: dict[int, int], labels: dict) -> JudgedRelation:
     """One relation, right or wrong by the photo's relation labels (`index`: detection -> labelled object)."""
-    if relation.subject not in index or relation.object not in index:
+    said = f"{relation.subject_label} {relation.kind} {relation.object_label}"
+    if not _on_labelled_boxes(relation, index):
         return JudgedRelation(said, False, "no labelled box for one of them")
     fact = canonical(index[relation.subject], relation.kind, index[relation.object])
     if fact in labels["true"]:
@@ -92,12 +99,9 @@ def _judged(relation: Relation, said: str, index: dict[int, int], labels: dict) 
 
 def judge_relations(text: str, scene: Scene, photo: LabelledImage) -> list[JudgedRelation]:
     """Each relation the text says, right or wrong by the photo's relation labels."""
-    labels = relation_labels().get(photo.name, {"true": frozenset(), "false": frozenset()})
+    labels = relation_labels().get(photo.name, NO_RELATION_LABELS)
     index = _labelled_index(scene, photo)
-    return [
-        _judged(relation, f"{relation.subject_label} {relation.kind} {relation.object_label}", index, labels)
-        for relation in said_relations(text, scene)
-    ]
+    return [_judged(relation, index, labels) for relation in said_relations(text, scene)]
 
 
 def summarise_relations(per_photo: dict[str, list[JudgedRelation]]) -> dict:
@@ -136,22 +140,20 @@ def computed_relation_figures(scenes: dict[str, Scene], photos: dict[str, Labell
     for name, scene in scenes.items():
         if name not in photos:
             continue
-        facts = labels.get(name, {"true": frozenset(), "false": frozenset()})
+        facts = labels.get(name, NO_RELATION_LABELS)
         index = _labelled_index(scene, photos[name])
         for relation in scene.relations:
             tally = figures["group" if _in_group(relation, scene) else "lone"]
             tally["computed"] += 1
-            judged = _judged(
-                relation, f"{name}: {relation.subject_label} {relation.kind} {relation.object_label}", index, facts
-            )
-            if judged.why.startswith("no labelled box"):
+            judged = _judged(relation, index, facts)
+            if not _on_labelled_boxes(relation, index):
                 tally["no_box"] += 1
-                tally["wrong"].append(f"{judged.said} (no labelled box)")
+                tally["wrong"].append(f"{name}: {judged.said} (no labelled box)")
                 continue
             tally["judged"] += 1
             tally["right"] += judged.right
             if not judged.right:
-                tally["wrong"].append(f"{judged.said} ({judged.why})")
+                tally["wrong"].append(f"{name}: {judged.said} ({judged.why})")
     return figures
 
 
