@@ -15,7 +15,7 @@ for ((try = 1; ; try++)); do
   if ((try >= tries)); then
     free=$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')
     echo "retry: '$*' failed $tries times (last exit $status); check the network and the free disk space" \
-      "(${free:-unknown} free here; a full set-up needs about 6 GB), then run make again" >&2
+      "(${free:-unknown} free here; make test needs about 10 GB), then run make again" >&2
     exit "$status"
   fi
   echo "retry: '$1' failed (exit $status); try $((try + 1)) of $tries in ${pause} s" >&2
