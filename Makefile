@@ -18,7 +18,8 @@ export PIP_RESUME_RETRIES := 10
 setup: $(STAMP) $(DETECTOR_STAMP)
 setup-dev: $(DEV_STAMP) $(DETECTOR_STAMP)
 
-$(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh scripts/retry.sh
+$(STAMP): pyproject.toml requirements/models.txt requirements/no-deps.txt requirements/constraints.txt scripts/install-llama-cpp.sh
+	scripts/need-disk.sh 4 . "make setup (a 3 GB venv, and 1.7 GB of models the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(FETCH) $(BIN)/pip install --quiet --upgrade "pip>=24"
 	$(FETCH) scripts/install-llama-cpp.sh $(BIN)/pip
@@ -45,6 +46,7 @@ $(DEV_STAMP): $(STAMP)
 	  if [ "$$(id -u)" = 0 ]; then $(FETCH) apt-get update && $(FETCH) apt-get install -y fonts-dejavu-core fonts-liberation opencv-doc; \
 	  else echo "make: fonts or opencv-doc missing; as root run: make setup-dev (the text tests fail without them)"; fi; \
 	fi
+	scripts/need-disk.sh 3 . "make setup-dev (2 GB more in the venv, and the tests' scratch files)"
 	$(FETCH) $(BIN)/pip install --constraint requirements/constraints.txt -e ".[embedded,paper,train,ray,server,eval,dev]"
 	# llama.cpp's HF -> GGUF converter (from the llama-cpp-python sdist on PyPI), for the DPO export test.
 	HF_HUB_OFFLINE=1 $(FETCH) $(BIN)/echollama train fetch-converter

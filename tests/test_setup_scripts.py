@@ -1,5 +1,6 @@
-"""scripts/retry.sh, which every fetching step of `make setup` goes through: a dropped connection is tried again,
-a step that keeps failing ends with its own exit status and a message that says what to check."""
+"""The set-up's own scripts. scripts/retry.sh, which every fetching step of `make setup` goes through: a dropped
+connection is tried again, and a step that keeps failing ends with its own exit status and a message that says what
+to check. scripts/need-disk.sh stops a step before it starts when the disk cannot hold it."""
 
 import subprocess
 from pathlib import Path
@@ -39,4 +40,21 @@ def test_a_step_that_succeeds_runs_once(tmp_path: Path) -> None:
     done = _retry(_flaky(tmp_path, failures=0), tries=4)
     assert done.returncode == 0
     assert (tmp_path / "runs").read_text().strip() == "1"
+    assert done.stderr == ""
+
+
+NEED_DISK = RETRY.with_name("need-disk.sh")
+
+
+def test_set_up_stops_at_once_when_the_disk_is_too_full(tmp_path: Path) -> None:
+    # No disk here has a million GB free; the step names what needed the space and what the disk has.
+    done = subprocess.run([str(NEED_DISK), "1000000", str(tmp_path), "make setup"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "make setup needs about 1000000 GB free" in done.stderr
+    assert " MB;" in done.stderr
+
+
+def test_set_up_goes_on_when_the_disk_has_room(tmp_path: Path) -> None:
+    done = subprocess.run([str(NEED_DISK), "0", str(tmp_path), "make setup"], capture_output=True, text=True)
+    assert done.returncode == 0
     assert done.stderr == ""
