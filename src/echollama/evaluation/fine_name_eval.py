@@ -149,8 +149,8 @@ def on_labelled_boxes(
     """The crop rule alone on the labels' own boxes, every labelled object classified (not only the biggest four
     the detector found): how many labelled objects of clear kind get a fine name, and how many of those are right; and
     how many get a contradiction (always wrong here: the box holds what its label says); and what the naming threshold
-    keeps out (_best_class), from the same crops. `photos` and `labels`: the
-    labelled set and fine_labels.json unless given (the held-out set)."""
+    keeps out (_best_class), from the same crops. `photos` and `labels`: the labelled set and fine_labels.json unless
+    given (the held-out set)."""
     photos = labelled_images() if photos is None else photos
     labels = fine_labels() if labels is None else labels
     namer = replace(namer, limit=1000)

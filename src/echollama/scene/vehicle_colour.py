@@ -39,9 +39,9 @@ VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "train", "airpl
 def whole_vehicle_colour(
     lab: np.ndarray, method: str, light: PhotoLight, rule: ColourRule = COLOUR_RULE
 ) -> ObjectColour | None:
-    """A vehicle's colour from all its pixels' Lab values (N x 3): a colour over its black, grey and white parts ("a red bus"); or white, judged on its body
-    (its pixels less the black of windows, tyres and shade) against the photo's lightest neutral surfaces; never
-    black or grey (a white car in shade, a silver one in the sun)."""
+    """A vehicle's colour from all its pixels' Lab values (N x 3): a colour over its black, grey and white parts
+    ("a red bus"); or white, judged on its body (its pixels less the black of windows, tyres and shade) against the
+    photo's lightest neutral surfaces; never black or grey (a white car in shade, a silver one in the sun)."""
     colour = name_colour(lab, method, rule)
     if colour is not None and not set(colour.share) <= ACHROMATIC_WORDS:
         return colour
